@@ -1,0 +1,124 @@
+"""The seed's blend of uncertainty and diversity, and Cluster-Margin for large batches."""
+from __future__ import annotations
+
+import numpy as np
+from sklearn.cluster import KMeans, MiniBatchKMeans
+
+from .._validation import check_indices, check_n, check_proba, check_random_state, check_weight
+from ._select import minmax, top_n
+from .diversity import NearestDistance, argmax_random_ties, prepare_embedding
+from .uncertainty import margin as margin_score
+from .uncertainty import uncertainty_measure
+
+
+def greedy_blend(uncertainty: np.ndarray, E: np.ndarray, n: int, labeled: np.ndarray, weight: float,
+                 rng: np.random.Generator):
+    """Pick ``n`` items one at a time by ``weight·norm(u) + (1−weight)·norm(d)``.
+
+    ``d`` is the distance to the nearest labeled or already-picked item, recomputed after every pick, so
+    the second pick of a batch is pushed away from the first: the batch is spread out rather than ten
+    near-duplicates of the most uncertain item. Returns (indices, blended score, uncertainty part,
+    diversity part), the two parts on the same [0, 1] scale the blend used.
+    """
+    n_pool = E.shape[0]
+    free = np.ones(n_pool, dtype=bool)
+    free[labeled] = False
+    u_norm = np.zeros(n_pool)
+    u_norm[free] = minmax(uncertainty[free])
+    tracker = NearestDistance(E)
+    tracker.add(labeled)
+    picks = np.empty(n, dtype=np.intp)
+    parts = np.empty((n, 3))
+    dist = np.empty(n_pool, dtype=np.float64)
+    for t in range(n):
+        if tracker.n_centres == 0:
+            d_norm = np.ones(n_pool)  # nothing to be far from yet: diversity cannot tell items apart
+        else:
+            np.sqrt(np.maximum(tracker.d2, 0.0), out=dist)
+            d_free = dist[free]
+            lo, hi = d_free.min(), d_free.max()
+            d_norm = (dist - lo) / (hi - lo) if hi > lo else np.zeros(n_pool)
+        blended = weight * u_norm + (1.0 - weight) * d_norm
+        blended[~free] = -np.inf
+        i = argmax_random_ties(blended, rng)
+        picks[t] = i
+        parts[t] = blended[i], u_norm[i], d_norm[i]
+        free[i] = False
+        tracker.add(i)
+    return picks, parts[:, 0], parts[:, 1], parts[:, 2]
+
+
+def combined(proba, X, n: int, labeled=None, weight: float = 0.5, uncertainty="entropy", random_state=None,
+             return_components: bool = False):
+    """The seed's combined strategy: ``weight·norm(uncertainty) + (1−weight)·norm(diversity)``.
+
+    ``proba`` is the model's (n, k) class probabilities for the pool, ``X`` the pool's embedding (or features),
+    ``labeled`` the positions already labeled (never picked). Returns the indices of the batch, best first;
+    with ``return_components=True`` also a dict of per-pick ``score``, ``uncertainty`` and ``diversity``.
+    """
+    p = check_proba(proba)
+    E = prepare_embedding(X)
+    if E.shape[0] != p.shape[0]:
+        raise ValueError(f"proba has {p.shape[0]} rows but X has {E.shape[0]}; both must describe the same pool")
+    labeled = check_indices(labeled, E.shape[0], name="labeled")
+    n = check_n(n, E.shape[0] - labeled.size)
+    weight = check_weight(weight)
+    u = uncertainty_measure(uncertainty)(p)
+    idx, score, u_part, d_part = greedy_blend(u, E, n, labeled, weight, check_random_state(random_state))
+    if return_components:
+        return idx, {"score": score, "uncertainty": u_part, "diversity": d_part}
+    return idx
+
+
+def fit_clusters(E: np.ndarray, n_clusters: int, random_state=None) -> np.ndarray:
+    """Cluster labels for every row of an embedding; mini-batch k-means past 20k rows to stay fast."""
+    n_clusters = int(min(n_clusters, E.shape[0]))
+    seed = int(check_random_state(random_state).integers(2**31 - 1))
+    if E.shape[0] > 20_000:
+        km = MiniBatchKMeans(n_clusters=n_clusters, random_state=seed, n_init=3, batch_size=4096)
+    else:
+        km = KMeans(n_clusters=n_clusters, random_state=seed, n_init=1)
+    return km.fit_predict(E).astype(np.intp)
+
+
+def round_robin_clusters(candidates: np.ndarray, clusters: np.ndarray, n: int, rng: np.random.Generator):
+    """Cluster-Margin's diversification: candidates grouped by cluster, smallest cluster first, one random
+    member from each cluster per pass until ``n`` are taken."""
+    groups = {}
+    for c in candidates:
+        groups.setdefault(int(clusters[c]), []).append(int(c))
+    order = sorted(groups, key=lambda k: (len(groups[k]), k))
+    for k in order:
+        rng.shuffle(groups[k])
+    picks = []
+    while len(picks) < n:
+        for k in order:
+            if groups[k] and len(picks) < n:
+                picks.append(groups[k].pop())
+    return np.asarray(picks, dtype=np.intp)
+
+
+def cluster_margin(proba, X, n: int, labeled=None, clusters=None, n_clusters=None, candidate_factor: float = 10.0,
+                   random_state=None) -> np.ndarray:
+    """Cluster-Margin (Citovsky et al. 2021) for large batches.
+
+    The pool's embedding is clustered once (pass ``clusters`` to reuse labels across rounds); the
+    ``candidate_factor·n`` lowest-margin unlabeled items are grouped by cluster and taken round-robin,
+    smallest cluster first, so a batch of hundreds spreads over the pool's regions.
+    """
+    p = check_proba(proba)
+    n_pool = p.shape[0]
+    labeled = check_indices(labeled, n_pool, name="labeled")
+    n = check_n(n, n_pool - labeled.size)
+    rng = check_random_state(random_state)
+    if clusters is None:
+        E = prepare_embedding(X)
+        if E.shape[0] != n_pool:
+            raise ValueError(f"proba has {n_pool} rows but X has {E.shape[0]}; both must describe the same pool")
+        clusters = fit_clusters(E, n_clusters or max(20, 2 * n), rng)
+    clusters = np.asarray(clusters)
+    if clusters.shape != (n_pool,):
+        raise ValueError(f"clusters must hold one label per pool item ({n_pool}), got shape {clusters.shape}")
+    m = int(min(n_pool - labeled.size, max(n, round(candidate_factor * n))))
+    candidates = top_n(margin_score(p), m, rng, exclude=labeled)
+    return round_robin_clusters(candidates, clusters, n, rng)
