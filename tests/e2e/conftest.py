@@ -1,0 +1,136 @@
+"""Fixtures for browser end-to-end tests. Usage and an example: see tests/e2e/harness.py (module docstring).
+
+* ``jupyter_lab_server`` (session): :class:`harness.JupyterLabServer`
+* ``chromium_browser``   (session): Playwright ``Browser`` on the system Chromium
+* ``lab``                (function): :class:`harness.Lab`, a fresh page per test
+* ``browser_page``       (function): a blank Playwright ``Page`` (``page.console_log`` collects errors)
+
+Every test collected under tests/e2e gets the ``e2e`` marker automatically.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+from .harness import (
+    ARTIFACTS_DIR,
+    DEFAULT_TIMEOUT,
+    ConsoleLog,
+    JupyterLabServer,
+    Lab,
+    chromium_executable,
+    launch_chromium,
+)
+
+_HERE = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if _HERE in Path(str(item.fspath)).resolve().parents:
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the item (item.rep_setup / rep_call / rep_teardown) so fixtures
+    can tell in their teardown whether the test failed."""
+    outcome = yield
+    rep = outcome.get_result()
+    setattr(item, f"rep_{rep.when}", rep)
+
+
+def _test_failed(item) -> bool:
+    return any(getattr(getattr(item, f"rep_{w}", None), "failed", False) for w in ("setup", "call"))
+
+
+def _artifact_name(item) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", item.nodeid.split("::", 1)[-1])[:120]
+
+
+@pytest.fixture(scope="session")
+def jupyter_lab_server():
+    """One real JupyterLab for the whole session (log: test-artifacts/jupyterlab.log)."""
+    server = JupyterLabServer(log_path=ARTIFACTS_DIR / "jupyterlab.log")
+    server.start()
+    print(f"\n[e2e] JupyterLab on {server.base_url} ready in {server.startup_seconds:.1f}s")
+    try:
+        yield server
+    finally:
+        server.cleanup()
+
+
+@pytest.fixture(scope="session")
+def _playwright():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    pw = sync_api.sync_playwright().start()
+    try:
+        yield pw
+    finally:
+        pw.stop()
+
+
+@pytest.fixture(scope="session")
+def chromium_browser(_playwright):
+    """One headless system Chromium for the whole session (never downloads a browser)."""
+    exe = chromium_executable()
+    if exe is None:
+        pytest.skip("no Chromium found (set ACTIVELENS_CHROMIUM or install the distro 'chromium' package)")
+    t0 = time.monotonic()
+    browser = launch_chromium(_playwright, exe)
+    print(f"\n[e2e] Chromium {browser.version} launched in {time.monotonic() - t0:.1f}s")
+    try:
+        yield browser
+    finally:
+        browser.close()
+
+
+def _new_context(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, device_scale_factor=1)
+    context.set_default_timeout(DEFAULT_TIMEOUT * 1000)
+    return context
+
+
+def _finish_page(request, page, console: ConsoleLog) -> None:
+    name = _artifact_name(request.node)
+    ARTIFACTS_DIR.mkdir(parents=True, exist_ok=True)
+    if _test_failed(request.node):
+        try:
+            page.screenshot(path=str(ARTIFACTS_DIR / f"{name}.png"))
+        except Exception as exc:  # the page may have crashed
+            print(f"[e2e] failure screenshot not saved: {exc}")
+    (ARTIFACTS_DIR / f"{name}.console.txt").write_text("\n".join(console.messages) + "\n")
+
+
+@pytest.fixture
+def lab(request, jupyter_lab_server, chromium_browser):
+    """A fresh browser context + page on the shared JupyterLab; see :class:`harness.Lab`."""
+    context = _new_context(chromium_browser)
+    helper = Lab(jupyter_lab_server, context, name=_artifact_name(request.node))
+    try:
+        yield helper
+    finally:
+        try:
+            _finish_page(request, helper.page, helper.console)
+        finally:
+            context.close()
+            helper.shutdown_kernels()
+
+
+@pytest.fixture
+def browser_page(request, chromium_browser):
+    """A blank page in a fresh context, no Jupyter; ``page.console_log`` is a :class:`harness.ConsoleLog`."""
+    context = _new_context(chromium_browser)
+    page = context.new_page()
+    page.console_log = ConsoleLog(page)
+    try:
+        yield page
+    finally:
+        try:
+            _finish_page(request, page, page.console_log)
+        finally:
+            context.close()
