@@ -48,10 +48,10 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from urllib.parse import quote
 from pathlib import Path
 from typing import Any, Iterable
 
-import nbformat
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS_DIR = Path(os.environ.get("ACTIVELENS_E2E_ARTIFACTS", REPO_ROOT / "test-artifacts"))
@@ -101,15 +101,26 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def notebook(*cells: str | nbformat.NotebookNode, **metadata: Any) -> nbformat.NotebookNode:
-    """Build a python3 notebook from code strings (or ready-made cells, e.g. ``nbformat.v4.new_markdown_cell``)."""
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = dict(PYTHON3_KERNELSPEC)
-    nb.metadata["language_info"] = {"name": "python"}
-    nb.metadata.update(metadata)
-    for cell in cells:
-        nb.cells.append(nbformat.v4.new_code_cell(cell) if isinstance(cell, str) else cell)
-    return nb
+def code_cell(source: str, **metadata: Any) -> dict:
+    return {"cell_type": "code", "id": secrets.token_hex(4), "metadata": metadata, "source": source,
+            "outputs": [], "execution_count": None}
+
+
+def markdown_cell(source: str, **metadata: Any) -> dict:
+    return {"cell_type": "markdown", "id": secrets.token_hex(4), "metadata": metadata, "source": source}
+
+
+def notebook(*cells: str | dict, **metadata: Any) -> dict:
+    """Build a python3 nbformat-4 notebook (a plain dict) from code strings or cell dicts
+    (:func:`code_cell`, :func:`markdown_cell`, ``nbformat.v4.new_*_cell``).
+
+    Plain JSON on purpose: importing nbformat costs seconds (jsonschema format checkers)."""
+    return {
+        "nbformat": 4,
+        "nbformat_minor": 5,
+        "metadata": {"kernelspec": dict(PYTHON3_KERNELSPEC), "language_info": {"name": "python"}, **metadata},
+        "cells": [code_cell(c) if isinstance(c, str) else dict(c) for c in cells],
+    }
 
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
@@ -196,7 +207,7 @@ class JupyterLabServer:
         last_error = None
         for _attempt in range(3):  # the free port can be taken between bind-probe and server start
             self.port = free_port()
-            self._log_file = open(self.log_path, "w", buffering=1)
+            self._log_file = self._open_log()
             self._log_file.write("$ " + " ".join(self.command()) + "\n")
             self.proc = subprocess.Popen(
                 self.command(), cwd=self.root_dir, env=env, stdin=subprocess.DEVNULL,
@@ -210,9 +221,23 @@ class JupyterLabServer:
             except RuntimeError as exc:
                 last_error = exc
                 self.stop()
-                if "address already in use" not in self.log_tail().lower():
+                if not re.search(r"already in use|no available port", self.log_tail(), re.I):
                     break
         raise last_error  # type: ignore[misc]
+
+    def _open_log(self):
+        """Open (truncate) the log; if another session's server holds it, use NAME-<pid>.log instead."""
+        import fcntl
+
+        f = open(self.log_path, "a", buffering=1)
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)  # inherited by the server: held while it runs
+        except OSError:
+            f.close()
+            self.log_path = self.log_path.with_name(f"{self.log_path.stem}-{os.getpid()}{self.log_path.suffix}")
+            f = open(self.log_path, "a", buffering=1)
+        f.truncate(0)
+        return f
 
     def _wait_ready(self) -> None:
         deadline = time.monotonic() + self.timeout
@@ -288,13 +313,17 @@ class JupyterLabServer:
             raw = r.read()
         return json.loads(raw) if raw else None
 
-    def sign(self, nb: nbformat.NotebookNode) -> None:
-        """Mark ``nb`` trusted for this server (same notebook secret + signature db)."""
+    def sign(self, nb: dict) -> None:
+        """Mark ``nb`` trusted for this server (same notebook secret + signature db), in place."""
+        import nbformat
         from nbformat.sign import NotebookNotary
 
         data_dir = str(self._tmp / "data")
         notary = NotebookNotary(data_dir=data_dir, db_file=os.path.join(data_dir, "nbsignatures.db"))
-        notary.sign(nb)
+        node = nbformat.from_dict(nb)
+        notary.sign(node)
+        nb.setdefault("metadata", {})["signature"] = node.metadata["signature"]
+        notary.store.close()
 
     def log_tail(self, n: int = 60) -> str:
         try:
@@ -447,7 +476,7 @@ window.__alE2E = {
     model.sharedModel.insertCell(idx, {cell_type: 'code', source: source});
     nb.deselectAll();
     nb.activeCellIndex = idx;
-    nb.widgets[idx].node.scrollIntoView({block: 'end'});
+    // No scrolling: the widget under test stays in view for screenshots.
     return {index: idx, id: model.cells.get(idx).id};
   },
   runActive(path) {
@@ -477,34 +506,45 @@ class Lab:
         self.opened: list[str] = []
 
     # -- opening -----------------------------------------------------------------------------------
-    def open_notebook(self, nb: nbformat.NotebookNode | dict | str | os.PathLike | list[str],
-                      name: str | None = None) -> str:
-        """Write ``nb`` into the server root and open it; returns its server path.
+    def open_notebook(self, nb: dict | str | os.PathLike | list[str], name: str | None = None,
+                      prestart_kernel: bool = True) -> str:
+        """Write ``nb`` into the server root and open it in a fresh JupyterLab workspace; returns its
+        server path. Waits until the document is loaded and its kernel is idle.
 
-        ``nb``: an nbformat notebook / dict, a path to an existing .ipynb (copied), or a list of code
-        strings. Waits until the document is loaded and the kernel is idle.
+        ``nb``: a notebook dict (:func:`notebook`, or an ``nbformat`` node), a path to an existing
+        .ipynb (copied), or a list of code strings. A python3 kernelspec is added if missing (so no
+        "Select Kernel" dialog), and notebooks with outputs are signed (trusted). ``prestart_kernel``
+        creates the kernel session over REST before the page loads, so kernel start-up overlaps with
+        JupyterLab's start-up (JupyterLab attaches to the existing session of that path).
         """
         if isinstance(nb, (list, tuple)):
             nb = notebook(*nb)
-        if name is None:
-            stem = Path(nb).stem if isinstance(nb, (str, os.PathLike)) else self.name
-            name = f"{stem}-{next(self._names)}.ipynb"
+        if isinstance(nb, (str, os.PathLike)):
+            src = Path(nb)
+            nb = json.loads(src.read_text())
+            name = name or f"{src.stem}-{next(self._names)}.ipynb"
+        else:
+            nb = json.loads(json.dumps(nb))  # a plain, private copy (also of nbformat nodes)
+        name = name or f"{self.name}-{next(self._names)}.ipynb"
+        meta = nb.setdefault("metadata", {})
+        if not meta.get("kernelspec"):
+            meta["kernelspec"] = dict(PYTHON3_KERNELSPEC)
+        if any(c.get("outputs") for c in nb.get("cells", [])):
+            self.server.sign(nb)  # trusted: stored HTML/JS outputs render as they would for the author
         target = self.server.root_dir / name
         target.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(nb, (str, os.PathLike)):
-            shutil.copyfile(nb, target)
-        else:
-            nb = nbformat.from_dict(nb) if not isinstance(nb, nbformat.NotebookNode) else nb
-            nb.metadata.setdefault("kernelspec", dict(PYTHON3_KERNELSPEC))
-            self.server.sign(nb)  # trusted, so stored HTML/JS outputs render as they would for the author
-            nbformat.write(nb, str(target))
+        target.write_text(json.dumps(nb, indent=1))
         self.path = name
         self.opened.append(name)
+        if prestart_kernel:
+            self.server.api("POST", "/api/sessions", {
+                "path": name, "name": Path(name).name, "type": "notebook",
+                "kernel": {"name": meta["kernelspec"].get("name", "python3")}}, timeout=30)
         # A fresh workspace per open: nothing from earlier tests is restored next to our notebook.
-        workspace = f"e2e-{self.name}-{secrets.token_hex(3)}"
-        self.page.goto(self.server.url(f"/lab/workspaces/{workspace}/tree/{name}", reset=""))
+        workspace = f"e2e-{self.name[:40]}-{secrets.token_hex(3)}"
+        self.page.goto(self.server.url(f"/lab/workspaces/{workspace}/tree/{quote(name)}", reset=""))
         self.page.wait_for_function("() => !!(window.jupyterapp && window.__alE2E)")
-        self.page.wait_for_function("p => window.__alE2E.panel(p) !== null", arg=name)
+        self._wait_js("p => window.__alE2E.panel(p) !== null", f"notebook {name} to open", None, arg=name)
         self.wait_kernel_idle()
         return name
 
