@@ -102,7 +102,7 @@ class ActiveLearner:
 
     def __init__(self, estimator, X, *, strategy="margin", batch_size: int = 10, classes=None, embeddings=None,
                  cold_start="random", weight: float = 0.5, uncertainty="entropy", X_test=None, y_test=None,
-                 scoring="accuracy", stopping=None, budget=None, random_state=None):
+                 scoring="accuracy", stopping=None, budget=None, random_state=None, store=None):
         check_scoring_estimator(estimator)
         if hasattr(X, "dtype") and np.issubdtype(X.dtype, np.floating) and getattr(X, "ndim", 0) == 2:
             self.X = check_matrix(X, name="X", dtype=X.dtype)
@@ -171,6 +171,11 @@ class ActiveLearner:
         self._embedding = None
         self._clusters = None
         self._proba_cache = (None, None)     # (model_version, proba)
+        self._selected_scores: dict = {}     # pool position -> (score, strategy) of the latest query, for provenance
+        self._store = self._row_hashes = None
+        if store is not None:                # a path or SQLAlchemy URL: check the pool, restore labels and rounds
+            from .store import attach
+            self._store = attach(self, store)
 
     # ----- state -----
     @property
@@ -230,10 +235,12 @@ class ActiveLearner:
         return self._embedding
 
     # ----- teach -----
-    def teach(self, indices, labels) -> None:
+    def teach(self, indices, labels, *, annotator=None, seconds=None, scores=None, source="teach") -> None:
         """Record labels for pool positions. Validated as a whole: on any error nothing is recorded.
 
         Re-teaching an item its existing label is a no-op; a different label for it is an error.
+        With a store, the labels are committed (with annotator, seconds spent, the item's selection score, round,
+        model version and strategy) before this returns, and memory changes only after the commit.
         """
         with self._lock:
             idx = check_indices(indices, self.n_pool, name="indices")
@@ -261,6 +268,10 @@ class ActiveLearner:
             kinds = {_label_kind(v) for v in lab} | {_label_kind(v) for v in list(self._label_of.values())[:1]}
             if len(kinds) > 1:
                 raise TypeError(f"labels mix {' and '.join(sorted(kinds))}; use one type for every label")
+            if self._store is not None and new:
+                from .store import label_rows
+                self._store.add_labels(label_rows(self, new, idx.tolist(), annotator=annotator, seconds=seconds,
+                                                  scores=scores, source=source))
             for i, v in new:
                 self._order.append(i)
                 self._label_of[i] = v
@@ -297,6 +308,8 @@ class ActiveLearner:
                 batch_class_mix={str(k): int(v) for k, v in Counter(map(str, since_fit)).items()},
                 strategy=_strategy_name(self.strategy), model_version=version, timestamp=time.time(),
             )
+            if self._store is not None:
+                self._store.add_round(r.__dict__)
             self.model_, self.model_version = model, version
             self._rounds.append(r)
             self._since_fit = []
@@ -359,6 +372,7 @@ class ActiveLearner:
                 idx, scores, comps, name = self._strategy_batch(n, labeled, rng)
             self._last_select_seconds = time.perf_counter() - t0
             assert np.unique(idx).size == idx.size and not np.isin(idx, labeled).any()
+            self._selected_scores.update(zip(idx.tolist(), zip(np.asarray(scores, dtype=np.float64).tolist(), [name] * len(idx))))
             return Batch(indices=idx, scores=np.asarray(scores, dtype=np.float64), components=comps, strategy=name,
                          round=len(self._rounds), model_version=model_version)
 
@@ -446,6 +460,18 @@ class ActiveLearner:
                 if decision is not None:
                     return decision
             return None
+
+    # ----- store and monitoring -----
+    @property
+    def store(self):
+        """The LabelStore this learner writes through to, or None."""
+        return self._store
+
+    def report(self, **kwargs):
+        """The monitors (selection distribution, annotation quality, improvement per batch, cost per accuracy point)
+        as plotly figures and a DataFrame; see ``activelens.monitor.report``."""
+        from .monitor import report
+        return report(self, **kwargs)
 
     def stopping_progress(self) -> list[str]:
         return [c.progress() for c in self.stopping]
