@@ -615,8 +615,13 @@ def label_rows(learner, new, call_indices, *, annotator=None, seconds=None, scor
 
     secs = per_item(seconds, "seconds")
     scs = per_item(scores, "scores")
-    if annotator is not None and not isinstance(annotator, str):
-        raise TypeError(f"annotator must be a string, got {type(annotator).__name__}")
+    if annotator is None or isinstance(annotator, str):
+        names = [annotator] * n_call
+    elif isinstance(annotator, (list, tuple, np.ndarray)) and len(annotator) == n_call \
+            and all(a is None or isinstance(a, str) for a in annotator):
+        names = list(annotator)
+    else:
+        raise TypeError(f"annotator must be a string (or one string per index), got {annotator!r:.80}")
     rows = []
     for k, (i, v) in enumerate(new):
         pos = first[int(i)]
@@ -625,7 +630,7 @@ def label_rows(learner, new, call_indices, *, annotator=None, seconds=None, scor
             sel_score, strategy = selected[i]
             if score is None:
                 score = sel_score
-        rows.append({"idx": int(i), "item_hash": learner._row_hashes[i], "label": dump_label(v), "annotator": annotator,
+        rows.append({"idx": int(i), "item_hash": learner._row_hashes[i], "label": dump_label(v), "annotator": names[pos],
                      "ts": now, "seconds": _finite_or_none(secs[pos]), "round": len(learner._rounds),
                      "model_version": int(learner.model_version), "strategy": strategy,
                      "score": _finite_or_none(score), "source": source})
