@@ -10,6 +10,7 @@ Every test collected under tests/e2e gets the ``e2e`` marker automatically.
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from pathlib import Path
@@ -95,7 +96,7 @@ def _new_context(browser):
     return context
 
 
-def _finish_page(request, page, console: ConsoleLog) -> None:
+def _finish_page(request, page, console: ConsoleLog, lab: Lab | None = None) -> None:
     name = _artifact_name(request.node)
     ARTIFACTS_DIR.mkdir(parents=True, exist_ok=True)
     if _test_failed(request.node):
@@ -103,6 +104,11 @@ def _finish_page(request, page, console: ConsoleLog) -> None:
             page.screenshot(path=str(ARTIFACTS_DIR / f"{name}.png"))
         except Exception as exc:  # the page may have crashed
             print(f"[e2e] failure screenshot not saved: {exc}")
+        if lab is not None and lab.path is not None:
+            try:  # what the notebook showed: sources, execution counts, outputs (tracebacks included)
+                (ARTIFACTS_DIR / f"{name}.cells.json").write_text(json.dumps(lab.cells(), indent=1))
+            except Exception as exc:
+                print(f"[e2e] cells not saved: {exc}")
     (ARTIFACTS_DIR / f"{name}.console.txt").write_text("\n".join(console.messages) + "\n")
 
 
@@ -115,7 +121,7 @@ def lab(request, jupyter_lab_server, chromium_browser):
         yield helper
     finally:
         try:
-            _finish_page(request, helper.page, helper.console)
+            _finish_page(request, helper.page, helper.console, helper)
         finally:
             context.close()
             helper.shutdown_kernels()

@@ -563,8 +563,12 @@ class Lab:
         self._wait_js("() => window.__alE2E.runAllDone", "notebook:run-all-cells", timeout)
         cells = self.cells()
         errors = [c for c in cells for o in c["outputs"] if o.get("output_type") == "error"]
-        if errors and not allow_errors:
-            raise CellError(self._format_error(errors[0]))
+        if errors:
+            if not allow_errors:
+                raise CellError(self._format_error(errors[0]))
+            # The kernel aborts the cells queued after a failing one: they never get a count.
+            self.wait_kernel_idle(timeout)
+            return self.cells()
         self._wait_js(
             """p => window.__alE2E.isIdle(p) && window.__alE2E.cells(p).every(
                    c => c.type !== 'code' || !c.source.trim() || c.executionCount !== null)""",

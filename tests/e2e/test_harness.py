@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from .harness import CellError, notebook, webgl2_info
@@ -69,23 +71,32 @@ def test_inline_anywidget_click_reaches_kernel(lab):
     lab.assert_no_console_errors()
 
 
-def test_probe_reports_results_and_errors(lab):
-    lab.open_notebook(["x = 41", ""])  # an empty cell must not block run_all
-    lab.run_all()
+def test_probe_results_cell_errors_and_console_capture(lab):
+    # An empty cell must not block run_all; the kernel aborts the cells queued after a failing one.
+    lab.open_notebook(["x = 41", "", "raise ValueError('boom from cell')", "never = 1"])
+    with pytest.raises(CellError, match="boom from cell"):
+        lab.run_all()
+    cells = lab.run_all(allow_errors=True)
+    assert cells[2]["outputs"][0]["ename"] == "ValueError"
+    assert cells[3]["executionCount"] is None
+
     # Brackets/quotes that would trip auto-closing or autocompletion if typed.
     assert lab.run_probe("x + 1") == "42"
     assert lab.run_probe('print({"a": [1, (2, 3)]}["a"][1]);\nprint("two\\nlines")') == "(2, 3)\ntwo\nlines"
-    import sys
-
+    assert lab.run_probe("print('never' in globals())") == "False"
     assert lab.run_probe("import sys; print(sys.prefix)") == sys.prefix  # the kernel runs in our venv
     with pytest.raises(CellError, match="ZeroDivisionError"):
         lab.run_probe("1 / 0")
 
-
-def test_run_all_raises_cell_error(lab):
-    lab.open_notebook(["raise ValueError('boom from cell')", "y = 1"])
-    with pytest.raises(CellError, match="boom from cell"):
-        lab.run_all()
+    # Browser console errors are captured (so assert_no_console_errors can fail).
+    lab.assert_no_console_errors()
+    with lab.page.expect_console_message(lambda m: "e2e-console-check" in m.text):
+        lab.run_probe("from IPython.display import Javascript\n"
+                      "display(Javascript(\"console.error('e2e-console-check')\"))")
+    assert any("e2e-console-check" in e for e in lab.console_errors)
+    with pytest.raises(AssertionError, match="e2e-console-check"):
+        lab.assert_no_console_errors()
+    lab.assert_no_console_errors(ignore=[r"e2e-console-check"])
 
 
 def test_webgl2_context_exists(browser_page):
@@ -94,3 +105,4 @@ def test_webgl2_context_exists(browser_page):
     assert info is not None, "canvas.getContext('webgl2') returned null in headless Chromium"
     assert info["version"].startswith("WebGL 2.0")
     assert not browser_page.console_log.relevant_errors()
+
