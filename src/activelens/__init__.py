@@ -1,11 +1,13 @@
 """activelens: active learning you can see and steer inside Jupyter."""
 from .learner import ActiveLearner, Batch, Round
+from .explorer import Explorer
 from .simulate import SimulationResult, compare, simulate, summarize
 from .stopping import Budget, DiminishingReturns, Plateau, StabilizingPredictions, TargetScore
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Explorer",
     "ActiveLearner", "Batch", "Round",
     "simulate", "compare", "summarize", "SimulationResult",
     "Budget", "TargetScore", "Plateau", "DiminishingReturns", "StabilizingPredictions",

@@ -1,0 +1,231 @@
+// The batch: one card per item with its candidate-label buttons inline (ordered by probability, % shown, the
+// suggested one marked). Picks go to Python as messages; a card shows "saved" only when Python says the
+// learner has its label (the `saved` trait).
+import { h, listen, pct } from './util.js';
+
+function whyText(why) {
+  if (!why) return '';
+  const parts = [];
+  if (why.strategy) parts.push(why.strategy);
+  if (why.uncertainty !== undefined && why.uncertainty !== null) parts.push(`uncertainty ${why.uncertainty.toFixed(3)}`);
+  if (why.diversity !== undefined && why.diversity !== null) parts.push(`diversity ${why.diversity.toFixed(3)}`);
+  if (!parts.length && why.score !== undefined && why.score !== null) parts.push(`score ${why.score.toFixed(3)}`);
+  return parts.join(' · ');
+}
+
+function renderItem(item) {
+  const box = h('div', 'al-item');
+  if (!item) return box;
+  if (item.kind === 'image') {
+    const img = h('img', 'al-img');
+    img.setAttribute('alt', 'item image');
+    img.setAttribute('src', `data:image/png;base64,${item.png}`);
+    const scale = Math.max(1, Math.floor(96 / Math.max(item.width, item.height)));
+    img.setAttribute('width', String(item.width * scale));
+    img.setAttribute('height', String(item.height * scale));
+    box.appendChild(img);
+  } else if (item.kind === 'table') {
+    const table = h('table', 'al-table');
+    const tbody = h('tbody');
+    (item.columns || []).forEach((c, j) => {
+      const tr = h('tr');
+      tr.append(h('th', null, c), h('td', null, (item.values || [])[j]));
+      tbody.appendChild(tr);
+    });
+    table.appendChild(tbody);
+    box.appendChild(table);
+  } else {
+    box.appendChild(h('div', 'al-text', item.text));
+  }
+  return box;
+}
+
+export function createCards(model, el, ctx) {
+  el.classList.add('al-cards');
+  const head = h('div', 'al-cards-head');
+  const title = h('span', 'al-cards-title', 'Batch');
+  const counts = h('span', 'al-counts');
+  head.append(title, counts);
+  const list = h('div', 'al-card-list');
+  list.setAttribute('role', 'list');
+  const foot = h('div', 'al-cards-foot');
+  const undo = h('button', 'al-btn al-undo', 'Undo');
+  undo.type = 'button';
+  undo.setAttribute('aria-label', 'Undo the last pick (Backspace)');
+  const submit = h('button', 'al-btn al-submit', 'Submit batch');
+  submit.type = 'button';
+  submit.setAttribute('aria-label', 'Submit the picked labels and retrain (Enter)');
+  const hint = h('span', 'al-hint', '1–9/0 label · Space skip · ⌫ undo · ↑↓ move · Enter submit · Esc leave');
+  foot.append(undo, submit, hint);
+  el.append(head, list, foot);
+
+  let cards = [];         // the batch trait
+  let cardEls = [];       // elements, same order
+  let focused = 0;
+
+  function state(index) {
+    if ((model.get('saved') || []).includes(index)) return 'saved';
+    const p = (model.get('pending') || {})[String(index)];
+    if (p === undefined) return 'open';
+    return p < 0 ? 'skipped' : 'picked';
+  }
+
+  function build() {
+    cards = model.get('batch') || [];
+    list.replaceChildren();
+    cardEls = cards.map((card, pos) => {
+      const c = h('div', 'al-card');
+      c.setAttribute('role', 'listitem');
+      c.setAttribute('data-index', String(card.index));
+      c.setAttribute('aria-label', `Item ${card.index}`);
+      c.tabIndex = -1;
+      const top = h('div', 'al-card-head');
+      top.append(h('span', 'al-card-id', `#${card.index}`), h('span', 'al-why', whyText(card.why)),
+        h('span', 'al-card-state'));
+      if (card.source === 'hand') c.classList.add('al-hand');
+      const buttons = h('div', 'al-buttons');
+      for (const opt of card.options || []) {
+        const b = h('button', 'al-label');
+        b.type = 'button';
+        b.setAttribute('data-label', String(opt.label));
+        b.setAttribute('data-name', opt.name);
+        const key = opt.key === null || opt.key === undefined ? '' : ` [${opt.key}]`;
+        const prob = opt.p === null || opt.p === undefined ? '' : ` (${pct(opt.p)})`;
+        const sug = card.suggested === opt.label;
+        b.setAttribute('aria-label', `Label item ${card.index} as ${opt.name}${prob}${sug ? ', suggested' : ''}${key}`);
+        b.setAttribute('aria-pressed', 'false');
+        if (sug) {
+          b.classList.add('al-suggested');
+          b.appendChild(h('span', 'al-star', '★'));
+        }
+        b.appendChild(h('span', 'al-name', opt.name));
+        if (prob) b.appendChild(h('span', 'al-pct', pct(opt.p)));
+        if (key) b.appendChild(h('span', 'al-key', String(opt.key)));
+        b.addEventListener('click', (ev) => {
+          ev.stopPropagation();
+          pick(pos, opt.label);
+        });
+        buttons.appendChild(b);
+      }
+      const skip = h('button', 'al-skip', 'Skip');
+      skip.type = 'button';
+      skip.setAttribute('aria-label', `Skip item ${card.index} (Space)`);
+      skip.addEventListener('click', (ev) => {
+        ev.stopPropagation();
+        pick(pos, -1);
+      });
+      buttons.appendChild(skip);
+      c.addEventListener('click', () => setFocus(pos));
+      c.append(top, renderItem(card.item), buttons);
+      list.appendChild(c);
+      return c;
+    });
+    focused = 0;
+    updateStates();
+    setFocus(0, false);
+    ctx.root.setAttribute('data-batch', String(cards.length));
+    ctx.root.setAttribute('data-batch-id', String(model.get('batch_id')));
+  }
+
+  function updateStates() {
+    const pending = model.get('pending') || {};
+    let picked = 0;
+    let saved = 0;
+    cards.forEach((card, pos) => {
+      const st = state(card.index);
+      if (st === 'picked' || st === 'skipped') picked++;
+      if (st === 'saved') saved++;
+      const c = cardEls[pos];
+      if (!c) return;
+      c.setAttribute('data-state', st);
+      c.querySelector('.al-card-state').textContent = { open: '', picked: 'picked', skipped: 'skipped', saved: 'saved ✓' }[st];
+      const chosen = pending[String(card.index)];
+      for (const b of c.querySelectorAll('.al-label')) {
+        b.setAttribute('aria-pressed', String(Number(b.getAttribute('data-label')) === chosen));
+        b.disabled = st === 'saved';
+      }
+    });
+    counts.textContent = `${cards.length} items · ${picked} picked · ${saved} saved`;
+    ctx.root.setAttribute('data-picked', String(picked));
+    ctx.root.setAttribute('data-saved', String(saved));
+    const busy = !!(model.get('status') || {}).busy;
+    submit.disabled = busy || cards.length === 0;
+    undo.disabled = busy;
+  }
+
+  function setFocus(pos, scroll = true) {
+    if (!cards.length) return;
+    focused = Math.max(0, Math.min(cards.length - 1, pos));
+    cardEls.forEach((c, i) => c.classList.toggle('al-focused', i === focused));
+    ctx.root.setAttribute('data-focused', String(cards[focused].index));
+    if (scroll && cardEls[focused] && cardEls[focused].scrollIntoView) {
+      cardEls[focused].scrollIntoView({ block: 'nearest' });
+    }
+  }
+
+  function pick(pos, label) {
+    const card = cards[pos];
+    if (!card || state(card.index) === 'saved' || (model.get('status') || {}).busy) return;
+    ctx.send({ type: 'label', index: card.index, label });
+    setFocus(pos + 1);
+    ctx.root.focus({ preventScroll: true });
+  }
+
+  function doSubmit() {
+    if (submit.disabled) return;
+    ctx.send({ type: 'submit' });
+  }
+
+  function doUndo() {
+    if (undo.disabled) return;
+    ctx.send({ type: 'undo' });
+    if (focused > 0) setFocus(focused - 1);
+  }
+
+  const onSubmit = (ev) => { ev.stopPropagation(); doSubmit(); };
+  const onUndo = (ev) => { ev.stopPropagation(); doUndo(); };
+  submit.addEventListener('click', onSubmit);
+  undo.addEventListener('click', onUndo);
+
+  const off = listen(model, {
+    'change:batch': build,
+    'change:pending': updateStates,
+    'change:saved': updateStates,
+    'change:status': updateStates,
+  });
+  build();
+
+  return {
+    /** Handle a key for the whole widget; true when it was ours. */
+    handleKey(ev) {
+      const k = ev.key;
+      if (ev.ctrlKey || ev.metaKey || ev.altKey) return false;
+      if (/^[0-9]$/.test(k)) {
+        const card = cards[focused];
+        if (!card) return true;
+        const want = Number(k);
+        const opt = (card.options || []).find((o) => o.key === want);
+        if (opt) pick(focused, opt.label);
+        return true;
+      }
+      switch (k) {
+        case ' ': case 'Spacebar': pick(focused, -1); return true;
+        case 'Backspace': doUndo(); return true;
+        case 'ArrowDown': case 'ArrowRight': setFocus(focused + 1); return true;
+        case 'ArrowUp': case 'ArrowLeft': setFocus(focused - 1); return true;
+        case 'Enter': doSubmit(); return true;
+        default: return false;
+      }
+    },
+    focusIndex(index) {
+      const pos = cards.findIndex((c) => c.index === index);
+      if (pos >= 0) setFocus(pos);
+    },
+    destroy() {
+      off();
+      submit.removeEventListener('click', onSubmit);
+      undo.removeEventListener('click', onUndo);
+      list.replaceChildren(); // card listeners go with their elements
+    },
+  };
+}

@@ -1,0 +1,585 @@
+"""Explorer: the notebook widget — the pool map, the batch as cards with inline label buttons, the learning curve.
+
+The traitlets are the whole protocol. Each has exactly one writer; the page never writes a trait, it sends
+commands (``model.send``) that Python answers by updating traits.
+
+=================  ==========================================  ======  ================================================
+trait              type                                        writer  meaning
+=================  ==========================================  ======  ================================================
+n_points           Int                                         python  pool size
+coords             Bytes: float32 (n, 2) row-major, in [-1,1]  python  the map's positions (PCA, then UMAP when ready)
+projection         Unicode                                     python  "pca", "umap" or "custom": what ``coords`` are
+projection_status  Unicode                                     python  e.g. "umap: fitting in the background"
+color_values       Bytes: uint8 (n,)                           python  palette index per point (only this is resent
+                                                                       after a retrain)
+color_by           Unicode                                     python  "entropy" | "margin" | "predicted" | "label"
+palette            List[str] (hex colours, ≤ 256)              python  colour of each palette index
+legend             Dict                                        python  {"kind": "continuous"|"categorical", ...}
+label_names        List[str]                                   python  the names on the buttons, in class order
+class_colors       List[str]                                   python  one colour per class
+batch              List[Dict]                                  python  one card per batch item (see ``_card``)
+batch_id           Int                                         python  bumps each time a new batch arrives
+pending            Dict[str(index) -> int]                     python  label position picked per card, -1 = skip;
+                                                                       acknowledged picks not yet in the learner
+saved              List[int]                                   python  batch items the learner has a label for
+status             Dict                                        python  {"state": "idle"|"training"|"error", "busy",
+                                                                       "message", "round", "n_labeled"}
+curve              Dict                                        python  {"n_labels", "scores", "baseline_n",
+                                                                       "baseline_scores", "source", "gain", "stopping"}
+error              Unicode                                     python  last error, "" when none
+=================  ==========================================  ======  ================================================
+
+Commands from the page (``model.send``): ``{"type": "label", "index", "label"}`` (label = position in
+``label_names``), ``{"type": "skip", "index"}``, ``{"type": "undo"}``, ``{"type": "submit"}``,
+``{"type": "color_by", "value"}``, ``{"type": "add", "indices"}`` (lasso / click on the map),
+``{"type": "peek", "index"}`` (hover; answered with a ``{"type": "peek", ...}`` message).
+
+Submitting teaches the learner at once (a card shows "saved" only then), and retrain → rescore → next batch run
+in a background thread; ``wait()`` blocks until that work is done.
+"""
+from __future__ import annotations
+
+import pathlib
+import threading
+import time
+
+import anywidget
+import numpy as np
+import traitlets
+
+from . import projection as _projection
+from ._widget_items import ItemSource
+
+_STATIC = pathlib.Path(__file__).parent / "static"
+
+COLOR_MODES = ("entropy", "margin", "predicted", "label")
+RAMP_SIZE = 64                  # palette[0:64] continuous ramp (viridis)
+GREY = RAMP_SIZE                # palette[64] unscored / unlabeled
+CLASS0 = RAMP_SIZE + 1          # palette[65:65+k] class colours (labeled), then k lighter ones (predicted)
+MAX_HAND_PICKED = 50
+
+_VIRIDIS = ["#440154", "#482475", "#414487", "#355f8d", "#2a788e", "#21918c", "#22a884", "#44bf70", "#7ad151",
+            "#bddf26", "#fde725"]
+_CATEGORICAL = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
+                "#17becf", "#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173", "#3182bd", "#e6550d", "#31a354",
+                "#756bb1", "#636363"]
+
+
+def _hex(rgb) -> str:
+    return "#" + "".join(f"{int(round(c)):02x}" for c in rgb)
+
+
+def _rgb(h: str):
+    return np.array([int(h[i:i + 2], 16) for i in (1, 3, 5)], dtype=float)
+
+
+def _ramp(stops, n):
+    pts = np.array([_rgb(s) for s in stops])
+    t = np.linspace(0, len(stops) - 1, n)
+    lo = np.floor(t).astype(int).clip(0, len(stops) - 2)
+    f = (t - lo)[:, None]
+    return [_hex(c) for c in pts[lo] * (1 - f) + pts[lo + 1] * f]
+
+
+def _lighter(h: str, amount=0.55) -> str:
+    return _hex(_rgb(h) + (255 - _rgb(h)) * amount)
+
+
+class Explorer(anywidget.AnyWidget):
+    """Label, explore and steer an :class:`~activelens.ActiveLearner` inside a notebook.
+
+    Parameters
+    ----------
+    learner : ActiveLearner. Its holdout (``X_test``, ``y_test``) feeds the learning curve.
+    items : what each pool item looks like on a card: a sequence of texts, an image array (n, h, w[, 3|4]),
+        a DataFrame (rows as small tables) or a 2-D numeric array (rows as tables). Default: "item i".
+    labels : names shown on the buttons, in class order: a list of unique strings, or a dict {class: name}.
+        They map to the learner's declared ``classes``; without them to the classes already taught, else to
+        0..k-1. Default: the learner's declared classes.
+    coords : (n_pool, 2) positions of your own for the map (skips the projection).
+    projection : "pca" (at once), "umap" (PCA now, UMAP swapped in when fitted in the background) or "auto"
+        (UMAP when umap-learn is installed).
+    color_by : the map's initial colouring: "entropy", "margin", "predicted" or "label".
+    item_renderer : optional callable ``index -> str | image array | dict`` overriding ``items``.
+    oracle : reserved for teaching mode (a simulated annotator); not available yet.
+    """
+
+    _esm = _STATIC / "widget.js"
+    _css = _STATIC / "widget.css"
+
+    n_points = traitlets.Int(0).tag(sync=True)
+    coords = traitlets.Bytes(b"").tag(sync=True)
+    projection = traitlets.Unicode("pca").tag(sync=True)
+    projection_status = traitlets.Unicode("").tag(sync=True)
+    color_values = traitlets.Bytes(b"").tag(sync=True)
+    color_by = traitlets.Unicode("entropy").tag(sync=True)
+    palette = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    legend = traitlets.Dict().tag(sync=True)
+    label_names = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    class_colors = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    batch = traitlets.List(traitlets.Dict()).tag(sync=True)
+    batch_id = traitlets.Int(0).tag(sync=True)
+    pending = traitlets.Dict().tag(sync=True)
+    saved = traitlets.List(traitlets.Int()).tag(sync=True)
+    status = traitlets.Dict().tag(sync=True)
+    curve = traitlets.Dict().tag(sync=True)
+    error = traitlets.Unicode("").tag(sync=True)
+
+    def __init__(self, learner, *, items=None, labels=None, coords=None, projection="auto", color_by="entropy",
+                 item_renderer=None, oracle=None, **kwargs):
+        from .learner import ActiveLearner
+
+        if not isinstance(learner, ActiveLearner):
+            raise TypeError(f"learner must be an activelens.ActiveLearner, got {type(learner).__name__}")
+        if oracle is not None:
+            raise NotImplementedError("teaching mode (oracle=) is not available yet; label the cards yourself")
+        if color_by not in COLOR_MODES:
+            raise ValueError(f"color_by must be one of {', '.join(COLOR_MODES)}, got {color_by!r}")
+        n = learner.n_pool
+        # --- validate everything before anything is built or displayed ---
+        self._items = ItemSource(items, n, renderer=item_renderer)
+        self._classes, names = self._resolve_labels(learner, labels)
+        user_coords = None
+        if coords is not None:
+            try:
+                user_coords = np.asarray(coords, dtype=np.float32)
+            except (TypeError, ValueError):
+                raise TypeError("coords must be a numeric (n_pool, 2) array") from None
+            if user_coords.shape != (n, 2):
+                raise ValueError(f"coords must have shape (n_pool, 2) = ({n}, 2), got {user_coords.shape}")
+            if not np.isfinite(user_coords).all():
+                raise ValueError("coords contains NaN or infinity")
+        if projection not in _projection.METHODS:
+            raise ValueError(f"projection must be one of {', '.join(_projection.METHODS)}, got {projection!r}")
+
+        super().__init__(**kwargs)
+        self.learner = learner
+        self._lock = threading.RLock()
+        self._idle = threading.Event()
+        self._idle.set()
+        self._worker = None
+        self._position = {c: i for i, c in enumerate(self._classes.tolist())}
+        self._proba = None          # (n, k) over self._classes for the current model
+        self._proba_version = -1
+        self._batch = None          # the learner's Batch (or None)
+        self._cards_for = []        # pool indices of the current cards, in order
+        self._why = {}              # index -> why dict
+        self._pick_order = []       # indices in the order their labels were picked (for undo)
+        self._baseline = ([], [])
+
+        k = len(names)
+        colours = [_CATEGORICAL[i % len(_CATEGORICAL)] for i in range(k)]
+        palette = _ramp(_VIRIDIS, RAMP_SIZE) + ["#b8b8b8"]
+        if CLASS0 + 2 * k <= 256:
+            palette += colours + [_lighter(c) for c in colours]
+        else:  # too many classes for one byte: reuse the categorical colours
+            palette += _CATEGORICAL + [_lighter(c) for c in _CATEGORICAL]
+        with self.hold_sync():
+            self.n_points = n
+            self.label_names = names
+            self.class_colors = colours
+            self.palette = palette
+            self.color_by = color_by
+            if user_coords is not None:
+                self._proj = None
+                self.coords = _projection.normalize(user_coords).tobytes()
+                self.projection, self.projection_status = "custom", "custom"
+            else:
+                self._proj = _projection.Projection(learner.X, method=projection, random_state=learner.random_state,
+                                                    on_ready=self._on_projection, on_error=self._on_projection_error)
+                self.coords = _projection.normalize(self._proj.coords).tobytes()
+                self.projection, self.projection_status = self._proj.name, self._proj.status
+            self._refresh_scores()
+            self._new_batch(learner.query() if learner.n_labeled < n else None)
+            self._refresh_curve()
+            self._set_status("idle", self._ready_message())
+        self.on_msg(self._on_command)
+        if self._proj is not None:
+            self._proj.start()
+
+    # ------------------------------------------------------------------ labels <-> classes
+    @staticmethod
+    def _resolve_labels(learner, labels):
+        declared = learner.declared_classes
+        taught = learner.classes_ if learner.n_labeled else None
+        if labels is None:
+            if declared is not None:
+                classes = np.asarray(declared)
+            elif taught is not None and taught.size:
+                classes = np.asarray(taught)
+            else:
+                raise ValueError("labels: give the class names to show on the buttons (labels=[...]), or declare "
+                                 "classes= on the ActiveLearner")
+            return classes, [str(c) for c in classes.tolist()]
+        if isinstance(labels, dict):
+            keys, names = list(labels.keys()), list(labels.values())
+        else:
+            if isinstance(labels, str) or not hasattr(labels, "__iter__"):
+                raise TypeError(f"labels must be a list of class names (strings) or a dict {{class: name}}, got {labels!r}")
+            keys, names = None, list(labels)
+        bad = [v for v in names if not isinstance(v, str)]
+        if bad:
+            raise TypeError(f"labels must be strings; {bad[0]!r} is a {type(bad[0]).__name__}")
+        if len(names) < 1:
+            raise ValueError("labels is empty; give one name per class")
+        if len(set(names)) != len(names):
+            dup = sorted({v for v in names if names.count(v) > 1})
+            raise ValueError(f"labels must be unique; {dup} appear more than once")
+        if keys is not None:
+            classes = np.asarray(keys)
+            if declared is not None and set(classes.tolist()) != set(declared.tolist()):
+                raise ValueError(f"labels: the dict's keys {keys} must be the learner's declared classes {declared.tolist()}")
+        elif declared is not None:
+            if len(names) != declared.size:
+                raise ValueError(f"labels has {len(names)} names but the learner declares {declared.size} classes "
+                                 f"{declared.tolist()}; give one name per class, in that order")
+            classes = np.asarray(declared)
+        elif taught is not None and taught.size:
+            tl = taught.tolist()
+            if all(isinstance(t, str) for t in tl) and set(tl) <= set(names):
+                classes = np.asarray(names)
+            elif all(isinstance(t, (int, np.integer)) for t in tl) and min(tl) >= 0 and max(tl) < len(names):
+                classes = np.arange(len(names))
+            else:
+                raise ValueError(f"labels: the learner already has classes {tl} which do not match the names {names}; "
+                                 "pass labels as a dict {class: name}")
+        else:
+            classes = np.arange(len(names))
+        if classes.size != len(names) or len(set(classes.tolist())) != classes.size:
+            raise ValueError("labels: classes must be unique, one name each")
+        return classes, names
+
+    # ------------------------------------------------------------------ scores and colours
+    def _refresh_scores(self):
+        """Recompute probabilities for a new model, then the colour buffer."""
+        learner = self.learner
+        if learner.model_ is not None and self._proba_version != learner.model_version:
+            raw = learner.predict_proba()
+            model_classes = learner.declared_classes if learner.declared_classes is not None else np.asarray(learner.model_.classes_)
+            p = np.zeros((raw.shape[0], len(self._classes)), dtype=np.float32)
+            for j, c in enumerate(model_classes.tolist()):
+                if c in self._position:
+                    p[:, self._position[c]] = raw[:, j]
+            s = p.sum(axis=1, keepdims=True)
+            s[s == 0] = 1
+            self._proba = p / s
+            self._proba_version = learner.model_version
+        self._recolor()
+
+    def _uncertainty(self, mode):
+        p = self._proba
+        k = p.shape[1]
+        if mode == "entropy":
+            with np.errstate(divide="ignore", invalid="ignore"):
+                h = -np.where(p > 0, p * np.log(p), 0.0).sum(axis=1)
+            return h / np.log(k) if k > 1 else np.zeros(p.shape[0])
+        top2 = -np.partition(-p, 1, axis=1)[:, :2] if k > 1 else np.column_stack([p[:, 0], np.zeros(p.shape[0])])
+        return 1.0 - (top2[:, 0] - top2[:, 1])
+
+    def _color_buffer(self, mode):
+        n, k = self.n_points, len(self._classes)
+        ncol = (len(self.palette) - CLASS0) // 2
+        vals = np.full(n, GREY, dtype=np.uint8)
+        if mode in ("entropy", "margin") and self._proba is not None:
+            u = np.clip(self._uncertainty(mode), 0, 1)
+            vals = np.minimum((u * RAMP_SIZE).astype(np.int64), RAMP_SIZE - 1).astype(np.uint8)
+        elif mode == "predicted" and self._proba is not None:
+            vals = (CLASS0 + ncol + self._proba.argmax(axis=1) % ncol).astype(np.uint8)
+        idx = self.learner.labeled_indices
+        if idx.size:  # labeled items: their class colour, in every mode
+            pos = np.array([self._position.get(v, 0) for v in self.learner.labels.tolist()])
+            vals[idx] = (CLASS0 + pos % ncol).astype(np.uint8)
+        legend = self._legend(mode, k)
+        return vals, legend
+
+    def _legend(self, mode, k):
+        classes = [{"name": nm, "color": c} for nm, c in zip(self.label_names, self.class_colors)]
+        if mode in ("entropy", "margin") and self._proba is not None:
+            return {"kind": "continuous", "title": "entropy (normalized)" if mode == "entropy" else "margin uncertainty",
+                    "min": "0 (sure)", "max": "1 (unsure)", "ramp": _ramp(_VIRIDIS, 8), "classes": classes}
+        note = "no model yet" if self._proba is None and mode != "label" else ""
+        return {"kind": "categorical", "title": {"predicted": "predicted class", "label": "label"}.get(mode, mode),
+                "note": note, "classes": classes}
+
+    def _recolor(self):
+        vals, legend = self._color_buffer(self.color_by)
+        with self.hold_sync():
+            self.color_values = vals.tobytes()
+            self.legend = legend
+
+    # ------------------------------------------------------------------ batch and cards
+    def _card(self, i, why, source="query"):
+        options = list(range(len(self._classes)))
+        probs = None
+        if self._proba is not None:
+            probs = self._proba[i]
+            options.sort(key=lambda j: (-probs[j], j))
+        return {
+            "index": int(i),
+            "item": self._items.payload(i),
+            "options": [{"label": j, "name": self.label_names[j], "key": (j + 1) % 10 if j < 10 else None,
+                         "p": None if probs is None else round(float(probs[j]), 4)} for j in options],
+            "suggested": None if probs is None else int(options[0]),
+            "why": why,
+            "source": source,
+        }
+
+    def _new_batch(self, batch):
+        self._batch = batch
+        cards, why = [], {}
+        if batch is not None:
+            comps = {k: np.asarray(v, dtype=float) for k, v in batch.components.items()}
+            for pos, i in enumerate(batch.indices.tolist()):
+                w = {"strategy": batch.strategy, "score": _num(batch.scores[pos])}
+                for name, arr in comps.items():
+                    w[name] = _num(arr[pos])
+                why[i] = w
+                cards.append(self._card(i, w))
+        self._why = why
+        self._cards_for = [c["index"] for c in cards]
+        self._pick_order = []
+        with self.hold_sync():
+            self.batch = cards
+            self.pending = {}
+            self.saved = []
+            self.batch_id = self.batch_id + 1
+
+    def _refresh_curve(self):
+        rounds = [r for r in self.learner.rounds if np.isfinite(r.score)]
+        last = self.learner.rounds[-1] if self.learner.rounds else None
+        stop = self.learner.stop_reason()
+        self.curve = {
+            "n_labels": [int(r.n_labels) for r in rounds],
+            "scores": [float(r.score) for r in rounds],
+            "baseline_n": list(self._baseline[0]),
+            "baseline_scores": list(self._baseline[1]),
+            "source": last.score_source if last is not None else "",
+            "metric": str(self.learner.scoring),
+            "gain": _num(last.gain) if last is not None else None,
+            "stopping": list(self.learner.stopping_progress()),
+            "stop": str(stop) if stop is not None else "",
+        }
+
+    def _ready_message(self):
+        learner = self.learner
+        if learner.model_ is None:
+            if learner.n_labeled and len(set(map(str, learner.labels.tolist()))) < 2:
+                return "label an item of another class to train the first model"
+            return "cold start: label this batch, then submit"
+        return f"round {len(learner.rounds)} · pick labels, then submit"
+
+    def _set_status(self, state, message):
+        self.status = {"state": state, "busy": state == "training", "message": message,
+                       "round": len(self.learner.rounds), "n_labeled": int(self.learner.n_labeled)}
+
+    # ------------------------------------------------------------------ commands from the page
+    def _on_command(self, _widget, content, _buffers=None):
+        if not isinstance(content, dict):
+            return
+        kind = content.get("type")
+        try:
+            if kind == "label":
+                self._cmd_label(content.get("index"), content.get("label"))
+            elif kind == "skip":
+                self._cmd_label(content.get("index"), -1)
+            elif kind == "undo":
+                self._cmd_undo()
+            elif kind == "submit":
+                self._cmd_submit()
+            elif kind == "color_by":
+                self.set_color_by(content.get("value"))
+            elif kind == "add":
+                self._cmd_add(content.get("indices") or [])
+            elif kind == "peek":
+                self._cmd_peek(content.get("index"))
+            else:
+                self.error = f"unknown command {kind!r}"
+        except (ValueError, TypeError) as exc:
+            self.error = str(exc)
+
+    def _check_card(self, index):
+        if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or int(index) not in self._cards_for:
+            raise ValueError(f"item {index!r} is not in the current batch")
+        return int(index)
+
+    def _cmd_label(self, index, label):
+        with self._lock:
+            if not self._idle.is_set():
+                raise ValueError("still training; wait for the next batch")
+            i = self._check_card(index)
+            if i in self.saved:
+                raise ValueError(f"item {i} is already saved")
+            if isinstance(label, bool) or not isinstance(label, (int, np.integer)) or not -1 <= label < len(self._classes):
+                raise ValueError(f"label must be a position in label_names (0..{len(self._classes) - 1}) or -1 to skip")
+            pending = dict(self.pending)
+            pending[str(i)] = int(label)
+            if i in self._pick_order:
+                self._pick_order.remove(i)
+            self._pick_order.append(i)
+            self.pending = pending
+            self.error = ""
+
+    def _cmd_undo(self):
+        with self._lock:
+            if not self._pick_order:
+                return
+            i = self._pick_order.pop()
+            pending = dict(self.pending)
+            pending.pop(str(i), None)
+            self.pending = pending
+
+    def _cmd_add(self, indices):
+        with self._lock:
+            if not self._idle.is_set():
+                raise ValueError("still training; add items when the next batch is shown")
+            labeled = set(self.learner.labeled_indices.tolist())
+            have = set(self._cards_for)
+            new = []
+            for i in indices:
+                if isinstance(i, bool) or not isinstance(i, (int, np.integer)) or not 0 <= i < self.n_points:
+                    raise ValueError(f"add: {i!r} is not a pool position")
+                i = int(i)
+                if i not in labeled and i not in have and i not in new:
+                    new.append(i)
+            new = new[:max(0, MAX_HAND_PICKED - len(self._cards_for))]
+            if not new:
+                return
+            cards = list(self.batch)
+            for i in new:
+                w = {"strategy": "picked on the map"}
+                self._why[i] = w
+                cards.append(self._card(i, w, source="hand"))
+            self._cards_for += new
+            self.batch = cards
+
+    def _cmd_peek(self, index):
+        if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or not 0 <= index < self.n_points:
+            return
+        i = int(index)
+        out = {"type": "peek", "index": i, "preview": self._items.preview(i)}
+        label = dict(zip(self.learner.labeled_indices.tolist(), self.learner.labels.tolist())).get(i) \
+            if self.learner.n_labeled < 5000 else None
+        if label is not None:
+            out["label"] = self.label_names[self._position.get(label, 0)]
+        if self._proba is not None:
+            p = self._proba[i]
+            j = int(p.argmax())
+            with np.errstate(divide="ignore", invalid="ignore"):
+                h = float(-np.where(p > 0, p * np.log(p), 0).sum())
+            out.update(predicted=self.label_names[j], p=round(float(p[j]), 4), entropy=round(h, 4))
+        self.send(out)
+
+    def _cmd_submit(self):
+        with self._lock:
+            if not self._idle.is_set():
+                raise ValueError("already training")
+            picks = [(i, self.pending.get(str(i))) for i in self._cards_for]
+            taught = [(i, lab) for i, lab in picks if lab is not None and lab >= 0 and i not in self.saved]
+            if taught:
+                idx = [i for i, _ in taught]
+                self.learner.teach(idx, [self._classes[lab].item() if hasattr(self._classes[lab], "item")
+                                         else self._classes[lab] for _, lab in taught])
+            # the learner has them now: only now does the page show them as saved
+            with self.hold_sync():
+                self.saved = sorted(set(self.saved) | {i for i, _ in taught})
+                self.error = ""
+                self._set_status("training", "retraining…")
+            self._idle.clear()
+            self._worker = threading.Thread(target=self._retrain, name="activelens-retrain", daemon=True)
+            self._worker.start()
+
+    def _retrain(self):
+        try:
+            t0 = time.perf_counter()
+            learner = self.learner
+            can_fit = learner.n_labeled and len(set(map(str, learner.labels.tolist()))) >= 2
+            if can_fit:
+                learner.fit()
+            self._refresh_scores()
+            batch = learner.query() if learner.n_labeled < self.n_points else None
+            with self.hold_sync():
+                self._new_batch(batch)
+                self._refresh_curve()
+                self._last_retrain_seconds = time.perf_counter() - t0
+                self._set_status("idle", self._ready_message() if batch is not None else "every item is labeled")
+        except Exception as exc:  # noqa: BLE001 - shown on the page; the labels are already saved
+            with self.hold_sync():
+                self.error = f"retrain failed: {type(exc).__name__}: {exc}"
+                self._set_status("error", self.error)
+        finally:
+            self._idle.set()
+
+    # ------------------------------------------------------------------ projection callbacks
+    def _on_projection(self, coords, name):
+        with self.hold_sync():
+            self.coords = _projection.normalize(coords).tobytes()
+            self.projection = name
+            self.projection_status = name
+
+    def _on_projection_error(self, message):
+        self.projection_status = f"umap failed, showing pca ({message})"
+
+    # ------------------------------------------------------------------ Python API
+    def set_color_by(self, mode):
+        """Colour the map by "entropy", "margin", "predicted" or "label" (sends only the colour buffer)."""
+        if mode not in COLOR_MODES:
+            raise ValueError(f"color_by must be one of {', '.join(COLOR_MODES)}, got {mode!r}")
+        with self.hold_sync():
+            self.color_by = mode
+            self._recolor()
+
+    def wait(self, timeout=None) -> bool:
+        """Block until a submitted batch has been retrained and the next batch is shown. True if idle."""
+        return self._idle.wait(timeout)
+
+    def wait_projection(self, timeout=None) -> bool:
+        """Block until the background UMAP (if any) is done."""
+        return True if self._proj is None else self._proj.wait(timeout)
+
+    @property
+    def batch_indices(self) -> list[int]:
+        """Pool positions of the cards on show, in order."""
+        return list(self._cards_for)
+
+    def coordinates(self) -> np.ndarray:
+        """The map's (n, 2) float32 coordinates as sent to the page."""
+        return np.frombuffer(self.coords, dtype=np.float32).reshape(-1, 2)
+
+    def figure(self):
+        """The map as a plotly figure (for reports): points coloured as on the page, the batch ringed."""
+        import plotly.graph_objects as go
+
+        xy = self.coordinates()
+        vals = np.frombuffer(self.color_values, dtype=np.uint8)
+        colours = np.asarray(self.palette)[vals]
+        fig = go.Figure()
+        fig.add_trace(go.Scattergl(x=xy[:, 0], y=xy[:, 1], mode="markers", name="pool",
+                                   marker=dict(color=colours.tolist(), size=4), hoverinfo="skip"))
+        b = np.asarray(self._cards_for, dtype=int)
+        if b.size:
+            fig.add_trace(go.Scattergl(x=xy[b, 0], y=xy[b, 1], mode="markers", name="batch",
+                                       marker=dict(color="rgba(0,0,0,0)", size=12, line=dict(color="#ff3d00", width=2)),
+                                       text=[str(i) for i in b]))
+        fig.update_layout(title=f"pool map ({self.projection}), colour: {self.color_by}", template="plotly_white",
+                          xaxis=dict(visible=False), yaxis=dict(visible=False, scaleanchor="x"))
+        return fig
+
+    def curve_figure(self):
+        """The learning curve (and the random baseline when there is one) as a plotly figure."""
+        import plotly.graph_objects as go
+
+        c = self.curve
+        fig = go.Figure()
+        fig.add_trace(go.Scatter(x=c.get("n_labels", []), y=c.get("scores", []), mode="lines+markers",
+                                 name=str(self.learner.strategy if isinstance(self.learner.strategy, str) else "strategy")))
+        if c.get("baseline_n"):
+            fig.add_trace(go.Scatter(x=c["baseline_n"], y=c["baseline_scores"], mode="lines", name="random",
+                                     line=dict(dash="dash")))
+        fig.update_layout(title="learning curve", xaxis_title="labels", yaxis_title=f"{c.get('metric', 'score')} "
+                          f"({c.get('source') or 'no score yet'})", template="plotly_white")
+        return fig
+
+
+def _num(v):
+    v = float(v)
+    return round(v, 4) if np.isfinite(v) else None

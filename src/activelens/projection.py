@@ -1,0 +1,179 @@
+"""2-D maps of the pool: PCA at once, UMAP in a background thread, both cached.
+
+``pca_2d`` is fast enough to paint on display (a randomized SVD on a sample, then one matrix product).
+``Projection`` starts a UMAP fit in a daemon thread and calls back when it is ready; a finished UMAP is kept
+in a module-level cache keyed by a fingerprint of X, so re-displaying an explorer does not refit.
+Past ``sample_above`` rows UMAP is fitted on a random sample and the rest is ``transform``-ed in chunks.
+"""
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+
+import numpy as np
+
+METHODS = ("pca", "umap", "auto")
+_CACHE: OrderedDict = OrderedDict()   # fingerprint -> (n, 2) float32 UMAP coordinates
+_CACHE_SIZE = 4
+_CACHE_LOCK = threading.Lock()
+
+
+def fingerprint(X: np.ndarray, random_state=None) -> str:
+    """A cheap key for X: shape, dtype and a hash of (at most) ~4 MB of evenly strided rows."""
+    X = np.asarray(X)
+    h = hashlib.blake2b(digest_size=16)
+    h.update(repr((X.shape, str(X.dtype), random_state)).encode())
+    step = max(1, X.shape[0] // max(1, (4 << 20) // max(1, X[0].nbytes)))
+    h.update(np.ascontiguousarray(X[::step]).tobytes())
+    return h.hexdigest()
+
+
+def pca_2d(X, random_state=0, max_fit_rows: int = 20_000) -> np.ndarray:
+    """(n, 2) float32 PCA scores. Components are estimated on at most ``max_fit_rows`` rows."""
+    X = np.asarray(X, dtype=np.float32)
+    if X.ndim != 2:
+        raise ValueError(f"X must be 2-D to project it, got shape {X.shape}")
+    n, d = X.shape
+    if d == 1:
+        return np.column_stack([X[:, 0], np.zeros(n, np.float32)]).astype(np.float32)
+    rng = np.random.default_rng(random_state)
+    fit = X if n <= max_fit_rows else X[rng.choice(n, max_fit_rows, replace=False)]
+    mean = fit.mean(axis=0)
+    centred = fit - mean
+    # the top right singular vectors of the (sample) matrix; the d x d route is cheap when d is small
+    if d <= 512:
+        cov = centred.T.astype(np.float64) @ centred.astype(np.float64)
+        w, v = np.linalg.eigh(cov)
+        comps = v[:, ::-1][:, :2].T.astype(np.float32)
+    else:
+        from sklearn.utils.extmath import randomized_svd
+        _, _, comps = randomized_svd(centred, 2, random_state=random_state)
+        comps = comps.astype(np.float32)
+    # a deterministic sign: the largest loading of each component is positive
+    signs = np.sign(comps[np.arange(2), np.abs(comps).argmax(axis=1)])
+    comps *= signs[:, None]
+    out = np.empty((n, 2), dtype=np.float32)
+    for start in range(0, n, 200_000):
+        out[start:start + 200_000] = (X[start:start + 200_000] - mean) @ comps.T
+    return out
+
+
+def umap_2d(X, random_state=0, sample_above: int = 50_000, chunk: int = 50_000, n_neighbors: int = 15) -> np.ndarray:
+    """(n, 2) float32 UMAP embedding; past ``sample_above`` rows fit on a sample and transform the rest."""
+    import umap  # imported lazily: numba compilation takes seconds
+
+    X = np.asarray(X, dtype=np.float32)
+    n = X.shape[0]
+    reducer = umap.UMAP(n_components=2, n_neighbors=min(n_neighbors, max(2, n - 1)), random_state=random_state,
+                        low_memory=True)
+    if n <= sample_above:
+        return np.asarray(reducer.fit_transform(X), dtype=np.float32)
+    rng = np.random.default_rng(random_state)
+    sample = np.sort(rng.choice(n, sample_above, replace=False))
+    out = np.empty((n, 2), dtype=np.float32)
+    out[sample] = reducer.fit_transform(X[sample])
+    rest = np.setdiff1d(np.arange(n), sample)
+    for start in range(0, rest.size, chunk):
+        part = rest[start:start + chunk]
+        out[part] = reducer.transform(X[part])
+    return out
+
+
+def cached_umap(X, random_state=0):
+    """A finished UMAP for X from the cache, or None."""
+    key = fingerprint(X, random_state)
+    with _CACHE_LOCK:
+        if key in _CACHE:
+            _CACHE.move_to_end(key)
+            return _CACHE[key]
+    return None
+
+
+def _store(key, coords):
+    with _CACHE_LOCK:
+        _CACHE[key] = coords
+        _CACHE.move_to_end(key)
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+
+
+def umap_available() -> bool:
+    try:
+        import importlib.util
+        return importlib.util.find_spec("umap") is not None
+    except (ImportError, ValueError):
+        return False
+
+
+class Projection:
+    """The map's coordinates: PCA now, optionally UMAP later (``on_ready(coords, name)`` from a thread).
+
+    ``method``: "pca" (PCA only), "umap" (PCA first, UMAP swapped in when fitted), "auto" (UMAP if umap-learn
+    is installed, else PCA).
+    """
+
+    def __init__(self, X, method="auto", random_state=0, on_ready=None, on_error=None, umap_fn=None):
+        if method not in METHODS:
+            raise ValueError(f"projection must be one of {', '.join(METHODS)}, got {method!r}")
+        self.X = X
+        self.random_state = 0 if random_state is None else random_state
+        self.want_umap = method == "umap" or (method == "auto" and umap_available())
+        self._umap_fn = umap_fn or umap_2d
+        self.on_ready, self.on_error = on_ready, on_error
+        self.thread = None
+        self.error = None
+        self.done = threading.Event()
+        cached = cached_umap(X, self.random_state) if self.want_umap else None
+        if cached is not None:
+            self.coords, self.name = cached, "umap"
+            self.done.set()
+        else:
+            self.coords, self.name = pca_2d(X, random_state=self.random_state), "pca"
+            if not self.want_umap:
+                self.done.set()
+
+    @property
+    def status(self) -> str:
+        if self.error is not None:
+            return f"umap failed: {self.error}"
+        if self.want_umap and self.name != "umap":
+            return "umap: fitting in the background"
+        return self.name
+
+    def start(self):
+        """Start the background UMAP fit (no-op when not wanted or already done)."""
+        if self.done.is_set() or self.thread is not None:
+            return
+        self.thread = threading.Thread(target=self._run, name="activelens-umap", daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        try:
+            key = fingerprint(self.X, self.random_state)
+            coords = np.asarray(self._umap_fn(self.X, random_state=self.random_state), dtype=np.float32)
+            if coords.shape != (np.asarray(self.X).shape[0], 2) or not np.isfinite(coords).all():
+                raise ValueError(f"UMAP returned coordinates of shape {coords.shape} or non-finite values")
+            _store(key, coords)
+            self.coords, self.name = coords, "umap"
+            if self.on_ready is not None:
+                self.on_ready(coords, "umap")
+        except Exception as exc:  # noqa: BLE001 - reported on the widget, PCA stays
+            self.error = f"{type(exc).__name__}: {exc}"
+            if self.on_error is not None:
+                self.on_error(self.error)
+        finally:
+            self.done.set()
+
+    def wait(self, timeout=None) -> bool:
+        return self.done.wait(timeout)
+
+
+def normalize(coords: np.ndarray) -> np.ndarray:
+    """Centre and scale (one factor for both axes, aspect kept) into [-0.95, 0.95]; float32."""
+    c = np.asarray(coords, dtype=np.float32)
+    lo, hi = c.min(axis=0), c.max(axis=0)
+    centre = (lo + hi) / 2
+    half = float(np.max(hi - lo)) / 2
+    scale = 0.95 / half if half > 0 else 1.0
+    return ((c - centre) * scale).astype(np.float32)

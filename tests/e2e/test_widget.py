@@ -1,0 +1,135 @@
+"""The Explorer in a real JupyterLab: map drawn, batch highlighted, labeling by clicks and by keyboard,
+the kernel's learner holding exactly those labels, the curve gaining points, user text shown as text."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from .harness import notebook
+
+pytestmark = pytest.mark.e2e
+
+XSS = "<img src=x onerror=alert(1)>"
+
+SETUP = f'''
+import json
+import numpy as np
+from sklearn.datasets import make_classification
+from sklearn.linear_model import LogisticRegression
+from activelens import ActiveLearner, Explorer
+
+X, y = make_classification(n_samples=400, n_features=6, n_informative=4, n_redundant=0, n_classes=3,
+                           n_clusters_per_class=1, random_state=0)
+Xp, yp, Xt, yt = X[:300], y[:300], X[300:], y[300:]
+seed = [int(np.flatnonzero(yp == c)[k]) for k in range(2) for c in range(3)]   # the first batch: 2 per class
+texts = [f"item {{i}}: {{Xp[i, :2].round(2).tolist()}}" for i in range(300)]
+texts[seed[0]] = {XSS!r}                                                       # markup must stay text
+learner = ActiveLearner(LogisticRegression(max_iter=500), Xp, batch_size=6, classes=[0, 1, 2],
+                        X_test=Xt, y_test=yt, cold_start=np.array(seed), random_state=0)
+w = Explorer(learner, items=texts, labels=["alpha", "beta", "gamma"], projection="pca")
+w
+'''
+
+ROOT = ".activelens"
+TRUTH = "print(json.dumps({str(i): int(yp[i]) for i in w.batch_indices}))"
+LEARNER_LABELS = "print(json.dumps(sorted([int(i), int(v)] for i, v in zip(learner.labeled_indices, learner.labels))))"
+
+# Counts canvas pixels that are not transparent and the distinct colours among them.
+PIXELS_JS = """
+() => {
+  const c = document.querySelector('.activelens canvas.al-canvas');
+  const g = c.getContext('2d');
+  const d = g.getImageData(0, 0, c.width, c.height).data;
+  let painted = 0; const colours = new Set();
+  for (let i = 0; i < d.length; i += 4) {
+    if (d[i + 3] > 0) { painted++; colours.add((d[i] >> 4) * 256 + (d[i + 1] >> 4) * 16 + (d[i + 2] >> 4)); }
+  }
+  return {painted, colours: colours.size, width: c.width, height: c.height};
+}
+"""
+
+
+def _attr(lab, name):
+    return lab.page.locator(ROOT).first.get_attribute(name)
+
+
+def _wait_attr(lab, **attrs):
+    sel = ROOT + "".join(f'[data-{k.replace("_", "-")}="{v}"]' for k, v in attrs.items())
+    return lab.wait_for(sel)
+
+
+def test_explorer_label_by_clicks_and_keyboard(lab):
+    dialogs = []
+    lab.page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    lab.open_notebook(notebook(SETUP))
+    lab.run_all()
+
+    root = _wait_attr(lab, ready="true", points="300")
+    assert _attr(lab, "data-batch") == "6"
+    assert _attr(lab, "data-highlighted") == "6"
+    assert _attr(lab, "data-round") == "0"
+    assert _attr(lab, "data-curve-points") == "0"
+    lab.screenshot("explorer-0-first-paint")
+
+    # the map really drew points: painted pixels in several colours (points + batch ring)
+    px = lab.page.evaluate(PIXELS_JS)
+    assert px["painted"] > 300, px
+    assert px["colours"] >= 2, px
+
+    # user text is text: shown verbatim, no <img> element created, nothing ran
+    assert lab.page.locator(f"{ROOT} .al-text", has_text=XSS).count() == 1
+    assert lab.page.locator(f'{ROOT} img[src="x"]').count() == 0
+    assert dialogs == []
+
+    # cold start: no probabilities yet, so the buttons come in class order without a %
+    first = lab.page.locator(f"{ROOT} .al-card").first
+    assert first.locator("button.al-label").all_text_contents()[0].startswith("alpha")
+    assert first.locator(".al-pct").count() == 0
+
+    # --- batch 1 by clicks
+    truth = {int(k): v for k, v in json.loads(lab.run_probe(TRUTH)).items()}
+    assert len(truth) == 6
+    for index, label in truth.items():
+        lab.page.locator(f'{ROOT} .al-card[data-index="{index}"] button.al-label[data-label="{label}"]').click()
+    _wait_attr(lab, picked="6")
+    assert lab.run_probe("print(learner.n_labeled)") == "0"   # picks are not labels until submitted
+    lab.screenshot("explorer-1-picked-by-click")
+    lab.page.locator(f"{ROOT} button.al-submit").click()
+    _wait_attr(lab, round="1", busy="false", curve_points="1")
+    expected = sorted([i, v] for i, v in truth.items())
+    assert json.loads(lab.run_probe(LEARNER_LABELS)) == expected
+    assert _attr(lab, "data-highlighted") == "6"
+    lab.screenshot("explorer-2-after-first-submit")
+
+    # after a model exists the buttons carry probabilities and one is marked suggested
+    card = lab.page.locator(f"{ROOT} .al-card").first
+    assert card.locator(".al-pct").count() == 3
+    assert card.locator("button.al-suggested").count() == 1
+    assert card.locator("button.al-label").first.get_attribute("class").find("al-suggested") >= 0
+
+    # --- batch 2 by keyboard (keys are class positions + 1), with an undo on the way
+    truth2 = {int(k): v for k, v in json.loads(lab.run_probe(TRUTH)).items()}
+    assert not set(truth2) & set(truth)
+    root.focus()
+    order = [int(x) for x in lab.page.locator(f"{ROOT} .al-card").evaluate_all(
+        "els => els.map(e => e.getAttribute('data-index'))")]
+    lab.page.keyboard.press(str(truth2[order[0]] + 1))
+    _wait_attr(lab, picked="1")
+    lab.page.keyboard.press("Backspace")
+    _wait_attr(lab, picked="0")
+    for index in order:
+        lab.page.keyboard.press(str(truth2[index] + 1))
+    _wait_attr(lab, picked="6")
+    lab.screenshot("explorer-3-picked-by-keyboard")
+    lab.page.keyboard.press("Enter")
+    _wait_attr(lab, round="2", busy="false", curve_points="2")
+    expected += [[i, v] for i, v in truth2.items()]
+    assert json.loads(lab.run_probe(LEARNER_LABELS)) == sorted(expected)
+    # the keys went to the widget, not to the notebook (no new cells, no cell mode changes)
+    assert lab.run_probe("print(len(learner.rounds))") == "2"
+    lab.screenshot("explorer-4-after-keyboard-submit")
+    lab.screenshot("explorer-4-widget", locator=lab.page.locator(ROOT).first)
+
+    assert dialogs == []
+    lab.assert_no_console_errors()
