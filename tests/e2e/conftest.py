@@ -32,7 +32,7 @@ _HERE = Path(__file__).resolve().parent
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        if _HERE in Path(str(item.fspath)).resolve().parents:
+        if _HERE in Path(item.path).resolve().parents:
             item.add_marker(pytest.mark.e2e)
 
 

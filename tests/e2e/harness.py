@@ -27,6 +27,17 @@ Fixtures (all in conftest.py):
     test-artifacts/<test>.png, and always test-artifacts/<test>.console.txt; kernels it started are shut down.
   * ``browser_page`` (function) -> a blank Playwright ``Page`` (with console capture) for non-Jupyter checks.
 
+The :class:`Lab` API (``lab.``):
+  open_notebook(nb | path | [code, ...], name=None)  write + open in a fresh workspace, wait for idle kernel
+  run_all(allow_errors=False) -> cells                 Run All Cells, wait for every count + idle kernel
+  run_probe(code) -> str                               append a cell, run it, return its output text
+  wait_kernel_idle()    wait_for(selector)    cells()    output(i)    execute_command(id, args)
+  screenshot(name, locator=None)    console_errors    assert_no_console_errors(ignore=[regex, ...])
+  page (the Playwright Page), server (JupyterLabServer: root_dir, url(), api())
+Notebook builders: notebook(*cells, **metadata), code_cell(src), markdown_cell(src) -- plain dicts.
+Waits poll real signals (JupyterLab's models, the toolbar's data-status, execution counts, your
+widget's data-* attributes); nothing sleeps for a fixed time. Errors: CellError (an AssertionError).
+
 Environment knobs: ACTIVELENS_CHROMIUM (browser executable), ACTIVELENS_E2E_ARTIFACTS (artifact dir),
 ACTIVELENS_E2E_TIMEOUT (seconds for one wait, default 90), ACTIVELENS_E2E_HEADED=1 (show the browser).
 """
@@ -346,10 +357,11 @@ def chromium_executable() -> str | None:
 
 def launch_chromium(playwright, executable: str | None = None):
     """Launch the system Chromium (never a downloaded one)."""
+    headed = os.environ.get("ACTIVELENS_E2E_HEADED") == "1"
     return playwright.chromium.launch(
         executable_path=executable or chromium_executable(),
-        headless=os.environ.get("ACTIVELENS_E2E_HEADED") != "1",
-        args=list(CHROMIUM_ARGS),
+        headless=not headed,
+        args=[a for a in CHROMIUM_ARGS if not (headed and a == "--headless")],
     )
 
 
@@ -487,6 +499,25 @@ window.__alE2E = {
 """
 
 
+def _timed(method):
+    """Record ``[harness] name Xs`` in the page log (test-artifacts/<test>.console.txt)."""
+    import functools
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        t0 = time.monotonic()
+        ok = "failed "
+        try:
+            result = method(self, *args, **kwargs)
+            ok = ""
+            return result
+        finally:
+            detail = f" {args[0]!r}"[:80] if method.__name__ == "run_probe" and args else ""
+            self.console.messages.append(f"[harness] {ok}{method.__name__}{detail} {time.monotonic() - t0:.2f}s")
+
+    return wrapper
+
+
 class Lab:
     """One test's browser page in the shared JupyterLab. Created by the ``lab`` fixture."""
 
@@ -506,6 +537,7 @@ class Lab:
         self.opened: list[str] = []
 
     # -- opening -----------------------------------------------------------------------------------
+    @_timed
     def open_notebook(self, nb: dict | str | os.PathLike | list[str], name: str | None = None,
                       prestart_kernel: bool = True) -> str:
         """Write ``nb`` into the server root and open it in a fresh JupyterLab workspace; returns its
@@ -554,6 +586,7 @@ class Lab:
         both "idle", no cell showing ``[*]``)."""
         self._wait_js("p => window.__alE2E.isIdle(p)", "kernel idle", timeout)
 
+    @_timed
     def run_all(self, timeout: float | None = None, allow_errors: bool = False) -> list[dict]:
         """Run all cells (command ``notebook:run-all-cells``) and wait until every non-empty code cell
         has an execution count and the kernel is idle. Raises :class:`CellError` on a traceback unless
@@ -575,6 +608,7 @@ class Lab:
             "all code cells executed", timeout)
         return self.cells()
 
+    @_timed
     def run_probe(self, code: str, timeout: float | None = None) -> str:
         """Append a code cell with ``code`` at the end, run it, wait for idle, return its output text.
 
@@ -594,7 +628,7 @@ class Lab:
         info = next(c for c in self.cells() if c["id"] == cell["id"])
         if any(o.get("output_type") == "error" for o in info["outputs"]):
             raise CellError(self._format_error(info))
-        return output_text(info["outputs"]).strip()
+        return strip_ansi(output_text(info["outputs"])).strip()
 
     def cells(self) -> list[dict]:
         """Info for every cell: index, id, type, source, executionCount, running, outputs (nbformat)."""
