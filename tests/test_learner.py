@@ -139,9 +139,10 @@ def test_cold_start_options(blobs):
     pre = LogisticRegression().fit(X, y)
     b = _learner(X, cold_start=pre).query(5)
     assert b.strategy == "pretrained"
-    from activelens.strategies import entropy
-    u = entropy(pre.predict_proba(X))
-    assert set(b.indices.tolist()) == set(np.argsort(-u)[:5].tolist())  # the pretrained model's most uncertain
+    from activelens.strategies import combined
+    expected = combined(pre.predict_proba(X), _learner(X).embedding, 5, weight=0.5, random_state=0)
+    assert b.indices.tolist() == expected.tolist()  # the pretrained model's uncertainty blended with diversity
+    assert set(b.components) == {"uncertainty", "diversity"}
 
     from sklearn.datasets import make_blobs
     Xs, ys = make_blobs(n_samples=300, centers=[[0, 0], [15, 0], [0, 15]], cluster_std=1.0, random_state=0)
