@@ -447,9 +447,9 @@ window.__alE2E = {
     if (this.kernelStatus(path) !== 'idle') return false;
     const ind = this.indicatorStatus(path);
     if (ind !== null && ind !== 'idle') return false;
-    return !this.cells(path).some(c => c.running);
+    return !this.cells(path, false).some(c => c.running);
   },
-  cells(path) {
+  cells(path, withOutputs = true) {
     const p = this.panel(path);
     if (!p) return [];
     const out = [];
@@ -462,7 +462,7 @@ window.__alE2E = {
         info.executionCount = m.executionCount;
         const prompt = cell.node.querySelector('.jp-InputPrompt');
         info.running = (m.executionState === 'running') || !!(prompt && prompt.textContent.includes('*'));
-        for (let j = 0; j < m.outputs.length; j++) info.outputs.push(m.outputs.get(j).toJSON());
+        if (withOutputs) for (let j = 0; j < m.outputs.length; j++) info.outputs.push(m.outputs.get(j).toJSON());
       }
       out.push(info);
     }
@@ -594,6 +594,9 @@ class Lab:
         self._require_notebook()
         self.page.evaluate("p => window.__alE2E.runAll(p)", self.path)
         self._wait_js("() => window.__alE2E.runAllDone", "notebook:run-all-cells", timeout)
+        result = self.page.evaluate("() => window.__alE2E.runAllResult")
+        if isinstance(result, str):
+            raise RuntimeError(f"notebook:run-all-cells failed in the page: {result}")
         cells = self.cells()
         errors = [c for c in cells for o in c["outputs"] if o.get("output_type") == "error"]
         if errors:
@@ -603,7 +606,7 @@ class Lab:
             self.wait_kernel_idle(timeout)
             return self.cells()
         self._wait_js(
-            """p => window.__alE2E.isIdle(p) && window.__alE2E.cells(p).every(
+            """p => window.__alE2E.isIdle(p) && window.__alE2E.cells(p, false).every(
                    c => c.type !== 'code' || !c.source.trim() || c.executionCount !== null)""",
             "all code cells executed", timeout)
         return self.cells()
@@ -621,7 +624,7 @@ class Lab:
         cell = self.page.evaluate("([p, s]) => window.__alE2E.appendCell(p, s)", [self.path, code])
         self.page.evaluate("p => window.__alE2E.runActive(p)", self.path)
         self._wait_js(
-            """([p, id]) => { const c = window.__alE2E.cells(p).find(c => c.id === id);
+            """([p, id]) => { const c = window.__alE2E.cells(p, false).find(c => c.id === id);
                               return !!c && c.executionCount !== null && !c.running
                                      && window.__alE2E.isIdle(p); }""",
             f"probe cell to finish: {code!r}", timeout, arg=[self.path, cell["id"]])
@@ -704,7 +707,7 @@ class Lab:
             try:
                 state = self.page.evaluate(
                     "p => ({kernel: window.__alE2E.kernelStatus(p), indicator: window.__alE2E.indicatorStatus(p),"
-                    " cells: window.__alE2E.cells(p).map(c => [c.index, c.executionCount, c.running])})",
+                    " cells: window.__alE2E.cells(p, false).map(c => [c.index, c.executionCount, c.running])})",
                     self.path)
             except Exception:
                 pass

@@ -68,6 +68,8 @@ def test_inline_anywidget_click_reaches_kernel(lab):
     assert lab.run_probe("print(w.count, w.kernel_seen)") == "2 2"
 
     lab.screenshot("harness-clicker")
+    lab.screenshot("harness-clicker-widget", locator=lab.output(0))
+    assert webgl2_info(lab.page) is not None  # WebGL2 inside the JupyterLab page too
     lab.assert_no_console_errors()
 
 
