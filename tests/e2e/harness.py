@@ -652,8 +652,14 @@ class Lab:
 
     def wait_for(self, selector: str, state: str = "visible", timeout: float | None = None):
         """Wait for ``selector`` (e.g. ``'[data-ready="1"]'``) and return its first locator."""
+        from playwright.sync_api import TimeoutError as PWTimeout
+
         loc = self.page.locator(selector).first
-        loc.wait_for(state=state, timeout=(timeout or self.timeout) * 1000)
+        try:
+            loc.wait_for(state=state, timeout=(timeout or self.timeout) * 1000)
+        except PWTimeout as exc:
+            raise TimeoutError(f"{selector!r} not {state} after {timeout or self.timeout:.0f}s; "
+                               f"browser console errors: {self.console.errors[-5:]}") from exc
         return loc
 
     # -- artifacts ---------------------------------------------------------------------------------
