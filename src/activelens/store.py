@@ -506,9 +506,8 @@ class LabelStore:
         data = [{"index": r.idx, "label": load_label(r.label), "annotator": r.annotator, "timestamp": r.ts,
                  "seconds": r.seconds, "round": r.round, "model_version": r.model_version, "strategy": r.strategy,
                  "score": r.score, "item_hash": r.item_hash, "source": r.source} for r in rows]
-        df = pd.DataFrame(data, columns=LABEL_COLUMNS)
-        df["label"] = df["label"].astype(object)
-        return df
+        return _frame(data, LABEL_COLUMNS, objects=("label", "annotator", "strategy", "item_hash", "source"),
+                      floats=("timestamp", "seconds", "score"))
 
     def n_labels(self) -> int:
         with self.read() as conn:
@@ -536,10 +535,8 @@ class LabelStore:
                                 .order_by(T_ANN.c.id)).all()
         data = [{"index": r.idx, "annotator": r.annotator, "label": load_label(r.label), "timestamp": r.ts,
                  "seconds": r.seconds, "gold": bool(r.gold), "gold_label": load_label(r.gold_label)} for r in rows]
-        df = pd.DataFrame(data, columns=["index", "annotator", "label", "timestamp", "seconds", "gold", "gold_label"])
-        for c in ("label", "gold_label"):
-            df[c] = df[c].astype(object)
-        return df
+        return _frame(data, ["index", "annotator", "label", "timestamp", "seconds", "gold", "gold_label"],
+                      objects=("annotator", "label", "gold_label"), floats=("timestamp", "seconds"))
 
     # ----- export -----
     def export(self, path=None, *, format: str | None = None, what: str = "labels"):
@@ -580,6 +577,20 @@ class LabelStore:
 
     def __repr__(self):
         return f"LabelStore({self.where!r}, backend={self.backend!r})"
+
+
+def _frame(records, columns, objects=(), floats=()):
+    """A DataFrame whose label columns keep each value's Python type (an int stays an int next to None)."""
+    cols = {}
+    for c in columns:
+        values = [r[c] for r in records]
+        if c in objects:
+            cols[c] = pd.Series(values, dtype=object)
+        elif c in floats:
+            cols[c] = pd.Series([np.nan if v is None else v for v in values], dtype=np.float64)
+        else:
+            cols[c] = pd.Series(values)
+    return pd.DataFrame(cols, columns=columns)
 
 
 def _plain(v):
