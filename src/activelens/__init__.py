@@ -3,6 +3,8 @@ from .learner import ActiveLearner, Batch, Round
 from .explorer import Explorer
 from .simulate import SimulationResult, compare, simulate, summarize
 from .stopping import Budget, DiminishingReturns, Plateau, StabilizingPredictions, TargetScore
+from .queue import AnnotationQueue
+from .store import LabelStore, PoolMismatchError, StoreError, StoreFormatError, StoreLockedError
 
 __version__ = "0.1.0"
 
@@ -11,4 +13,5 @@ __all__ = [
     "ActiveLearner", "Batch", "Round",
     "simulate", "compare", "summarize", "SimulationResult",
     "Budget", "TargetScore", "Plateau", "DiminishingReturns", "StabilizingPredictions",
+    "AnnotationQueue", "LabelStore", "StoreError", "StoreFormatError", "StoreLockedError", "PoolMismatchError",
 ]
