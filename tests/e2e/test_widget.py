@@ -72,6 +72,9 @@ def test_explorer_label_by_clicks_and_keyboard(lab):
     assert _attr(lab, "data-curve-points") == "0"
     lab.screenshot("explorer-0-first-paint")
 
+    # the batch ring overlay: one ring per batch item, on top of the points
+    assert lab.page.locator(f"{ROOT} svg.al-rings circle").count() == 6
+
     # the map really drew points: painted pixels in several colours (points + batch ring)
     px = lab.page.evaluate(PIXELS_JS)
     assert px["painted"] > 300, px
@@ -108,9 +111,24 @@ def test_explorer_label_by_clicks_and_keyboard(lab):
     assert card.locator("button.al-suggested").count() == 1
     assert card.locator("button.al-label").first.get_attribute("class").find("al-suggested") >= 0
 
+    # hover a batch point: the tooltip shows the item, its predicted class and entropy (asked from the kernel)
+    ring = lab.page.locator(f"{ROOT} svg.al-rings circle").first
+    box = ring.bounding_box()
+    lab.page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    tip = lab.wait_for(f"{ROOT} .al-tooltip")
+    assert "predicted:" in tip.text_content() and "entropy:" in tip.text_content()
+    lab.page.mouse.move(5, 5)
+
+    # colour switch: the kernel recolours, the page redraws (only the colour buffer crosses)
+    lab.page.locator(f"{ROOT} select.al-select").select_option("predicted")
+    lab.page.wait_for_function("() => document.querySelector('.activelens .al-legend-title').textContent === 'predicted class'")
+    assert lab.run_probe("print(w.color_by)") == "predicted"
+    lab.screenshot("explorer-2b-colour-by-predicted")
+
     # --- batch 2 by keyboard (keys are class positions + 1), with an undo on the way
     truth2 = {int(k): v for k, v in json.loads(lab.run_probe(TRUTH)).items()}
     assert not set(truth2) & set(truth)
+    n_cells = len(lab.cells())
     root.focus()
     order = [int(x) for x in lab.page.locator(f"{ROOT} .al-card").evaluate_all(
         "els => els.map(e => e.getAttribute('data-index'))")]
@@ -124,12 +142,39 @@ def test_explorer_label_by_clicks_and_keyboard(lab):
     lab.screenshot("explorer-3-picked-by-keyboard")
     lab.page.keyboard.press("Enter")
     _wait_attr(lab, round="2", busy="false", curve_points="2")
+    # the keys went to the widget, not to the notebook: no cell was added, deleted or turned into markdown
+    cells = lab.cells()
+    assert len(cells) == n_cells and all(c["type"] == "code" for c in cells)
     expected += [[i, v] for i, v in truth2.items()]
     assert json.loads(lab.run_probe(LEARNER_LABELS)) == sorted(expected)
-    # the keys went to the widget, not to the notebook (no new cells, no cell mode changes)
-    assert lab.run_probe("print(len(learner.rounds))") == "2"
     lab.screenshot("explorer-4-after-keyboard-submit")
     lab.screenshot("explorer-4-widget", locator=lab.page.locator(ROOT).first)
 
     assert dialogs == []
+    lab.assert_no_console_errors()
+
+
+def test_quickstart_notebook_digits(lab):
+    """The quickstart as a user runs it: digit images on the cards, keyboard labels, UMAP swapped in."""
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "notebooks" / "quickstart.ipynb"
+    lab.open_notebook(str(path))
+    lab.run_all()
+    _wait_attr(lab, ready="true", points="1257", batch="10", highlighted="10")
+    # the digit images decoded (PNG from the kernel's tiny encoder)
+    widths = lab.page.locator(f"{ROOT} img.al-img").evaluate_all("els => els.map(e => e.naturalWidth)")
+    assert widths == [8] * 10
+    lab.screenshot("quickstart-0-first-paint")
+    truth = json.loads(lab.run_probe("import json; print(json.dumps([int(y_pool[i]) for i in explorer.batch_indices]))"))
+    lab.page.locator(ROOT).first.focus()
+    for label in truth:
+        lab.page.keyboard.press(str((label + 1) % 10))
+    _wait_attr(lab, picked="10")
+    lab.page.keyboard.press("Enter")
+    _wait_attr(lab, round="1", busy="false", curve_points="1")
+    assert lab.run_probe("print(sorted(map(int, learner.labels)) == sorted(" + repr(truth) + "))") == "True"
+    # UMAP is fitted in a background thread and swapped in (the kernel answered everything above meanwhile)
+    _wait_attr(lab, projection="umap")
+    lab.screenshot("quickstart-1-umap", locator=lab.page.locator(ROOT).first)
     lab.assert_no_console_errors()
