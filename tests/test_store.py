@@ -180,3 +180,34 @@ def test_store_argument_validation(pool, tmp_path):
         make(X, tmp_path / "no" / "such" / "dir" / "labels.db")
     with pytest.raises(ValueError, match="timeout"):
         LabelStore(tmp_path / "x.db", timeout=0)
+
+
+def test_cli_select_and_export(pool, tmp_path, capsys):
+    from activelens.__main__ import main
+    from activelens.queue import AnnotationQueue
+
+    X, y = pool
+    path = str(tmp_path / "labels.db")
+    make(X, path, batch_size=5)
+    assert main(["select", "--store", path, "--n", "12"]) == 0
+    assert "queued 12 items by random" in capsys.readouterr().out
+    q = AnnotationQueue(path)
+    got = q.claim("ann <i>", n=12)
+    for i in got:
+        q.submit("ann <i>", i, int(y[i]), seconds=1.5)
+    assert main(["select", "--store", path, "--n", "7"]) == 0
+    out = capsys.readouterr().out
+    assert "taught from finished annotations: 12" in out and "retrained: round 1" in out and "queued 7 items by margin" in out
+    assert q.status()["pending"] == 7
+    learner = make(X, path)
+    assert sorted(learner.labeled_indices.tolist()) == sorted(got)
+    df = learner.store.labels()
+    assert set(df["strategy"]) == {"random"} and set(df["annotator"]) == {"ann <i>"}
+    assert main(["export", "--store", path, "--out", str(tmp_path / "l.jsonl")]) == 0
+    recs = [json.loads(x) for x in (tmp_path / "l.jsonl").read_text().splitlines()]
+    assert sorted(r["index"] for r in recs) == sorted(got)
+    capsys.readouterr()
+    assert main(["export", "--store", path, "--what", "annotations"]) == 0
+    assert capsys.readouterr().out.count("ann <i>") == 12
+    assert main(["select", "--store", str(tmp_path / "missing.db")]) == 2
+    assert "does not exist" in capsys.readouterr().err

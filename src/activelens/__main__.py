@@ -72,6 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--plot", default=None, help="write the curves as a plotly HTML file")
     sim.add_argument("--quiet", action="store_true", help="no progress bar")
     sim.set_defaults(func=_simulate)
+    from ._cli_store import add_store_commands
+    add_store_commands(sub)  # select, export
     return parser
 
 

@@ -328,8 +328,12 @@ class AnnotationQueue:
                 return 0
             idx, labels, detail = idx[keep], [labels[k] for k in keep], detail.iloc[keep]
             names = [",".join(a) for a in detail["annotators"]]
+            # provenance: the score and strategy the selection service queued each item with
+            learner._selected_scores.update(
+                (int(i), (np.nan if sc is None else float(sc), stg or "unknown"))
+                for i, sc, stg in zip(idx.tolist(), detail["score"], detail["strategy"]) if stg is not None)
             learner.teach(idx, labels, annotator=names, seconds=detail["seconds"].astype(float).to_numpy(),
-                          scores=detail["score"].astype(float).to_numpy(), source=f"queue:{method}")
+                          source=f"queue:{method}")
         return len(idx)
 
 
