@@ -13,6 +13,7 @@ from sklearn.metrics import get_scorer
 from sklearn.model_selection import StratifiedKFold, cross_val_score
 
 from . import stopping as _stopping
+from .scale import is_dask_collection
 from ._model import check_scoring_estimator, padded_proba
 from ._validation import check_indices, check_matrix, check_n, check_proba, check_random_state, check_weight
 from .strategies import coldstart
@@ -98,13 +99,21 @@ class ActiveLearner:
         which is biased (the strategy chose them) and marked so in ``history.score_source``.
     stopping : list of ``activelens.stopping`` criteria; ``budget=`` adds a Budget criterion.
     random_state : seeds every random choice, including tie-breaking.
+    client : a ``distributed.Client`` to run on when X is a dask array (default: dask's current scheduler). A dask
+        pool is scored and selected chunk by chunk on the workers, never pulled to the client; see ``activelens.scale``.
     """
 
     def __init__(self, estimator, X, *, strategy="margin", batch_size: int = 10, classes=None, embeddings=None,
                  cold_start="random", weight: float = 0.5, uncertainty="entropy", X_test=None, y_test=None,
-                 scoring="accuracy", stopping=None, budget=None, random_state=None, store=None):
+                 scoring="accuracy", stopping=None, budget=None, random_state=None, store=None, client=None):
         check_scoring_estimator(estimator)
-        if hasattr(X, "dtype") and np.issubdtype(X.dtype, np.floating) and getattr(X, "ndim", 0) == 2:
+        self._scale = None
+        if is_dask_collection(X):  # a pool past one machine: scored and selected chunk by chunk (activelens.scale)
+            from .scale import DaskPool
+            self._scale = DaskPool(X, client=client, embeddings=embeddings, strategy=strategy, cold_start=cold_start,
+                                   random_state=random_state)
+            self.X = self._scale.X
+        elif hasattr(X, "dtype") and np.issubdtype(X.dtype, np.floating) and getattr(X, "ndim", 0) == 2:
             self.X = check_matrix(X, name="X", dtype=X.dtype)
         else:
             self.X = check_matrix(X, name="X")
@@ -130,7 +139,7 @@ class ActiveLearner:
                 raise ValueError(f"classes must be unique, got {list(cls)}")
             self.declared_classes = cls
         self._embeddings_given = None
-        if embeddings is not None:
+        if embeddings is not None and self._scale is None:
             emb = check_matrix(embeddings, name="embeddings", dtype=np.float32)
             if emb.shape[0] != n_pool:
                 raise ValueError(f"embeddings has {emb.shape[0]} rows but X has {n_pool}; give one row per pool item")
@@ -228,6 +237,8 @@ class ActiveLearner:
     @property
     def embedding(self) -> np.ndarray:
         """The space diversity is measured in (computed once)."""
+        if self._scale is not None:
+            return self._scale.embedding
         if self._embedding is None:
             base = self._embeddings_given if self._embeddings_given is not None else default_embedding(
                 self.X, random_state=self.random_state)
@@ -294,7 +305,7 @@ class ActiveLearner:
             version = self.model_version + 1
         # the expensive part runs without the lock so a widget can keep reading state
         t0 = time.perf_counter()
-        model = clone(self.estimator).fit(self.X[idx], y)
+        model = clone(self.estimator).fit(self._pool_rows(idx), y)
         fit_seconds = time.perf_counter() - t0
         score, source = self._evaluate(model, idx, y)
         with self._lock:
@@ -325,10 +336,13 @@ class ActiveLearner:
         if folds < 2:
             return np.nan, "none: a cross-validated estimate needs 2 labels of each class; give X_test, y_test"
         cv = StratifiedKFold(folds, shuffle=True, random_state=0)
-        s = cross_val_score(clone(self.estimator), self.X[idx], y, cv=cv, scoring=self.scoring)
+        s = cross_val_score(clone(self.estimator), self._pool_rows(idx), y, cv=cv, scoring=self.scoring)
         return float(np.mean(s)), "labeled-cv (biased: the strategy chose these items)"
 
     # ----- scoring the pool -----
+    def _pool_rows(self, idx) -> np.ndarray:
+        return self.X[idx] if self._scale is None else self._scale.rows(idx)
+
     def predict_proba(self, X=None) -> np.ndarray:
         """Probabilities over ``classes_`` for X (default: the pool; cached per model version)."""
         if self.model_ is None:
@@ -338,6 +352,8 @@ class ActiveLearner:
             if version == self.model_version:
                 return cached
             model, version = self.model_, self.model_version
+            if self._scale is not None:  # a dask pool: lazy, chunked like X
+                return self._scale.proba(model, self._proba_classes(model))
             proba = padded_proba(model, self.X, self._proba_classes(model))
             self._proba_cache = (version, proba)
             return proba
@@ -420,6 +436,8 @@ class ActiveLearner:
         return np.sqrt(np.maximum(d2.min(axis=1), 0.0)).astype(np.float64)
 
     def _strategy_batch(self, n, labeled, rng):
+        if self._scale is not None:
+            return self._scale.strategy_batch(self, n, labeled, rng)
         s = self.strategy
         name = _strategy_name(s)
         if s == "random":

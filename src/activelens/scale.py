@@ -1,0 +1,597 @@
+"""Pools past one machine: scoring and selection on a Dask array, chunk by chunk on the workers.
+
+``ActiveLearner(estimator, X)`` routes here when X is a ``dask.array`` (or a dask DataFrame). Nothing here pulls
+the pool to the client: the model goes to the workers once per round, every chunk is scored where it lives
+(``map_blocks``), and only small things come back — per-chunk top candidates, per-chunk maxima, the rows of the
+labeled items. Labeled positions stay a small numpy array on the client.
+
+Same data, same seed, same results as the in-memory path: every random draw (tie-breaking keys, the first
+k-center pick, cluster seeds) happens on the client from the learner's generator, in the same order and the same
+number as in memory, on the same candidates. Two places where this can not be bitwise:
+
+* k-center distances are float32 arithmetic on the same embedding, but the embedding's column means come from a
+  tree reduction over chunks instead of one pass, so a distance may differ in the last bit; picks only differ on a
+  near-exact tie (the tests check picks equal and distances close).
+* past ``sample_rows`` pool rows (100k by default), Cluster-Margin's clusters and the default embedding's PCA
+  (more than 50 features) are fitted on a seeded sample rather than the whole pool — that is the point at scale.
+
+Functions (pure: arrays in, arrays out): ``dask_scores``, ``dask_proba``, ``dask_top_n``, ``DaskNearestDistance``,
+``dask_k_center``, ``dask_cluster_margin``, ``dask_embedding``, ``from_memmap``. ``DaskPool`` is the learner's hook.
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from ._model import padded_proba
+from ._validation import check_random_state
+from .strategies.combined import round_robin_clusters
+from .strategies.uncertainty import UNCERTAINTY_MEASURES
+
+#: from this batch size on, "combined" on a Dask pool runs Cluster-Margin (one pass per round) instead of a
+#: greedy blend that needs a pass over the pool per pick
+LARGE_BATCH = 100
+#: rows a sample-fitted model (clusters, PCA) is fitted on
+SAMPLE_ROWS = 100_000
+#: strategies that run at scale; the rest need the whole pool in memory
+SCALE_STRATEGIES = ("random", "entropy", "margin", "least_confidence", "k_center", "cluster_margin", "combined")
+
+
+class ClusterError(RuntimeError):
+    """The Dask cluster failed (a worker died, the scheduler went away) during a round; nothing was recorded."""
+
+
+# ----- recognising and checking a Dask pool -----
+def is_dask_collection(X) -> bool:
+    """A dask Array or DataFrame, recognised without importing dask."""
+    mod = type(X).__module__ or ""
+    return mod.split(".")[0] in ("dask", "dask_expr") and (hasattr(X, "dask") or hasattr(X, "to_dask_array"))
+
+
+def check_dask_pool(X, name: str = "X"):
+    """A 2-D float dask array with known chunk sizes along rows and one chunk along columns."""
+    import dask.array as da
+
+    if not isinstance(X, da.Array) and hasattr(X, "to_dask_array"):  # dask DataFrame
+        X = X.to_dask_array(lengths=True)
+    if not isinstance(X, da.Array):
+        raise TypeError(f"{name} must be a dask.array.Array, got {type(X).__name__}")
+    if X.ndim != 2:
+        raise ValueError(f"{name} must be 2-D (n_samples, n_features), got a dask array of shape {X.shape}")
+    if any(not np.isfinite(c) for c in X.chunks[0]) or not np.isfinite(X.shape[0]):
+        raise ValueError(
+            f"{name} has unknown chunk sizes (rows per chunk are NaN, as after boolean indexing), so pool positions "
+            f"are not known; call {name}.compute_chunk_sizes() first (or to_dask_array(lengths=True) on a DataFrame)")
+    if any(not np.isfinite(c) for c in X.chunks[1]):
+        raise ValueError(f"{name} has an unknown number of columns; call {name}.compute_chunk_sizes() first")
+    if X.shape[0] < 1:
+        raise ValueError(f"{name} is empty: it has 0 rows")
+    if X.shape[1] == 0:
+        raise ValueError(f"{name} has no columns (shape {X.shape})")
+    if np.issubdtype(X.dtype, np.floating):
+        pass
+    elif np.issubdtype(X.dtype, np.integer) or X.dtype == bool:
+        X = X.astype(np.float64)
+    else:
+        raise TypeError(f"{name} must be numeric; got a dask array of dtype {X.dtype}")
+    if len(X.chunks[1]) > 1:
+        X = X.rechunk({1: -1})  # a chunk holds whole rows: the model scores rows
+    return X
+
+
+def _offsets(chunks) -> np.ndarray:
+    return np.concatenate([[0], np.cumsum(chunks)]).astype(np.int64)
+
+
+def _local(positions: np.ndarray, lo: int, hi: int) -> np.ndarray:
+    """Sorted global positions that fall in [lo, hi), as positions within that chunk."""
+    a, b = np.searchsorted(positions, [lo, hi])
+    return (positions[a:b] - lo).astype(np.intp)
+
+
+def _compute(*collections, client=None):
+    """Compute, turning a cluster failure into one ClusterError (errors of the data or model pass through)."""
+    import dask
+
+    try:
+        if client is not None:
+            return tuple(client.gather(client.compute(list(collections))))
+        return dask.compute(*collections)
+    except (ValueError, TypeError, IndexError, KeyError, ArithmeticError):
+        raise
+    except Exception as exc:  # KilledWorker, CommClosedError, CancelledError, TimeoutError, a closed client, ...
+        raise ClusterError(
+            f"the Dask cluster failed during this round ({type(exc).__name__}: {exc}); nothing was recorded — "
+            "check the cluster (client.dashboard_link) and call the same method again") from exc
+
+
+def _persist(collection, client=None):
+    import dask
+
+    try:
+        return client.persist(collection) if client is not None else dask.persist(collection)[0]
+    except Exception as exc:
+        raise ClusterError(f"the Dask cluster failed while persisting ({type(exc).__name__}: {exc}); nothing was recorded") from exc
+
+
+def _broadcast(obj):
+    """One task holding ``obj``: each worker fetches it once, whatever the number of chunks."""
+    import dask
+
+    return dask.delayed(obj, traverse=False)
+
+
+# ----- scoring -----
+def _check_finite_block(x, offset):
+    if not np.isfinite(x).all():
+        bad = np.argwhere(~np.isfinite(x))[0]
+        raise ValueError(f"X contains NaN or infinity (first at row {offset + int(bad[0])}, column {int(bad[1])}); "
+                         "impute or drop those values first")
+
+
+def _proba_block(x, model, classes, block_info=None):
+    offset = block_info[0]["array-location"][0][0] if block_info else 0
+    _check_finite_block(x, offset)
+    return padded_proba(model, x, classes)
+
+
+def _scores_block(x, model, classes, measure, block_info=None):
+    offset = block_info[0]["array-location"][0][0] if block_info else 0
+    _check_finite_block(x, offset)
+    scorer = UNCERTAINTY_MEASURES[measure] if isinstance(measure, str) else measure
+    u = np.asarray(scorer(padded_proba(model, x, classes)), dtype=np.float64)
+    if u.shape != (x.shape[0],) or not np.isfinite(u).all():
+        name = measure if isinstance(measure, str) else getattr(measure, "__name__", "custom")
+        raise ValueError(f"strategy {name!r} must return one finite score per pool item; on rows {offset}.."
+                         f"{offset + x.shape[0] - 1} it returned shape {u.shape}")
+    return u
+
+
+def dask_proba(X, model, classes):
+    """Lazy (n, len(classes)) probabilities of a dask pool, padded like the in-memory path; the model is sent once."""
+    classes = np.asarray(classes)
+    return X.map_blocks(_proba_block, _broadcast(model), classes, dtype=np.float64,
+                        chunks=(X.chunks[0], (classes.size,)), meta=np.empty((0, 0), np.float64))
+
+
+def dask_scores(X, model, classes, measure="margin"):
+    """Lazy (n,) uncertainty scores of a dask pool, one task per chunk: ``measure(padded_proba(model, chunk))``.
+
+    ``measure`` is "entropy", "margin", "least_confidence" or a callable proba -> scores.
+    """
+    if isinstance(measure, str) and measure not in UNCERTAINTY_MEASURES:
+        raise ValueError(f"unknown uncertainty measure {measure!r}; use one of {sorted(UNCERTAINTY_MEASURES)} or a callable")
+    return X.map_blocks(_scores_block, _broadcast(model), np.asarray(classes), measure, dtype=np.float64,
+                        drop_axis=1, meta=np.empty((0,), np.float64))
+
+
+# ----- top-n: a partial sort per chunk, then a reduce on the client -----
+def _chunk_candidates(s, offset, local_exclude, n):
+    """This chunk's candidates for the global top n: every item at or above its own n-th best score.
+
+    The global n-th best score T is at least each chunk's n-th best, so every item the in-memory ``top_n``
+    would consider (score >= T) is among them, ties included.
+    """
+    s = np.array(s, dtype=np.float64, copy=True)
+    if local_exclude.size:
+        s[local_exclude] = -np.inf
+    ok = np.isfinite(s)
+    n_ok = int(ok.sum())
+    if n_ok <= n:
+        keep = np.flatnonzero(ok)
+    else:
+        kth = s.size - n
+        keep = np.flatnonzero(s >= np.partition(s, kth)[kth])
+    return offset + keep.astype(np.int64), s[keep], n_ok
+
+
+def dask_top_n(scores, n: int, rng: np.random.Generator, exclude=None, client=None, return_scores: bool = False):
+    """``strategies._select.top_n`` on a 1-D dask array: the same positions for the same scores and generator.
+
+    Each chunk returns the items at or above its own n-th best (about n per chunk); the client takes the global
+    threshold from those, then orders the candidates by (score, a seeded random key) exactly as in memory.
+    With ``return_scores`` also their scores, without a second pass.
+    """
+    import dask
+
+    n_pool = scores.shape[0]
+    excl = np.unique(np.asarray([] if exclude is None else exclude, dtype=np.int64))
+    off = _offsets(scores.chunks[0])
+    parts = [dask.delayed(_chunk_candidates)(blk, int(off[i]), _local(excl, off[i], off[i + 1]), int(n))
+             for i, blk in enumerate(scores.to_delayed().ravel())]
+    got = _compute(*parts, client=client)
+    idx, val = _reduce_candidates(got, n, n_pool, rng)
+    return (idx, val) if return_scores else idx
+
+
+def _reduce_candidates(got, n, n_pool, rng):
+    idx = np.concatenate([g[0] for g in got]) if got else np.empty(0, np.int64)
+    val = np.concatenate([g[1] for g in got]) if got else np.empty(0)
+    n_ok = sum(g[2] for g in got)
+    if n > n_ok:
+        raise ValueError(f"asked for {n} items but only {n_ok} can be chosen")
+    kth = val.size - n
+    threshold = np.partition(val, kth)[kth]
+    keep = val >= threshold
+    cand, cand_val = idx[keep], val[keep]          # ascending pool positions, as np.flatnonzero gives in memory
+    key = rng.random(cand.size)
+    order = np.lexsort((key, -cand_val))[:n]
+    return cand[order].astype(np.intp), cand_val[order]
+
+
+# ----- the embedding diversity is measured in -----
+def _embed_block(x, mean, std, pca, centre):
+    """The default embedding of some pool rows, with the in-memory path's arithmetic: standardize (float64 → float32),
+    optionally a PCA, then centre (float32)."""
+    if mean is not None:
+        z = ((x - mean) / std).astype(np.float32)
+    else:
+        z = np.array(x, dtype=np.float32, copy=True)
+    if pca is not None:
+        z = pca.transform(z).astype(np.float32)
+    if centre is not None:
+        z -= centre
+    return z
+
+
+class Embedding:
+    """A lazy, chunked diversity embedding plus the same map for a handful of numpy rows (so the rows of a batch
+    come from the pool's rows without a pass over the pool)."""
+
+    def __init__(self, X, mean=None, std=None, pca=None, centre=None):
+        self.X, self.params = X, (mean, std, pca, centre)
+        d = pca.n_components_ if pca is not None else X.shape[1]
+        self.array = X.map_blocks(_embed_block, *(_broadcast(p) if p is not None and not isinstance(p, np.ndarray) else p
+                                                   for p in self.params),
+                                  dtype=np.float32, chunks=(X.chunks[0], (d,)), meta=np.empty((0, 0), np.float32))
+
+    def rows(self, idx, client=None) -> np.ndarray:
+        return _embed_block(gather_rows(self.X, idx, client), *self.params)
+
+
+def dask_embedding(X, embeddings=None, max_dims: int = 50, random_state=None, sample_rows: int = SAMPLE_ROWS,
+                   client=None) -> Embedding:
+    """The prepared (centred float32) diversity embedding of a dask pool, lazy, chunked like X.
+
+    Default: X standardized (column mean and std in one pass); past ``max_dims`` features, a PCA to ``max_dims``
+    fitted on a seeded sample of ``sample_rows`` rows and applied per chunk. ``embeddings`` (numpy or dask, one row
+    per pool item) replaces it. Costs one pass for the standardization and one for the centring mean.
+    """
+    import dask.array as da
+
+    if embeddings is not None:
+        if isinstance(embeddings, da.Array) or is_dask_collection(embeddings):
+            E = check_dask_pool(embeddings, name="embeddings")
+        else:
+            E = np.asarray(embeddings)
+            if E.ndim != 2:
+                raise ValueError(f"embeddings must be 2-D (n_pool, d), got shape {E.shape}")
+        if E.shape[0] != X.shape[0]:
+            raise ValueError(f"embeddings has {E.shape[0]} rows but X has {X.shape[0]}; give one row per pool item")
+        E = E if isinstance(E, da.Array) else da.from_array(E, chunks=(X.chunks[0], -1))
+        if E.chunks[0] != X.chunks[0]:
+            E = E.rechunk((X.chunks[0], -1))
+        base, mean, std, pca = E, None, None, None
+    else:
+        mean, std = _compute(X.mean(axis=0, dtype=np.float64), X.std(axis=0, dtype=np.float64), client=client)
+        std = np.where(std == 0, 1.0, std)
+        base, pca = X, None
+        if X.shape[1] > max_dims and X.shape[0] > max_dims:
+            from sklearn.decomposition import PCA
+
+            seed = int(check_random_state(random_state).integers(2**31 - 1))
+            sample = _embed_block(_sample_rows(X, sample_rows, np.random.default_rng(seed), client), mean, std, None, None)
+            pca = PCA(n_components=max_dims, svd_solver="randomized", random_state=seed).fit(sample)
+    uncentred = Embedding(base, mean, std, pca, None)
+    (mu,) = _compute(uncentred.array.mean(axis=0, dtype=np.float64), client=client)
+    return Embedding(base, mean, std, pca, mu.astype(np.float32))
+
+
+def _sample_rows(E, sample_rows, rng, client=None) -> np.ndarray:
+    """All rows when the pool is small enough, else a seeded uniform sample (sorted positions)."""
+    n = E.shape[0]
+    if n <= sample_rows:
+        return np.asarray(_compute(E, client=client)[0])
+    pos = np.sort(rng.choice(n, size=sample_rows, replace=False))
+    return np.asarray(_compute(E[pos], client=client)[0])
+
+
+def gather_rows(X, idx, client=None) -> np.ndarray:
+    """Rows of a dask array at the given positions (in that order), as numpy."""
+    idx = np.asarray(idx, dtype=np.intp)
+    if idx.size == 0:
+        return np.empty((0,) + X.shape[1:], dtype=X.dtype)
+    uniq, inv = np.unique(idx, return_inverse=True)
+    rows = np.asarray(_compute(X[uniq], client=client)[0])
+    return rows[inv]
+
+
+# ----- k-center: the nearest-distance vector as a persisted dask array beside the pool -----
+def _sq_norms_block(e):
+    return np.einsum("ij,ij->i", e, e)
+
+
+def _inf_block(e):
+    return np.full(e.shape[0], np.inf, dtype=np.float32)
+
+
+def _update_block(d2, e, sq, off, C, c_sq, centres):
+    """``NearestDistance.add`` for one chunk: min over the new centres of ‖e‖² − 2e·c + ‖c‖², then centres -> -inf."""
+    d2 = np.array(d2, dtype=np.float32, copy=True)
+    rows = max(1, (1 << 22) // max(1, C.shape[0]))
+    for r0 in range(0, e.shape[0], rows):
+        r1 = min(e.shape[0], r0 + rows)
+        block = e[r0:r1] @ C.T
+        block *= -2.0
+        block += sq[r0:r1, None]
+        block += c_sq[None, :]
+        nearest = block.min(axis=1)
+        np.maximum(nearest, 0.0, out=nearest)
+        np.minimum(d2[r0:r1], nearest, out=d2[r0:r1])
+    d2[_local(centres, off, off + d2.size)] = -np.inf
+    return d2
+
+
+def _update_centres(d2, e, sq, off, shared):
+    C, c_sq, centres = shared
+    return _update_block(d2, e, sq, off, C, c_sq, centres)
+
+
+def _exclude_block(d2, off, positions):
+    d2 = np.array(d2, copy=True)
+    d2[_local(positions, off, off + d2.size)] = -np.inf
+    return d2
+
+
+def _chunk_max(d2, offset):
+    best = d2.max()
+    return float(best), offset + np.flatnonzero(d2 == best).astype(np.int64)
+
+
+class DaskNearestDistance:
+    """``diversity.NearestDistance`` for a dask embedding: the squared-distance vector lives on the workers as a
+    persisted dask array chunked like the pool; each ``add`` is one chunk-wise update, each ``argmax`` one small
+    reduction (a max and its ties per chunk). The embedding itself is persisted too (``persist_embedding``), so a
+    pick costs a pass over worker memory, not over the disk."""
+
+    def __init__(self, E, client=None, persist_embedding: bool = True):
+        import dask.array as da
+
+        self.client = client
+        self.E = _persist(E, client) if persist_embedding else E
+        self.sq_norms = _persist(self.E.map_blocks(_sq_norms_block, drop_axis=1, dtype=np.float32), client)
+        self.d2 = _persist(self.E.map_blocks(_inf_block, drop_axis=1, dtype=np.float32), client)
+        self.offsets = _offsets(self.E.chunks[0])
+        self.n_centres = 0
+
+    @property
+    def n_pool(self) -> int:
+        return int(self.E.shape[0])
+
+    def add(self, idx) -> None:
+        idx = np.atleast_1d(np.asarray(idx, dtype=np.intp))
+        if idx.size == 0:
+            return
+        for c0 in range(0, idx.size, 512):
+            centres = idx[c0:c0 + 512]
+            C = gather_rows(self.E, centres, self.client)
+            c_sq = np.einsum("ij,ij->i", C, C)
+            shared = _broadcast((C, c_sq, np.unique(centres).astype(np.int64)))
+            self.d2 = _persist(self._per_chunk(_update_centres, self.E, self.sq_norms, shared=shared), self.client)
+        self.n_centres += idx.size
+
+    def exclude(self, idx) -> None:
+        """Never pick these rows, without counting them as centres."""
+        pos = np.unique(np.asarray(idx, dtype=np.int64))
+        self.d2 = _persist(self._per_chunk(_exclude_block, shared=pos), self.client)
+
+    def _per_chunk(self, func, *arrays, shared):
+        """A new d2: ``func(d2_chunk, *other_chunks, chunk_offset, shared)`` per chunk, ``shared`` sent once."""
+        import dask
+        import dask.array as da
+
+        blocks = [a.to_delayed().ravel() for a in (self.d2,) + arrays]
+        out = []
+        for i, parts in enumerate(zip(*blocks)):
+            rows = int(self.offsets[i + 1] - self.offsets[i])
+            task = dask.delayed(func)(*parts, int(self.offsets[i]), shared)
+            out.append(da.from_delayed(task, shape=(rows,), dtype=np.float32))
+        return da.concatenate(out)
+
+    def argmax(self):
+        """(largest squared distance, sorted positions holding it)."""
+        import dask
+
+        parts = [dask.delayed(_chunk_max)(blk, int(self.offsets[i])) for i, blk in enumerate(self.d2.to_delayed().ravel())]
+        got = _compute(*parts, client=self.client)
+        best = max(g[0] for g in got)
+        ties = np.concatenate([g[1] for g in got if g[0] == best])
+        return best, ties
+
+
+def dask_k_center(E, n: int, selected, rng: np.random.Generator, client=None, persist_embedding: bool = True):
+    """``diversity.farthest_first`` on a dask embedding: (indices, distance of each pick when picked).
+
+    One chunk-wise update and one small reduction per pick; the same picks as in memory for the same seed.
+    """
+    selected = np.asarray([] if selected is None else selected, dtype=np.intp)
+    tracker = DaskNearestDistance(E, client=client, persist_embedding=persist_embedding)
+    tracker.add(selected)
+    picks = np.empty(n, dtype=np.intp)
+    dists = np.empty(n, dtype=np.float64)
+    for t in range(n):
+        if tracker.n_centres == 0:
+            # in memory: rng.choice(np.flatnonzero(d2 > -inf)) over every row; the same draw without the array
+            i = int(rng.integers(0, tracker.n_pool))
+            dists[t] = np.inf
+        else:
+            best, ties = tracker.argmax()
+            if not np.isfinite(best):
+                raise ValueError(f"asked for {n} items but only {t} can be chosen")
+            i = int(ties[0] if ties.size == 1 else rng.choice(ties))
+            dists[t] = float(np.sqrt(np.float32(best)))
+        picks[t] = i
+        if t + 1 < n:  # the last update would only serve a pick that is never made
+            tracker.add(i)
+    return picks, dists
+
+
+# ----- Cluster-Margin: clusters fitted once on a sample, assigned per chunk -----
+def _predict_block(e, km):
+    return km.predict(e).astype(np.int32)
+
+
+def dask_fit_clusters(E, n_clusters: int, rng: np.random.Generator, sample_rows: int = SAMPLE_ROWS, client=None):
+    """Persisted (n,) int32 cluster ids: k-means fitted on (a seeded sample of) the embedding, assigned per chunk.
+
+    ``E`` is an ``Embedding``. Draws one seed from ``rng`` exactly like ``combined.fit_clusters``; up to
+    ``sample_rows`` rows the fit sees the whole pool, so the clusters match the in-memory ones.
+    """
+    from sklearn.cluster import KMeans, MiniBatchKMeans
+
+    n_pool = int(E.X.shape[0])
+    n_clusters = int(min(n_clusters, n_pool))
+    seed = int(rng.integers(2**31 - 1))
+    if n_pool <= sample_rows:
+        sample = np.asarray(_compute(E.array, client=client)[0])
+    else:
+        sample = E.rows(np.sort(np.random.default_rng(seed).choice(n_pool, size=sample_rows, replace=False)), client)
+    if sample.shape[0] > 20_000:
+        km = MiniBatchKMeans(n_clusters=n_clusters, random_state=seed, n_init=3, batch_size=4096)
+    else:
+        km = KMeans(n_clusters=n_clusters, random_state=seed, n_init=1)
+    km.fit(sample)
+    labels = E.array.map_blocks(_predict_block, _broadcast(km), drop_axis=1, dtype=np.int32,
+                                 meta=np.empty((0,), np.int32))
+    return _persist(labels, client)
+
+
+def dask_cluster_margin(margins, clusters, n: int, labeled, rng: np.random.Generator, candidate_factor: float = 10.0,
+                        client=None):
+    """Cluster-Margin on dask arrays: the ``candidate_factor·n`` lowest-margin unlabeled items (a per-chunk partial
+    sort), grouped by their cluster id and taken round-robin, smallest cluster first, as in memory. Returns
+    (indices, their margin scores, their cluster ids)."""
+    labeled = np.asarray([] if labeled is None else labeled, dtype=np.intp)
+    n_pool = int(margins.shape[0])
+    m = int(min(n_pool - labeled.size, max(n, round(candidate_factor * n))))
+    cand, cand_scores = dask_top_n(margins, m, rng, exclude=labeled, client=client, return_scores=True)
+    cand_clusters = gather_rows(clusters, cand, client)
+    local = round_robin_clusters(np.arange(cand.size), cand_clusters, n, rng)
+    return cand[local], cand_scores[local], cand_clusters[local]
+
+
+# ----- a memmap on disk as a dask array (read per chunk on the workers) -----
+def _read_rows(path, dtype, shape, start, stop, offset):
+    mm = np.memmap(path, dtype=dtype, mode="r", shape=tuple(shape), offset=offset)
+    return np.array(mm[start:stop])
+
+
+def from_memmap(path, shape, dtype=np.float32, chunk_rows: int = 500_000, offset: int = 0):
+    """A dask array over a raw binary file (as ``np.memmap`` writes it): each chunk is read by the worker that
+    needs it, so the file never travels through the client or the task graph (``da.from_array(np.memmap(...))``
+    would pickle the whole array into the graph)."""
+    import dask
+    import dask.array as da
+
+    shape = tuple(int(s) for s in shape)
+    dtype = np.dtype(dtype)
+    blocks = []
+    for start in range(0, shape[0], chunk_rows):
+        stop = min(shape[0], start + chunk_rows)
+        blocks.append(da.from_delayed(dask.delayed(_read_rows)(str(path), dtype.str, shape, start, stop, offset),
+                                      shape=(stop - start,) + shape[1:], dtype=dtype))
+    return da.concatenate(blocks, axis=0)
+
+
+# ----- the learner's hook -----
+class DaskPool:
+    """What ``ActiveLearner`` keeps for a dask pool: the checked array, the client, the lazy embedding and the
+    persisted cluster ids. ``strategy_batch`` answers ``ActiveLearner._strategy_batch`` at scale."""
+
+    def __init__(self, X, *, client=None, embeddings=None, strategy="margin", cold_start="random", random_state=None):
+        self.X = check_dask_pool(X, name="X")
+        self.client = client
+        if client is not None and not hasattr(client, "compute"):
+            raise TypeError(f"client must be a distributed.Client, got {type(client).__name__}")
+        if isinstance(strategy, str) and strategy not in SCALE_STRATEGIES:
+            raise ValueError(f"strategy {strategy!r} needs the whole pool in memory; on a dask pool use one of "
+                             f"{', '.join(SCALE_STRATEGIES)} or a callable proba -> scores")
+        if not (isinstance(cold_start, np.ndarray) or (isinstance(cold_start, str) and cold_start == "random")) \
+                and not _is_positions(cold_start):
+            raise ValueError("on a dask pool cold_start must be 'random' or pool positions (an expert seed set); "
+                             f"{cold_start!r} needs the whole pool in memory")
+        self._embeddings_given = embeddings
+        if embeddings is not None:  # check the rows now, not at the first diversity query
+            n_e = embeddings.shape[0] if hasattr(embeddings, "shape") else len(embeddings)
+            if n_e != self.X.shape[0]:
+                raise ValueError(f"embeddings has {n_e} rows but X has {self.X.shape[0]}; give one row per pool item")
+        self.random_state = random_state
+        self._embedding = None
+        self._clusters = None
+
+    @property
+    def embedding(self):
+        if self._embedding is None:
+            self._embedding = dask_embedding(self.X, self._embeddings_given, random_state=self.random_state,
+                                             client=self.client)
+        return self._embedding
+
+    def rows(self, idx) -> np.ndarray:
+        return gather_rows(self.X, idx, self.client)
+
+    def proba(self, model, classes):
+        return dask_proba(self.X, model, classes)
+
+    def strategy_batch(self, learner, n, labeled, rng):
+        """(indices, scores, components, name) like ``ActiveLearner._strategy_batch``; on any failure the
+        generator is put back, so a failed round leaves no trace."""
+        state = rng.bit_generator.state
+        try:
+            return self._strategy_batch(learner, n, labeled, rng)
+        except BaseException:
+            rng.bit_generator.state = state
+            raise
+
+    def _strategy_batch(self, learner, n, labeled, rng):
+        from .learner import _strategy_name
+        from .strategies import coldstart
+
+        s = learner.strategy
+        name = _strategy_name(s)
+        if s == "random":
+            idx = coldstart.random_bootstrap(learner.n_pool, n, labeled, rng)
+            return idx, np.zeros(n), {}, name
+        if s == "k_center":
+            idx, dist = dask_k_center(self.embedding.array, n, labeled, rng, client=self.client)
+            return idx, dist, {"diversity": dist}, name
+        model = learner.model_
+        classes = learner._proba_classes(model)
+        if s == "cluster_margin" or s == "combined":
+            # "combined" at scale is Cluster-Margin: a greedy blend would need a pass over the pool per pick
+            if self._clusters is None:
+                self._clusters = dask_fit_clusters(self.embedding, max(20, 2 * n), rng, client=self.client)
+            u = dask_scores(self.X, model, classes, "margin")
+            idx, su, cl = dask_cluster_margin(u, self._clusters, n, labeled, rng, client=self.client)
+            return idx, su, {"uncertainty": su, "cluster": cl.astype(float)}, name
+        u = dask_scores(self.X, model, classes, s)
+        idx, su = dask_top_n(u, n, rng, exclude=labeled, client=self.client, return_scores=True)
+        return idx, su, {"uncertainty": su, "diversity": self._distance_to_labeled(idx, labeled)}, name
+
+    def _distance_to_labeled(self, idx, labeled):
+        if labeled.size == 0:
+            return np.full(idx.size, np.nan)
+        rows = self.embedding.rows(np.concatenate([idx, labeled]), self.client)
+        A, B = rows[: idx.size], rows[idx.size:]
+        d2 = np.einsum("ij,ij->i", A, A)[:, None] - 2.0 * (A @ B.T) + np.einsum("ij,ij->i", B, B)[None, :]
+        return np.sqrt(np.maximum(d2.min(axis=1), 0.0)).astype(np.float64)
+
+
+def _is_positions(value) -> bool:
+    if isinstance(value, (str, bytes)) or callable(value) or hasattr(value, "predict_proba"):
+        return False
+    try:
+        arr = np.asarray(value)
+    except Exception:
+        return False
+    return arr.ndim == 1 and (arr.size == 0 or np.issubdtype(arr.dtype, np.integer)) or isinstance(value, numbers.Integral)
