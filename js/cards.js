@@ -71,7 +71,10 @@ export function createCards(model, el, ctx) {
   }
 
   function build() {
+    const before = cards.map((c) => c.index);
     cards = model.get('batch') || [];
+    // cards added by hand (map click / lasso) extend the batch: keep going, focus the first new card
+    const extended = before.length > 0 && cards.length > before.length && before.every((i, k) => cards[k].index === i);
     list.replaceChildren();
     cardEls = cards.map((card, pos) => {
       const c = h('div', 'al-card');
@@ -120,9 +123,9 @@ export function createCards(model, el, ctx) {
       list.appendChild(c);
       return c;
     });
-    focused = 0;
     updateStates();
-    setFocus(0, false);
+    if (extended) setFocus(before.length);
+    else setFocus(0, false);
     ctx.root.setAttribute('data-batch', String(cards.length));
     ctx.root.setAttribute('data-batch-id', String(model.get('batch_id')));
   }

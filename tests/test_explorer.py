@@ -132,6 +132,31 @@ def test_second_round_and_curve_gains_a_point(data):
     assert w.curve["gain"] == pytest.approx(w.curve["scores"][1] - w.curve["scores"][0], abs=1e-3)
 
 
+def test_random_baseline_from_holdout(data):
+    w, learner = make(data)
+    for _ in range(2):
+        label_all(w, data[1])
+        send(w, type="submit")
+        assert w.wait(60)
+    c = w.curve
+    assert c["baseline_n"] == [6, 12]
+    assert all(0 <= v <= 1 for v in c["baseline_scores"])
+    fig = w.curve_figure()
+    assert [t.name for t in fig.data] == ["margin", "random"]
+
+
+def test_no_baseline_without_holdout(data):
+    Xp, yp = data[0], data[1]
+    seed = np.array([int(np.flatnonzero(yp == c)[k]) for k in range(2) for c in range(3)])
+    learner = ActiveLearner(LogisticRegression(max_iter=300), Xp, batch_size=6, classes=[0, 1, 2], cold_start=seed,
+                            random_state=0)
+    w = Explorer(learner, labels=["a", "b", "c"], projection="pca")
+    label_all(w, yp)
+    send(w, type="submit")
+    assert w.wait(60)
+    assert w.curve["baseline_n"] == [] and "labeled-cv" in w.curve["source"]
+
+
 def test_skip_and_undo(data):
     w, learner = make(data)
     a, b, c = w.batch_indices[:3]

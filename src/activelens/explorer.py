@@ -155,8 +155,9 @@ class Explorer(anywidget.AnyWidget):
         super().__init__(**kwargs)
         self.learner = learner
         self._lock = threading.RLock()
-        self._idle = threading.Event()
+        self._idle = threading.Event()     # set when no background work is running (wait())
         self._idle.set()
+        self._training = False             # True from submit until the next batch is shown
         self._worker = None
         self._position = {c: i for i, c in enumerate(self._classes.tolist())}
         self._proba = None          # (n, k) over self._classes for the current model
@@ -404,7 +405,7 @@ class Explorer(anywidget.AnyWidget):
 
     def _cmd_label(self, index, label):
         with self._lock:
-            if not self._idle.is_set():
+            if self._training:
                 raise ValueError("still training; wait for the next batch")
             i = self._check_card(index)
             if i in self.saved:
@@ -430,7 +431,7 @@ class Explorer(anywidget.AnyWidget):
 
     def _cmd_add(self, indices):
         with self._lock:
-            if not self._idle.is_set():
+            if self._training:
                 raise ValueError("still training; add items when the next batch is shown")
             labeled = set(self.learner.labeled_indices.tolist())
             have = set(self._cards_for)
@@ -471,7 +472,7 @@ class Explorer(anywidget.AnyWidget):
 
     def _cmd_submit(self):
         with self._lock:
-            if not self._idle.is_set():
+            if self._training:
                 raise ValueError("already training")
             picks = [(i, self.pending.get(str(i))) for i in self._cards_for]
             taught = [(i, lab) for i, lab in picks if lab is not None and lab >= 0 and i not in self.saved]
@@ -484,11 +485,16 @@ class Explorer(anywidget.AnyWidget):
                 self.saved = sorted(set(self.saved) | {i for i, _ in taught})
                 self.error = ""
                 self._set_status("training", "retraining…")
+            self._training = True
             self._idle.clear()
-            self._worker = threading.Thread(target=self._retrain, name="activelens-retrain", daemon=True)
+            previous = self._worker
+            self._worker = threading.Thread(target=self._retrain, args=(previous,), name="activelens-retrain",
+                                            daemon=True)
             self._worker.start()
 
-    def _retrain(self):
+    def _retrain(self, previous=None):
+        if previous is not None:  # the last round's baseline may still be running: one worker at a time
+            previous.join()
         try:
             t0 = time.perf_counter()
             learner = self.learner
@@ -502,12 +508,54 @@ class Explorer(anywidget.AnyWidget):
                 self._refresh_curve()
                 self._last_retrain_seconds = time.perf_counter() - t0
                 self._set_status("idle", self._ready_message() if batch is not None else "every item is labeled")
+                self._training = False
+            if can_fit and self._update_baseline():
+                self._refresh_curve()
         except Exception as exc:  # noqa: BLE001 - shown on the page; the labels are already saved
             with self.hold_sync():
                 self.error = f"retrain failed: {type(exc).__name__}: {exc}"
                 self._set_status("error", self.error)
         finally:
-            self._idle.set()
+            self._training = False
+            if self._worker is threading.current_thread():  # a newer worker keeps wait() waiting
+                self._idle.set()
+
+    def _update_baseline(self, repeats: int = 3) -> bool:
+        """The random-sampling baseline at the curve's label counts (needs a holdout).
+
+        Random pool items have no labels, so the baseline is estimated on the holdout itself: a classifier trained
+        on ``n`` random holdout rows, scored on the rest of the holdout, averaged over ``repeats`` draws. Only for
+        ``n`` up to half the holdout. Runs in the retrain thread, after the new batch is shown."""
+        learner = self.learner
+        if learner.X_test is None:
+            return False
+        from sklearn.base import clone
+        from sklearn.metrics import get_scorer
+
+        scorer = get_scorer(learner.scoring)
+        done = dict(zip(*self._baseline))
+        m = learner.X_test.shape[0]
+        todo = [n for n in (r.n_labels for r in learner.rounds) if n not in done and n <= m // 2]
+        if not todo:
+            return False
+        rng = np.random.default_rng(0 if learner.random_state is None else learner.random_state)
+        for n in todo:
+            scores = []
+            for _ in range(repeats):
+                pick = rng.permutation(m)
+                train, test = pick[:n], pick[n:]
+                if np.unique(learner.y_test[train]).size < 2:
+                    continue
+                try:
+                    model = clone(learner.estimator).fit(learner.X_test[train], learner.y_test[train])
+                    scores.append(float(scorer(model, learner.X_test[test], learner.y_test[test])))
+                except Exception:  # noqa: BLE001 - a draw the estimator cannot fit is skipped
+                    continue
+            if scores:
+                done[n] = float(np.mean(scores))
+        xs = sorted(done)
+        self._baseline = (xs, [done[x] for x in xs])
+        return True
 
     # ------------------------------------------------------------------ projection callbacks
     def _on_projection(self, coords, name):

@@ -178,3 +178,39 @@ def test_quickstart_notebook_digits(lab):
     _wait_attr(lab, projection="umap")
     lab.screenshot("quickstart-1-umap", locator=lab.page.locator(ROOT).first)
     lab.assert_no_console_errors()
+
+
+NO_WEBGL = """
+const original = HTMLCanvasElement.prototype.getContext;
+HTMLCanvasElement.prototype.getContext = function (kind, ...rest) {
+  if (String(kind).includes('webgl')) return null;
+  return original.call(this, kind, ...rest);
+};
+"""
+
+
+def test_canvas_fallback_without_webgl_and_click_to_add(lab):
+    """No WebGL: the map falls back to a 2-D canvas, still draws, and a click on a point adds it to the batch."""
+    lab.context.add_init_script(NO_WEBGL)
+    lab.open_notebook(notebook(SETUP))
+    lab.run_all()
+    _wait_attr(lab, ready="true", points="300", renderer="canvas", highlighted="6")
+    px = lab.page.evaluate(PIXELS_JS)
+    assert px["painted"] > 300, px
+    # a point that is not in the batch, far from the batch points: its pixel on our canvas
+    target = json.loads(lab.run_probe(
+        "xy = w.coordinates(); b = w.batch_indices\n"
+        "d = ((xy[:, None, :] - xy[None, :, :]) ** 2).sum(-1) ** 0.5; np.fill_diagonal(d, 9)\n"
+        "cand = [i for i in np.argsort(-d[:, b].min(1)) if i not in b and d[i].min() > 0.03][0]\n"
+        "print(json.dumps([int(cand), float(xy[cand, 0]), float(xy[cand, 1])]))"))
+    index, x, y = target
+    canvas = lab.page.locator(f"{ROOT} canvas.al-canvas")
+    size = canvas.evaluate("c => [c.width, c.height]")
+    half = min(size) / 2
+    canvas.click(position={"x": size[0] / 2 + x * half, "y": size[1] / 2 - y * half})
+    _wait_attr(lab, batch="7", highlighted="7")
+    assert json.loads(lab.run_probe("print(json.dumps(w.batch_indices))"))[-1] == index
+    lab.page.locator(f'{ROOT} .al-card[data-index="{index}"]').wait_for()
+    assert _attr(lab, "data-focused") == str(index)          # the new card is opened (focused)
+    lab.screenshot("explorer-canvas-fallback", locator=lab.page.locator(ROOT).first)
+    lab.assert_no_console_errors()
