@@ -56,6 +56,7 @@ export function createMap(model, el, ctx) {
   let hovered = -1;
   let mouse = [0, 0];
   let drawSeq = 0;
+  let spatialIndex = null;   // kd-tree of the current positions, kept across recolours
 
   const size = () => {
     const w = Math.max(200, Math.floor(wrap.clientWidth || 480));
@@ -172,9 +173,16 @@ export function createMap(model, el, ctx) {
       markDrawn();
       return;
     }
+    // recolouring keeps the positions: reuse the spatial index instead of rebuilding it (matters at 1M points)
+    const opts = { zDataType: 'categorical', preventFilterReset: true };
+    if (spatialIndex) opts.spatialIndex = spatialIndex;
     scatter
-      .draw({ x, y, z }, { zDataType: 'categorical', preventFilterReset: true })
-      .then(() => { if (!destroyed && seq === drawSeq) markDrawn(); })
+      .draw({ x, y, z }, opts)
+      .then(() => {
+        if (destroyed || seq !== drawSeq) return;
+        if (!spatialIndex) spatialIndex = scatter.get('spatialIndex');
+        markDrawn();
+      })
       .catch((err) => ctx.reportError(`map: ${err}`));
   }
 
@@ -311,7 +319,7 @@ export function createMap(model, el, ctx) {
   if (ro) ro.observe(wrap);
 
   cleanups.push(listen(model, {
-    'change:coords': () => { readCoords(); readColours(); draw(); },
+    'change:coords': () => { spatialIndex = null; readCoords(); readColours(); draw(); },
     'change:color_values': () => { readColours(); draw(); },
     'change:palette': () => { if (scatter) scatter.set({ pointColor: model.get('palette') }); draw(); },
     'change:batch': highlight,

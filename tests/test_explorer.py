@@ -392,6 +392,14 @@ def test_text_and_frame_items(data):
     assert item["values"] == [str(w2.batch[0]["index"]), "x"]
 
 
+def test_item_renderer_hook(data):
+    w, _ = make(data, items=[f"t{i}" for i in range(200)], item_renderer=lambda i: f"custom {i}")
+    i = w.batch[0]["index"]
+    assert w.batch[0]["item"] == {"kind": "text", "text": f"custom {i}"}
+    with pytest.raises(TypeError, match="item_renderer must be a callable"):
+        make(data, item_renderer="nope")
+
+
 # ---------------------------------------------------------------- bad input: one clear error, nothing built
 def _widget_count():
     from ipywidgets.widgets.widget import _instances

@@ -150,6 +150,11 @@ def test_explorer_label_by_clicks_and_keyboard(lab):
     lab.screenshot("explorer-4-after-keyboard-submit")
     lab.screenshot("explorer-4-widget", locator=lab.page.locator(ROOT).first)
 
+    # Esc gives the keys back to the notebook
+    root.focus()
+    lab.page.keyboard.press("Escape")
+    assert not lab.page.evaluate("() => document.querySelector('.activelens').contains(document.activeElement)")
+
     assert dialogs == []
     lab.assert_no_console_errors()
 
