@@ -304,7 +304,7 @@ class Explorer(anywidget.AnyWidget):
 
     def _recolor(self):
         vals, legend = self._color_buffer(self.color_by)
-        with self.hold_sync():
+        with self._lock, self.hold_sync():
             self.color_values = vals.tobytes()
             self.legend = legend
 
@@ -503,16 +503,17 @@ class Explorer(anywidget.AnyWidget):
                 learner.fit()
             self._refresh_scores()
             batch = learner.query() if learner.n_labeled < self.n_points else None
-            with self.hold_sync():
+            with self._lock, self.hold_sync():     # trait writes: one thread at a time
                 self._new_batch(batch)
                 self._refresh_curve()
                 self._last_retrain_seconds = time.perf_counter() - t0
                 self._set_status("idle", self._ready_message() if batch is not None else "every item is labeled")
                 self._training = False
             if can_fit and self._update_baseline():
-                self._refresh_curve()
+                with self._lock:
+                    self._refresh_curve()
         except Exception as exc:  # noqa: BLE001 - shown on the page; the labels are already saved
-            with self.hold_sync():
+            with self._lock, self.hold_sync():
                 self.error = f"retrain failed: {type(exc).__name__}: {exc}"
                 self._set_status("error", self.error)
         finally:
@@ -559,20 +560,21 @@ class Explorer(anywidget.AnyWidget):
 
     # ------------------------------------------------------------------ projection callbacks
     def _on_projection(self, coords, name):
-        with self.hold_sync():
+        with self._lock, self.hold_sync():
             self.coords = _projection.normalize(coords).tobytes()
             self.projection = name
             self.projection_status = name
 
     def _on_projection_error(self, message):
-        self.projection_status = f"umap failed, showing pca ({message})"
+        with self._lock:
+            self.projection_status = f"umap failed, showing pca ({message})"
 
     # ------------------------------------------------------------------ Python API
     def set_color_by(self, mode):
         """Colour the map by "entropy", "margin", "predicted" or "label" (sends only the colour buffer)."""
         if mode not in COLOR_MODES:
             raise ValueError(f"color_by must be one of {', '.join(COLOR_MODES)}, got {mode!r}")
-        with self.hold_sync():
+        with self._lock, self.hold_sync():
             self.color_by = mode
             self._recolor()
 

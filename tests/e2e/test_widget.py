@@ -150,6 +150,24 @@ def test_explorer_label_by_clicks_and_keyboard(lab):
     lab.screenshot("explorer-4-after-keyboard-submit")
     lab.screenshot("explorer-4-widget", locator=lab.page.locator(ROOT).first)
 
+    # lasso: draw a loop around the middle of the map; the points inside join the batch as hand-picked cards
+    lab.page.locator(f"{ROOT} button.al-lasso").click()
+    box = lab.page.locator(f"{ROOT} canvas.al-canvas").bounding_box()
+    cx, cy, r = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, min(box["width"], box["height"]) / 5
+    import math
+    lab.page.mouse.move(cx + r, cy)
+    lab.page.mouse.down()
+    for k in range(1, 41):
+        a = 2 * math.pi * k / 40
+        lab.page.mouse.move(cx + r * math.cos(a), cy + r * math.sin(a), steps=2)
+    lab.page.mouse.up()
+    lab.page.wait_for_function("() => Number(document.querySelector('.activelens').getAttribute('data-batch')) > 6")
+    n_batch = int(_attr(lab, "data-batch"))
+    assert len(json.loads(lab.run_probe("print(json.dumps(w.batch_indices))"))) == n_batch
+    assert lab.page.locator(f"{ROOT} .al-card.al-hand").count() == n_batch - 6
+    _wait_attr(lab, highlighted=str(n_batch))
+    lab.screenshot("explorer-5-lasso", locator=lab.page.locator(ROOT).first)
+
     # Esc gives the keys back to the notebook
     root.focus()
     lab.page.keyboard.press("Escape")
