@@ -95,9 +95,9 @@ def _compute(*collections, client=None):
     import dask
 
     try:
-        if client is not None:
-            return tuple(client.gather(client.compute(list(collections))))
-        return dask.compute(*collections)
+        # through Client.get (scheduler=client): it releases its futures even on failure, so the failed keys
+        # are forgotten and calling again recomputes them
+        return dask.compute(*collections, scheduler=client) if client is not None else dask.compute(*collections)
     except (ValueError, TypeError, IndexError, KeyError, ArithmeticError):
         raise
     except Exception as exc:  # KilledWorker, CommClosedError, CancelledError, TimeoutError, a closed client, ...
@@ -344,9 +344,12 @@ def _exclude_block(d2, off, positions):
     return d2
 
 
-def _chunk_max(d2, offset):
+def _chunk_max(d2, e, offset):
+    """This chunk's largest squared distance, the positions holding it and their embedding rows (the next centre
+    comes back with its row, so adding it needs no extra trip)."""
     best = d2.max()
-    return float(best), offset + np.flatnonzero(d2 == best).astype(np.int64)
+    local = np.flatnonzero(d2 == best)[:64]  # more ties than that in one chunk: rows are fetched on demand
+    return float(best), offset + np.flatnonzero(d2 == best).astype(np.int64), offset + local, e[local]
 
 
 class DaskNearestDistance:
@@ -375,7 +378,11 @@ class DaskNearestDistance:
             return
         for c0 in range(0, idx.size, 512):
             centres = idx[c0:c0 + 512]
-            C = gather_rows(self.E, centres, self.client)
+            known = getattr(self, "_known_rows", {})
+            if all(int(i) in known for i in centres):
+                C = np.stack([known[int(i)] for i in centres]).astype(np.float32)
+            else:
+                C = gather_rows(self.E, centres, self.client)
             c_sq = np.einsum("ij,ij->i", C, C)
             shared = _broadcast((C, c_sq, np.unique(centres).astype(np.int64)))
             self.d2 = _persist(self._per_chunk(_update_centres, self.E, self.sq_norms, shared=shared), self.client)
@@ -403,10 +410,12 @@ class DaskNearestDistance:
         """(largest squared distance, sorted positions holding it)."""
         import dask
 
-        parts = [dask.delayed(_chunk_max)(blk, int(self.offsets[i])) for i, blk in enumerate(self.d2.to_delayed().ravel())]
+        parts = [dask.delayed(_chunk_max)(blk, e, int(self.offsets[i]))
+                 for i, (blk, e) in enumerate(zip(self.d2.to_delayed().ravel(), self.E.to_delayed().ravel()))]
         got = _compute(*parts, client=self.client)
         best = max(g[0] for g in got)
         ties = np.concatenate([g[1] for g in got if g[0] == best])
+        self._known_rows = {int(i): r for g in got if g[0] == best for i, r in zip(g[2], g[3])}
         return best, ties
 
 
@@ -529,6 +538,7 @@ class DaskPool:
         self.random_state = random_state
         self._embedding = None
         self._clusters = None
+        self._rows_cache = (None, None)
 
     @property
     def embedding(self):
@@ -538,7 +548,12 @@ class DaskPool:
         return self._embedding
 
     def rows(self, idx) -> np.ndarray:
-        return gather_rows(self.X, idx, self.client)
+        """Pool rows as numpy (the labeled ones, for fit); the last answer is kept, as fit asks twice."""
+        idx = np.asarray(idx, dtype=np.intp)
+        key = idx.tobytes()
+        if self._rows_cache[0] != key:
+            self._rows_cache = (key, gather_rows(self.X, idx, self.client))
+        return self._rows_cache[1]
 
     def proba(self, model, classes):
         return dask_proba(self.X, model, classes)

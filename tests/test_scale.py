@@ -1,0 +1,223 @@
+"""Pools past one machine: the Dask path gives the in-memory path's results, on a real 2-process LocalCluster."""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+da = pytest.importorskip("dask.array")
+dask = pytest.importorskip("dask")
+distributed = pytest.importorskip("distributed")
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from sklearn.linear_model import LogisticRegression  # noqa: E402
+
+from activelens import ActiveLearner  # noqa: E402
+from activelens.scale import (  # noqa: E402
+    ClusterError, dask_k_center, dask_top_n, dask_embedding, from_memmap,
+)
+from activelens.strategies._select import top_n  # noqa: E402
+from activelens.strategies.diversity import farthest_first, default_embedding, prepare_embedding  # noqa: E402
+
+N, D, CHUNK = 3000, 6, 450  # uneven chunks on purpose (the last one is short)
+
+
+@pytest.fixture(scope="module")
+def client():
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+    try:
+        c = distributed.Client(cluster)
+        try:
+            c.run(lambda: __import__("activelens.scale"))  # warm the workers' imports once
+            yield c
+        finally:
+            c.close()
+    finally:
+        cluster.close()
+
+
+@pytest.fixture(scope="module")
+def data():
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(N, D)).astype(np.float32)
+    X[:, 1] *= 3.0
+    X[:, 2] += 5.0  # an offset column: centring must keep float32 distances exact enough
+    y = np.where(X[:, 0] + 0.3 * X[:, 1] > 0.5, "a", np.where(X[:, 3] > 0.8, "b", "c"))
+    return X, y
+
+
+def _rounds(pool, y, strategy, client=None, rounds=2, batch=15):
+    kw = {} if client is None else {"client": client}
+    learner = ActiveLearner(LogisticRegression(max_iter=300), pool, strategy=strategy, batch_size=batch,
+                            random_state=11, **kw)
+    batches = []
+    for _ in range(rounds):
+        b = learner.query()
+        batches.append(b)
+        learner.teach(b.indices, y[b.indices])
+        learner.fit()
+    batches.append(learner.query())
+    return learner, batches
+
+
+@pytest.mark.parametrize("strategy", ["margin", "entropy", "least_confidence", "random", "k_center", "cluster_margin"])
+def test_same_results_as_in_memory(client, data, strategy):
+    X, y = data
+    mem, mem_batches = _rounds(X, y, strategy)
+    dsk, dsk_batches = _rounds(da.from_array(X, chunks=(CHUNK, D)), y, strategy, client=client)
+    for a, b in zip(mem_batches, dsk_batches):
+        np.testing.assert_array_equal(a.indices, b.indices)
+        np.testing.assert_allclose(a.scores, b.scores, rtol=1e-5)
+        assert a.strategy == b.strategy and set(a.components) == set(b.components)
+        for k in a.components:
+            np.testing.assert_allclose(a.components[k], b.components[k], rtol=1e-4, atol=1e-5)
+    np.testing.assert_array_equal(mem.labeled_indices, dsk.labeled_indices)
+    assert mem.history["score"].tolist() == pytest.approx(dsk.history["score"].tolist())
+    assert mem._rng.bit_generator.state == dsk._rng.bit_generator.state  # the same draws, in the same number
+
+
+def test_default_scheduler_and_lazy_proba(client, data):
+    """Without client= the current default scheduler (here the cluster) runs it; predict_proba stays lazy."""
+    X, y = data
+    mem, _ = _rounds(X, y, "margin", rounds=1)
+    dsk, _ = _rounds(da.from_array(X, chunks=(CHUNK, D)), y, "margin", rounds=1)
+    proba = dsk.predict_proba()
+    assert isinstance(proba, da.Array) and proba.chunks[0] == dsk.X.chunks[0]
+    np.testing.assert_allclose(proba.compute(), mem.predict_proba(), rtol=1e-12)
+    np.testing.assert_array_equal(dsk.predict(np.arange(20)), mem.predict(np.arange(20)))
+
+
+@settings(max_examples=25, deadline=None)
+@given(n=st.integers(1, 40), levels=st.integers(1, 6), seed=st.integers(0, 2**16), n_excl=st.integers(0, 30),
+       chunk=st.integers(7, 120))
+def test_top_n_ties_identical(n, levels, seed, n_excl, chunk):
+    """Heavy ties across chunk borders: the same positions as the in-memory top_n, same generator state after."""
+    rng = np.random.default_rng(seed)
+    s = rng.integers(0, levels, size=300).astype(np.float64)
+    excl = rng.choice(300, size=n_excl, replace=False)
+    a_rng, b_rng = np.random.default_rng(seed + 1), np.random.default_rng(seed + 1)
+    with dask.config.set(scheduler="sync"):
+        got = dask_top_n(da.from_array(s, chunks=chunk), n, b_rng, exclude=excl)
+    np.testing.assert_array_equal(top_n(s, n, a_rng, exclude=excl), got)
+    assert a_rng.random() == b_rng.random()
+
+
+def test_k_center_function_matches_farthest_first(client, data):
+    X, _ = data
+    E_mem = prepare_embedding(default_embedding(X))
+    E = dask_embedding(da.from_array(X, chunks=(CHUNK, D)), client=client)
+    np.testing.assert_allclose(E.array.compute(), E_mem, atol=1e-5)
+    for selected in (np.empty(0, np.intp), np.array([5, 2999, 17])):
+        a = farthest_first(E_mem, 12, selected, np.random.default_rng(3))
+        b = dask_k_center(E.array, 12, selected, np.random.default_rng(3), client=client)
+        np.testing.assert_array_equal(a[0], b[0])
+        np.testing.assert_allclose(a[1], b[1], rtol=1e-5)
+
+
+def test_from_memmap_reads_on_workers(client, data, tmp_path):
+    X, y = data
+    path = tmp_path / "pool.f32"
+    mm = np.memmap(path, dtype=np.float32, mode="w+", shape=X.shape)
+    mm[:] = X
+    mm.flush()
+    del mm
+    pool = from_memmap(path, X.shape, chunk_rows=CHUNK)
+    assert pool.npartitions == -(-N // CHUNK)
+    _, a = _rounds(X, y, "margin", rounds=1)
+    _, b = _rounds(pool, y, "margin", client=client, rounds=1)
+    np.testing.assert_array_equal(a[-1].indices, b[-1].indices)
+
+
+# ----- bad input: one clear error, nothing recorded -----
+def test_unknown_chunk_sizes_is_one_clear_error(data):
+    X, _ = data
+    Xd = da.from_array(X, chunks=(CHUNK, D))
+    masked = Xd[Xd[:, 0] > 0]
+    with pytest.raises(ValueError, match="unknown chunk sizes.*compute_chunk_sizes"):
+        ActiveLearner(LogisticRegression(), masked)
+    ActiveLearner(LogisticRegression(), masked.compute_chunk_sizes())  # the fix the message names works
+
+
+def test_rows_that_do_not_match(data):
+    X, _ = data
+    Xd = da.from_array(X, chunks=(CHUNK, D))
+    with pytest.raises(ValueError, match="embeddings has 2999 rows but X has 3000"):
+        ActiveLearner(LogisticRegression(), Xd, embeddings=np.zeros((N - 1, 3)))
+    with pytest.raises(ValueError, match="embeddings has 2999 rows"):
+        ActiveLearner(LogisticRegression(), Xd, embeddings=da.zeros((N - 1, 3), chunks=500))
+    with pytest.raises(ValueError, match="2-D"):
+        ActiveLearner(LogisticRegression(), da.zeros(N, chunks=500))
+    with pytest.raises(ValueError, match="needs the whole pool in memory"):
+        ActiveLearner(LogisticRegression(), Xd, strategy="kmeans_pp")
+    with pytest.raises(ValueError, match="cold_start"):
+        ActiveLearner(LogisticRegression(), Xd, cold_start="typiclust")
+
+
+def _snapshot(learner):
+    return (learner.labeled_indices.tolist(), len(learner.rounds), learner.model_version,
+            dict(learner._selected_scores), learner._rng.bit_generator.state)
+
+
+def test_nan_in_pool_is_caught_on_the_worker(client, data):
+    X, y = data
+    Xn = X.copy()
+    Xn[2000, 3] = np.nan
+    learner = ActiveLearner(LogisticRegression(), da.from_array(Xn, chunks=(CHUNK, D)), random_state=0, client=client)
+    learner.teach(np.arange(10), y[:10])
+    learner.teach(np.flatnonzero(y != y[0])[:3], y[y != y[0]][:3])
+    learner.fit()
+    before = _snapshot(learner)
+    with pytest.raises(ValueError, match="NaN or infinity .*row 2000"):
+        learner.query()
+    assert _snapshot(learner) == before
+
+
+def test_worker_dies_mid_round(client, data, tmp_path):
+    """A worker killed while scoring: one ClusterError, no trace in the learner; calling again (on the worker left)
+    gives the batch a learner that never failed gives."""
+    X, y = data
+    pool = da.from_array(X, chunks=(CHUNK, D), name="pool-for-the-dying-worker")
+    flag = str(tmp_path / "die")
+    open(flag, "w").close()
+
+    def margin_or_die(proba):  # the first worker to score a chunk removes the flag and dies; no other one does
+        try:
+            os.remove(flag)
+        except FileNotFoundError:
+            return 1.0 - np.sort(proba, axis=1)[:, -1]
+        os._exit(1)
+
+    learner = ActiveLearner(LogisticRegression(), pool, strategy=margin_or_die, random_state=4, client=client)
+    twin = ActiveLearner(LogisticRegression(), X, strategy=margin_or_die, random_state=4)
+    for L in (learner, twin):
+        L.teach(np.arange(40), y[:40])
+        L.fit()
+    before = _snapshot(learner)
+    scheduler = client.cluster.scheduler
+    allowed = scheduler.allowed_failures
+    scheduler.allowed_failures = 0  # fail fast instead of retrying the task elsewhere
+    try:
+        with pytest.raises(ClusterError, match="nothing was recorded"):
+            learner.query()
+    finally:
+        scheduler.allowed_failures = allowed
+    assert _snapshot(learner) == before
+    np.testing.assert_array_equal(learner.query().indices, twin.query().indices)
+
+
+def test_client_gone(client, data):
+    X, y = data
+    other = distributed.Client(client.cluster, set_as_default=False)
+    learner = ActiveLearner(LogisticRegression(), da.from_array(X, chunks=(CHUNK, D)), random_state=0, client=other)
+    learner.teach(np.arange(30), y[:30])
+    learner.fit()
+    learner.teach(np.arange(30, 40), y[30:40])
+    other.close()
+    before = _snapshot(learner)
+    with pytest.raises(ClusterError, match="nothing was recorded"):
+        learner.query()
+    with pytest.raises(ClusterError):
+        learner.fit()
+    assert _snapshot(learner) == before
