@@ -57,7 +57,7 @@ class PgCluster:
         return subprocess.run(cmd, check=check, capture_output=True, text=True, timeout=120)
 
     def start(self):
-        self._run("initdb", "-D", self.data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-locale")
+        self._run("initdb", "-D", self.data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-locale", "--no-sync")
         opts = (f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off "
                 "-c full_page_writes=off -c max_connections=60 -c shared_buffers=32MB")
         try:
@@ -80,7 +80,7 @@ class PgCluster:
         name = "t_" + uuid.uuid4().hex[:12]
         eng = sa.create_engine(self.url(), isolation_level="AUTOCOMMIT")
         with eng.connect() as c:
-            c.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE template0')
+            c.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE template0 STRATEGY FILE_COPY')
         eng.dispose()
         return self.url(name)
 

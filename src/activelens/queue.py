@@ -20,6 +20,7 @@ from collections import Counter, defaultdict
 import numpy as np
 import pandas as pd
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql as _postgresql, sqlite as _sqlite
 
 from .store import (T_ANN, T_GOLD, T_LABELS, T_QUEUE, T_SERVED, LabelStore, StoreError, dump_label, load_label,
                     open_store)
@@ -169,18 +170,23 @@ class AnnotationQueue:
                     sa.select(T_GOLD.c.idx)
                     .where(~sa.exists().where(s.c.idx == T_GOLD.c.idx, s.c.annotator == annotator))
                     .order_by(T_GOLD.c.seq).limit(len(gold_slots))).scalars().all()
-            cand = (sa.select(q.c.idx)
-                    .where(q.c.n_done < q.c.needed,
-                           sa.or_(q.c.lease_expires.is_(None), q.c.lease_expires <= now),
-                           ~sa.exists().where(s.c.idx == q.c.idx, s.c.annotator == annotator))
-                    .order_by(q.c.seq).limit(int(n) - len(gold)))
+            n_work = int(n) - len(gold)
             if self._pg:
-                cand = cand.with_for_update(skip_locked=True, of=q)
-            work = conn.execute(cand).scalars().all()
-            if work:
-                conn.execute(sa.update(q).where(q.c.idx.in_(work)).values(lease_annotator=annotator,
-                                                                          lease_expires=now + lease))
-            served = [{"idx": int(i), "annotator": annotator, "ts": now, "gold": 0} for i in work]
+                # one round trip: pick (skipping rows another claim holds), lease, and record as served
+                work = conn.execute(_PG_CLAIM, {"ann": annotator, "now": now, "exp": now + lease, "n": n_work}
+                                    ).scalars().all() if n_work else []
+                served = []
+            else:  # SQLite: the whole transaction holds the write lock (BEGIN IMMEDIATE)
+                cand = (sa.select(q.c.idx)
+                        .where(q.c.n_done < q.c.needed,
+                               sa.or_(q.c.lease_expires.is_(None), q.c.lease_expires <= now),
+                               ~sa.exists().where(s.c.idx == q.c.idx, s.c.annotator == annotator))
+                        .order_by(q.c.seq).limit(n_work))
+                work = conn.execute(cand).scalars().all() if n_work else []
+                if work:
+                    conn.execute(sa.update(q).where(q.c.idx.in_(work)).values(lease_annotator=annotator,
+                                                                              lease_expires=now + lease))
+                served = [{"idx": int(i), "annotator": annotator, "ts": now, "gold": 0} for i in work]
             served += [{"idx": int(i), "annotator": annotator, "ts": now, "gold": 1} for i in gold]
             if served:
                 conn.execute(sa.insert(s), served)
@@ -198,19 +204,26 @@ class AnnotationQueue:
         secs = None if seconds is None else float(_check_positive(seconds, "seconds", allow_zero=True))
         now = self.clock()
         q = T_QUEUE
+        insert = (_postgresql.insert if self._pg else _sqlite.insert)(T_ANN)
+        # one statement: record it if it was served to this annotator and not yet answered by them
+        stmt = insert.from_select(
+            ["idx", "annotator", "label", "ts", "seconds", "gold"],
+            sa.select(T_SERVED.c.idx, T_SERVED.c.annotator, sa.literal(dump_label(label), sa.Text),
+                      sa.literal(now, sa.Float), sa.literal(secs, sa.Float), T_SERVED.c.gold)
+            .where(T_SERVED.c.idx == index, T_SERVED.c.annotator == annotator),
+        ).on_conflict_do_nothing().returning(T_ANN.c.gold)
         with self.store.write() as conn:
-            served = conn.execute(sa.select(T_SERVED.c.gold).where(T_SERVED.c.idx == index,
-                                                                   T_SERVED.c.annotator == annotator)).first()
+            served = conn.execute(stmt).first()
             if served is None:
-                raise QueueError(f"item {index} was not served to annotator {annotator!r}; claim() items before submitting")
-            prev = conn.execute(sa.select(T_ANN.c.label).where(T_ANN.c.idx == index, T_ANN.c.annotator == annotator)).first()
-            if prev is not None:
+                prev = conn.execute(sa.select(T_ANN.c.label).where(T_ANN.c.idx == index,
+                                                                   T_ANN.c.annotator == annotator)).first()
+                if prev is None:
+                    raise QueueError(f"item {index} was not served to annotator {annotator!r}; claim() items before "
+                                     "submitting")
                 if load_label(prev.label) == label:
                     return
                 raise QueueError(f"annotator {annotator!r} already submitted {load_label(prev.label)!r} for item {index}; "
                                  "an annotation is final")
-            conn.execute(sa.insert(T_ANN), [{"idx": index, "annotator": annotator, "label": dump_label(label), "ts": now,
-                                             "seconds": secs, "gold": int(served.gold)}])
             if not served.gold:
                 conn.execute(sa.update(q).where(q.c.idx == index).values(
                     n_done=q.c.n_done + 1,
@@ -368,6 +381,23 @@ def resolve_votes(votes, weights: dict, method: str = "majority"):
     for _, v in votes:  # earliest among the best
         if math.isclose(score[dump_label(v)], top):
             return v
+
+
+_PG_CLAIM = sa.text("""
+WITH cand AS (
+    SELECT q.idx, q.seq FROM activelens_queue q
+    WHERE q.n_done < q.needed AND (q.lease_expires IS NULL OR q.lease_expires <= :now)
+      AND NOT EXISTS (SELECT 1 FROM activelens_served s WHERE s.idx = q.idx AND s.annotator = :ann)
+    ORDER BY q.seq LIMIT :n
+    FOR UPDATE OF q SKIP LOCKED),
+upd AS (
+    UPDATE activelens_queue q SET lease_annotator = :ann, lease_expires = :exp
+    FROM cand WHERE q.idx = cand.idx
+    RETURNING q.idx, cand.seq),
+ins AS (
+    INSERT INTO activelens_served (idx, annotator, ts, gold) SELECT idx, :ann, :now, 0 FROM upd)
+SELECT idx FROM upd ORDER BY seq
+""")
 
 
 def _chunks(seq, size):

@@ -255,6 +255,31 @@ class LabelStore:
             self._thread_lock = threading.Lock()
             self._pid = os.getpid()
 
+    def _wait_for_flock(self, deadline):
+        """Block in flock (the kernel wakes us the moment the lock is free, no polling) on a helper thread, so the
+        wait can time out; a helper that gets the lock after we gave up hands it straight back."""
+        fd, got, gave_up, state = self._lock_fd, threading.Event(), threading.Event(), threading.Lock()
+
+        def take():
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            except OSError:  # the store was closed while we waited
+                return
+            with state:
+                if gave_up.is_set():
+                    fcntl.flock(fd, fcntl.LOCK_UN)
+                else:
+                    got.set()
+
+        threading.Thread(target=take, daemon=True, name="activelens-store-lock").start()
+        if got.wait(max(0.0, deadline - time.monotonic())):
+            return
+        with state:
+            if got.is_set():
+                return
+            gave_up.set()
+        raise self._locked_error()
+
     @contextmanager
     def _writer_turn(self):
         """SQLite: writers take turns on an flock'ed sidecar file (``<store>-lock``) before ``BEGIN IMMEDIATE``.
@@ -271,16 +296,10 @@ class LabelStore:
         try:
             if self._lock_fd is None:
                 self._lock_fd = os.open(self.url.database + "-lock", os.O_RDWR | os.O_CREAT, 0o644)
-            nap = 0.0001
-            while True:
-                try:
-                    fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() > deadline:
-                        raise self._locked_error() from None
-                    time.sleep(nap)
-                    nap = min(nap * 1.5, 0.001)
+            try:
+                fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                self._wait_for_flock(deadline)
             try:
                 yield
             finally:
@@ -491,10 +510,22 @@ class LabelStore:
         if not rows:
             return
         if conn is not None:
-            conn.execute(sa.insert(T_LABELS), rows)
+            self._insert_labels(conn, rows)
             return
         with self.write() as c:
-            c.execute(sa.insert(T_LABELS), rows)
+            self._insert_labels(c, rows)
+
+    _LABEL_FIELDS = ("idx", "item_hash", "label", "annotator", "ts", "seconds", "round", "model_version", "strategy",
+                     "score", "source")
+
+    def _insert_labels(self, conn, rows):
+        # straight to the driver's executemany (still bound parameters, never interpolated): SQLAlchemy's per-row
+        # parameter processing would cost more than the insert itself on a bulk import
+        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        sql = (f"INSERT INTO activelens_labels ({', '.join(self._LABEL_FIELDS)}) "
+               f"VALUES ({', '.join([mark] * len(self._LABEL_FIELDS))})")
+        fields = self._LABEL_FIELDS
+        conn.exec_driver_sql(sql, [tuple(r[f] for f in fields) for r in rows])
 
     def labels_raw(self) -> list:
         with self.read() as conn:
@@ -657,6 +688,17 @@ def _restore(learner, st: LabelStore) -> None:
         learner._since_fit = [label_of[i] for i in order]
 
 
+def _dump_cached(cache, v):
+    try:
+        key = (type(v), v)
+        out = cache.get(key)
+    except TypeError:  # unhashable
+        return dump_label(v)
+    if out is None:
+        out = cache[key] = dump_label(v)
+    return out
+
+
 def label_rows(learner, new, call_indices, *, annotator=None, seconds=None, scores=None, source="teach") -> list[dict]:
     """Provenance rows for ``new`` [(index, label)]; ``call_indices`` are all indices of the teach() call (``seconds``
     and ``scores`` align with them)."""
@@ -686,6 +728,7 @@ def label_rows(learner, new, call_indices, *, annotator=None, seconds=None, scor
     else:
         raise TypeError(f"annotator must be a string (or one string per index), got {annotator!r:.80}")
     rows = []
+    dumped = {}
     for k, (i, v) in enumerate(new):
         pos = first[int(i)]
         score, strategy = scs[pos], strategy_default
@@ -693,7 +736,7 @@ def label_rows(learner, new, call_indices, *, annotator=None, seconds=None, scor
             sel_score, strategy = selected[i]
             if score is None:
                 score = sel_score
-        rows.append({"idx": int(i), "item_hash": learner._row_hashes[i], "label": dump_label(v), "annotator": names[pos],
+        rows.append({"idx": int(i), "item_hash": learner._row_hashes[i], "label": _dump_cached(dumped, v), "annotator": names[pos],
                      "ts": now, "seconds": _finite_or_none(secs[pos]), "round": len(learner._rounds),
                      "model_version": int(learner.model_version), "strategy": strategy,
                      "score": _finite_or_none(score), "source": source})
