@@ -89,8 +89,10 @@ export function createMap(model, el, ctx) {
   function initRenderer() {
     const [w, hgt] = size();
     try {
+      const many = model.get('n_points') > 200000;
       scatter = createScatterplot({
         canvas,
+        performanceMode: many,   // squares without alpha blending: keeps 1M points pannable
         width: w,
         height: hgt,
         backgroundColor: [0, 0, 0, 0],
@@ -101,7 +103,7 @@ export function createMap(model, el, ctx) {
         pointColorActive: '#ff3d00',
         pointColorHover: '#000000',
         colorBy: 'valueA',
-        opacity: 0.9,
+        opacity: many ? 1 : 0.9,
         lassoColor: '#ff3d00',
         deselectOnDblClick: false,
         deselectOnEscape: false,
@@ -159,7 +161,11 @@ export function createMap(model, el, ctx) {
     if (best >= 0) onSelect({ points: [best] });
   }
 
+  const t0 = performance.now();
   function markDrawn() {
+    if (!ctx.root.hasAttribute('data-paint-ms')) {
+      ctx.root.setAttribute('data-paint-ms', String(Math.round(performance.now() - t0)));
+    }
     ctx.root.setAttribute('data-points', String(n));
     ctx.root.setAttribute('data-ready', 'true');
     highlight();
@@ -333,7 +339,10 @@ export function createMap(model, el, ctx) {
   // first paint once the element is in the page (sizes known)
   requestAnimationFrame(() => {
     if (destroyed) return;
+    const tInit = performance.now();
     initRenderer();
+    ctx.root.setAttribute('data-init-ms', String(Math.round(performance.now() - tInit)));
+    ctx.root.setAttribute('data-raf-ms', String(Math.round(tInit - t0)));
     readCoords();
     readColours();
     draw();

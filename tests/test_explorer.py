@@ -157,6 +157,22 @@ def test_no_baseline_without_holdout(data):
     assert w.curve["baseline_n"] == [] and "labeled-cv" in w.curve["source"]
 
 
+def test_curve_shows_stopping_state(data):
+    from activelens import Plateau
+
+    Xp, yp, Xt, yt = data
+    seed = np.array([int(np.flatnonzero(yp == c)[k]) for k in range(2) for c in range(3)])
+    learner = ActiveLearner(LogisticRegression(max_iter=300), Xp, batch_size=6, classes=[0, 1, 2], cold_start=seed,
+                            X_test=Xt, y_test=yt, stopping=[Plateau(patience=3)], budget=6, random_state=0)
+    w = Explorer(learner, labels=["a", "b", "c"], projection="pca")
+    label_all(w, yp)
+    send(w, type="submit")
+    assert w.wait(60)
+    assert w.curve["stopping"] == learner.stopping_progress() and len(w.curve["stopping"]) == 2
+    assert any(line.startswith("plateau") for line in w.curve["stopping"])
+    assert w.curve["stop"].startswith("budget")          # 6 of 6 labels: the budget criterion fired
+
+
 def test_skip_and_undo(data):
     w, learner = make(data)
     a, b, c = w.batch_indices[:3]

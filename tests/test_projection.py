@@ -118,3 +118,11 @@ def test_real_umap_small():
     X = blobs(150)
     out = P.umap_2d(X, random_state=0)
     assert out.shape == (150, 2) and out.dtype == np.float32 and np.isfinite(out).all()
+
+
+@pytest.mark.slow
+def test_real_umap_fits_a_sample_and_transforms_the_rest():
+    X = blobs(400)
+    out = P.umap_2d(X, random_state=0, sample_above=200, chunk=90)
+    assert out.shape == (400, 2) and np.isfinite(out).all()
+    assert len(np.unique(out, axis=0)) > 350          # every row got its own position, not a fill value
