@@ -165,3 +165,19 @@ def test_locked_store_past_timeout_is_one_clear_error(tmp_path):
         other.close()
     assert q.status()["leased"] == 0
     assert q.claim("ana", n=2) == [1, 2]
+
+
+def test_writer_held_by_another_store_times_out_then_proceeds(tmp_path):
+    path = tmp_path / "labels.db"
+    holder = LabelStore(path)
+    waiter = AnnotationQueue(LabelStore(path, timeout=0.3))
+    waiter.put([1, 2])
+    with holder.write():  # another activelens process in the middle of a transaction
+        with pytest.raises(StoreLockedError, match="stayed locked for 0.3 s"):
+            waiter.claim("ana")
+        with pytest.raises(StoreLockedError):
+            waiter.submit("ana", 1, "x")
+    assert waiter.status()["leased"] == 0
+    assert waiter.claim("ana") == [1]  # the lock is free again: the give-up did not leave it held
+    waiter.submit("ana", 1, "x")
+    assert waiter.status()["done"] == 1

@@ -257,26 +257,31 @@ class LabelStore:
 
     def _wait_for_flock(self, deadline):
         """Block in flock (the kernel wakes us the moment the lock is free, no polling) on a helper thread, so the
-        wait can time out; a helper that gets the lock after we gave up hands it straight back."""
-        fd, got, gave_up, state = self._lock_fd, threading.Event(), threading.Event(), threading.Lock()
+        wait can time out; a helper that gets the lock after we gave up hands it straight back.
+
+        The helper locks its own open file description (a lock taken through the shared fd would be the same lock as
+        ours, and its late unlock would release a later turn's lock). Returns the fd that holds the lock.
+        """
+        fd = os.open(self.url.database + "-lock", os.O_RDWR | os.O_CREAT, 0o644)
+        got, gave_up, state = threading.Event(), threading.Event(), threading.Lock()
 
         def take():
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX)
-            except OSError:  # the store was closed while we waited
+            except OSError:
                 return
             with state:
                 if gave_up.is_set():
-                    fcntl.flock(fd, fcntl.LOCK_UN)
+                    os.close(fd)  # closing the description releases its lock
                 else:
                     got.set()
 
         threading.Thread(target=take, daemon=True, name="activelens-store-lock").start()
         if got.wait(max(0.0, deadline - time.monotonic())):
-            return
+            return fd
         with state:
             if got.is_set():
-                return
+                return fd
             gave_up.set()
         raise self._locked_error()
 
@@ -296,14 +301,18 @@ class LabelStore:
         try:
             if self._lock_fd is None:
                 self._lock_fd = os.open(self.url.database + "-lock", os.O_RDWR | os.O_CREAT, 0o644)
+            held = self._lock_fd
             try:
-                fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
-                self._wait_for_flock(deadline)
+                held = self._wait_for_flock(deadline)
             try:
                 yield
             finally:
-                fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+                if held == self._lock_fd:
+                    fcntl.flock(held, fcntl.LOCK_UN)
+                else:
+                    os.close(held)
         finally:
             self._thread_lock.release()
 
@@ -343,13 +352,28 @@ class LabelStore:
 
     # ----- transactions -----
     @contextmanager
-    def write(self):
-        """A write transaction: committed on exit, rolled back on error; lock waits beyond ``timeout`` raise."""
+    def write(self, durable: bool = True):
+        """A write transaction: committed on exit, rolled back on error; lock waits beyond ``timeout`` raise.
+
+        ``durable=False`` (SQLite, durability="full"): this commit skips its fsync (``synchronous=NORMAL``); it still
+        survives a killed process and is made durable by the next durable commit. For queue leases, whose loss in a
+        power cut only means an item is served again — never for labels or annotations.
+        """
         self._after_fork()
         with self._writer_turn():
             try:
-                with self._writer.begin() as conn:
-                    yield conn
+                if durable or self.backend != "sqlite" or self.durability != "full":
+                    with self._writer.begin() as conn:
+                        yield conn
+                    return
+                with self._writer.connect() as conn:
+                    raw = conn.connection.dbapi_connection
+                    raw.execute("PRAGMA synchronous=NORMAL")
+                    try:
+                        with conn.begin():
+                            yield conn
+                    finally:
+                        raw.execute("PRAGMA synchronous=FULL")
             except sa_exc.DBAPIError as exc:
                 raise self._translate(exc) from exc
 
