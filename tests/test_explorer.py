@@ -173,6 +173,19 @@ def test_curve_shows_stopping_state(data):
     assert w.curve["stop"].startswith("budget")          # 6 of 6 labels: the budget criterion fired
 
 
+def test_refresh_after_teaching_from_python(data):
+    w, learner = make(data)
+    y = data[1]
+    first = w.batch_indices
+    learner.teach(first, y[first])
+    learner.fit()
+    w.refresh()
+    assert not set(w.batch_indices) & set(first)
+    assert w.curve["n_labels"] == [6] and w.status["round"] == 1
+    assert w.batch[0]["options"][0]["p"] is not None
+    assert (np.frombuffer(w.color_values, dtype=np.uint8)[learner.unlabeled_indices] < RAMP_SIZE).all()
+
+
 def test_skip_and_undo(data):
     w, learner = make(data)
     a, b, c = w.batch_indices[:3]

@@ -578,6 +578,19 @@ class Explorer(anywidget.AnyWidget):
             self.color_by = mode
             self._recolor()
 
+    def refresh(self) -> None:
+        """Show the learner's current state after changing it from Python (``learner.teach``/``fit`` in a cell):
+        rescore and recolour the map, draw the next batch, update the curve. Picks not yet submitted are dropped."""
+        if not self.wait(timeout=600):
+            raise RuntimeError("the explorer is still retraining; try again when it is idle")
+        with self._lock:
+            self._refresh_scores()
+            learner = self.learner
+            with self.hold_sync():
+                self._new_batch(learner.query() if learner.n_labeled < self.n_points else None)
+                self._refresh_curve()
+                self._set_status("idle", self._ready_message())
+
     def wait(self, timeout=None) -> bool:
         """Block until a submitted batch has been retrained and the next batch is shown. True if idle."""
         return self._idle.wait(timeout)

@@ -66,7 +66,7 @@ def umap_2d(X, random_state=0, sample_above: int = 50_000, chunk: int = 50_000, 
     X = np.asarray(X, dtype=np.float32)
     n = X.shape[0]
     reducer = umap.UMAP(n_components=2, n_neighbors=min(n_neighbors, max(2, n - 1)), random_state=random_state,
-                        low_memory=True)
+                        low_memory=True, n_jobs=1)
     if n <= sample_above:
         return np.asarray(reducer.fit_transform(X), dtype=np.float32)
     rng = np.random.default_rng(random_state)
