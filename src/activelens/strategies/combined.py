@@ -6,7 +6,7 @@ from sklearn.cluster import KMeans, MiniBatchKMeans
 
 from .._validation import check_indices, check_n, check_proba, check_random_state, check_weight
 from ._select import minmax, top_n
-from .diversity import NearestDistance, argmax_random_ties, prepare_embedding
+from .diversity import NearestDistance, argmax_random_ties, one_blas_thread, prepare_embedding, top_candidates
 from .uncertainty import margin as margin_score
 from .uncertainty import uncertainty_measure
 
@@ -17,33 +17,56 @@ def greedy_blend(uncertainty: np.ndarray, E: np.ndarray, n: int, labeled: np.nda
 
     ``d`` is the distance to the nearest labeled or already-picked item, recomputed after every pick, so
     the second pick of a batch is pushed away from the first: the batch is spread out rather than ten
-    near-duplicates of the most uncertain item. Returns (indices, blended score, uncertainty part,
-    diversity part), the two parts on the same [0, 1] scale the blend used.
+    near-duplicates of the most uncertain item. Both norms are min-max over the items still free. Returns
+    (indices, blended score, uncertainty part, diversity part), the two parts on the same [0, 1] scale the blend used.
+
+    Cost: one elementwise pass per pick over float32 vectors of the pool's length, plus a distance pass over E
+    for the pick — shared by the few likeliest next picks (``NearestDistance.prefetch``), so a batch of 100 costs
+    a handful of passes over E rather than 100.
     """
+    with one_blas_thread():
+        return _greedy_blend(uncertainty, E, n, labeled, weight, rng)
+
+
+def _greedy_blend(uncertainty, E, n, labeled, weight, rng):
     n_pool = E.shape[0]
-    free = np.ones(n_pool, dtype=bool)
-    free[labeled] = False
+    taken = np.zeros(n_pool, dtype=bool)
+    taken[labeled] = True
+    free = ~taken
     u_norm = np.zeros(n_pool)
     u_norm[free] = minmax(uncertainty[free])
+    # The uncertainty half of the blend never changes; -inf on taken rows keeps them out of every argmax.
+    w_u = (weight * u_norm).astype(np.float32)
+    w_u[taken] = -np.inf
     tracker = NearestDistance(E)
     tracker.add(labeled)
     picks = np.empty(n, dtype=np.intp)
     parts = np.empty((n, 3))
-    dist = np.empty(n_pool, dtype=np.float64)
+    dist = np.empty(n_pool, dtype=np.float32)
+    blended = np.empty(n_pool, dtype=np.float32)
     for t in range(n):
         if tracker.n_centres == 0:
-            d_norm = np.ones(n_pool)  # nothing to be far from yet: diversity cannot tell items apart
+            lo = hi = None  # nothing to be far from yet: diversity cannot tell items apart (every d_norm = 1)
+            np.add(w_u, np.float32(1.0 - weight), out=blended)
         else:
-            np.sqrt(np.maximum(tracker.d2, 0.0), out=dist)
-            d_free = dist[free]
-            lo, hi = d_free.min(), d_free.max()
-            d_norm = (dist - lo) / (hi - lo) if hi > lo else np.zeros(n_pool)
-        blended = weight * u_norm + (1.0 - weight) * d_norm
-        blended[~free] = -np.inf
+            np.maximum(tracker.d2, 0.0, out=dist)  # taken rows hold -inf: 0 here, below every free row's max
+            np.sqrt(dist, out=dist)
+            hi = float(dist.max())
+            lo = float(dist.min(where=free, initial=np.inf))
+            if hi > lo:
+                np.subtract(dist, np.float32(lo), out=blended)
+                blended *= np.float32((1.0 - weight) / (hi - lo))
+                blended += w_u
+            else:
+                blended[:] = w_u  # every free item equally far: d_norm = 0
         i = argmax_random_ties(blended, rng)
+        d_norm = 1.0 if lo is None else ((float(dist[i]) - lo) / (hi - lo) if hi > lo else 0.0)
         picks[t] = i
-        parts[t] = blended[i], u_norm[i], d_norm[i]
-        free[i] = False
+        parts[t] = weight * u_norm[i] + (1.0 - weight) * d_norm, u_norm[i], d_norm
+        taken[i], free[i], w_u[i] = True, False, -np.inf
+        if t < n - 1 and not tracker.is_prefetched(i):
+            # the next picks are most likely among this round's best blends: one pass over E serves them all
+            tracker.prefetch(top_candidates(blended, min(tracker.max_prefetch, n - t) - 1, i))
         tracker.add(i)
     return picks, parts[:, 0], parts[:, 1], parts[:, 2]
 
@@ -56,14 +79,15 @@ def combined(proba, X, n: int, labeled=None, weight: float = 0.5, uncertainty="e
     ``labeled`` the positions already labeled (never picked). Returns the indices of the batch, best first;
     with ``return_components=True`` also a dict of per-pick ``score``, ``uncertainty`` and ``diversity``.
     """
-    p = check_proba(proba)
-    E = prepare_embedding(X)
-    if E.shape[0] != p.shape[0]:
-        raise ValueError(f"proba has {p.shape[0]} rows but X has {E.shape[0]}; both must describe the same pool")
+    measure = uncertainty_measure(uncertainty)
+    # the named measures validate proba themselves; a custom callable gets it validated here
+    u = np.asarray(measure(proba if isinstance(uncertainty, str) else check_proba(proba)), dtype=np.float64)
+    E = prepare_embedding(X, order="F")
+    if E.shape[0] != u.shape[0]:
+        raise ValueError(f"proba has {u.shape[0]} rows but X has {E.shape[0]}; both must describe the same pool")
     labeled = check_indices(labeled, E.shape[0], name="labeled")
     n = check_n(n, E.shape[0] - labeled.size)
     weight = check_weight(weight)
-    u = uncertainty_measure(uncertainty)(p)
     idx, score, u_part, d_part = greedy_blend(u, E, n, labeled, weight, check_random_state(random_state))
     if return_components:
         return idx, {"score": score, "uncertainty": u_part, "diversity": d_part}

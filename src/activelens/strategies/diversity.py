@@ -6,6 +6,8 @@ scratch block, never an n×n matrix, and all arithmetic is float32.
 """
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 from sklearn.decomposition import PCA
 
@@ -13,12 +15,28 @@ from .._validation import check_indices, check_matrix, check_n, check_random_sta
 
 # Scratch budget for one distance block (rows × centres), in float32 elements: 4M elements = 16 MB.
 _BLOCK_ELEMENTS = 1 << 22
+# Prefetched distance rows for greedy loops: at most this many rows, and at most this many float32 elements in all.
+_PREFETCH_ROWS = 32
+_PREFETCH_ELEMENTS = 1 << 24
 
 
-def prepare_embedding(X, name: str = "X") -> np.ndarray:
-    """Centred float32 C-contiguous copy: centring keeps ‖a‖²−2a·b+‖b‖² accurate in float32."""
+def prepare_embedding(X, name: str = "X", order: str = "C") -> np.ndarray:
+    """Centred float32 copy, C-contiguous (or F-contiguous with ``order="F"``, the layout NearestDistance reads
+    without another copy): centring keeps ‖a‖²−2a·b+‖b‖² accurate in float32."""
+    if isinstance(X, np.ndarray) and X.ndim == 2 and X.shape[0] >= 1 and X.shape[1] >= 1 and X.dtype.kind in "fiu":
+        # Fast path for arrays: the column sums (accumulated in float64, so float32 data cannot overflow them)
+        # are finite exactly when every value is, and they give the mean. Two passes over X instead of five;
+        # anything non-finite goes to check_matrix for its usual error.
+        with np.errstate(over="ignore"):  # a float64 beyond float32's range becomes inf: reported below
+            A = X if X.dtype == np.float32 else X.astype(np.float32)
+        sums = A.sum(axis=0, dtype=np.float64)
+        if np.isfinite(sums).all():
+            mean = (sums / A.shape[0]).astype(np.float32)
+            E = np.empty(A.shape, dtype=np.float32, order=order)
+            np.subtract(A, mean, out=E)
+            return E
     E = check_matrix(X, name=name, dtype=np.float32)
-    E = np.array(E, dtype=np.float32, order="C", copy=True)
+    E = np.array(E, dtype=np.float32, order=order, copy=True)
     E -= E.mean(axis=0, dtype=np.float64).astype(np.float32)
     return E
 
@@ -39,33 +57,81 @@ class NearestDistance:
     """Squared distance from each row of a prepared embedding to the nearest centre added so far.
 
     Rows that are centres themselves (or excluded) hold -inf, so argmax and D² sampling never return them.
+
+    Greedy loops add one centre at a time, and one pass over the pool per centre is what they cost. ``prefetch``
+    lets them pay one pass for several likely next centres instead: it computes the distance rows of a few
+    candidates with one matrix product (sixteen columns cost a few times one column, not sixteen times) and keeps
+    them, so a later ``add`` of a prefetched centre is an elementwise ``minimum``. The cache holds
+    at most ``max_prefetch`` rows of the pool's length: memory stays O(n).
     """
 
     def __init__(self, E: np.ndarray):
         self.E = E
-        self.sq_norms = np.einsum("ij,ij->i", E, E)
+        # Distance passes read E feature-major: (d, n) C-order makes c·e for every row one streaming
+        # vector-matrix product, an order of magnitude faster than a gemv over short rows of E. An F-ordered E
+        # (what prepare_embedding(order="F") returns) is used as is; a C-ordered one is transposed once.
+        self.ET = E.T if E.flags.f_contiguous else np.ascontiguousarray(E.T)
+        self.sq_norms = np.einsum("ij,ij->j", self.ET, self.ET)
         self.d2 = np.full(E.shape[0], np.inf, dtype=np.float32)
         self.n_centres = 0
+        self.max_prefetch = int(max(1, min(_PREFETCH_ROWS, _PREFETCH_ELEMENTS // max(1, E.shape[0]))))
+        self._rows = None          # (k, n) float32 ‖e‖² − 2e·c for the prefetched candidates c
+        self._row_sq = None        # ‖c‖² of the prefetched candidates
+        self._row_of: dict = {}    # pool position -> row in self._rows
+        self._scratch = None
+
+    def _partial_rows(self, centres) -> np.ndarray:
+        """(len(centres), n) float32 rows of ‖e‖² − 2e·c: the squared distances short of the centre's own ‖c‖²,
+        one matrix product per chunk of pool rows (−2 folded into the centres, ‖e‖² added in the same chunk)."""
+        centres = np.asarray(centres, dtype=np.intp)
+        n = self.E.shape[0]
+        out = np.empty((centres.size, n), dtype=np.float32)
+        C = self.E[centres] * np.float32(-2.0)
+        step = max(1024, _BLOCK_ELEMENTS // max(1, centres.size))
+        for r0 in range(0, n, step):
+            r1 = min(n, r0 + step)
+            np.add(C @ self.ET[:, r0:r1], self.sq_norms[None, r0:r1], out=out[:, r0:r1])
+        return out
+
+    def is_prefetched(self, i: int) -> bool:
+        return int(i) in self._row_of
+
+    def prefetch(self, candidates) -> None:
+        """Compute and keep the distance rows of up to ``max_prefetch`` candidate centres (replacing the cache)."""
+        cand = np.asarray(candidates, dtype=np.intp).ravel()
+        cand = cand[np.sort(np.unique(cand, return_index=True)[1])][: self.max_prefetch]  # dedupe, keep order
+        if cand.size == 0:
+            return
+        self._rows = self._partial_rows(cand)
+        self._row_sq = self.sq_norms[cand]
+        self._row_of = {int(c): k for k, c in enumerate(cand.tolist())}
 
     def add(self, idx) -> None:
         idx = np.atleast_1d(np.asarray(idx, dtype=np.intp))
         if idx.size == 0:
             return
-        n = self.E.shape[0]
-        for c0 in range(0, idx.size, 512):
-            centres = idx[c0 : c0 + 512]
-            C = self.E[centres]
-            c_sq = self.sq_norms[centres]
-            rows = max(1, _BLOCK_ELEMENTS // centres.size)
-            for r0 in range(0, n, rows):
-                r1 = min(n, r0 + rows)
-                block = self.E[r0:r1] @ C.T  # (rows, centres)
-                block *= -2.0
-                block += self.sq_norms[r0:r1, None]
-                block += c_sq[None, :]
-                nearest = block.min(axis=1)
-                np.maximum(nearest, 0.0, out=nearest)  # float error can dip just below zero
-                np.minimum(self.d2[r0:r1], nearest, out=self.d2[r0:r1])
+        if idx.size == 1 and int(idx[0]) in self._row_of:
+            k = self._row_of[int(idx[0])]
+            if self._scratch is None:
+                self._scratch = np.empty_like(self.d2)
+            np.add(self._rows[k], self._row_sq[k], out=self._scratch)
+            np.maximum(self._scratch, 0.0, out=self._scratch)  # float error can dip just below zero
+            np.minimum(self.d2, self._scratch, out=self.d2)
+        else:
+            n = self.E.shape[0]
+            for c0 in range(0, idx.size, 512):
+                centres = idx[c0 : c0 + 512]
+                rows = max(1024, _BLOCK_ELEMENTS // centres.size)
+                C = self.E[centres] * np.float32(-2.0)
+                c_sq = self.sq_norms[centres][:, None]
+                for r0 in range(0, n, rows):
+                    r1 = min(n, r0 + rows)
+                    block = C @ self.ET[:, r0:r1]  # (centres, rows): −2c·e
+                    block += self.sq_norms[None, r0:r1]
+                    block += c_sq
+                    nearest = block.min(axis=0)
+                    np.maximum(nearest, 0.0, out=nearest)  # float error can dip just below zero
+                    np.minimum(self.d2[r0:r1], nearest, out=self.d2[r0:r1])
         self.d2[idx] = -np.inf
         self.n_centres += idx.size
 
@@ -74,14 +140,54 @@ class NearestDistance:
         self.d2[np.asarray(idx, dtype=np.intp)] = -np.inf
 
 
+_blas_controller = None
+
+
+def one_blas_thread():
+    """Context manager: BLAS on one thread while a greedy loop runs.
+
+    Each pick is a memory-bound pass over the pool; spreading it over BLAS threads gains little and, on a busy
+    machine, threads waiting on each other made a batch of 100 from 10k rows 8x slower (measured in
+    benchmarks/selection_speed.py). The limit is process-wide for its duration (threadpoolctl), then restored.
+    """
+    global _blas_controller
+    try:
+        if _blas_controller is None:
+            from threadpoolctl import ThreadpoolController  # installed with scikit-learn
+
+            _blas_controller = ThreadpoolController()
+        return _blas_controller.limit(limits=1, user_api="blas")
+    except Exception:  # threadpoolctl missing or unable to see the BLAS: run as is
+        return contextlib.nullcontext()
+
+
 def argmax_random_ties(values: np.ndarray, rng: np.random.Generator) -> int:
-    best = values.max()
+    i = int(np.argmax(values))
+    best = values[i]
     ties = np.flatnonzero(values == best)
-    return int(ties[0] if ties.size == 1 else rng.choice(ties))
+    return i if ties.size == 1 else int(rng.choice(ties))
+
+
+def top_candidates(values: np.ndarray, k: int, must: int) -> np.ndarray:
+    """``must`` plus the (about) ``k`` largest entries of ``values``: the likely next picks of a greedy loop."""
+    k = min(k, values.size)
+    if k <= 0:
+        return np.asarray([must], dtype=np.intp)
+    if k >= values.size:
+        cand = np.arange(values.size)
+    else:
+        cand = np.argpartition(values, values.size - k)[values.size - k :]
+    cand = cand[np.isfinite(values[cand])]
+    return np.concatenate([[must], cand[cand != must]])
 
 
 def farthest_first(E: np.ndarray, n: int, selected: np.ndarray, rng: np.random.Generator):
     """Greedy k-center on a prepared embedding. Returns (indices, distance of each pick when it was picked)."""
+    with one_blas_thread():
+        return _farthest_first(E, n, selected, rng)
+
+
+def _farthest_first(E, n, selected, rng):
     tracker = NearestDistance(E)
     tracker.add(selected)
     picks = np.empty(n, dtype=np.intp)
@@ -95,6 +201,9 @@ def farthest_first(E: np.ndarray, n: int, selected: np.ndarray, rng: np.random.G
             i = argmax_random_ties(tracker.d2, rng)
             dists[t] = float(np.sqrt(tracker.d2[i]))
         picks[t] = i
+        if t < n - 1 and not tracker.is_prefetched(i):
+            # the farthest rows now are the likeliest next picks: one pass over E serves several of them
+            tracker.prefetch(top_candidates(tracker.d2, min(tracker.max_prefetch, n - t) - 1, i))
         tracker.add(i)
     return picks, dists
 
@@ -105,13 +214,18 @@ def k_center(X, n: int, selected=None, random_state=None) -> np.ndarray:
     Each pick is the row farthest from every row chosen so far and every row in ``selected`` (already
     labeled). With nothing selected the first pick is uniformly random. Ties are broken by ``random_state``.
     """
-    E = prepare_embedding(X)
+    E = prepare_embedding(X, order="F")
     selected = check_indices(selected, E.shape[0], name="selected")
     n = check_n(n, E.shape[0] - selected.size)
     return farthest_first(E, n, selected, check_random_state(random_state))[0]
 
 
 def d2_sampling(E: np.ndarray, n: int, selected: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    with one_blas_thread():
+        return _d2_sampling(E, n, selected, rng)
+
+
+def _d2_sampling(E, n, selected, rng):
     tracker = NearestDistance(E)
     tracker.add(selected)
     picks = np.empty(n, dtype=np.intp)
@@ -129,7 +243,7 @@ def d2_sampling(E: np.ndarray, n: int, selected: np.ndarray, rng: np.random.Gene
 def kmeans_pp(X, n: int, selected=None, random_state=None) -> np.ndarray:
     """Indices of ``n`` rows drawn by k-means++ seeding: each draw with probability ∝ D², the squared
     distance to the nearest row chosen so far or in ``selected``. Seeded by ``random_state``."""
-    E = prepare_embedding(X)
+    E = prepare_embedding(X, order="F")
     selected = check_indices(selected, E.shape[0], name="selected")
     n = check_n(n, E.shape[0] - selected.size)
     return d2_sampling(E, n, selected, check_random_state(random_state))
