@@ -211,3 +211,13 @@ def test_cli_select_and_export(pool, tmp_path, capsys):
     assert capsys.readouterr().out.count("ann <i>") == 12
     assert main(["select", "--store", str(tmp_path / "missing.db")]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_two_learners_on_one_store_conflict_clearly(pool, store_target):
+    X, y = pool
+    a, b = make(X, store_target), make(X, store_target)
+    a.teach([1, 2], [0, 1])
+    with pytest.raises(StoreError, match="another process labeled one of these items"):
+        b.teach([3, 2], [0, 1])
+    assert b.labeled_indices.tolist() == [] and b.store.n_labels() == 2
+    assert make(X, store_target).labeled_indices.tolist() == [1, 2]

@@ -398,6 +398,15 @@ class LabelStore:
                 f"store {self.where!r} is corrupted or not an SQLite database ({msg}); nothing was written. Restore it "
                 "from a backup or give a new file name")
         if isinstance(exc, sa_exc.IntegrityError):
+            if "activelens_labels.idx" in msg or "activelens_labels_idx_key" in msg:
+                return StoreError(
+                    f"store {self.where!r}: another process labeled one of these items since this learner was opened; "
+                    "nothing was written. Reopen the learner (ActiveLearner(..., store=...)) to load its labels, or use "
+                    "an AnnotationQueue so annotators never get the same item")
+            if "activelens_rounds" in msg:
+                return StoreError(
+                    f"store {self.where!r}: another process recorded this round since this learner was opened; nothing "
+                    "was written. Reopen the learner to load the other process's rounds")
             return StoreError(f"store {self.where!r} refused the write: {msg}")
         return StoreError(f"store {self.where!r}: database error: {msg}")
 
