@@ -192,6 +192,9 @@ def main(argv=None):
                 print("| backend                                      |      p50 |      p95 |      p99 | ≤ 20ms | claims/s  |")
                 print("|----------------------------------------------|---------:|---------:|---------:|:------:|----------:|")
                 tag = "tight" if not think else "paced"
+                if not think:  # the baseline: one annotator, nobody to wait for — the cost of a claim itself
+                    print(concurrent_claims(str(tmp / "q_single.db"), "SQLite 'full', 1 annotator (baseline)",
+                                            workers=1, claims=claims))
                 print(concurrent_claims(str(tmp / f"q_full_{tag}.db"), "SQLite, durability='full'", claims=claims,
                                         think=think))
                 print(concurrent_claims(str(tmp / f"q_normal_{tag}.db"), "SQLite, durability='normal'", claims=claims,
