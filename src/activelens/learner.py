@@ -101,6 +101,9 @@ class ActiveLearner:
     random_state : seeds every random choice, including tie-breaking.
     client : a ``distributed.Client`` to run on when X is a dask array (default: dask's current scheduler). A dask
         pool is scored and selected chunk by chunk on the workers, never pulled to the client; see ``activelens.scale``.
+    store : a file path (SQLite) or SQLAlchemy URL (PostgreSQL) or ``activelens.LabelStore``. Every label is committed
+        there with its provenance before ``teach`` returns; reopening restores labels, rounds and the model, and a
+        different or reordered X is refused (``PoolMismatchError``). See ``activelens.store``.
     """
 
     def __init__(self, estimator, X, *, strategy="margin", batch_size: int = 10, classes=None, embeddings=None,

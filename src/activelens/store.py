@@ -681,6 +681,10 @@ def open_store(store, **kwargs) -> LabelStore:
 # ----- the learner's write-through (called by ActiveLearner; kept here so learner.py stays small) -----
 def attach(learner, store) -> LabelStore:
     """Open ``store`` for ``learner``: check (or record) the pool, then restore labels, rounds and the model."""
+    if getattr(learner, "_scale", None) is not None:
+        raise NotImplementedError(
+            "store= does not support a dask pool yet: hashing every row for the pool fingerprint would pull the whole "
+            "pool to the client. Use a numpy pool with a store, or a dask pool without one")
     st = open_store(store)
     settings = {"strategy": learner.strategy if isinstance(learner.strategy, str) else None,
                 "batch_size": learner.batch_size,
