@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import time
 
 import numpy as np
 import pytest
@@ -109,9 +110,9 @@ def test_k_center_function_matches_farthest_first(client, data):
     E_mem = prepare_embedding(default_embedding(X))
     E = dask_embedding(da.from_array(X, chunks=(CHUNK, D)), client=client)
     np.testing.assert_allclose(E.array.compute(), E_mem, atol=1e-5)
-    for selected in (np.empty(0, np.intp), np.array([5, 2999, 17])):
+    for selected in (np.empty(0, np.intp), np.array([5, 2999, 17, 2100])):
         a = farthest_first(E_mem, 12, selected, np.random.default_rng(3))
-        b = dask_k_center(E.array, 12, selected, np.random.default_rng(3), client=client)
+        b = dask_k_center(E.array, 12, selected, np.random.default_rng(3), client=client, min_chunk_rows=500)
         np.testing.assert_array_equal(a[0], b[0])
         np.testing.assert_allclose(a[1], b[1], rtol=1e-5)
 
@@ -204,7 +205,14 @@ def test_worker_dies_mid_round(client, data, tmp_path):
     finally:
         scheduler.allowed_failures = allowed
     assert _snapshot(learner) == before
-    np.testing.assert_array_equal(learner.query().indices, twin.query().indices)
+    for attempt in range(3):  # the scheduler may take a moment to forget the failed tasks of the dead worker
+        try:
+            again = learner.query()
+            break
+        except ClusterError:
+            assert _snapshot(learner) == before and attempt < 2
+            time.sleep(1.0)
+    np.testing.assert_array_equal(again.indices, twin.query().indices)
 
 
 def test_client_gone(client, data):

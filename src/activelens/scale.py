@@ -34,6 +34,9 @@ from .strategies.uncertainty import UNCERTAINTY_MEASURES
 LARGE_BATCH = 100
 #: rows a sample-fitted model (clusters, PCA) is fitted on
 SAMPLE_ROWS = 100_000
+#: k-center merges the pool's chunks to at least this many rows: a pick is one task per chunk, so fewer, fuller
+#: chunks spend the pick on arithmetic rather than scheduling (1M rows × 50 float32 dims = 200 MB)
+KCENTER_CHUNK_ROWS = 1_000_000
 #: strategies that run at scale; the rest need the whole pool in memory
 SCALE_STRATEGIES = ("random", "entropy", "margin", "least_confidence", "k_center", "cluster_margin", "combined")
 
@@ -316,9 +319,18 @@ def _inf_block(e):
     return np.full(e.shape[0], np.inf, dtype=np.float32)
 
 
-def _update_block(d2, e, sq, off, C, c_sq, centres):
+def _update_block(d2, e, sq, off, C=None, c_sq=None, centres=None):
     """``NearestDistance.add`` for one chunk: min over the new centres of ‖e‖² − 2e·c + ‖c‖², then centres -> -inf."""
     d2 = np.array(d2, dtype=np.float32, copy=True)
+    if C.shape[0] == 1:  # one centre (every k-center pick): the same arithmetic on vectors, no (rows, 1) temporaries
+        near = e @ C[0]
+        near *= -2.0
+        near += sq
+        near += c_sq[0]
+        np.maximum(near, 0.0, out=near)
+        np.minimum(d2, near, out=d2)
+        d2[_local(centres, off, off + d2.size)] = -np.inf
+        return d2
     rows = max(1, (1 << 22) // max(1, C.shape[0]))
     for r0 in range(0, e.shape[0], rows):
         r1 = min(e.shape[0], r0 + rows)
@@ -333,11 +345,6 @@ def _update_block(d2, e, sq, off, C, c_sq, centres):
     return d2
 
 
-def _update_centres(d2, e, sq, off, shared):
-    C, c_sq, centres = shared
-    return _update_block(d2, e, sq, off, C, c_sq, centres)
-
-
 def _exclude_block(d2, off, positions):
     d2 = np.array(d2, copy=True)
     d2[_local(positions, off, off + d2.size)] = -np.inf
@@ -345,32 +352,98 @@ def _exclude_block(d2, off, positions):
 
 
 def _chunk_max(d2, e, offset):
-    """This chunk's largest squared distance, the positions holding it and their embedding rows (the next centre
-    comes back with its row, so adding it needs no extra trip)."""
+    """This chunk's largest squared distance, the positions holding it and (for up to 64 of them) their embedding
+    rows, so the next centre comes back with its row and adding it needs no extra trip."""
     best = d2.max()
-    local = np.flatnonzero(d2 == best)[:64]  # more ties than that in one chunk: rows are fetched on demand
-    return float(best), offset + np.flatnonzero(d2 == best).astype(np.int64), offset + local, e[local]
+    ties = np.flatnonzero(d2 == best)
+    return float(best), offset + ties.astype(np.int64), offset + ties[:64], np.array(e[ties[:64]])
+
+
+def _guard(func, *args, **kwargs):
+    """Call ``func``; a cluster failure becomes one ClusterError (errors of the data or model pass through)."""
+    try:
+        return func(*args, **kwargs)
+    except (ValueError, TypeError, IndexError, KeyError, ArithmeticError):
+        raise
+    except Exception as exc:  # KilledWorker, CommClosedError, CancelledError, a closed client, ...
+        raise ClusterError(
+            f"the Dask cluster failed during this round ({type(exc).__name__}: {exc}); nothing was recorded — "
+            "check the cluster (client.dashboard_link) and call the same method again") from exc.with_traceback(None)
+
+
+class _Chunks:
+    """Per-chunk values kept where they were computed: futures on a distributed client (the chunks stay on the
+    workers), numpy arrays in this process otherwise. ``map`` runs one task per chunk without building a graph, so
+    a step of a sequential loop (a k-center pick) costs a few milliseconds of scheduling, not a graph build."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def persist(self, A):
+        blocks = A.to_delayed().ravel().tolist()
+        if self.client is not None:
+            return _guard(self.client.compute, blocks)
+        return list(_compute(*blocks))
+
+    def map(self, func, *per_chunk, **shared):
+        if self.client is not None:
+            return [_guard(self.client.submit, func, *parts, pure=False, **shared) for parts in zip(*per_chunk)]
+        return [func(*parts, **shared) for parts in zip(*per_chunk)]
+
+    def gather(self, values):
+        return _guard(self.client.gather, values) if self.client is not None else values
+
+
+def _default_client():
+    """The distributed Client dask would use now, if any."""
+    try:
+        from distributed import default_client
+        return default_client()
+    except (ImportError, ValueError):
+        return None
 
 
 class DaskNearestDistance:
-    """``diversity.NearestDistance`` for a dask embedding: the squared-distance vector lives on the workers as a
-    persisted dask array chunked like the pool; each ``add`` is one chunk-wise update, each ``argmax`` one small
-    reduction (a max and its ties per chunk). The embedding itself is persisted too (``persist_embedding``), so a
-    pick costs a pass over worker memory, not over the disk."""
+    """``diversity.NearestDistance`` for a dask embedding. The squared-distance vector is kept beside the pool as
+    persisted chunks on the workers (``d2`` gives it as a dask array); ``add`` is one task per chunk, ``argmax`` one
+    small reduction (each chunk's max, its ties and their rows). The embedding is persisted once too, so a pick
+    costs a pass over worker memory, not over the disk: worker memory holds its share of the embedding (n·d·4 bytes
+    over the workers) plus two float32 vectors."""
 
-    def __init__(self, E, client=None, persist_embedding: bool = True):
-        import dask.array as da
-
-        self.client = client
-        self.E = _persist(E, client) if persist_embedding else E
-        self.sq_norms = _persist(self.E.map_blocks(_sq_norms_block, drop_axis=1, dtype=np.float32), client)
-        self.d2 = _persist(self.E.map_blocks(_inf_block, drop_axis=1, dtype=np.float32), client)
-        self.offsets = _offsets(self.E.chunks[0])
+    def __init__(self, E, client=None, min_chunk_rows: int | None = None):
+        self.client = client if client is not None else _default_client()
+        self._run = _Chunks(self.client)
+        E = _merge_chunks(E, KCENTER_CHUNK_ROWS if min_chunk_rows is None else min_chunk_rows)
+        self.offsets = _offsets(E.chunks[0])
+        self.starts = [int(o) for o in self.offsets[:-1]]
+        self.n_pool = int(E.shape[0])
+        self.dims = int(E.shape[1])
+        self._E = self._run.persist(E)
+        self._sq = self._run.map(_sq_norms_block, self._E)
+        self._d2 = self._run.map(_inf_block, self._E)
+        self._known_rows = {}
         self.n_centres = 0
 
     @property
-    def n_pool(self) -> int:
-        return int(self.E.shape[0])
+    def d2(self):
+        """The squared distances as a (persisted) dask array chunked like the pool."""
+        import dask
+        import dask.array as da
+
+        sizes = np.diff(self.offsets)
+        return da.concatenate([da.from_delayed(dask.delayed(v) if self.client is None else v, shape=(int(m),),
+                                               dtype=np.float32) for v, m in zip(self._d2, sizes)])
+
+    def _rows(self, idx):
+        missing = [int(i) for i in idx if int(i) not in self._known_rows]
+        if missing:
+            pos = np.asarray(missing, dtype=np.int64)
+            chunk = np.searchsorted(self.offsets, pos, side="right") - 1
+            for c in np.unique(chunk):
+                local = pos[chunk == c] - self.offsets[c]
+                rows = self._run.gather(self._run.map(_take_rows, [self._E[c]], local=local))[0]
+                self._known_rows.update(zip(pos[chunk == c].tolist(), rows))
+        return np.stack([self._known_rows[int(i)] for i in idx]).astype(np.float32)
 
     def add(self, idx) -> None:
         idx = np.atleast_1d(np.asarray(idx, dtype=np.intp))
@@ -378,54 +451,53 @@ class DaskNearestDistance:
             return
         for c0 in range(0, idx.size, 512):
             centres = idx[c0:c0 + 512]
-            known = getattr(self, "_known_rows", {})
-            if all(int(i) in known for i in centres):
-                C = np.stack([known[int(i)] for i in centres]).astype(np.float32)
-            else:
-                C = gather_rows(self.E, centres, self.client)
+            C = self._rows(centres)
             c_sq = np.einsum("ij,ij->i", C, C)
-            shared = _broadcast((C, c_sq, np.unique(centres).astype(np.int64)))
-            self.d2 = _persist(self._per_chunk(_update_centres, self.E, self.sq_norms, shared=shared), self.client)
+            self._d2 = self._run.map(_update_block, self._d2, self._E, self._sq, self.starts, C=C, c_sq=c_sq,
+                                     centres=np.unique(centres).astype(np.int64))
         self.n_centres += idx.size
 
     def exclude(self, idx) -> None:
         """Never pick these rows, without counting them as centres."""
         pos = np.unique(np.asarray(idx, dtype=np.int64))
-        self.d2 = _persist(self._per_chunk(_exclude_block, shared=pos), self.client)
-
-    def _per_chunk(self, func, *arrays, shared):
-        """A new d2: ``func(d2_chunk, *other_chunks, chunk_offset, shared)`` per chunk, ``shared`` sent once."""
-        import dask
-        import dask.array as da
-
-        blocks = [a.to_delayed().ravel() for a in (self.d2,) + arrays]
-        out = []
-        for i, parts in enumerate(zip(*blocks)):
-            rows = int(self.offsets[i + 1] - self.offsets[i])
-            task = dask.delayed(func)(*parts, int(self.offsets[i]), shared)
-            out.append(da.from_delayed(task, shape=(rows,), dtype=np.float32))
-        return da.concatenate(out)
+        self._d2 = self._run.map(_exclude_block, self._d2, self.starts, positions=pos)
 
     def argmax(self):
         """(largest squared distance, sorted positions holding it)."""
-        import dask
-
-        parts = [dask.delayed(_chunk_max)(blk, e, int(self.offsets[i]))
-                 for i, (blk, e) in enumerate(zip(self.d2.to_delayed().ravel(), self.E.to_delayed().ravel()))]
-        got = _compute(*parts, client=self.client)
+        got = self._run.gather(self._run.map(_chunk_max, self._d2, self._E, self.starts))
         best = max(g[0] for g in got)
         ties = np.concatenate([g[1] for g in got if g[0] == best])
         self._known_rows = {int(i): r for g in got if g[0] == best for i, r in zip(g[2], g[3])}
         return best, ties
 
 
-def dask_k_center(E, n: int, selected, rng: np.random.Generator, client=None, persist_embedding: bool = True):
+def _merge_chunks(E, min_rows: int):
+    """Adjacent row chunks merged until each holds ``min_rows`` (a pick's tasks then do real work per chunk)."""
+    merged, acc = [], 0
+    for c in E.chunks[0]:
+        acc += c
+        if acc >= min_rows:
+            merged.append(acc)
+            acc = 0
+    if acc:
+        if merged:
+            merged[-1] += acc
+        else:
+            merged.append(acc)
+    return E if tuple(merged) == E.chunks[0] else E.rechunk((tuple(merged), E.shape[1]))
+
+
+def _take_rows(e, local):
+    return np.array(e[local])
+
+
+def dask_k_center(E, n: int, selected, rng: np.random.Generator, client=None, min_chunk_rows: int | None = None):
     """``diversity.farthest_first`` on a dask embedding: (indices, distance of each pick when picked).
 
     One chunk-wise update and one small reduction per pick; the same picks as in memory for the same seed.
     """
     selected = np.asarray([] if selected is None else selected, dtype=np.intp)
-    tracker = DaskNearestDistance(E, client=client, persist_embedding=persist_embedding)
+    tracker = DaskNearestDistance(E, client=client, min_chunk_rows=min_chunk_rows)
     tracker.add(selected)
     picks = np.empty(n, dtype=np.intp)
     dists = np.empty(n, dtype=np.float64)
@@ -491,26 +563,30 @@ def dask_cluster_margin(margins, clusters, n: int, labeled, rng: np.random.Gener
 
 
 # ----- a memmap on disk as a dask array (read per chunk on the workers) -----
-def _read_rows(path, dtype, shape, start, stop, offset):
-    mm = np.memmap(path, dtype=dtype, mode="r", shape=tuple(shape), offset=offset)
-    return np.array(mm[start:stop])
+class MemmapRows:
+    """An array-like over a raw binary file that pickles as (path, shape, dtype, offset) and opens the file where it
+    is read: ``da.from_array(MemmapRows(...))`` sends a few bytes per task, where ``da.from_array(np.memmap(...))``
+    would pickle the whole array into the graph."""
+
+    def __init__(self, path, shape, dtype=np.float32, offset: int = 0):
+        self.path, self.shape, self.dtype, self.offset = str(path), tuple(int(s) for s in shape), np.dtype(dtype), int(offset)
+        self.ndim = len(self.shape)
+
+    def __getitem__(self, key):
+        mm = np.memmap(self.path, dtype=self.dtype, mode="r", shape=self.shape, offset=self.offset)
+        return np.array(mm[key])
+
+    def __reduce__(self):
+        return MemmapRows, (self.path, self.shape, self.dtype.str, self.offset)
 
 
 def from_memmap(path, shape, dtype=np.float32, chunk_rows: int = 500_000, offset: int = 0):
-    """A dask array over a raw binary file (as ``np.memmap`` writes it): each chunk is read by the worker that
-    needs it, so the file never travels through the client or the task graph (``da.from_array(np.memmap(...))``
-    would pickle the whole array into the graph)."""
-    import dask
+    """A dask array over a raw binary file as ``np.memmap`` writes it, each chunk read by the worker that needs it."""
     import dask.array as da
 
-    shape = tuple(int(s) for s in shape)
-    dtype = np.dtype(dtype)
-    blocks = []
-    for start in range(0, shape[0], chunk_rows):
-        stop = min(shape[0], start + chunk_rows)
-        blocks.append(da.from_delayed(dask.delayed(_read_rows)(str(path), dtype.str, shape, start, stop, offset),
-                                      shape=(stop - start,) + shape[1:], dtype=dtype))
-    return da.concatenate(blocks, axis=0)
+    rows = MemmapRows(path, shape, dtype, offset)
+    return da.from_array(rows, chunks=(int(chunk_rows),) + rows.shape[1:], asarray=False, fancy=False,
+                         name=f"memmap-{rows.path}-{rows.shape}-{rows.dtype.str}-{rows.offset}-{int(chunk_rows)}")
 
 
 # ----- the learner's hook -----

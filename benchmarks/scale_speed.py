@@ -1,0 +1,206 @@
+"""Scale: a pool stored on disk, scored and selected on a 2-process Dask LocalCluster.
+
+    .venv/bin/python benchmarks/scale_speed.py            # 10M x 64 float32 (2.5 GB) in a temp dir, deleted after
+    .venv/bin/python benchmarks/scale_speed.py --quick    # 400k rows, overhead at 100k: a minute
+
+What it measures, on `distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True)`:
+  margin top-100   ActiveLearner(LogisticRegression, dask pool).query() after 200 labels: every chunk scored on the
+                   workers, top-100 by a per-chunk partial sort + a reduce (target <= 60 s at 10M)
+  k-center 100     the same learner with strategy="k_center": the default embedding (standardize, PCA to 50 on a
+                   100k sample, centre) persisted on the workers, then 100 picks of one chunk-wise update and one small
+                   reduction each (target <= 120 s at 10M); the embedding set-up is reported apart
+  peak RSS/worker  the largest resident set of either worker process while that step ran (sampled every 0.2 s),
+                   with the chunk size beside it: memory is bounded by the chunk (margin) or by the worker's share of
+                   the persisted embedding (k-center)
+  overhead         at --overhead-rows (1M), the same query on the in-memory numpy path and on the dask path
+                   (memmap on disk, the same cluster): the ratio dask / in-memory, for margin and for k-center
+The pool: Gaussian blobs (8 classes) written chunk by chunk with a seeded generator into an np.memmap.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _common import limit_threads, markdown_table, print_machine  # noqa: E402
+
+limit_threads(1)
+
+import numpy as np  # noqa: E402
+
+
+def write_pool(path, rows, dims, n_classes=8, seed=0, block=500_000):
+    """Blobs: class centres N(0, 3²), points N(centre, 1); returns the centres (the oracle labels by nearest)."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(scale=3.0, size=(n_classes, dims)).astype(np.float32)
+    mm = np.memmap(path, dtype=np.float32, mode="w+", shape=(rows, dims))
+    for r0 in range(0, rows, block):
+        r1 = min(rows, r0 + block)
+        cls = rng.integers(0, n_classes, size=r1 - r0)
+        x = rng.standard_normal(size=(r1 - r0, dims), dtype=np.float32)
+        x += centres[cls]
+        mm[r0:r1] = x
+    mm.flush()
+    del mm
+    return centres
+
+
+def oracle(rows, centres):
+    d = ((rows[:, None, :] - centres[None]) ** 2).sum(axis=2)
+    return d.argmin(axis=1)
+
+
+class PeakRSS:
+    """Largest RSS of each worker process while a block runs (client.run polled every ``every`` seconds)."""
+
+    def __init__(self, client, every=0.2):
+        self.client, self.every = client, every
+
+    def __enter__(self):
+        self.peak, self._stop = {}, threading.Event()
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+        self._thread.start()
+        return self
+
+    def _poll(self):
+        import psutil
+
+        def rss():
+            return psutil.Process().memory_info().rss
+
+        while not self._stop.is_set():
+            try:
+                for w, v in self.client.run(rss).items():
+                    self.peak[w] = max(self.peak.get(w, 0), v)
+            except Exception:  # noqa: BLE001 - a poll racing a shutdown
+                pass
+            self._stop.wait(self.every)
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+    @property
+    def max_mb(self):
+        return max(self.peak.values()) / 2**20 if self.peak else float("nan")
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rows", type=int, default=10_000_000)
+    ap.add_argument("--dims", type=int, default=64)
+    ap.add_argument("--chunk-rows", type=int, default=250_000)
+    ap.add_argument("--overhead-rows", type=int, default=1_000_000)
+    ap.add_argument("--batch", type=int, default=100)
+    ap.add_argument("--labels", type=int, default=200)
+    ap.add_argument("--quick", action="store_true", help="400k rows, overhead at 100k")
+    ap.add_argument("--skip-k-center", action="store_true")
+    ap.add_argument("--dir", default=None, help="where the temporary pool file goes (default: the system temp dir)")
+    args = ap.parse_args(argv)
+    if args.quick:
+        args.rows, args.overhead_rows, args.chunk_rows = 400_000, 100_000, 50_000
+
+    import distributed
+    from sklearn.linear_model import LogisticRegression
+
+    from activelens import ActiveLearner
+    from activelens.scale import from_memmap
+
+    print_machine()
+    tmp = tempfile.mkdtemp(prefix="activelens-scale-", dir=args.dir)
+    cluster = client = None
+    results, overhead = [], []
+    try:
+        path = os.path.join(tmp, "pool.f32")
+        t = time.perf_counter()
+        centres = write_pool(path, args.rows, args.dims)
+        gb = args.rows * args.dims * 4 / 1e9
+        print(f"# pool: {args.rows:,} x {args.dims} float32 = {gb:.2f} GB memmap, written in {time.perf_counter() - t:.1f} s; "
+              f"chunks of {args.chunk_rows:,} rows ({args.chunk_rows * args.dims * 4 / 2**20:.0f} MB)")
+
+        cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+        client = distributed.Client(cluster)
+        client.run(lambda: __import__("activelens.scale"))
+
+        rng = np.random.default_rng(1)
+        mm = np.memmap(path, dtype=np.float32, mode="r", shape=(args.rows, args.dims))
+        seed_idx = np.sort(rng.choice(args.rows, size=args.labels, replace=False))
+        seed_y = oracle(np.asarray(mm[seed_idx]), centres)
+
+        def learner(pool, strategy, **kw):
+            L = ActiveLearner(LogisticRegression(max_iter=500), pool, strategy=strategy, batch_size=args.batch,
+                              random_state=0, **kw)
+            L.teach(seed_idx[seed_idx < pool.shape[0]], seed_y[seed_idx < pool.shape[0]])
+            return L
+
+        pool = from_memmap(path, (args.rows, args.dims), chunk_rows=args.chunk_rows)
+        L = learner(pool, "margin", client=client)
+        t = time.perf_counter()
+        L.fit()
+        fit_s = time.perf_counter() - t
+        with PeakRSS(client) as mem:
+            t = time.perf_counter()
+            b = L.query()
+            margin_s = time.perf_counter() - t
+        results.append({"step": f"margin top-{args.batch}", "seconds": f"{margin_s:.1f}", "target": "<= 60 s",
+                        "peak RSS / worker": f"{mem.max_mb:.0f} MB",
+                        "note": f"fit on {args.labels} labels (gathered from the workers) {fit_s:.1f} s; "
+                                f"best score {b.scores[0]:.3f}"})
+        print(markdown_table(results[-1:]), flush=True)
+
+        if not args.skip_k_center:
+            L = learner(pool, "k_center", client=client)
+            L.fit()
+            with PeakRSS(client) as mem:
+                t = time.perf_counter()
+                emb = L.embedding  # standardize + PCA on a sample + centring mean: two passes over the file
+                emb_s = time.perf_counter() - t
+                b = L.query()
+                kc_s = time.perf_counter() - t
+            results.append({"step": f"k-center {args.batch}", "seconds": f"{kc_s:.1f}", "target": "<= 120 s",
+                            "peak RSS / worker": f"{mem.max_mb:.0f} MB",
+                            "note": f"of which embedding set-up {emb_s:.1f} s ({emb.array.shape[1]} dims); persisted "
+                                    f"embedding {emb.array.nbytes / 2 / 2**20:.0f} MB per worker; "
+                                    f"last pick's distance {b.scores[-1]:.2f}"})
+            print(markdown_table(results[-1:]), flush=True)
+        del L
+
+        # overhead at --overhead-rows: in-memory numpy vs the dask path over the same rows on disk
+        n1 = args.overhead_rows
+        X1 = np.array(mm[:n1])
+        pool1 = from_memmap(path, (n1, args.dims), chunk_rows=args.chunk_rows)
+        for strategy in ["margin"] + ([] if args.skip_k_center else ["k_center"]):
+            row = {"strategy": f"{strategy} {args.batch}", "rows": f"{n1:,}"}
+            picks = {}
+            for name, pool_, kw in (("in-memory", X1, {}), ("dask", pool1, {"client": client})):
+                L = learner(pool_, strategy, **kw)
+                L.fit()
+                t = time.perf_counter()
+                if strategy == "k_center":
+                    L.embedding  # noqa: B018 - counted: both paths build their embedding on the first diversity query
+                picks[name] = L.query().indices
+                row[f"{name} s"] = f"{time.perf_counter() - t:.2f}"
+            row["ratio dask / in-memory"] = f"{float(row['dask s']) / float(row['in-memory s']):.2f}"
+            row["same picks"] = str(bool(np.array_equal(picks["in-memory"], picks["dask"])))
+            overhead.append(row)
+            print(markdown_table(overhead[-1:]), flush=True)
+        del mm, X1
+    finally:
+        if client is not None:
+            client.close()
+        if cluster is not None:
+            cluster.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+    print(f"\n## {args.rows:,} x {args.dims} float32 on disk, 2 worker processes x 1 thread\n")
+    print(markdown_table(results))
+    print(f"\n## overhead at {args.overhead_rows:,} rows\n")
+    print(markdown_table(overhead))
+
+
+if __name__ == "__main__":
+    main()
