@@ -141,3 +141,27 @@ def test_argument_errors(store_target):
         AnnotationQueue(store_target, overlap=2)
     with pytest.raises(ValueError, match="duplicates"):
         q.put([2, 2])
+
+
+def test_processes_creating_one_store_at_once(store_target):
+    import multiprocessing as mp
+
+    ctx = mp.get_context("fork")
+    barrier, out = ctx.Barrier(4), ctx.Queue()
+
+    def create(k):
+        try:
+            barrier.wait()
+            AnnotationQueue(store_target).put([k])
+            out.put(None)
+        except BaseException as exc:
+            out.put(repr(exc))
+
+    procs = [ctx.Process(target=create, args=(k,)) for k in range(4)]
+    for p in procs:
+        p.start()
+    errors = [out.get(timeout=120) for _ in procs]
+    for p in procs:
+        p.join(timeout=60)
+    assert errors == [None] * 4
+    assert sorted(AnnotationQueue(store_target).queued_indices().tolist()) == [0, 1, 2, 3]

@@ -442,6 +442,8 @@ class LabelStore:
             if not missing:
                 return
         with self.write() as conn:
+            if self.backend == "postgresql":  # two processes creating the schema at once: one waits for the other
+                conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext('activelens_schema'))"))
             metadata.create_all(conn, checkfirst=True)
             have = {r.key for r in conn.execute(sa.select(T_META.c.key))}
             rows = [{"key": k, "value": v} for k, v in
