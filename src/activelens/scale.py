@@ -518,6 +518,82 @@ def dask_k_center(E, n: int, selected, rng: np.random.Generator, client=None, mi
     return picks, dists
 
 
+# ----- the seed's blend of uncertainty and diversity, greedy, for small batches -----
+def _free_minmax(values, d2):
+    """min and max of ``values`` over the chunk's free rows (d2 > -inf), or None if none is free."""
+    free = d2 > -np.inf
+    if not free.any():
+        return None
+    v = values[free]
+    return float(v.min()), float(v.max())
+
+
+def _dist(d2):
+    out = np.empty(d2.size, dtype=np.float64)
+    np.sqrt(np.maximum(d2, 0.0), out=out)  # the in-memory greedy_blend's arithmetic
+    return out
+
+
+def _dist_minmax(d2):
+    return _free_minmax(_dist(d2), d2)
+
+
+def _blend_max(u, d2, e, offset, u_lo, u_hi, d_lo, d_hi, weight, has_centres):
+    """This chunk's best blended score, its ties, and for the ties their (blended, u_norm, d_norm) and rows."""
+    free = d2 > -np.inf
+    u_norm = np.zeros(u.size)
+    if u_hi - u_lo > 0:
+        u_norm[free] = (u[free] - u_lo) / (u_hi - u_lo)
+    if not has_centres:
+        d_norm = np.ones(u.size)
+    else:
+        d_norm = (_dist(d2) - d_lo) / (d_hi - d_lo) if d_hi > d_lo else np.zeros(u.size)
+    blended = weight * u_norm + (1.0 - weight) * d_norm
+    blended[~free] = -np.inf
+    best = blended.max()
+    ties = np.flatnonzero(blended == best)
+    parts = np.column_stack([blended[ties], u_norm[ties], d_norm[ties]])
+    return float(best), offset + ties.astype(np.int64), parts, offset + ties[:64], np.array(e[ties[:64]])
+
+
+def dask_greedy_blend(u, E, n: int, labeled, weight: float, rng: np.random.Generator, client=None):
+    """``combined.greedy_blend`` on dask arrays: ``u`` the (lazy) uncertainty scores, ``E`` the embedding. Returns
+    (indices, blended score, uncertainty part, diversity part), the same as in memory for the same seed. Each pick
+    is two small reductions (the free rows' distance range, then the best blended score) and one chunk-wise update;
+    that is a pass over worker memory per pick, so at scale this is for small batches (see ``LARGE_BATCH``)."""
+    labeled = np.asarray([] if labeled is None else labeled, dtype=np.intp)
+    tracker = DaskNearestDistance(E, client=client)
+    run = tracker._run
+    u_chunks = run.persist(u.rechunk((tuple(np.diff(tracker.offsets).tolist()),)))
+    tracker.exclude(labeled)  # free = d2 > -inf, labeled rows are centres below anyway
+    ranges = [r for r in run.gather(run.map(_free_minmax, u_chunks, tracker._d2)) if r is not None]
+    u_lo, u_hi = min(r[0] for r in ranges), max(r[1] for r in ranges)
+    tracker.add(labeled)
+    picks = np.empty(n, dtype=np.intp)
+    parts = np.empty((n, 3))
+    for t in range(n):
+        d_lo = d_hi = 0.0
+        if tracker.n_centres:
+            ranges = [r for r in run.gather(run.map(_dist_minmax, tracker._d2)) if r is not None]
+            if not ranges:
+                raise ValueError(f"asked for {n} items but only {t} can be chosen")
+            d_lo, d_hi = min(r[0] for r in ranges), max(r[1] for r in ranges)
+        got = run.gather(run.map(_blend_max, u_chunks, tracker._d2, tracker._E, tracker.starts, u_lo=u_lo, u_hi=u_hi,
+                                 d_lo=d_lo, d_hi=d_hi, weight=float(weight), has_centres=tracker.n_centres > 0))
+        best = max(g[0] for g in got)
+        if not np.isfinite(best):
+            raise ValueError(f"asked for {n} items but only {t} can be chosen")
+        ties = np.concatenate([g[1] for g in got if g[0] == best])
+        tie_parts = np.concatenate([g[2] for g in got if g[0] == best])
+        j = 0 if ties.size == 1 else int(np.flatnonzero(ties == rng.choice(ties))[0])
+        i = int(ties[j])
+        picks[t], parts[t] = i, tie_parts[j]
+        tracker._known_rows = {int(k): r for g in got if g[0] == best for k, r in zip(g[3], g[4])}
+        if t + 1 < n:
+            tracker.add(i)
+    return picks, parts[:, 0], parts[:, 1], parts[:, 2]
+
+
 # ----- Cluster-Margin: clusters fitted once on a sample, assigned per chunk -----
 def _predict_block(e, km):
     return km.predict(e).astype(np.int32)
@@ -658,8 +734,13 @@ class DaskPool:
             return idx, dist, {"diversity": dist}, name
         model = learner.model_
         classes = learner._proba_classes(model)
+        if s == "combined" and n < LARGE_BATCH:
+            u = dask_scores(self.X, model, classes, learner.uncertainty)
+            idx, blended, u_part, d_part = dask_greedy_blend(u, self.embedding.array, n, labeled, learner.weight, rng,
+                                                             client=self.client)
+            return idx, blended, {"uncertainty": u_part, "diversity": d_part}, name
         if s == "cluster_margin" or s == "combined":
-            # "combined" at scale is Cluster-Margin: a greedy blend would need a pass over the pool per pick
+            # "combined" for a large batch is Cluster-Margin: the greedy blend costs a pass over the pool per pick
             if self._clusters is None:
                 self._clusters = dask_fit_clusters(self.embedding, max(20, 2 * n), rng, client=self.client)
             u = dask_scores(self.X, model, classes, "margin")
