@@ -29,6 +29,14 @@ def machine() -> dict:
                 break
     except (OSError, subprocess.SubprocessError):
         pass
+    blas = "unknown"
+    try:
+        from threadpoolctl import threadpool_info
+
+        blas = "; ".join(f"{i['internal_api']} {i.get('version')} {i.get('architecture')} kernels, {i['num_threads']} threads"
+                         for i in threadpool_info() if i.get("user_api") == "blas") or "unknown"
+    except ImportError:
+        pass
     env = {k: os.environ[k] for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_CORETYPE")
            if k in os.environ}
     return {
@@ -38,6 +46,7 @@ def machine() -> dict:
         "numpy": np.__version__,
         "sklearn": sklearn.__version__,
         "env": env,
+        "blas": blas,
     }
 
 
@@ -45,7 +54,7 @@ def print_machine() -> None:
     m = machine()
     env = " ".join(f"{k}={v}" for k, v in m["env"].items()) or "(no thread variables set)"
     print(f"# machine: {m['cpu']}, {m['cores']} cores, python {m['python']}, numpy {m['numpy']}, "
-          f"scikit-learn {m['sklearn']}; {env}")
+          f"scikit-learn {m['sklearn']}; BLAS: {m['blas']}; {env}")
 
 
 def markdown_table(rows: list[dict], columns: list[str] | None = None) -> str:
