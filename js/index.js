@@ -3,9 +3,12 @@
 import { createCards } from './cards.js';
 import { createCurve } from './curve.js';
 import { createMap } from './map.js';
+import { renderRace } from './race.js';
+import { createTeach } from './teach.js';
 import { h, listen } from './util.js';
 
 function render({ model, el }) {
+  if (model.get('kind') === 'race') return renderRace({ model, el });   // activelens.Race shares the bundle
   const root = h('div', 'activelens');
   root.tabIndex = 0;
   root.setAttribute('role', 'application');
@@ -25,6 +28,9 @@ function render({ model, el }) {
   statusEl.append(progress, statusText, errorText);
   top.append(mapEl, cardsEl);
   bottom.append(curveEl, statusEl);
+  const teachEl = h('div');
+  const teaching = !!(model.get('teaching') || {}).enabled;
+  if (teaching) root.append(teachEl);
   root.append(top, bottom);
   el.appendChild(root);
 
@@ -38,6 +44,7 @@ function render({ model, el }) {
   const map = createMap(model, mapEl, ctx);
   cards = createCards(model, cardsEl, ctx);
   const curve = createCurve(model, curveEl, ctx);
+  const teach = teaching ? createTeach(model, teachEl, ctx) : null;
 
   function renderStatus() {
     const st = model.get('status') || {};
@@ -78,6 +85,7 @@ function render({ model, el }) {
     map.destroy();
     cards.destroy();
     curve.destroy();
+    if (teach) teach.destroy();
     root.remove();
   };
 }

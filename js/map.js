@@ -65,6 +65,8 @@ export function createMap(model, el, ctx) {
   };
 
   function batchIndices() {
+    const t = model.get('teaching');
+    if (t && t.step === 1) return [];   // teaching mode's step view, step 1 (scores): no batch chosen yet
     return (model.get('batch') || []).map((c) => c.index);
   }
 
@@ -329,6 +331,7 @@ export function createMap(model, el, ctx) {
     'change:color_values': () => { readColours(); draw(); },
     'change:palette': () => { if (scatter) scatter.set({ pointColor: model.get('palette') }); draw(); },
     'change:batch': highlight,
+    'change:teaching': highlight,
     'change:legend': renderLegend,
     'change:color_by': renderLegend,
     'change:projection_status': renderProjection,

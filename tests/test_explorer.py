@@ -465,10 +465,10 @@ def test_learner_must_be_an_active_learner():
         Explorer(object(), labels=["a"])
 
 
-def test_teaching_mode_is_not_there_yet(data):
+def test_teaching_mode_takes_an_oracle(data):   # teaching mode itself: tests/test_teaching.py
     learner = ActiveLearner(LogisticRegression(), data[0], classes=[0, 1, 2], random_state=0)
-    with pytest.raises(NotImplementedError, match="oracle"):
-        Explorer(learner, labels=["a", "b", "c"], oracle=data[1])
+    w = Explorer(learner, labels=["a", "b", "c"], oracle=data[1], projection="pca")
+    assert w.teaching["enabled"] and w.oracle is not None
 
 
 def test_user_coords(data):

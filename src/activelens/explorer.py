@@ -27,12 +27,19 @@ status             Dict                                        python  {"state":
 curve              Dict                                        python  {"n_labels", "scores", "baseline_n",
                                                                        "baseline_scores", "source", "gain", "stopping"}
 error              Unicode                                     python  last error, "" when none
+teaching           Dict                                        python  teaching mode ({} when off): {"enabled",
+                                                                       "strategy", "strategies", "noise", "answered",
+                                                                       "flipped", "step", "step_name", "step_text",
+                                                                       "running", "rounds_run"} (see teaching.py)
 =================  ==========================================  ======  ================================================
 
 Commands from the page (``model.send``): ``{"type": "label", "index", "label"}`` (label = position in
 ``label_names``), ``{"type": "skip", "index"}``, ``{"type": "undo"}``, ``{"type": "submit"}``,
 ``{"type": "color_by", "value"}``, ``{"type": "add", "indices"}`` (lasso / click on the map),
 ``{"type": "peek", "index"}`` (hover; answered with a ``{"type": "peek", ...}`` message).
+Teaching mode (``oracle=``) adds ``{"type": "oracle"}`` (label the batch with the oracle and submit),
+``{"type": "run", "rounds"}``, ``{"type": "strategy", "value"}``, ``{"type": "noise", "value"}`` and
+``{"type": "step"}`` (advance the step view: scores → selection → labels → retrain).
 
 Submitting teaches the learner at once (a card shows "saved" only then), and retrain → rescore → next batch run
 in a background thread; ``wait()`` blocks until that work is done.
@@ -49,6 +56,7 @@ import traitlets
 
 from . import projection as _projection
 from ._widget_items import ItemSource
+from .teaching import TeachingMixin
 
 _STATIC = pathlib.Path(__file__).parent / "static"
 
@@ -85,7 +93,7 @@ def _lighter(h: str, amount=0.55) -> str:
     return _hex(_rgb(h) + (255 - _rgb(h)) * amount)
 
 
-class Explorer(anywidget.AnyWidget):
+class Explorer(TeachingMixin, anywidget.AnyWidget):
     """Label, explore and steer an :class:`~activelens.ActiveLearner` inside a notebook.
 
     Parameters
@@ -101,7 +109,11 @@ class Explorer(anywidget.AnyWidget):
         (UMAP when umap-learn is installed).
     color_by : the map's initial colouring: "entropy", "margin", "predicted" or "label".
     item_renderer : optional callable ``index -> str | image array | dict`` overriding ``items``.
-    oracle : reserved for teaching mode (a simulated annotator); not available yet.
+    oracle : teaching mode: the true class of every pool item (n_pool,). Adds buttons "Label batch with oracle"
+        and "Run N rounds", a live strategy selector, a noisy-annotator setting and a step view; the oracle's
+        answers go through the same path as clicked labels. See also ``Explorer.teach``.
+    noise : teaching mode: share of oracle answers flipped to another class (seeded by the learner's random_state).
+    strategies : teaching mode: the strategy names offered in the selector.
     """
 
     _esm = _STATIC / "widget.js"
@@ -124,15 +136,14 @@ class Explorer(anywidget.AnyWidget):
     status = traitlets.Dict().tag(sync=True)
     curve = traitlets.Dict().tag(sync=True)
     error = traitlets.Unicode("").tag(sync=True)
+    teaching = traitlets.Dict().tag(sync=True)
 
     def __init__(self, learner, *, items=None, labels=None, coords=None, projection="auto", color_by="entropy",
-                 item_renderer=None, oracle=None, **kwargs):
+                 item_renderer=None, oracle=None, noise=0.0, strategies=None, **kwargs):
         from .learner import ActiveLearner
 
         if not isinstance(learner, ActiveLearner):
             raise TypeError(f"learner must be an activelens.ActiveLearner, got {type(learner).__name__}")
-        if oracle is not None:
-            raise NotImplementedError("teaching mode (oracle=) is not available yet; label the cards yourself")
         if color_by not in COLOR_MODES:
             raise ValueError(f"color_by must be one of {', '.join(COLOR_MODES)}, got {color_by!r}")
         n = learner.n_pool
@@ -151,6 +162,7 @@ class Explorer(anywidget.AnyWidget):
                 raise ValueError("coords contains NaN or infinity")
         if projection not in _projection.METHODS:
             raise ValueError(f"projection must be one of {', '.join(_projection.METHODS)}, got {projection!r}")
+        teacher = self._check_teaching(learner, oracle, noise, strategies) if oracle is not None else None
 
         super().__init__(**kwargs)
         self.learner = learner
@@ -194,6 +206,7 @@ class Explorer(anywidget.AnyWidget):
             self._new_batch(learner.query() if learner.n_labeled < n else None)
             self._refresh_curve()
             self._set_status("idle", self._ready_message())
+            self._init_teaching(teacher)
         self.on_msg(self._on_command)
         if self._proj is not None:
             self._proj.start()
@@ -393,6 +406,8 @@ class Explorer(anywidget.AnyWidget):
                 self._cmd_add(content.get("indices") or [])
             elif kind == "peek":
                 self._cmd_peek(content.get("index"))
+            elif self._teaching_command(kind, content):
+                pass
             else:
                 self.error = f"unknown command {kind!r}"
         except (ValueError, TypeError) as exc:
@@ -470,7 +485,7 @@ class Explorer(anywidget.AnyWidget):
             out.update(predicted=self.label_names[j], p=round(float(p[j]), 4), entropy=round(h, 4))
         self.send(out)
 
-    def _cmd_submit(self):
+    def _cmd_submit(self, annotator=None, retrain=True):
         with self._lock:
             if self._training:
                 raise ValueError("already training")
@@ -479,11 +494,13 @@ class Explorer(anywidget.AnyWidget):
             if taught:
                 idx = [i for i, _ in taught]
                 self.learner.teach(idx, [self._classes[lab].item() if hasattr(self._classes[lab], "item")
-                                         else self._classes[lab] for _, lab in taught])
+                                         else self._classes[lab] for _, lab in taught], annotator=annotator)
             # the learner has them now: only now does the page show them as saved
             with self.hold_sync():
                 self.saved = sorted(set(self.saved) | {i for i, _ in taught})
                 self.error = ""
+                if not retrain:   # teaching mode's step view: labels now, retrain on the next step
+                    return
                 self._set_status("training", "retraining…")
             self._training = True
             self._idle.clear()
@@ -492,7 +509,7 @@ class Explorer(anywidget.AnyWidget):
                                             daemon=True)
             self._worker.start()
 
-    def _retrain(self, previous=None):
+    def _retrain(self, previous=None, final=True):
         if previous is not None:  # the last round's baseline may still be running: one worker at a time
             previous.join()
         try:
@@ -508,7 +525,8 @@ class Explorer(anywidget.AnyWidget):
                 self._refresh_curve()
                 self._last_retrain_seconds = time.perf_counter() - t0
                 self._set_status("idle", self._ready_message() if batch is not None else "every item is labeled")
-                self._training = False
+                if final:   # teaching mode's "Run N rounds" keeps training until its last round
+                    self._training = False
             if can_fit and self._update_baseline():
                 with self._lock:
                     self._refresh_curve()
@@ -517,9 +535,10 @@ class Explorer(anywidget.AnyWidget):
                 self.error = f"retrain failed: {type(exc).__name__}: {exc}"
                 self._set_status("error", self.error)
         finally:
-            self._training = False
-            if self._worker is threading.current_thread():  # a newer worker keeps wait() waiting
-                self._idle.set()
+            if final:
+                self._training = False
+                if self._worker is threading.current_thread():  # a newer worker keeps wait() waiting
+                    self._idle.set()
 
     def _update_baseline(self, repeats: int = 3) -> bool:
         """The random-sampling baseline at the curve's label counts (needs a holdout).

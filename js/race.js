@@ -1,0 +1,220 @@
+// activelens Race: strategies racing from the same seed set. One panel of overlaid curves (from the float32
+// `curves` buffer), one small map per racer (2-D canvas, from `coords` and the uint8 `selections` buffer), and
+// "labels needed to reach X" per racer. render() returns a cleanup function that removes every listener.
+import { h, listen, s, toFloat32, toUint8 } from './util.js';
+
+const W = 420;
+const H = 220;
+const PAD = { l: 40, r: 10, t: 10, b: 26 };
+const MAP = 150;
+const ROUNDS = [1, 3, 5, 10, 20];
+
+export function renderRace({ model, el }) {
+  const root = h('div', 'activelens al-race');
+  root.setAttribute('data-ready', 'false');
+  const bar = h('div', 'al-race-bar');
+  const rounds = h('select', 'al-select al-race-rounds');
+  rounds.setAttribute('aria-label', 'Rounds to run');
+  for (const v of ROUNDS) {
+    const o = h('option', null, `${v} round${v === 1 ? '' : 's'}`);
+    o.value = String(v);
+    rounds.appendChild(o);
+  }
+  rounds.value = '5';
+  const runBtn = h('button', 'al-btn al-race-run', 'Run');
+  runBtn.type = 'button';
+  runBtn.setAttribute('aria-label', 'Run N rounds for every strategy');
+  const targetLabel = h('label', 'al-field', 'Target score ');
+  const target = h('input', 'al-race-target');
+  target.type = 'number';
+  target.step = '0.01';
+  target.min = '0';
+  target.max = '1';
+  target.setAttribute('aria-label', 'Target score for labels needed');
+  targetLabel.appendChild(target);
+  const status = h('span', 'al-status-text');
+  bar.append(rounds, runBtn, targetLabel, status);
+  const body = h('div', 'al-race-body');
+  const curveBox = h('div', 'al-race-curves');
+  const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, width: W, height: H, role: 'img', 'aria-label': 'Race: score vs labels' });
+  const table = h('table', 'al-table al-race-reach');
+  curveBox.append(svg, table);
+  const maps = h('div', 'al-race-maps');
+  body.append(curveBox, maps);
+  const errorText = h('div', 'al-error');
+  errorText.setAttribute('role', 'alert');
+  root.append(bar, body, errorText);
+  el.appendChild(root);
+
+  let canvases = [];
+  let namesShown = '';
+
+  function names() { return model.get('strategies') || []; }
+  function colours() { return model.get('colors') || []; }
+
+  function buildMaps() {
+    const key = names().join('\n');
+    if (key === namesShown) return;
+    namesShown = key;
+    maps.replaceChildren();
+    canvases = names().map((name, i) => {
+      const fig = h('figure', 'al-race-map');
+      const c = h('canvas');
+      c.width = MAP;
+      c.height = MAP;
+      c.setAttribute('aria-label', `Selections of ${name}`);
+      const cap = h('figcaption', null, name);
+      cap.style.color = colours()[i] || '';
+      fig.append(c, cap);
+      maps.appendChild(fig);
+      return c;
+    });
+  }
+
+  function drawMaps() {
+    buildMaps();
+    const xy = toFloat32(model.get('coords'));
+    const n = model.get('n_points') || Math.floor(xy.length / 2);
+    const sel = toUint8(model.get('selections'));
+    const cols = colours();
+    canvases.forEach((c, k) => {
+      const g = c.getContext('2d');
+      g.clearRect(0, 0, MAP, MAP);
+      const px = (v) => (v + 1) / 2 * (MAP - 8) + 4;
+      const py = (v) => (1 - (v + 1) / 2) * (MAP - 8) + 4;
+      const row = sel.subarray(k * n, (k + 1) * n);
+      let chosen = 0;
+      g.fillStyle = '#c8c8c8';
+      for (let i = 0; i < n; i++) if (!row[i]) g.fillRect(px(xy[2 * i]) - 1, py(xy[2 * i + 1]) - 1, 2, 2);
+      for (const level of [1, 2, 3]) {
+        g.fillStyle = level === 1 ? '#333' : cols[k] || '#1f77b4';
+        const r = level === 3 ? 2.5 : 1.5;
+        for (let i = 0; i < n; i++) {
+          if (row[i] !== level) continue;
+          if (level > 1) chosen++;
+          g.fillRect(px(xy[2 * i]) - r, py(xy[2 * i + 1]) - r, 2 * r, 2 * r);
+          if (level === 3) {
+            g.strokeStyle = '#ff3d00';
+            g.strokeRect(px(xy[2 * i]) - r - 1, py(xy[2 * i + 1]) - r - 1, 2 * r + 2, 2 * r + 2);
+          }
+        }
+      }
+      c.setAttribute('data-chosen', String(chosen));
+    });
+  }
+
+  function drawCurves() {
+    const pts = toFloat32(model.get('curves'));
+    const m = Math.floor(pts.length / 3);
+    const racers = names().map(() => ({ x: [], y: [] }));
+    let x1 = 10; let y0 = 1; let y1 = 0;
+    for (let j = 0; j < m; j++) {
+      const k = pts[3 * j]; const x = pts[3 * j + 1]; const y = pts[3 * j + 2];
+      if (!racers[k] || !Number.isFinite(y)) continue;
+      racers[k].x.push(x); racers[k].y.push(y);
+      x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y);
+    }
+    if (y1 < y0) { y0 = 0; y1 = 1; }
+    if (y1 - y0 < 0.05) { y0 = Math.max(0, y0 - 0.05); y1 = Math.min(1, y1 + 0.05); if (y1 <= y0) y1 = y0 + 0.1; }
+    const px = (v) => PAD.l + (v / x1) * (W - PAD.l - PAD.r);
+    const py = (v) => H - PAD.b - ((v - y0) / (y1 - y0)) * (H - PAD.t - PAD.b);
+    svg.replaceChildren();
+    svg.appendChild(s('line', { x1: PAD.l, y1: H - PAD.b, x2: W - PAD.r, y2: H - PAD.b, class: 'al-axis' }));
+    svg.appendChild(s('line', { x1: PAD.l, y1: PAD.t, x2: PAD.l, y2: H - PAD.b, class: 'al-axis' }));
+    for (const v of [y0, (y0 + y1) / 2, y1]) {
+      const t = s('text', { x: PAD.l - 4, y: py(v) + 3, 'text-anchor': 'end', class: 'al-tick' });
+      t.textContent = v.toFixed(2);
+      svg.appendChild(t);
+    }
+    for (const v of [0, Math.round(x1 / 2), x1]) {
+      const t = s('text', { x: px(v), y: H - 8, 'text-anchor': 'middle', class: 'al-tick' });
+      t.textContent = String(v);
+      svg.appendChild(t);
+    }
+    const reach = model.get('reach') || {};
+    if (Number.isFinite(reach.target) && reach.target >= y0 && reach.target <= y1) {
+      svg.appendChild(s('line', { x1: PAD.l, x2: W - PAD.r, y1: py(reach.target), y2: py(reach.target), class: 'al-race-target-line' }));
+    }
+    const cols = colours();
+    racers.forEach((r, k) => {
+      if (!r.x.length) return;
+      const attrs = { points: r.x.map((v, i) => `${px(v)},${py(r.y[i])}`).join(' '), fill: 'none', stroke: cols[k] || '#1f77b4', 'stroke-width': 2 };
+      if (names()[k] === 'random') attrs['stroke-dasharray'] = '5 3';
+      const line = s('polyline', attrs);
+      line.setAttribute('data-strategy', names()[k]);
+      line.setAttribute('data-points', String(r.x.length));
+      svg.appendChild(line);
+    });
+    root.setAttribute('data-curve-points', String(m));
+    drawReach();
+  }
+
+  function drawReach() {
+    const reach = model.get('reach') || {};
+    const cols = colours();
+    table.replaceChildren();
+    const head = h('tr');
+    const tgt = Number.isFinite(reach.target) ? reach.target.toFixed(3) : '–';
+    head.append(h('th', null, 'strategy'), h('th', null, `labels to reach ${tgt}`));
+    table.appendChild(head);
+    names().forEach((name, k) => {
+      const tr = h('tr');
+      const td = h('td', null, name);
+      td.style.color = cols[k] || '';
+      const v = (reach.labels || [])[k];
+      tr.append(td, h('td', null, v === null || v === undefined ? 'not yet' : String(v)));
+      tr.setAttribute('data-strategy', name);
+      table.appendChild(tr);
+    });
+    const cap = h('caption', null, `target: ${reach.target_source || ''}`);
+    table.prepend(cap);
+    if (document.activeElement !== target && Number.isFinite(reach.target)) target.value = reach.target.toFixed(3);
+  }
+
+  function renderStatus() {
+    const st = model.get('status') || {};
+    status.textContent = st.message || '';
+    runBtn.disabled = !!st.busy;
+    root.setAttribute('data-state', st.state || 'idle');
+    root.setAttribute('data-busy', String(!!st.busy));
+    root.setAttribute('data-round', String(st.round ?? 0));
+    root.setAttribute('data-labels', String(st.n_labels ?? 0));
+  }
+  function renderError() {
+    errorText.textContent = model.get('error') || '';
+    root.setAttribute('data-error', model.get('error') ? 'true' : 'false');
+  }
+
+  const onRun = () => model.send({ type: 'run', rounds: Number(rounds.value) });
+  const onTarget = () => {
+    const v = target.value === '' ? null : Number(target.value);
+    model.send({ type: 'target', value: Number.isFinite(v) ? v : null });
+  };
+  const onKey = (ev) => ev.stopPropagation();   // keep typing in the target field away from notebook shortcuts
+  runBtn.addEventListener('click', onRun);
+  target.addEventListener('change', onTarget);
+  root.addEventListener('keydown', onKey);
+  const off = listen(model, {
+    'change:curves': drawCurves,
+    'change:reach': drawCurves,
+    'change:selections': drawMaps,
+    'change:coords': drawMaps,
+    'change:strategies': () => { drawMaps(); drawCurves(); },
+    'change:status': renderStatus,
+    'change:error': renderError,
+  });
+  drawMaps();
+  drawCurves();
+  renderStatus();
+  renderError();
+  root.setAttribute('data-racers', String(names().length));
+  root.setAttribute('data-ready', 'true');
+
+  return () => {
+    off();
+    runBtn.removeEventListener('click', onRun);
+    target.removeEventListener('change', onTarget);
+    root.removeEventListener('keydown', onKey);
+    root.remove();
+  };
+}

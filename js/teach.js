@@ -1,0 +1,111 @@
+// Teaching mode's bar (only when the explorer has an oracle): "Label batch with oracle", "Run N rounds", the live
+// strategy selector, the noisy-annotator share and the step view (scores → selection → labels → retrain).
+import { h, listen } from './util.js';
+
+const ROUNDS = [1, 3, 5, 10, 20];
+const NOISE = [0, 0.05, 0.1, 0.2, 0.3, 0.5];
+
+function button(text, cls, aria) {
+  const b = h('button', `al-btn ${cls}`, text);
+  b.type = 'button';
+  if (aria) b.setAttribute('aria-label', aria);
+  return b;
+}
+
+function selectOf(cls, aria, values, text) {
+  const sel = h('select', `al-select ${cls}`);
+  sel.setAttribute('aria-label', aria);
+  for (const v of values) {
+    const o = h('option', null, text(v));
+    o.value = String(v);
+    sel.appendChild(o);
+  }
+  return sel;
+}
+
+export function createTeach(model, el, ctx) {
+  el.classList.add('al-teach');
+  const oracleBtn = button('Label batch with oracle', 'al-oracle', 'Label the batch with the oracle and retrain');
+  const runBtn = button('Run', 'al-run', 'Run N rounds with the oracle');
+  const rounds = selectOf('al-rounds', 'Rounds to run', ROUNDS, (v) => `${v} round${v === 1 ? '' : 's'}`);
+  rounds.value = '5';
+  const stepBtn = button('Step ▸', 'al-step', 'Show the next step of one round on the map');
+  const stratLabel = h('label', 'al-field', 'Strategy ');
+  const strategy = h('select', 'al-select al-strategy');
+  strategy.setAttribute('aria-label', 'Query strategy (switches live)');
+  stratLabel.appendChild(strategy);
+  const noiseLabel = h('label', 'al-field', 'Noisy annotator ');
+  const noise = selectOf('al-noise', 'Share of oracle answers flipped', NOISE, (v) => `${Math.round(v * 100)}% flipped`);
+  noiseLabel.appendChild(noise);
+  const counts = h('span', 'al-teach-counts');
+  const steps = h('ol', 'al-steps');
+  const stepText = h('div', 'al-step-text');
+  stepText.setAttribute('aria-live', 'polite');
+  const row1 = h('div', 'al-teach-row');
+  row1.append(oracleBtn, rounds, runBtn, stepBtn, stratLabel, noiseLabel, counts);
+  el.append(row1, steps, stepText);
+
+  let strategiesShown = '';
+  function render() {
+    const t = model.get('teaching') || {};
+    const st = model.get('status') || {};
+    const busy = !!st.busy || !!t.running;
+    for (const b of [oracleBtn, runBtn, stepBtn, strategy]) b.disabled = busy;
+    const names = (t.strategies || []).join('\n');
+    if (names !== strategiesShown) {
+      strategy.replaceChildren();
+      for (const name of t.strategies || []) {
+        const o = h('option', null, name);
+        o.value = name;
+        strategy.appendChild(o);
+      }
+      strategiesShown = names;
+    }
+    if (document.activeElement !== strategy) strategy.value = t.strategy || '';
+    const nv = String(t.noise ?? 0);
+    if (![...noise.options].some((o) => o.value === nv)) {
+      const o = h('option', null, `${Math.round((t.noise || 0) * 100)}% flipped`);
+      o.value = nv;
+      noise.appendChild(o);
+    }
+    noise.value = nv;
+    counts.textContent = `oracle: ${t.answered || 0} answers, ${t.flipped || 0} flipped · ${t.rounds_run || 0} rounds run`;
+    steps.replaceChildren();
+    (t.steps || []).forEach((name, i) => {
+      const li = h('li', 'al-step-item', name);
+      if (t.step === i + 1) li.classList.add('al-step-now');
+      steps.appendChild(li);
+    });
+    stepText.textContent = t.step_text || 'Step ▸ walks through one round on the map: scores → selection → labels → retrain';
+    ctx.root.setAttribute('data-teaching', 'true');
+    ctx.root.setAttribute('data-step', String(t.step || 0));
+    ctx.root.setAttribute('data-strategy', t.strategy || '');
+    ctx.root.setAttribute('data-answered', String(t.answered || 0));
+    ctx.root.setAttribute('data-flipped', String(t.flipped || 0));
+    ctx.root.setAttribute('data-rounds-run', String(t.rounds_run || 0));
+    ctx.root.setAttribute('data-running', String(!!t.running));
+  }
+
+  const onOracle = () => ctx.send({ type: 'oracle' });
+  const onRun = () => ctx.send({ type: 'run', rounds: Number(rounds.value) });
+  const onStep = () => ctx.send({ type: 'step' });
+  const onStrategy = () => ctx.send({ type: 'strategy', value: strategy.value });
+  const onNoise = () => ctx.send({ type: 'noise', value: Number(noise.value) });
+  oracleBtn.addEventListener('click', onOracle);
+  runBtn.addEventListener('click', onRun);
+  stepBtn.addEventListener('click', onStep);
+  strategy.addEventListener('change', onStrategy);
+  noise.addEventListener('change', onNoise);
+  const off = listen(model, { 'change:teaching': render, 'change:status': render });
+  render();
+  return {
+    destroy() {
+      off();
+      oracleBtn.removeEventListener('click', onOracle);
+      runBtn.removeEventListener('click', onRun);
+      stepBtn.removeEventListener('click', onStep);
+      strategy.removeEventListener('change', onStrategy);
+      noise.removeEventListener('change', onNoise);
+    },
+  };
+}
