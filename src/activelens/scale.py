@@ -257,9 +257,10 @@ def dask_embedding(X, embeddings=None, max_dims: int = 50, random_state=None, sa
                    client=None) -> Embedding:
     """The prepared (centred float32) diversity embedding of a dask pool, lazy, chunked like X.
 
-    Default: X standardized (column mean and std in one pass); past ``max_dims`` features, a PCA to ``max_dims``
-    fitted on a seeded sample of ``sample_rows`` rows and applied per chunk. ``embeddings`` (numpy or dask, one row
-    per pool item) replaces it. Costs one pass for the standardization and one for the centring mean.
+    Default: X standardized; past ``max_dims`` features, a PCA to ``max_dims``; then centred, all applied per chunk.
+    Up to ``sample_rows`` rows the statistics are the whole pool's (as in memory: two passes); past it the mean, std,
+    PCA and centre are fitted on one seeded sample of ``sample_rows`` rows (one gather, no pass over the pool).
+    ``embeddings`` (numpy or dask, one row per pool item) replaces the default.
     """
     import dask.array as da
 
@@ -277,15 +278,25 @@ def dask_embedding(X, embeddings=None, max_dims: int = 50, random_state=None, sa
             E = E.rechunk((X.chunks[0], -1))
         base, mean, std, pca = E, None, None, None
     else:
-        mean, std = _compute(X.mean(axis=0, dtype=np.float64), X.std(axis=0, dtype=np.float64), client=client)
-        std = np.where(std == 0, 1.0, std)
         base, pca = X, None
+        seed = int(check_random_state(random_state).integers(2**31 - 1))
+        if X.shape[0] <= sample_rows:  # the whole pool: the in-memory path's statistics
+            mean, std = _compute(X.mean(axis=0, dtype=np.float64), X.std(axis=0, dtype=np.float64), client=client)
+            raw = None
+        else:  # past sample_rows: every statistic from one seeded sample, no pass over the pool
+            raw = _sample_rows(X, sample_rows, np.random.default_rng(seed), client).astype(np.float64)
+            mean, std = raw.mean(axis=0), raw.std(axis=0)
+        std = np.where(std == 0, 1.0, std)
         if X.shape[1] > max_dims and X.shape[0] > max_dims:
             from sklearn.decomposition import PCA
 
-            seed = int(check_random_state(random_state).integers(2**31 - 1))
-            sample = _embed_block(_sample_rows(X, sample_rows, np.random.default_rng(seed), client), mean, std, None, None)
+            if raw is None:
+                raw = _sample_rows(X, sample_rows, np.random.default_rng(seed), client)
+            sample = _embed_block(raw, mean, std, None, None)
             pca = PCA(n_components=max_dims, svd_solver="randomized", random_state=seed).fit(sample)
+        if raw is not None and X.shape[0] > sample_rows:
+            mu = _embed_block(raw, mean, std, pca, None).mean(axis=0, dtype=np.float64)
+            return Embedding(base, mean, std, pca, mu.astype(np.float32))
     uncentred = Embedding(base, mean, std, pca, None)
     (mu,) = _compute(uncentred.array.mean(axis=0, dtype=np.float64), client=client)
     return Embedding(base, mean, std, pca, mu.astype(np.float32))
