@@ -7,16 +7,20 @@ labeled items. Labeled positions stay a small numpy array on the client.
 
 Same data, same seed, same results as the in-memory path: every random draw (tie-breaking keys, the first
 k-center pick, cluster seeds) happens on the client from the learner's generator, in the same order and the same
-number as in memory, on the same candidates. Two places where this can not be bitwise:
+number as in memory, on the same candidates. Where this can not be bitwise:
 
-* k-center distances are float32 arithmetic on the same embedding, but the embedding's column means come from a
-  tree reduction over chunks instead of one pass, so a distance may differ in the last bit; picks only differ on a
-  near-exact tie (the tests check picks equal and distances close).
-* past ``sample_rows`` pool rows (100k by default), Cluster-Margin's clusters and the default embedding's PCA
-  (more than 50 features) are fitted on a seeded sample rather than the whole pool — that is the point at scale.
+* diversity (k_center, combined) is float32 arithmetic on the same embedding, but the embedding's column means
+  come from a tree reduction over chunks instead of one pass, so a distance may differ in the last bit; picks only
+  differ on a near-exact tie (the tests check picks equal and distances close).
+* the default embedding past 50 features is a PCA: in memory ``fit_transform``, here ``fit`` then ``transform``
+  per chunk, which differ by float rounding, so k-center picks may differ (not the uncertainty strategies).
+* past ``sample_rows`` pool rows (100k by default) the default embedding's statistics (mean, std, PCA, centre)
+  and Cluster-Margin's clusters are fitted on one seeded sample rather than the whole pool: that is the point at
+  scale, and the in-memory path has no such sample to agree with.
 
 Functions (pure: arrays in, arrays out): ``dask_scores``, ``dask_proba``, ``dask_top_n``, ``DaskNearestDistance``,
-``dask_k_center``, ``dask_cluster_margin``, ``dask_embedding``, ``from_memmap``. ``DaskPool`` is the learner's hook.
+``dask_k_center``, ``dask_greedy_blend``, ``dask_fit_clusters``, ``dask_cluster_margin``, ``dask_embedding``,
+``from_memmap``. ``DaskPool`` is the learner's hook.
 """
 from __future__ import annotations
 
@@ -194,7 +198,8 @@ def dask_top_n(scores, n: int, rng: np.random.Generator, exclude=None, client=No
 
     Each chunk returns the items at or above its own n-th best (about n per chunk); the client takes the global
     threshold from those, then orders the candidates by (score, a seeded random key) exactly as in memory.
-    With ``return_scores`` also their scores, without a second pass.
+    With ``return_scores`` also their scores, without a second pass. Ties at a chunk's cut all come back (exactness
+    needs them); a pool where millions of items share the n-th best score sends that many positions to the client.
     """
     import dask
 
