@@ -233,3 +233,31 @@ def test_client_gone(client, data):
     with pytest.raises(ClusterError):
         learner.fit()
     assert _snapshot(learner) == before
+
+
+def test_past_the_sample(client, data, monkeypatch):
+    """Past SAMPLE_ROWS the embedding and the clusters are fitted on a sample, so Cluster-Margin's picks can differ
+    from memory; its candidates can not: every pick is among the in-memory path's lowest-margin candidates, with the
+    same margin."""
+    monkeypatch.setattr(scale, "SAMPLE_ROWS", 1000)
+    X, y = data
+    _, mem = _rounds(X, y, "cluster_margin", rounds=1, batch=10)
+    dsk, got = _rounds(da.from_array(X, chunks=(CHUNK, D)), y, "cluster_margin", client=client, rounds=1, batch=10)
+    labeled = dsk.labeled_indices
+    u = dsk.predict_proba().compute()
+    margins = 1.0 - (np.sort(u, axis=1)[:, -1] - np.sort(u, axis=1)[:, -2])
+    margins[labeled] = -np.inf
+    candidates = np.argsort(-margins, kind="stable")[:100]  # 10 x batch, no ties among continuous margins
+    b = got[-1]
+    assert np.isin(b.indices, candidates).all() and not np.isin(b.indices, labeled).any()
+    np.testing.assert_allclose(np.sort(b.scores), np.sort(margins[b.indices]), rtol=1e-12)
+    assert len(set(b.components["cluster"].tolist())) > 1  # spread over clusters
+    np.testing.assert_array_equal(np.sort(mem[0].indices), np.sort(got[0].indices))  # the random cold start agrees
+
+
+def test_top_n_brings_back_a_few_candidates_per_chunk(data):
+    """The reduce sees about n per chunk, never the scores of the whole pool."""
+    X, _ = data
+    s = da.from_array(np.random.default_rng(0).random(N), chunks=CHUNK)
+    parts = [scale._chunk_candidates(np.asarray(b), 0, np.empty(0, np.intp), 5) for b in s.blocks]
+    assert sum(p[0].size for p in parts) == 5 * s.npartitions

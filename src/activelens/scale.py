@@ -258,7 +258,7 @@ class Embedding:
         return _embed_block(gather_rows(self.X, idx, client), *self.params)
 
 
-def dask_embedding(X, embeddings=None, max_dims: int = 50, random_state=None, sample_rows: int = SAMPLE_ROWS,
+def dask_embedding(X, embeddings=None, max_dims: int = 50, random_state=None, sample_rows: int | None = None,
                    client=None) -> Embedding:
     """The prepared (centred float32) diversity embedding of a dask pool, lazy, chunked like X.
 
@@ -269,6 +269,7 @@ def dask_embedding(X, embeddings=None, max_dims: int = 50, random_state=None, sa
     """
     import dask.array as da
 
+    sample_rows = SAMPLE_ROWS if sample_rows is None else int(sample_rows)
     if embeddings is not None:
         if isinstance(embeddings, da.Array) or is_dask_collection(embeddings):
             E = check_dask_pool(embeddings, name="embeddings")
@@ -615,7 +616,7 @@ def _predict_block(e, km):
     return km.predict(e).astype(np.int32)
 
 
-def dask_fit_clusters(E, n_clusters: int, rng: np.random.Generator, sample_rows: int = SAMPLE_ROWS, client=None):
+def dask_fit_clusters(E, n_clusters: int, rng: np.random.Generator, sample_rows: int | None = None, client=None):
     """Persisted (n,) int32 cluster ids: k-means fitted on (a seeded sample of) the embedding, assigned per chunk.
 
     ``E`` is an ``Embedding``. Draws one seed from ``rng`` exactly like ``combined.fit_clusters``; up to
@@ -623,6 +624,7 @@ def dask_fit_clusters(E, n_clusters: int, rng: np.random.Generator, sample_rows:
     """
     from sklearn.cluster import KMeans, MiniBatchKMeans
 
+    sample_rows = SAMPLE_ROWS if sample_rows is None else int(sample_rows)
     n_pool = int(E.X.shape[0])
     n_clusters = int(min(n_clusters, n_pool))
     seed = int(rng.integers(2**31 - 1))
