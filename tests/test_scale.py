@@ -261,3 +261,16 @@ def test_top_n_brings_back_a_few_candidates_per_chunk(data):
     s = da.from_array(np.random.default_rng(0).random(N), chunks=CHUNK)
     parts = [scale._chunk_candidates(np.asarray(b), 0, np.empty(0, np.intp), 5) for b in s.blocks]
     assert sum(p[0].size for p in parts) == 5 * s.npartitions
+
+
+def test_map_sample_keeps_rare_regions():
+    """At most about n_max points, a rare group kept whole, the always-shown positions always there."""
+    g = np.concatenate([np.zeros(30_000, int), np.ones(40, int), np.full(6_000, 2)])
+    np.random.default_rng(0).shuffle(g)
+    with dask.config.set(scheduler="sync"):
+        pos = scale.map_sample(da.from_array(g, chunks=5_000), 1_200, always=[0, 7, 9], random_state=0)
+        again = scale.map_sample(da.from_array(g, chunks=5_000), 1_200, always=[0, 7, 9], random_state=0)
+    counts = np.bincount(g[pos], minlength=3)
+    assert counts[1] == 40 and abs(pos.size - 1_203) < 150 and np.isin([0, 7, 9], pos).all()
+    assert abs(counts[0] - counts[2]) < 150  # the two big groups get the same share
+    np.testing.assert_array_equal(pos, again)

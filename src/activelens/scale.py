@@ -656,6 +656,78 @@ def dask_cluster_margin(margins, clusters, n: int, labeled, rng: np.random.Gener
     return cand[local], cand_scores[local], cand_clusters[local]
 
 
+# ----- the map at scale: a reducer fitted on a sample, applied per chunk; a sample that keeps rare regions -----
+def _transform_block(x, reducer):
+    return np.asarray(reducer.transform(x), dtype=np.float32)
+
+
+def dask_transform(X, reducer):
+    """Lazy (n, k) float32 coordinates: ``reducer`` (UMAP, PCA, … already fitted on a sample) applied per chunk on
+    the workers, sent there once."""
+    k = int(getattr(reducer, "n_components_", None) or getattr(reducer, "n_components"))
+    return X.map_blocks(_transform_block, _broadcast(reducer), dtype=np.float32, chunks=(X.chunks[0], (k,)),
+                        meta=np.empty((0, 0), np.float32))
+
+
+def _quota(counts: np.ndarray, n_max: int) -> np.ndarray:
+    """Water-filling: every group gets the same share of ``n_max``, a group smaller than its share gives the rest
+    back to the others."""
+    quota = np.zeros(counts.size, dtype=np.int64)
+    left, open_ = int(n_max), counts > 0
+    while left > 0 and open_.any():
+        share = max(1, left // int(open_.sum()))
+        add = np.where(open_, np.minimum(share, counts - quota), 0)
+        if add.sum() == 0:
+            break
+        if add.sum() > left:  # the last round: hand out what is left, smallest groups first
+            add[:] = 0
+            for g in np.flatnonzero(open_)[np.argsort(counts[open_] - quota[open_], kind="stable")]:
+                take = min(left, counts[g] - quota[g])
+                add[g], left = take, left - take
+                if left == 0:
+                    break
+            quota += add
+            break
+        quota += add
+        left -= int(add.sum())
+        open_ = quota < counts
+    return quota
+
+
+def _bernoulli_block(groups, offset, keep_prob, seed):
+    rng = np.random.default_rng([seed, int(offset)])
+    return offset + np.flatnonzero(rng.random(groups.size) < keep_prob[groups]).astype(np.int64)
+
+
+def map_sample(groups, n_max: int = 1_000_000, always=None, random_state=None, client=None) -> np.ndarray:
+    """Sorted pool positions to draw on the map: about ``n_max`` of them, the same number from every group (e.g. the
+    Cluster-Margin cluster ids) where the group is large enough, so a rare region keeps all its points while a
+    dense one is thinned; plus ``always`` (the labeled items, the current batch). ``groups`` is a 1-D int dask array
+    chunked like the pool; each chunk draws its own rows (seeded per chunk), only positions come back."""
+    import dask
+
+    counts = _group_counts(groups, client)
+    keep_prob = np.divide(_quota(counts, n_max), counts, out=np.zeros(counts.size), where=counts > 0)
+    seed = int(check_random_state(random_state).integers(2**31 - 1))
+    off = _offsets(groups.chunks[0])
+    parts = [dask.delayed(_bernoulli_block)(b, int(off[i]), keep_prob, seed)
+             for i, b in enumerate(groups.to_delayed().ravel())]
+    got = _compute(*parts, client=client)
+    pos = np.concatenate(list(got) + [np.asarray([] if always is None else always, dtype=np.int64)])
+    return np.unique(pos)
+
+
+def _group_counts(groups, client=None) -> np.ndarray:
+    import dask
+
+    parts = [dask.delayed(np.bincount)(b) for b in groups.to_delayed().ravel()]
+    got = _compute(*parts, client=client)
+    out = np.zeros(max(g.size for g in got), dtype=np.int64)
+    for g in got:
+        out[: g.size] += g
+    return out
+
+
 # ----- a memmap on disk as a dask array (read per chunk on the workers) -----
 class MemmapRows:
     """An array-like over a raw binary file that pickles as (path, shape, dtype, offset) and opens the file where it
