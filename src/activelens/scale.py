@@ -174,7 +174,7 @@ def dask_scores(X, model, classes, measure="margin"):
 
 
 # ----- top-n: a partial sort per chunk, then a reduce on the client -----
-def _chunk_candidates(s, offset, local_exclude, n):
+def _chunk_candidates(s, offset, local_exclude, n, x=None):
     """This chunk's candidates for the global top n: every item at or above its own n-th best score.
 
     The global n-th best score T is at least each chunk's n-th best, so every item the in-memory ``top_n``
@@ -190,26 +190,32 @@ def _chunk_candidates(s, offset, local_exclude, n):
     else:
         kth = s.size - n
         keep = np.flatnonzero(s >= np.partition(s, kth)[kth])
-    return offset + keep.astype(np.int64), s[keep], n_ok
+    return offset + keep.astype(np.int64), s[keep], n_ok, (None if x is None else np.array(x[keep]))
 
 
-def dask_top_n(scores, n: int, rng: np.random.Generator, exclude=None, client=None, return_scores: bool = False):
+def dask_top_n(scores, n: int, rng: np.random.Generator, exclude=None, client=None, return_scores: bool = False,
+               rows_of=None):
     """``strategies._select.top_n`` on a 1-D dask array: the same positions for the same scores and generator.
 
     Each chunk returns the items at or above its own n-th best (about n per chunk); the client takes the global
     threshold from those, then orders the candidates by (score, a seeded random key) exactly as in memory.
     With ``return_scores`` also their scores, without a second pass. Ties at a chunk's cut all come back (exactness
     needs them); a pool where millions of items share the n-th best score sends that many positions to the client.
+    With ``rows_of`` (a 2-D dask array chunked like ``scores``, e.g. the pool) the candidates bring their rows along
+    and the result is (positions, scores, rows): the batch's rows without another read of the pool.
     """
     import dask
 
     n_pool = scores.shape[0]
     excl = np.unique(np.asarray([] if exclude is None else exclude, dtype=np.int64))
     off = _offsets(scores.chunks[0])
-    parts = [dask.delayed(_chunk_candidates)(blk, int(off[i]), _local(excl, off[i], off[i + 1]), int(n))
+    xs = [None] * len(off[:-1]) if rows_of is None else rows_of.to_delayed().ravel().tolist()
+    parts = [dask.delayed(_chunk_candidates)(blk, int(off[i]), _local(excl, off[i], off[i + 1]), int(n), xs[i])
              for i, blk in enumerate(scores.to_delayed().ravel())]
     got = _compute(*parts, client=client)
-    idx, val = _reduce_candidates(got, n, n_pool, rng)
+    idx, val, sel = _reduce_candidates(got, n, n_pool, rng)
+    if rows_of is not None:
+        return idx, val, np.concatenate([g[3] for g in got])[sel]
     return (idx, val) if return_scores else idx
 
 
@@ -225,7 +231,7 @@ def _reduce_candidates(got, n, n_pool, rng):
     cand, cand_val = idx[keep], val[keep]          # ascending pool positions, as np.flatnonzero gives in memory
     key = rng.random(cand.size)
     order = np.lexsort((key, -cand_val))[:n]
-    return cand[order].astype(np.intp), cand_val[order]
+    return cand[order].astype(np.intp), cand_val[order], np.flatnonzero(keep)[order]
 
 
 # ----- the embedding diversity is measured in -----
@@ -255,7 +261,11 @@ class Embedding:
                                   dtype=np.float32, chunks=(X.chunks[0], (d,)), meta=np.empty((0, 0), np.float32))
 
     def rows(self, idx, client=None) -> np.ndarray:
-        return _embed_block(gather_rows(self.X, idx, client), *self.params)
+        return self.embed(gather_rows(self.X, idx, client))
+
+    def embed(self, rows) -> np.ndarray:
+        """The embedding of rows of the array it was built on (the pool's rows for the default embedding)."""
+        return _embed_block(rows, *self.params)
 
 
 def dask_embedding(X, embeddings=None, max_dims: int = 50, random_state=None, sample_rows: int | None = None,
@@ -837,14 +847,18 @@ class DaskPool:
             idx, su, cl = dask_cluster_margin(u, self._clusters, n, labeled, rng, client=self.client)
             return idx, su, {"uncertainty": su, "cluster": cl.astype(float)}, name
         u = dask_scores(self.X, model, classes, s)
-        idx, su = dask_top_n(u, n, rng, exclude=labeled, client=self.client, return_scores=True)
-        return idx, su, {"uncertainty": su, "diversity": self._distance_to_labeled(idx, labeled)}, name
+        idx, su, rows = dask_top_n(u, n, rng, exclude=labeled, client=self.client, rows_of=self.X)
+        return idx, su, {"uncertainty": su, "diversity": self._distance_to_labeled(idx, labeled, rows)}, name
 
-    def _distance_to_labeled(self, idx, labeled):
+    def _distance_to_labeled(self, idx, labeled, idx_rows=None):
         if labeled.size == 0:
             return np.full(idx.size, np.nan)
-        rows = self.embedding.rows(np.concatenate([idx, labeled]), self.client)
-        A, B = rows[: idx.size], rows[idx.size:]
+        emb = self.embedding
+        if emb.X is self.X and idx_rows is not None:  # the default embedding: from the rows at hand (fit's are cached)
+            A, B = emb.embed(idx_rows), emb.embed(self.rows(labeled))
+        else:
+            rows = emb.rows(np.concatenate([idx, labeled]), self.client)
+            A, B = rows[: idx.size], rows[idx.size:]
         d2 = np.einsum("ij,ij->i", A, A)[:, None] - 2.0 * (A @ B.T) + np.einsum("ij,ij->i", B, B)[None, :]
         return np.sqrt(np.maximum(d2.min(axis=1), 0.0)).astype(np.float64)
 
