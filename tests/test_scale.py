@@ -274,3 +274,19 @@ def test_map_sample_keeps_rare_regions():
     assert counts[1] == 40 and abs(pos.size - 1_203) < 150 and np.isin([0, 7, 9], pos).all()
     assert abs(counts[0] - counts[2]) < 150  # the two big groups get the same share
     np.testing.assert_array_equal(pos, again)
+
+
+def test_pca_embedding_small_pool_same_picks():
+    """Past 50 features the default embedding is a PCA; on a pool no bigger than a sample it is the in-memory one."""
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(1500, 60)).astype(np.float32)
+    y = (X[:, 0] > 0).astype(int)
+    with dask.config.set(scheduler="sync"):
+        got = []
+        for pool in (X, da.from_array(X, chunks=(400, 60))):
+            L = ActiveLearner(LogisticRegression(), pool, strategy="k_center", batch_size=10, random_state=1)
+            L.teach(np.arange(20), y[:20])
+            L.fit()
+            got.append(L.query())
+    np.testing.assert_array_equal(got[0].indices, got[1].indices)
+    np.testing.assert_allclose(got[0].scores, got[1].scores, rtol=1e-5)

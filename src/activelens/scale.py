@@ -9,14 +9,13 @@ Same data, same seed, same results as the in-memory path: every random draw (tie
 k-center pick, cluster seeds) happens on the client from the learner's generator, in the same order and the same
 number as in memory, on the same candidates. Where this can not be bitwise:
 
-* diversity (k_center, combined) is float32 arithmetic on the same embedding, but the embedding's column means
-  come from a tree reduction over chunks instead of one pass, so a distance may differ in the last bit; picks only
-  differ on a near-exact tie (the tests check picks equal and distances close).
-* the default embedding past 50 features is a PCA: in memory ``fit_transform``, here ``fit`` then ``transform``
-  per chunk, which differ by float rounding, so k-center picks may differ (not the uncertainty strategies).
-* past ``sample_rows`` pool rows (100k by default) the default embedding's statistics (mean, std, PCA, centre)
-  and Cluster-Margin's clusters are fitted on one seeded sample rather than the whole pool: that is the point at
-  scale, and the in-memory path has no such sample to agree with.
+* diversity (k_center, combined) runs the in-memory float32 arithmetic chunk by chunk; a matrix-vector product over
+  a chunk may round differently from one over the whole pool, so a distance can differ in the last bit and picks
+  only differ on a near-exact tie (the tests check picks equal and distances close).
+* up to ``sample_rows`` pool rows (100k by default) the pool is a sample itself and its embedding is computed by
+  the in-memory code on the client; past it the embedding's statistics (mean, std, PCA, centre) and Cluster-Margin's
+  clusters are fitted on one seeded sample rather than the whole pool — the point at scale, with no in-memory
+  counterpart to agree with (its uncertainty candidates still agree exactly).
 
 Functions (pure: arrays in, arrays out): ``dask_scores``, ``dask_proba``, ``dask_top_n``, ``DaskNearestDistance``,
 ``dask_k_center``, ``dask_greedy_blend``, ``dask_fit_clusters``, ``dask_cluster_margin``, ``dask_embedding``,
@@ -268,13 +267,27 @@ class Embedding:
         return _embed_block(rows, *self.params)
 
 
+class _InMemoryEmbedding(Embedding):
+    """A small pool's embedding computed by the in-memory code, served as a dask array chunked like the pool."""
+
+    def __init__(self, E: np.ndarray, row_chunks):
+        import dask.array as da
+
+        self.X, self.E = None, E
+        self.array = da.from_array(E, chunks=(row_chunks, E.shape[1]))
+
+    def rows(self, idx, client=None) -> np.ndarray:
+        return self.E[np.asarray(idx, dtype=np.intp)]
+
+
 def dask_embedding(X, embeddings=None, max_dims: int = 50, random_state=None, sample_rows: int | None = None,
                    client=None) -> Embedding:
     """The prepared (centred float32) diversity embedding of a dask pool, lazy, chunked like X.
 
     Default: X standardized; past ``max_dims`` features, a PCA to ``max_dims``; then centred, all applied per chunk.
-    Up to ``sample_rows`` rows the statistics are the whole pool's (as in memory: two passes); past it the mean, std,
-    PCA and centre are fitted on one seeded sample of ``sample_rows`` rows (one gather, no pass over the pool).
+    A pool of at most ``sample_rows`` rows is a sample itself: it is embedded on the client by the in-memory code
+    (the same embedding, bit for bit). Past it the mean, std, PCA and centre are fitted on one seeded sample of
+    ``sample_rows`` rows (one gather, no pass over the pool) and applied per chunk on the workers.
     ``embeddings`` (numpy or dask, one row per pool item) replaces the default.
     """
     import dask.array as da
@@ -289,30 +302,35 @@ def dask_embedding(X, embeddings=None, max_dims: int = 50, random_state=None, sa
                 raise ValueError(f"embeddings must be 2-D (n_pool, d), got shape {E.shape}")
         if E.shape[0] != X.shape[0]:
             raise ValueError(f"embeddings has {E.shape[0]} rows but X has {X.shape[0]}; give one row per pool item")
+        if X.shape[0] <= sample_rows:  # as in memory, bit for bit
+            from .strategies.diversity import prepare_embedding
+
+            E = np.asarray(_compute(E, client=client)[0]) if isinstance(E, da.Array) else E
+            return _InMemoryEmbedding(prepare_embedding(E, name="embeddings"), X.chunks[0])
         E = E if isinstance(E, da.Array) else da.from_array(E, chunks=(X.chunks[0], -1))
         if E.chunks[0] != X.chunks[0]:
             E = E.rechunk((X.chunks[0], -1))
         base, mean, std, pca = E, None, None, None
+    elif X.shape[0] <= sample_rows:  # a pool no bigger than a sample: the in-memory embedding itself, bit for bit
+        from .strategies.diversity import default_embedding, prepare_embedding
+
+        pool = np.asarray(_compute(X, client=client)[0])
+        return _InMemoryEmbedding(prepare_embedding(default_embedding(pool, max_dims=max_dims, random_state=random_state)),
+                                  X.chunks[0])
     else:
         base, pca = X, None
         seed = int(check_random_state(random_state).integers(2**31 - 1))
-        if X.shape[0] <= sample_rows:  # the whole pool: the in-memory path's statistics
-            mean, std = _compute(X.mean(axis=0, dtype=np.float64), X.std(axis=0, dtype=np.float64), client=client)
-            raw = None
-        else:  # past sample_rows: every statistic from one seeded sample, no pass over the pool
-            raw = _sample_rows(X, sample_rows, np.random.default_rng(seed), client).astype(np.float64)
-            mean, std = raw.mean(axis=0), raw.std(axis=0)
+        # past sample_rows: every statistic from one seeded sample, no pass over the pool
+        raw = _sample_rows(X, sample_rows, np.random.default_rng(seed), client).astype(np.float64)
+        mean, std = raw.mean(axis=0), raw.std(axis=0)
         std = np.where(std == 0, 1.0, std)
         if X.shape[1] > max_dims and X.shape[0] > max_dims:
             from sklearn.decomposition import PCA
 
-            if raw is None:
-                raw = _sample_rows(X, sample_rows, np.random.default_rng(seed), client)
             sample = _embed_block(raw, mean, std, None, None)
             pca = PCA(n_components=max_dims, svd_solver="randomized", random_state=seed).fit(sample)
-        if raw is not None and X.shape[0] > sample_rows:
-            mu = _embed_block(raw, mean, std, pca, None).mean(axis=0, dtype=np.float64)
-            return Embedding(base, mean, std, pca, mu.astype(np.float32))
+        mu = _embed_block(raw, mean, std, pca, None).mean(axis=0, dtype=np.float64)
+        return Embedding(base, mean, std, pca, mu.astype(np.float32))
     uncentred = Embedding(base, mean, std, pca, None)
     (mu,) = _compute(uncentred.array.mean(axis=0, dtype=np.float64), client=client)
     return Embedding(base, mean, std, pca, mu.astype(np.float32))
@@ -635,7 +653,7 @@ def dask_fit_clusters(E, n_clusters: int, rng: np.random.Generator, sample_rows:
     from sklearn.cluster import KMeans, MiniBatchKMeans
 
     sample_rows = SAMPLE_ROWS if sample_rows is None else int(sample_rows)
-    n_pool = int(E.X.shape[0])
+    n_pool = int(E.array.shape[0])
     n_clusters = int(min(n_clusters, n_pool))
     seed = int(rng.integers(2**31 - 1))
     if n_pool <= sample_rows:
