@@ -440,12 +440,11 @@ class _Chunks:
 
 
 def _default_client():
-    """The distributed Client dask would use now, if any."""
-    try:
-        from distributed import default_client
-        return default_client()
-    except (ImportError, ValueError):
-        return None
+    """The distributed Client dask would use now (its default scheduler), if it is one."""
+    from dask.base import get_scheduler
+
+    client = getattr(get_scheduler(), "__self__", None)
+    return client if hasattr(client, "submit") else None
 
 
 class DaskNearestDistance:
