@@ -457,7 +457,10 @@ class DaskNearestDistance:
     def __init__(self, E, client=None, min_chunk_rows: int | None = None):
         self.client = client if client is not None else _default_client()
         self._run = _Chunks(self.client)
-        E = _merge_chunks(E, KCENTER_CHUNK_ROWS if min_chunk_rows is None else min_chunk_rows)
+        if min_chunk_rows is None:  # full chunks, but at least two per worker so every worker has a share
+            workers = len(_guard(self.client.nthreads)) if self.client is not None else 1
+            min_chunk_rows = min(KCENTER_CHUNK_ROWS, -(-int(E.shape[0]) // (2 * max(1, workers))))
+        E = _merge_chunks(E, min_chunk_rows)
         self.offsets = _offsets(E.chunks[0])
         self.starts = [int(o) for o in self.offsets[:-1]]
         self.n_pool = int(E.shape[0])
