@@ -342,7 +342,7 @@ def _sample_rows(E, sample_rows, rng, client=None) -> np.ndarray:
     if n <= sample_rows:
         return np.asarray(_compute(E, client=client)[0])
     pos = np.sort(rng.choice(n, size=sample_rows, replace=False))
-    return np.asarray(_compute(E[pos], client=client)[0])
+    return gather_rows(E, pos, client)
 
 
 def gather_rows(X, idx, client=None) -> np.ndarray:
@@ -351,8 +351,18 @@ def gather_rows(X, idx, client=None) -> np.ndarray:
     if idx.size == 0:
         return np.empty((0,) + X.shape[1:], dtype=X.dtype)
     uniq, inv = np.unique(idx, return_inverse=True)
-    rows = np.asarray(_compute(X[uniq], client=client)[0])
+    source = _MEMMAP_SOURCES.get(X.name)
+    if source is not None:  # a file on disk: one task reads just these rows, not the chunks that hold them
+        import dask
+
+        rows = np.asarray(_compute(dask.delayed(_read_positions)(source, uniq), client=client)[0])
+    else:
+        rows = np.asarray(_compute(X[uniq], client=client)[0])
     return rows[inv]
+
+
+def _read_positions(source, positions):
+    return source[positions]
 
 
 # ----- k-center: the nearest-distance vector as a persisted dask array beside the pool -----
@@ -759,6 +769,9 @@ def _group_counts(groups, client=None) -> np.ndarray:
 
 
 # ----- a memmap on disk as a dask array (read per chunk on the workers) -----
+_MEMMAP_SOURCES: dict = {}  # dask array name -> MemmapRows, for arrays made by from_memmap
+
+
 class MemmapRows:
     """An array-like over a raw binary file that pickles as (path, shape, dtype, offset) and opens the file where it
     is read: ``da.from_array(MemmapRows(...))`` sends a few bytes per task, where ``da.from_array(np.memmap(...))``
@@ -781,8 +794,10 @@ def from_memmap(path, shape, dtype=np.float32, chunk_rows: int = 500_000, offset
     import dask.array as da
 
     rows = MemmapRows(path, shape, dtype, offset)
-    return da.from_array(rows, chunks=(int(chunk_rows),) + rows.shape[1:], asarray=False, fancy=False,
-                         name=f"memmap-{rows.path}-{rows.shape}-{rows.dtype.str}-{rows.offset}-{int(chunk_rows)}")
+    X = da.from_array(rows, chunks=(int(chunk_rows),) + rows.shape[1:], asarray=False, fancy=False,
+                      name=f"memmap-{rows.path}-{rows.shape}-{rows.dtype.str}-{rows.offset}-{int(chunk_rows)}")
+    _MEMMAP_SOURCES[X.name] = rows  # lets gather_rows read a few rows without reading their chunks
+    return X
 
 
 # ----- the learner's hook -----
