@@ -173,14 +173,18 @@ export function createMap(model, el, ctx) {
     highlight();
   }
 
+  let drawing = false;   // regl-scatterplot refuses a draw while one is in flight: queue one more instead
+  let drawAgain = false;
   function draw() {
     if (destroyed) return;
+    if (scatter && drawing) { drawAgain = true; return; }
     const seq = ++drawSeq;
     if (!scatter) {
       drawCanvas();
       markDrawn();
       return;
     }
+    drawing = true;
     // recolouring keeps the positions: reuse the spatial index instead of rebuilding it (matters at 1M points)
     const opts = { zDataType: 'categorical', preventFilterReset: true };
     if (spatialIndex) opts.spatialIndex = spatialIndex;
@@ -191,7 +195,11 @@ export function createMap(model, el, ctx) {
         if (!spatialIndex) spatialIndex = scatter.get('spatialIndex');
         markDrawn();
       })
-      .catch((err) => ctx.reportError(`map: ${err}`));
+      .catch((err) => ctx.reportError(`map: ${err}`))
+      .finally(() => {
+        drawing = false;
+        if (drawAgain) { drawAgain = false; draw(); }   // the latest positions and colours
+      });
   }
 
   function highlight() {
