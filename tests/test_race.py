@@ -96,3 +96,13 @@ def test_bad_arguments(data):
         Race(LogisticRegression(), Xp, yp, coords=np.zeros((220, 2)))
     r = Race(LogisticRegression(max_iter=300), Xp, yp, strategies="entropy", initial=10)   # split from X
     assert r.strategies == ["entropy", "random"] and r.n_points == 154
+
+
+def test_a_race_past_the_end_of_the_pool(data):
+    Xp, yp, Xt, yt = data
+    r = Race(LogisticRegression(max_iter=300), Xp[:30], yp[:30], X_test=Xt, y_test=yt, strategies=["margin"],
+             initial=10, batch_size=8)
+    r.run(5)
+    assert r.wait(60) and r.error == ""
+    assert all(lr.n_labeled == 30 for lr in r.learners.values())
+    assert r.curves_frame().groupby("strategy").n_labels.max().tolist() == [30, 30]

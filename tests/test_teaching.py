@@ -154,3 +154,16 @@ def test_oracle_unit():
     assert [a.given for a in o.answer([3, 1])] == ["x", "y"] and o.n_answered == 2 and o.n_flipped == 0
     with pytest.raises(ValueError, match="noise"):
         Oracle([0, 1], n_pool=2, noise=1.0)
+
+
+def test_run_to_the_end_of_the_pool():
+    X, y = make_classification(n_samples=60, n_features=5, n_informative=3, n_redundant=0, n_classes=3,
+                               n_clusters_per_class=1, random_state=1)
+    w = Explorer.teach(LogisticRegression(max_iter=300), X[:20], y[:20], X_test=X[20:], y_test=y[20:], initial=6,
+                       batch_size=6, projection="pca")
+    send(w, type="run", rounds=10)
+    assert w.wait(60) and w.error == ""
+    assert w.learner.n_labeled == 20 and w.batch_indices == [] and w.status["message"] == "every item is labeled"
+    assert w.teaching["rounds_run"] == 3 and w.teaching["running"] is False
+    send(w, type="oracle")
+    assert "no batch" in w.error

@@ -203,7 +203,7 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
                 self.coords = _projection.normalize(self._proj.coords).tobytes()
                 self.projection, self.projection_status = self._proj.name, self._proj.status
             self._refresh_scores()
-            self._new_batch(learner.query() if learner.n_labeled < n else None)
+            self._new_batch(self._next_batch())
             self._refresh_curve()
             self._set_status("idle", self._ready_message())
             self._init_teaching(teacher)
@@ -357,6 +357,11 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
             self.pending = {}
             self.saved = []
             self.batch_id = self.batch_id + 1
+
+    def _next_batch(self):
+        """The learner's next batch, smaller at the end of the pool; None when every item is labeled."""
+        left = self.n_points - self.learner.n_labeled
+        return self.learner.query(min(self.learner.batch_size, left)) if left > 0 else None
 
     def _refresh_curve(self):
         rounds = [r for r in self.learner.rounds if np.isfinite(r.score)]
@@ -519,7 +524,7 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
             if can_fit:
                 learner.fit()
             self._refresh_scores()
-            batch = learner.query() if learner.n_labeled < self.n_points else None
+            batch = self._next_batch()
             with self._lock, self.hold_sync():     # trait writes: one thread at a time
                 self._new_batch(batch)
                 self._refresh_curve()
@@ -606,7 +611,7 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
             self._refresh_scores()
             learner = self.learner
             with self.hold_sync():
-                self._new_batch(learner.query() if learner.n_labeled < self.n_points else None)
+                self._new_batch(self._next_batch())
                 self._refresh_curve()
                 self._set_status("idle", self._ready_message())
 

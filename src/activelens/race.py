@@ -208,9 +208,10 @@ class Race(anywidget.AnyWidget):
             for k in range(rounds):
                 for i, s in enumerate(self.strategies):
                     learner = self.learners[s]
-                    if learner.n_labeled >= self.n_points:
+                    left = self.n_points - learner.n_labeled
+                    if left <= 0:
                         continue
-                    batch = learner.query()
+                    batch = learner.query(min(learner.batch_size, left))
                     learner.teach(batch.indices, self.y[batch.indices].tolist(), annotator="oracle")
                     r = learner.fit()
                     with self._lock:

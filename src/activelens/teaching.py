@@ -275,7 +275,7 @@ class TeachingMixin:
                 keep = [i for i in self._cards_for if i in self.saved]
                 if not keep:   # nothing saved from this batch: show what the new strategy picks
                     with self.hold_sync():
-                        self._new_batch(self.learner.query())
+                        self._new_batch(self._next_batch())
                         self._set_status("idle", f"strategy: {name} · " + self._ready_message())
             self._step = 0
             self._sync_teaching()
