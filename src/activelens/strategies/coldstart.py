@@ -74,7 +74,7 @@ def pretrained_scores(scorer, X) -> np.ndarray:
     raise TypeError("a pretrained scorer must have predict_proba or be a callable returning (n, k) probabilities")
 
 
-def pretrained(scorer, X, n: int, labeled=None, uncertainty="entropy", random_state=None) -> np.ndarray:
+def pretrained(scorer, X, n: int, labeled=None, uncertainty="margin", random_state=None) -> np.ndarray:
     """Rank the pool by a pretrained model's uncertainty before the first label is given."""
     proba = pretrained_scores(scorer, X)
     scores = uncertainty_measure(uncertainty)(proba)

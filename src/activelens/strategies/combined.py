@@ -71,7 +71,7 @@ def _greedy_blend(uncertainty, E, n, labeled, weight, rng):
     return picks, parts[:, 0], parts[:, 1], parts[:, 2]
 
 
-def combined(proba, X, n: int, labeled=None, weight: float = 0.5, uncertainty="entropy", random_state=None,
+def combined(proba, X, n: int, labeled=None, weight: float = 0.5, uncertainty="margin", random_state=None,
              return_components: bool = False):
     """The seed's combined strategy: ``weight·norm(uncertainty) + (1−weight)·norm(diversity)``.
 
