@@ -9,7 +9,7 @@ The pool is standard-normal float32 (seeded), 20 rows are already labeled, and t
 a softmax over 10 classes. Rows:
 
   entropy / margin        activelens.strategies.entropy / margin (validation included) vs a plain numpy one-liner
-  combined 100            activelens.strategies.combined (entropy, weight 0.5; embedding prep included)
+  combined 100            activelens.strategies.combined (the default: margin, weight 0.5; embedding prep included)
                           vs a naive greedy numpy blend (recompute ||X - x_i|| for every pick)
                           vs modAL 0.4.2's ranked batch (modAL.batch.uncertainty_batch_sampling, Cardoso et al.)
   k_center 100            activelens.strategies.k_center vs a naive numpy farthest-first (10k/100k only)
