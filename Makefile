@@ -37,9 +37,13 @@ test-fast: setup
 e2e: setup
 	$(BIN)/python -m pytest -p no:cacheprovider -m e2e
 
+# Each script prints its tables; BENCHMARKS.md records the results and the commands that made them.
 bench: setup
 	$(BIN)/python benchmarks/label_efficiency.py
 	$(BIN)/python benchmarks/selection_speed.py
+	$(BIN)/python benchmarks/store_speed.py
+	$(BIN)/python benchmarks/widget_speed.py --browser
+	$(BIN)/python benchmarks/scale_speed.py --quick
 
 clean:
 	rm -rf $(VENV) node_modules src/activelens/static
