@@ -1,6 +1,6 @@
 // The learning curve: score vs labels after every retrain (SVG drawn here), the random baseline when there is
 // one, the last batch's gain and the stopping criteria's state.
-import { h, listen, s } from './util.js';
+import { h, listen, s, scoreAxes } from './util.js';
 
 const W = 340;
 const H = 150;
@@ -22,29 +22,8 @@ export function createCurve(model, el, ctx) {
     const bx = c.baseline_n || [];
     const by = c.baseline_scores || [];
     svg.replaceChildren();
-    const allX = xs.concat(bx);
-    const allY = ys.concat(by);
-    const x0 = 0;
-    const x1 = Math.max(10, ...allX);
-    let y0 = Math.min(1, ...allY);
-    let y1 = Math.max(0, ...allY);
-    if (!allY.length) { y0 = 0; y1 = 1; }
-    if (y1 - y0 < 0.05) { y0 = Math.max(0, y0 - 0.05); y1 = Math.min(1, y1 + 0.05); if (y1 <= y0) y1 = y0 + 0.1; }
-    const px = (v) => PAD.l + ((v - x0) / (x1 - x0)) * (W - PAD.l - PAD.r);
-    const py = (v) => H - PAD.b - ((v - y0) / (y1 - y0)) * (H - PAD.t - PAD.b);
-    // axes and ticks
-    svg.appendChild(s('line', { x1: PAD.l, y1: H - PAD.b, x2: W - PAD.r, y2: H - PAD.b, class: 'al-axis' }));
-    svg.appendChild(s('line', { x1: PAD.l, y1: PAD.t, x2: PAD.l, y2: H - PAD.b, class: 'al-axis' }));
-    for (const v of [y0, (y0 + y1) / 2, y1]) {
-      const t = s('text', { x: PAD.l - 4, y: py(v) + 3, 'text-anchor': 'end', class: 'al-tick' });
-      t.textContent = v.toFixed(2);
-      svg.appendChild(t);
-    }
-    for (const v of [x0, Math.round(x1 / 2), x1]) {
-      const t = s('text', { x: px(v), y: H - 8, 'text-anchor': 'middle', class: 'al-tick' });
-      t.textContent = String(v);
-      svg.appendChild(t);
-    }
+    const x1 = Math.max(10, ...xs.concat(bx));
+    const { px, py } = scoreAxes(svg, ys.concat(by), x1, { W, H, PAD });
     const axisLabel = s('text', { x: W - PAD.r, y: H - PAD.b - 4, 'text-anchor': 'end', class: 'al-tick' });
     axisLabel.textContent = 'labels';
     svg.appendChild(axisLabel);

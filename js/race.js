@@ -1,7 +1,7 @@
 // activelens Race: strategies racing from the same seed set. One panel of overlaid curves (from the float32
 // `curves` buffer), one small map per racer (2-D canvas, from `coords` and the uint8 `selections` buffer), and
 // "labels needed to reach X" per racer. render() returns a cleanup function that removes every listener.
-import { h, listen, s, toFloat32, toUint8 } from './util.js';
+import { h, listen, s, scoreAxes, toFloat32, toUint8 } from './util.js';
 
 const W = 420;
 const H = 220;
@@ -107,30 +107,16 @@ export function renderRace({ model, el }) {
     const pts = toFloat32(model.get('curves'));
     const m = Math.floor(pts.length / 3);
     const racers = names().map(() => ({ x: [], y: [] }));
-    let x1 = 10; let y0 = 1; let y1 = 0;
+    let x1 = 10;
+    const ys = [];
     for (let j = 0; j < m; j++) {
       const k = pts[3 * j]; const x = pts[3 * j + 1]; const y = pts[3 * j + 2];
       if (!racers[k] || !Number.isFinite(y)) continue;
       racers[k].x.push(x); racers[k].y.push(y);
-      x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y);
+      x1 = Math.max(x1, x); ys.push(y);
     }
-    if (y1 < y0) { y0 = 0; y1 = 1; }
-    if (y1 - y0 < 0.05) { y0 = Math.max(0, y0 - 0.05); y1 = Math.min(1, y1 + 0.05); if (y1 <= y0) y1 = y0 + 0.1; }
-    const px = (v) => PAD.l + (v / x1) * (W - PAD.l - PAD.r);
-    const py = (v) => H - PAD.b - ((v - y0) / (y1 - y0)) * (H - PAD.t - PAD.b);
     svg.replaceChildren();
-    svg.appendChild(s('line', { x1: PAD.l, y1: H - PAD.b, x2: W - PAD.r, y2: H - PAD.b, class: 'al-axis' }));
-    svg.appendChild(s('line', { x1: PAD.l, y1: PAD.t, x2: PAD.l, y2: H - PAD.b, class: 'al-axis' }));
-    for (const v of [y0, (y0 + y1) / 2, y1]) {
-      const t = s('text', { x: PAD.l - 4, y: py(v) + 3, 'text-anchor': 'end', class: 'al-tick' });
-      t.textContent = v.toFixed(2);
-      svg.appendChild(t);
-    }
-    for (const v of [0, Math.round(x1 / 2), x1]) {
-      const t = s('text', { x: px(v), y: H - 8, 'text-anchor': 'middle', class: 'al-tick' });
-      t.textContent = String(v);
-      svg.appendChild(t);
-    }
+    const { px, py, y0, y1 } = scoreAxes(svg, ys, x1, { W, H, PAD });
     const reach = model.get('reach') || {};
     if (Number.isFinite(reach.target) && reach.target >= y0 && reach.target <= y1) {
       svg.appendChild(s('line', { x1: PAD.l, x2: W - PAD.r, y1: py(reach.target), y2: py(reach.target), class: 'al-race-target-line' }));
