@@ -3,6 +3,7 @@
 import { createCards } from './cards.js';
 import { createCurve } from './curve.js';
 import { createMap } from './map.js';
+import { createMonitor } from './monitor.js';
 import { renderRace } from './race.js';
 import { createTeach } from './teach.js';
 import { h, listen } from './util.js';
@@ -27,7 +28,8 @@ function render({ model, el }) {
   errorText.setAttribute('role', 'alert');
   statusEl.append(progress, statusText, errorText);
   top.append(mapEl, cardsEl);
-  bottom.append(curveEl, statusEl);
+  const monitorEl = h('div');
+  bottom.append(curveEl, monitorEl, statusEl);
   const teachEl = h('div');
   const teaching = !!(model.get('teaching') || {}).enabled;
   if (teaching) root.append(teachEl);
@@ -45,6 +47,7 @@ function render({ model, el }) {
   cards = createCards(model, cardsEl, ctx);
   const curve = createCurve(model, curveEl, ctx);
   const teach = teaching ? createTeach(model, teachEl, ctx) : null;
+  const monitor = createMonitor(model, monitorEl);
 
   function renderStatus() {
     const st = model.get('status') || {};
@@ -85,6 +88,7 @@ function render({ model, el }) {
     map.destroy();
     cards.destroy();
     curve.destroy();
+    monitor.destroy();
     if (teach) teach.destroy();
     root.remove();
   };

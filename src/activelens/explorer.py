@@ -22,6 +22,7 @@ batch_id           Int                                         python  bumps eac
 pending            Dict[str(index) -> int]                     python  label position picked per card, -1 = skip;
                                                                        acknowledged picks not yet in the learner
 saved              List[int]                                   python  batch items the learner has a label for
+                                                                       (annotator mode: submitted to the queue)
 status             Dict                                        python  {"state": "idle"|"training"|"error", "busy",
                                                                        "message", "round", "n_labeled"}
 curve              Dict                                        python  {"n_labels", "scores", "baseline_n",
@@ -31,6 +32,13 @@ teaching           Dict                                        python  teaching 
                                                                        "strategy", "strategies", "noise", "answered",
                                                                        "flipped", "step", "step_name", "step_text",
                                                                        "running", "rounds_run"} (see teaching.py)
+monitor            Dict                                        python  annotation quality ({} without a store or queue):
+                                                                       {"annotator", "annotators": [{"name",
+                                                                       "n_labels", "gold_n", "gold_accuracy", "kappa",
+                                                                       "labels_per_hour"}], "agreement": {"method",
+                                                                       "kappa", "n_items"}, "cost_per_point",
+                                                                       "cost_unit", "queue": {...} | None}; refreshed
+                                                                       after each retrain (see ``_monitor_state``)
 =================  ==========================================  ======  ================================================
 
 Commands from the page (``model.send``): ``{"type": "label", "index", "label"}`` (label = position in
@@ -43,6 +51,12 @@ Teaching mode (``oracle=``) adds ``{"type": "oracle"}`` (label the batch with th
 
 Submitting teaches the learner at once (a card shows "saved" only then), and retrain → rescore → next batch run
 in a background thread; ``wait()`` blocks until that work is done.
+
+Annotator mode (``annotator="name"``): the cards are claimed from the shared :class:`~activelens.AnnotationQueue`
+(``queue.claim``); when it has nothing to claim the learner's ``query()`` fills it first (``queue.put``). Submitting
+sends each label through ``queue.submit`` (a card shows "saved" once it is committed), releases skipped and unpicked
+cards (``queue.release``) and teaches the learner the queue's resolved labels (``queue.sync``) before the retrain.
+Two Explorers with different annotators on one store never hold the same item at once.
 """
 from __future__ import annotations
 
@@ -114,6 +128,9 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
         answers go through the same path as clicked labels. See also ``Explorer.teach``.
     noise : teaching mode: share of oracle answers flipped to another class (seeded by the learner's random_state).
     strategies : teaching mode: the strategy names offered in the selector.
+    annotator : annotator mode: this annotator's name; the batch is claimed from the shared annotation queue.
+    queue : annotator mode: the :class:`~activelens.AnnotationQueue` to claim from. Default: one on the learner's
+        store (``ActiveLearner(..., store="labels.db")``).
     """
 
     _esm = _STATIC / "widget.js"
@@ -137,9 +154,10 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
     curve = traitlets.Dict().tag(sync=True)
     error = traitlets.Unicode("").tag(sync=True)
     teaching = traitlets.Dict().tag(sync=True)
+    monitor = traitlets.Dict().tag(sync=True)
 
     def __init__(self, learner, *, items=None, labels=None, coords=None, projection="auto", color_by="entropy",
-                 item_renderer=None, oracle=None, noise=0.0, strategies=None, **kwargs):
+                 item_renderer=None, oracle=None, noise=0.0, strategies=None, annotator=None, queue=None, **kwargs):
         from .learner import ActiveLearner
 
         if not isinstance(learner, ActiveLearner):
@@ -163,6 +181,7 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
         if projection not in _projection.METHODS:
             raise ValueError(f"projection must be one of {', '.join(_projection.METHODS)}, got {projection!r}")
         teacher = self._check_teaching(learner, oracle, noise, strategies) if oracle is not None else None
+        queue = self._check_annotator(learner, annotator, queue, oracle)
 
         super().__init__(**kwargs)
         self.learner = learner
@@ -179,6 +198,8 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
         self._why = {}              # index -> why dict
         self._pick_order = []       # indices in the order their labels were picked (for undo)
         self._baseline = ([], [])
+        self._annotator, self._queue = annotator, queue
+        self._shown_at = time.monotonic()   # when the current batch was shown (annotator mode: seconds per label)
 
         k = len(names)
         colours = [_CATEGORICAL[i % len(_CATEGORICAL)] for i in range(k)]
@@ -205,6 +226,7 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
             self._refresh_scores()
             self._new_batch(self._next_batch())
             self._refresh_curve()
+            self._refresh_monitor()
             self._set_status("idle", self._ready_message())
             self._init_teaching(teacher)
         self.on_msg(self._on_command)
@@ -352,6 +374,7 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
         self._why = why
         self._cards_for = [c["index"] for c in cards]
         self._pick_order = []
+        self._shown_at = time.monotonic()
         with self.hold_sync():
             self.batch = cards
             self.pending = {}
@@ -359,9 +382,130 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
             self.batch_id = self.batch_id + 1
 
     def _next_batch(self):
-        """The learner's next batch, smaller at the end of the pool; None when every item is labeled."""
+        """The learner's next batch, smaller at the end of the pool; None when every item is labeled.
+        Annotator mode: the items claimed from the shared queue; None when it has nothing for this annotator."""
         left = self.n_points - self.learner.n_labeled
+        if self._queue is not None:
+            return self._claim_batch(min(self.learner.batch_size, left)) if left > 0 else None
         return self.learner.query(min(self.learner.batch_size, left)) if left > 0 else None
+
+    # ------------------------------------------------------------------ annotator mode (the shared queue)
+    @staticmethod
+    def _check_annotator(learner, annotator, queue, oracle):
+        from .queue import AnnotationQueue, _check_annotator
+
+        if annotator is None:
+            if queue is not None:
+                raise ValueError("queue= needs annotator=: give this annotator's name (annotator=\"name\") to claim "
+                                 "items from the queue")
+            return None
+        _check_annotator(annotator)
+        if oracle is not None:
+            raise ValueError("annotator= (claiming from the shared queue) and oracle= (teaching mode) cannot be "
+                             "combined; use one of them")
+        if queue is None:
+            if learner.store is None:
+                raise ValueError(f"annotator={annotator!r} claims from the shared annotation queue, which lives in the "
+                                 "learner's label store, and this learner has none: create it with "
+                                 "ActiveLearner(..., store=\"labels.db\") or pass queue=AnnotationQueue(...)")
+            return AnnotationQueue(learner.store)
+        if not isinstance(queue, AnnotationQueue):
+            raise TypeError(f"queue must be an activelens.AnnotationQueue, got {type(queue).__name__}")
+        return queue
+
+    def _claim_batch(self, n):
+        """Claim up to ``n`` items for this annotator; when the queue has too little to claim, fill it with the
+        learner's next selection first (the selection service's role), then claim the rest."""
+        from .learner import Batch
+
+        queue, name = self._queue, self._annotator
+        got = queue.claim(name, n=n)
+        if len(got) < n:   # the queue ran short (gold items may fill some slots): top it up, claim the rest
+            self._fill_queue(n - len(got))
+            got += queue.claim(name, n=n - len(got))
+        if not got:
+            return None
+        return Batch(indices=np.asarray(got, dtype=np.intp), scores=np.full(len(got), np.nan),
+                     strategy="shared queue", round=len(self.learner.rounds), model_version=self.learner.model_version)
+
+    def _fill_queue(self, n):
+        learner, queue = self.learner, self._queue
+        queued = set(queue.queued_indices().tolist())
+        labeled = set(learner.labeled_indices.tolist())
+        left = self.n_points - len(labeled)
+        if left <= 0:
+            return 0
+        # items already queued (held by others, or answered but not resolved yet) are not selected again
+        batch = learner.query(min(left, n + len(queued - labeled)))
+        keep = [k for k, i in enumerate(batch.indices.tolist()) if i not in queued][:n]
+        if not keep:
+            return 0
+        return queue.put(batch.indices[keep], scores=np.asarray(batch.scores, dtype=float)[keep],
+                         strategy=str(batch.strategy), round=int(batch.round), model_version=int(batch.model_version))
+
+    def _release_cards(self, indices):
+        """Give claimed items back to the queue (skipped or left unpicked); a lease that already ended is fine."""
+        from .queue import QueueError
+
+        for i in indices:
+            try:
+                self._queue.release(self._annotator, i)
+            except QueueError:
+                pass
+
+    def _submit_to_queue(self, taught, rest):
+        """Commit each label through the queue, release the rest, teach the learner the resolved labels.
+        Returns the indices committed."""
+        from .queue import QueueError
+
+        secs = max(0.0, time.monotonic() - self._shown_at) / max(1, len(taught))
+        done = []
+        try:
+            for i, lab in taught:
+                self._queue.submit(self._annotator, i, self._class_value(lab), seconds=secs)
+                done.append(i)
+        except QueueError as exc:
+            self.saved = sorted(set(self.saved) | set(done))
+            raise ValueError(f"submit to the queue failed: {exc}") from None
+        self._release_cards(rest)
+        self._queue.sync(self.learner)
+        return done
+
+    def _class_value(self, lab):
+        c = self._classes[lab]
+        return c.item() if hasattr(c, "item") else c
+
+    def _refresh_monitor(self):
+        if self._queue is None and self.learner.store is None:
+            return
+        try:
+            mon = self._monitor_state()
+        except Exception as exc:  # noqa: BLE001 - the panel shows it; labeling goes on
+            mon = dict(self.monitor, error=f"monitor failed: {type(exc).__name__}: {exc}")
+        with self._lock:
+            self.monitor = mon
+
+    def _monitor_state(self) -> dict:
+        """Per annotator: labels, gold accuracy, mean kappa with the others, labels per hour; overall agreement;
+        cost per accuracy point (in labels); the queue's counts."""
+        from . import monitor as _mon
+
+        learner = self.learner
+        ann = self._queue.store.annotations() if self._queue is not None else None
+        if ann is None or not len(ann):
+            ann = _mon._annotations_of(learner)
+        table = _mon.annotator_table(ann)
+        agr = _mon.agreement(ann)
+        rows = [{"name": str(name), "n_labels": int(r["n_labels"]), "gold_n": int(r["gold_n"]),
+                 "gold_accuracy": _opt(r["gold_accuracy"]), "kappa": _opt(r["kappa_with_others"]),
+                 "labels_per_hour": _opt(r["labels_per_hour"])} for name, r in table.iterrows()]
+        cost = _mon.cost_per_point(learner.history)
+        cpp = [float(v) for v in cost["cost_per_point"].tolist() if v is not None and np.isfinite(v)] if len(cost) else []
+        return {"annotator": self._annotator or "", "annotators": rows,
+                "agreement": {"method": agr["method"] or "", "kappa": _opt(agr["kappa"]), "n_items": int(agr["n_items"])},
+                "cost_per_point": round(cpp[-1], 2) if cpp else None,
+                "cost_unit": str(cost["unit"].iloc[0]) if len(cost) else "labels",
+                "queue": self._queue.status() if self._queue is not None else None, "error": ""}
 
     def _refresh_curve(self):
         rounds = [r for r in self.learner.rounds if np.isfinite(r.score)]
@@ -378,6 +522,11 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
             "stopping": list(self.learner.stopping_progress()),
             "stop": str(stop) if stop is not None else "",
         }
+
+    def _empty_message(self):
+        if self._queue is not None and self.n_points > self.learner.n_labeled:
+            return f"the queue has nothing for {self._annotator} right now; submit again later to claim more"
+        return "every item is labeled"
 
     def _ready_message(self):
         learner = self.learner
@@ -453,6 +602,9 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
         with self._lock:
             if self._training:
                 raise ValueError("still training; add items when the next batch is shown")
+            if self._queue is not None:
+                raise ValueError(f"annotator mode: {self._annotator!r} labels the items claimed from the shared queue; "
+                                 "items picked on the map cannot be added")
             labeled = set(self.learner.labeled_indices.tolist())
             have = set(self._cards_for)
             new = []
@@ -496,7 +648,10 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
                 raise ValueError("already training")
             picks = [(i, self.pending.get(str(i))) for i in self._cards_for]
             taught = [(i, lab) for i, lab in picks if lab is not None and lab >= 0 and i not in self.saved]
-            if taught:
+            if self._queue is not None:   # annotator mode: through the shared queue
+                rest = [i for i, lab in picks if (lab is None or lab < 0) and i not in self.saved]
+                self._submit_to_queue(taught, rest)
+            elif taught:
                 idx = [i for i, _ in taught]
                 self.learner.teach(idx, [self._classes[lab].item() if hasattr(self._classes[lab], "item")
                                          else self._classes[lab] for _, lab in taught], annotator=annotator)
@@ -521,6 +676,8 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
             t0 = time.perf_counter()
             learner = self.learner
             can_fit = learner.n_labeled and len(set(map(str, learner.labels.tolist()))) >= 2
+            if self._queue is not None and learner.model_ is not None and not learner._since_fit:
+                can_fit = False   # annotator mode: nothing resolved since the last fit (e.g. overlap items)
             if can_fit:
                 learner.fit()
             self._refresh_scores()
@@ -528,8 +685,9 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
             with self._lock, self.hold_sync():     # trait writes: one thread at a time
                 self._new_batch(batch)
                 self._refresh_curve()
+                self._refresh_monitor()
                 self._last_retrain_seconds = time.perf_counter() - t0
-                self._set_status("idle", self._ready_message() if batch is not None else "every item is labeled")
+                self._set_status("idle", self._ready_message() if batch is not None else self._empty_message())
                 if final:   # teaching mode's "Run N rounds" keeps training until its last round
                     self._training = False
             if can_fit and self._update_baseline():
@@ -610,9 +768,12 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
         with self._lock:
             self._refresh_scores()
             learner = self.learner
+            if self._queue is not None:   # annotator mode: give back what was claimed and not submitted
+                self._release_cards([i for i in self._cards_for if i not in self.saved])
             with self.hold_sync():
                 self._new_batch(self._next_batch())
                 self._refresh_curve()
+                self._refresh_monitor()
                 self._set_status("idle", self._ready_message())
 
     def wait(self, timeout=None) -> bool:
@@ -665,6 +826,15 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
         fig.update_layout(title="learning curve", xaxis_title="labels", yaxis_title=f"{c.get('metric', 'score')} "
                           f"({c.get('source') or 'no score yet'})", template="plotly_white")
         return fig
+
+
+def _opt(v):
+    """A finite number rounded for the page, else None (JSON has no NaN)."""
+    try:
+        v = float(v)
+    except (TypeError, ValueError):
+        return None
+    return round(v, 4) if np.isfinite(v) else None
 
 
 def _num(v):
