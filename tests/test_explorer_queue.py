@@ -122,10 +122,15 @@ def test_two_explorers_on_one_store_never_show_the_same_item(data, tmp_path):
     assert not ann["index"].duplicated().any()
     assert set(ann.loc[ann["annotator"] == "alice", "index"]) == seen_a
     assert set(ann.loc[ann["annotator"] == "bob", "index"]) == seen_b
-    # resolved labels were taught (queue.sync) by whichever notebook submitted next, and committed once
-    taught = set(wa.learner.labeled_indices.tolist()) | set(wb.learner.labeled_indices.tolist())
-    assert taught == seen_a | seen_b
-    assert set(wa.learner.store.labels()["index"].tolist()) == seen_a | seen_b
+    # resolved labels were committed once each (by whichever notebook synced first) ...
+    labels = wa.learner.store.labels()
+    assert set(labels["index"].tolist()) == seen_a | seen_b and not labels["index"].duplicated().any()
+    # ... and each learner holds the whole team's labels: bob submitted last, alice takes them in on refresh()
+    assert set(wb.learner.labeled_indices.tolist()) == seen_a | seen_b
+    wa.refresh()
+    assert set(wa.learner.labeled_indices.tolist()) == seen_a | seen_b
+    assert sorted(map(int, wa.learner.labels.tolist())) == sorted(int(y[i]) for i in seen_a | seen_b)
+    assert not set(wa.batch_indices) & set(wb.batch_indices)
     mon = wa.monitor
     assert {r["name"] for r in mon["annotators"]} == {"alice", "bob"}
 

@@ -468,8 +468,31 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
             self.saved = sorted(set(self.saved) | set(done))
             raise ValueError(f"submit to the queue failed: {exc}") from None
         self._release_cards(rest)
-        self._queue.sync(self.learner)
+        self._sync_from_queue()
         return done
+
+    def _sync_from_queue(self):
+        """Teach the learner the queue's resolved labels (``queue.sync``), then take in the labels other notebooks'
+        learners already committed to the same store (their own sync): those are in the store, so they only enter
+        this learner's memory (nothing is written twice)."""
+        from .store import load_label
+
+        learner = self.learner
+        n = self._queue.sync(learner)
+        st = learner.store
+        if st is None:
+            return n
+        rows = st.labels_raw()
+        with learner._lock:
+            for r in rows:
+                i = int(r.idx)
+                if i not in learner._label_of and 0 <= i < learner.n_pool:
+                    v = load_label(r.label)
+                    learner._order.append(i)
+                    learner._label_of[i] = v
+                    learner._since_fit.append(v)
+                    n += 1
+        return n
 
     def _class_value(self, lab):
         c = self._classes[lab]
@@ -770,6 +793,8 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
             learner = self.learner
             if self._queue is not None:   # annotator mode: give back what was claimed and not submitted
                 self._release_cards([i for i in self._cards_for if i not in self.saved])
+                self._sync_from_queue()
+                self._refresh_scores()
             with self.hold_sync():
                 self._new_batch(self._next_batch())
                 self._refresh_curve()
