@@ -221,3 +221,17 @@ def test_two_learners_on_one_store_conflict_clearly(pool, store_target):
         b.teach([3, 2], [0, 1])
     assert b.labeled_indices.tolist() == [] and b.store.n_labels() == 2
     assert make(X, store_target).labeled_indices.tolist() == [1, 2]
+
+
+def test_pull_from_store_takes_in_a_teammates_labels_in_memory_only(pool, store_target):
+    X, y = pool
+    a, b = make(X, store_target), make(X, store_target)
+    a.teach([4, 9, 11], [y[4], y[9], y[11]])
+    assert b.n_labeled == 0
+    assert b.pull_from_store() == 3
+    assert sorted(b.labeled_indices.tolist()) == [4, 9, 11] and b.n_new_labels == 3
+    assert b.labels.tolist() == [y[i] for i in b.labeled_indices]
+    assert b.pull_from_store() == 0 and b.store.n_labels() == 3  # nothing written twice
+    b.teach([20], [y[20]])                                    # and b can go on labeling
+    assert a.pull_from_store() == 1 and a.labeled_indices.tolist()[-1] == 20
+    assert make(X, None).pull_from_store() == 0               # no store: nothing to pull

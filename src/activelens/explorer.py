@@ -475,24 +475,8 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
         """Teach the learner the queue's resolved labels (``queue.sync``), then take in the labels other notebooks'
         learners already committed to the same store (their own sync): those are in the store, so they only enter
         this learner's memory (nothing is written twice)."""
-        from .store import load_label
-
         learner = self.learner
-        n = self._queue.sync(learner)
-        st = learner.store
-        if st is None:
-            return n
-        rows = st.labels_raw()
-        with learner._lock:
-            for r in rows:
-                i = int(r.idx)
-                if i not in learner._label_of and 0 <= i < learner.n_pool:
-                    v = load_label(r.label)
-                    learner._order.append(i)
-                    learner._label_of[i] = v
-                    learner._since_fit.append(v)
-                    n += 1
-        return n
+        return self._queue.sync(learner) + learner.pull_from_store()
 
     def _class_value(self, lab):
         c = self._classes[lab]
@@ -699,7 +683,7 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
             t0 = time.perf_counter()
             learner = self.learner
             can_fit = learner.n_labeled and len(set(map(str, learner.labels.tolist()))) >= 2
-            if self._queue is not None and learner.model_ is not None and not learner._since_fit:
+            if self._queue is not None and learner.model_ is not None and not learner.n_new_labels:
                 can_fit = False   # annotator mode: nothing resolved since the last fit (e.g. overlap items)
             if can_fit:
                 learner.fit()

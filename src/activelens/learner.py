@@ -493,6 +493,31 @@ class ActiveLearner:
         """The LabelStore this learner writes through to, or None."""
         return self._store
 
+    @property
+    def n_new_labels(self) -> int:
+        """Labels taught since the last ``fit()``."""
+        return len(self._since_fit)
+
+    def pull_from_store(self) -> int:
+        """Take in the labels other learners (teammates' notebooks) committed to the same store that this learner
+        does not hold yet. They are in the store already, so only memory changes. Returns how many were added."""
+        if self._store is None:
+            return 0
+        from .store import load_label
+
+        rows = self._store.labels_raw()
+        added = 0
+        with self._lock:
+            for r in rows:
+                i = int(r.idx)
+                if i not in self._label_of and 0 <= i < self.n_pool:
+                    v = load_label(r.label)
+                    self._order.append(i)
+                    self._label_of[i] = v
+                    self._since_fit.append(v)
+                    added += 1
+        return added
+
     def report(self, **kwargs):
         """The monitors (selection distribution, annotation quality, improvement per batch, cost per accuracy point)
         as plotly figures and a DataFrame; see ``activelens.monitor.report``."""
