@@ -19,7 +19,7 @@ number as in memory, on the same candidates. Where this can not be bitwise:
 
 Functions (pure: arrays in, arrays out): ``dask_scores``, ``dask_proba``, ``dask_top_n``, ``DaskNearestDistance``,
 ``dask_k_center``, ``dask_greedy_blend``, ``dask_fit_clusters``, ``dask_cluster_margin``, ``dask_embedding``,
-``from_memmap``. ``DaskPool`` is the learner's hook.
+``dask_row_hashes`` (the label store's row hashes), ``from_memmap``. ``DaskPool`` is the learner's hook.
 """
 from __future__ import annotations
 
@@ -363,6 +363,20 @@ def gather_rows(X, idx, client=None) -> np.ndarray:
 
 def _read_positions(source, positions):
     return source[positions]
+
+
+# ----- the label store's per-row content hashes, computed where the rows live -----
+def _hash_block(x):
+    from .store import row_hashes  # the numpy path's own function: the same bytes, the same dtype handling
+
+    return np.asarray(row_hashes(x), dtype="S32") if x.shape[0] else np.empty(0, dtype="S32")
+
+
+def dask_row_hashes(X, client=None) -> list[str]:
+    """``store.row_hashes`` of a dask pool, one task per row chunk: each worker hashes its own rows, only the hashes
+    (32 bytes a row) come back. Equal to ``row_hashes`` of the same pool as a numpy array."""
+    h = X.map_blocks(_hash_block, dtype="S32", drop_axis=1, meta=np.empty((0,), "S32"))
+    return np.asarray(_compute(h, client=client)[0]).astype("U32").tolist()
 
 
 # ----- k-center: the nearest-distance vector as a persisted dask array beside the pool -----

@@ -475,8 +475,16 @@ class LabelStore:
         """Check X against the pool this store was made for (or record it on first use). Returns the row hashes.
 
         Raises PoolMismatchError naming what differs: row count, feature count, order, or which rows changed.
+        A dask pool needs ``hashes`` (``scale.dask_row_hashes``: hashed on the workers) and is never pulled here, so
+        the store keeps no copy of it: the headless ``select`` then needs ``--pool`` (see ``load_pool``).
         """
-        X = np.asarray(X)
+        from .scale import is_dask_collection
+
+        in_memory = not is_dask_collection(X)
+        if in_memory:
+            X = np.asarray(X)
+        elif hashes is None:
+            raise ValueError("a dask pool's row hashes are computed on the workers: pass hashes=scale.dask_row_hashes(X)")
         hashes = row_hashes(X) if hashes is None else hashes
         fp = pool_fingerprint(hashes, X.shape[1])
         meta = self.meta()
@@ -491,8 +499,10 @@ class LabelStore:
             values = {k: str(v) for k, v in fp.items()}
             if settings:
                 values["settings"] = json.dumps(settings)
+            if not in_memory:
+                values["pool_kind"] = "dask"  # why there is no pool blob, for load_pool's message
             self.set_meta(conn, values)
-            if X.nbytes <= MAX_POOL_BLOB_BYTES:
+            if in_memory and X.nbytes <= MAX_POOL_BLOB_BYTES:
                 buf = io.BytesIO()
                 np.save(buf, X, allow_pickle=False)
                 self.put_blob(conn, "pool", buf.getvalue())
@@ -526,7 +536,12 @@ class LabelStore:
             "labels were given for, or use a new store file")
 
     def load_pool(self):
+        """The pool kept in the store, or None if it was too large; a StoreError for a store made with a dask pool."""
         data = self.get_blob("pool")
+        if data is None and self.meta().get("pool_kind") == "dask":
+            raise StoreError(
+                f"store {self.where!r} was made with a dask pool and keeps no copy of it (the headless select command "
+                "needs the pool in memory); pass --pool X.npy holding the same rows in the same order")
         return None if data is None else np.load(io.BytesIO(data), allow_pickle=False)
 
     def load_estimator(self):
@@ -683,10 +698,12 @@ def open_store(store, **kwargs) -> LabelStore:
 # ----- the learner's write-through (called by ActiveLearner; kept here so learner.py stays small) -----
 def attach(learner, store) -> LabelStore:
     """Open ``store`` for ``learner``: check (or record) the pool, then restore labels, rounds and the model."""
-    if getattr(learner, "_scale", None) is not None:
-        raise NotImplementedError(
-            "store= does not support a dask pool yet: hashing every row for the pool fingerprint would pull the whole "
-            "pool to the client. Use a numpy pool with a store, or a dask pool without one")
+    scale = getattr(learner, "_scale", None)
+    # a dask pool is hashed chunk by chunk on the workers (the same hashes as the numpy pool of the same data)
+    hashes = None
+    if scale is not None:
+        from .scale import dask_row_hashes
+        hashes = dask_row_hashes(learner.X, scale.client)
     st = open_store(store)
     settings = {"strategy": learner.strategy if isinstance(learner.strategy, str) else None,
                 "batch_size": learner.batch_size,
@@ -696,7 +713,7 @@ def attach(learner, store) -> LabelStore:
         json.dumps(settings)
     except TypeError:
         settings["classes"] = None
-    learner._row_hashes = st.bind_pool(learner.X, estimator=learner.estimator, settings=settings)
+    learner._row_hashes = st.bind_pool(learner.X, hashes, estimator=learner.estimator, settings=settings)
     _restore(learner, st)
     return st
 
@@ -722,7 +739,7 @@ def _restore(learner, st: LabelStore) -> None:
         y = np.asarray([label_of[i] for i in order[:n]])
         if n and np.unique(y).size >= 2:
             from sklearn.base import clone
-            learner.model_ = clone(learner.estimator).fit(learner.X[idx], y)
+            learner.model_ = clone(learner.estimator).fit(learner._pool_rows(idx), y)
     else:
         learner._since_fit = [label_of[i] for i in order]
 
