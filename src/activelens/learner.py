@@ -18,7 +18,7 @@ from ._model import check_scoring_estimator, padded_proba
 from ._validation import check_indices, check_matrix, check_n, check_proba, check_random_state, check_weight
 from .strategies import coldstart
 from .strategies._select import top_n
-from .strategies.combined import fit_clusters, greedy_blend, round_robin_clusters
+from .strategies.combined import cluster_margin, fit_clusters, greedy_blend
 from .strategies.diversity import d2_sampling, default_embedding, farthest_first, prepare_embedding
 from .strategies.uncertainty import UNCERTAINTY_MEASURES, margin
 
@@ -465,11 +465,9 @@ class ActiveLearner:
         if s == "cluster_margin":
             if self._clusters is None:
                 self._clusters = fit_clusters(self.embedding, max(20, 2 * n), rng)
-            u = margin(proba)
-            m = int(min(self.n_pool - labeled.size, 10 * n))
-            cand = top_n(u, m, rng, exclude=labeled)
-            idx = round_robin_clusters(cand, self._clusters, n, rng)
-            return idx, u[idx], {"uncertainty": u[idx], "cluster": self._clusters[idx].astype(float)}, name
+            idx = cluster_margin(proba, None, n, labeled, clusters=self._clusters, random_state=rng)
+            u = margin(proba[idx])
+            return idx, u, {"uncertainty": u, "cluster": self._clusters[idx].astype(float)}, name
         scorer = UNCERTAINTY_MEASURES[s] if isinstance(s, str) else s
         u = np.asarray(scorer(proba), dtype=np.float64)
         if u.shape != (self.n_pool,) or not np.isfinite(u).all():
