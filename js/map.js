@@ -1,7 +1,9 @@
 // The pool map: every item a point (WebGL via regl-scatterplot, 2-D canvas fallback), coloured from a uint8
 // buffer through a small palette, the batch highlighted (selection ring, drawn on top).
+// A Dask pool is drawn as a sample: `point_index` gives the pool position of each point (sorted), and everything
+// that leaves this file (commands, card focus) speaks pool positions, never point numbers.
 import createScatterplot from 'regl-scatterplot';
-import { h, listen, s, toFloat32, toUint8 } from './util.js';
+import { h, listen, s, toFloat32, toUint32, toUint8 } from './util.js';
 
 const MODES = [['entropy', 'entropy'], ['margin', 'margin'], ['predicted', 'predicted class'], ['label', 'label']];
 
@@ -57,6 +59,21 @@ export function createMap(model, el, ctx) {
   let mouse = [0, 0];
   let drawSeq = 0;
   let spatialIndex = null;   // kd-tree of the current positions, kept across recolours
+  let pointIndex = null;     // Uint32Array: pool position of each point (sorted), or null: point i is item i
+
+  const toPool = (p) => (pointIndex ? pointIndex[p] : p);
+  function toPoint(item) {   // the point drawing pool item `item`, or -1 when it is not on the map
+    if (!pointIndex) return item >= 0 && item < n ? item : -1;
+    let lo = 0;
+    let hi = pointIndex.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const v = pointIndex[mid];
+      if (v === item) return mid;
+      if (v < item) lo = mid + 1; else hi = mid - 1;
+    }
+    return -1;
+  }
 
   const size = () => {
     const w = Math.max(200, Math.floor(wrap.clientWidth || 480));
@@ -64,15 +81,21 @@ export function createMap(model, el, ctx) {
     return [w, hgt];
   };
 
-  function batchIndices() {
+  function batchIndices() {   // pool positions
     const t = model.get('teaching');
     if (t && t.step === 1) return [];   // teaching mode's step view, step 1 (scores): no batch chosen yet
     return (model.get('batch') || []).map((c) => c.index);
   }
 
+  function batchPoints() {   // the points drawing the batch
+    return batchIndices().map(toPoint).filter((p) => p >= 0);
+  }
+
   function readCoords() {
     const xy = toFloat32(model.get('coords'));
     n = Math.floor(xy.length / 2);
+    const pi = toUint32(model.get('point_index'));
+    pointIndex = pi.length === n && n > 0 ? Uint32Array.from(pi) : null;
     x = new Float32Array(n);
     y = new Float32Array(n);
     for (let i = 0; i < n; i++) {
@@ -141,8 +164,7 @@ export function createMap(model, el, ctx) {
     }
     g.strokeStyle = '#ff3d00';
     g.lineWidth = 2;
-    for (const i of batchIndices()) {
-      if (i >= n) continue;
+    for (const i of batchPoints()) {
       g.beginPath();
       g.arc(px(i), py(i), r + 4, 0, 2 * Math.PI);
       g.stroke();
@@ -204,7 +226,7 @@ export function createMap(model, el, ctx) {
 
   function highlight() {
     if (destroyed) return;
-    const idx = batchIndices().filter((i) => i < n);
+    const idx = batchPoints();
     if (scatter) {
       ignoreSelect++;
       try {
@@ -227,8 +249,7 @@ export function createMap(model, el, ctx) {
     rings.setAttribute('width', String(w));
     rings.setAttribute('height', String(hgt));
     const r = pointSize(n) / 2 + 5;
-    for (const i of batchIndices()) {
-      if (i >= n) continue;
+    for (const i of batchPoints()) {
       let p;
       try { p = scatter.getScreenPosition(i); } catch (err) { return; }
       if (!p || p[0] < -r || p[1] < -r || p[0] > w + r || p[1] > hgt + r) continue;
@@ -238,10 +259,11 @@ export function createMap(model, el, ctx) {
 
   function onSelect({ points }) {
     if (ignoreSelect || !points) return;
+    const items = Array.from(points, toPool);
     const inBatch = new Set(batchIndices());
-    const fresh = points.filter((i) => !inBatch.has(i));
-    if (points.length === 1 && !fresh.length) {
-      ctx.focusCard(points[0]);
+    const fresh = items.filter((i) => !inBatch.has(i));
+    if (items.length === 1 && !fresh.length) {
+      ctx.focusCard(items[0]);
       highlight();
       return;
     }
@@ -249,9 +271,9 @@ export function createMap(model, el, ctx) {
     highlight();
   }
 
-  function onOver(i) {
-    hovered = i;
-    ctx.send({ type: 'peek', index: i });
+  function onOver(p) {
+    hovered = toPool(p);
+    ctx.send({ type: 'peek', index: hovered });
   }
 
   function onOut() {

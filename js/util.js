@@ -7,6 +7,13 @@ export function toFloat32(value) {
   return new Float32Array(u8.slice().buffer);
 }
 
+/** A Uint32Array view (or copy when misaligned) of a bytes trait. */
+export function toUint32(value) {
+  const u8 = toUint8(value);
+  if (u8.byteOffset % 4 === 0) return new Uint32Array(u8.buffer, u8.byteOffset, Math.floor(u8.byteLength / 4));
+  return new Uint32Array(u8.slice().buffer);
+}
+
 /** A Uint8Array view of a bytes trait. */
 export function toUint8(value) {
   if (!value) return new Uint8Array(0);

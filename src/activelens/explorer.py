@@ -6,8 +6,11 @@ commands (``model.send``) that Python answers by updating traits.
 =================  ==========================================  ======  ================================================
 trait              type                                        writer  meaning
 =================  ==========================================  ======  ================================================
-n_points           Int                                         python  pool size
+n_points           Int                                         python  points on the map: the pool, or for a Dask pool
+                                                                       the drawn sample (see ``point_index``)
 coords             Bytes: float32 (n, 2) row-major, in [-1,1]  python  the map's positions (PCA, then UMAP when ready)
+point_index        Bytes: uint32 (n,), sorted                  python  the pool position of each point; empty when
+                                                                       point i is pool item i (an in-memory pool)
 projection         Unicode                                     python  "pca", "umap" or "custom": what ``coords`` are
 projection_status  Unicode                                     python  e.g. "umap: fitting in the background"
 color_values       Bytes: uint8 (n,)                           python  palette index per point (only this is resent
@@ -57,6 +60,10 @@ Annotator mode (``annotator="name"``): the cards are claimed from the shared :cl
 sends each label through ``queue.submit`` (a card shows "saved" once it is committed), releases skipped and unpicked
 cards (``queue.release``) and teaches the learner the queue's resolved labels (``queue.sync``) before the retrain.
 Two Explorers with different annotators on one store never hold the same item at once.
+
+A Dask pool (``ActiveLearner(est, X_dask)``) is drawn as a sample (:class:`~activelens.map_view.MapView`): at most
+``max_points`` points chosen to keep rare regions, always with the labeled items and the batch; ``point_index``
+tells the page which pool item each point is, and every index in a command or a card stays a pool position.
 """
 from __future__ import annotations
 
@@ -70,6 +77,7 @@ import traitlets
 
 from . import projection as _projection
 from ._widget_items import ItemSource
+from .map_view import MAX_POINTS, MapView
 from .teaching import TeachingMixin
 
 _STATIC = pathlib.Path(__file__).parent / "static"
@@ -131,6 +139,8 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
     annotator : annotator mode: this annotator's name; the batch is claimed from the shared annotation queue.
     queue : annotator mode: the :class:`~activelens.AnnotationQueue` to claim from. Default: one on the learner's
         store (``ActiveLearner(..., store="labels.db")``).
+    max_points : a Dask pool: at most this many points drawn (default 1,000,000), a sample that keeps rare regions
+        plus every labeled item and the batch. An in-memory pool is always drawn whole.
     """
 
     _esm = _STATIC / "widget.js"
@@ -138,6 +148,7 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
 
     n_points = traitlets.Int(0).tag(sync=True)
     coords = traitlets.Bytes(b"").tag(sync=True)
+    point_index = traitlets.Bytes(b"").tag(sync=True)
     projection = traitlets.Unicode("pca").tag(sync=True)
     projection_status = traitlets.Unicode("").tag(sync=True)
     color_values = traitlets.Bytes(b"").tag(sync=True)
@@ -157,7 +168,8 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
     monitor = traitlets.Dict().tag(sync=True)
 
     def __init__(self, learner, *, items=None, labels=None, coords=None, projection="auto", color_by="entropy",
-                 item_renderer=None, oracle=None, noise=0.0, strategies=None, annotator=None, queue=None, **kwargs):
+                 item_renderer=None, oracle=None, noise=0.0, strategies=None, annotator=None, queue=None,
+                 max_points=None, **kwargs):
         from .learner import ActiveLearner
 
         if not isinstance(learner, ActiveLearner):
@@ -182,9 +194,16 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
             raise ValueError(f"projection must be one of {', '.join(_projection.METHODS)}, got {projection!r}")
         teacher = self._check_teaching(learner, oracle, noise, strategies) if oracle is not None else None
         queue = self._check_annotator(learner, annotator, queue, oracle)
+        if max_points is not None and learner._scale is None:
+            raise ValueError("max_points is for a Dask pool, which is drawn as a sample; an in-memory pool of "
+                             f"{n:,} items is drawn whole — leave max_points out")
+        if learner._scale is not None and n >= 2**32:
+            raise ValueError(f"the map addresses pool items with 32 bits; this pool has {n:,} items")
 
         super().__init__(**kwargs)
         self.learner = learner
+        self._n_pool = n
+        self._view = None           # a MapView for a Dask pool: which pool items the map draws
         self._lock = threading.RLock()
         self._idle = threading.Event()     # set when no background work is running (wait())
         self._idle.set()
@@ -214,7 +233,17 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
             self.class_colors = colours
             self.palette = palette
             self.color_by = color_by
-            if user_coords is not None:
+            if learner._scale is not None:   # a Dask pool: draw a sample, computed on the workers
+                want_umap = projection == "umap" or (projection == "auto" and _projection.umap_available())
+                self._view = self._proj = MapView(
+                    learner._scale, max_points=MAX_POINTS if max_points is None else max_points,
+                    labeled=learner.labeled_indices, coords=user_coords, random_state=learner.random_state,
+                    want_umap=want_umap, on_ready=self._on_projection, on_error=self._on_projection_error)
+                self._send_points()
+                self.projection, self.projection_status = self._view.name, self._view.status
+                if user_coords is not None:
+                    self._proj = None
+            elif user_coords is not None:
                 self._proj = None
                 self.coords = _projection.normalize(user_coords).tobytes()
                 self.projection, self.projection_status = "custom", "custom"
@@ -289,18 +318,53 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
     def _refresh_scores(self):
         """Recompute probabilities for a new model, then the colour buffer."""
         learner = self.learner
+        if self._view is not None:
+            self._show_on_map(learner.labeled_indices)
         if learner.model_ is not None and self._proba_version != learner.model_version:
-            raw = learner.predict_proba()
-            model_classes = learner.declared_classes if learner.declared_classes is not None else np.asarray(learner.model_.classes_)
-            p = np.zeros((raw.shape[0], len(self._classes)), dtype=np.float32)
-            for j, c in enumerate(model_classes.tolist()):
-                if c in self._position:
-                    p[:, self._position[c]] = raw[:, j]
-            s = p.sum(axis=1, keepdims=True)
-            s[s == 0] = 1
-            self._proba = p / s
+            if self._view is not None:   # the drawn rows only, scored on the workers
+                raw = self._view.rescore(learner.model_, learner._proba_classes(learner.model_))
+            else:
+                raw = learner.predict_proba()
+            self._proba = self._over_label_names(raw)
             self._proba_version = learner.model_version
         self._recolor()
+
+    def _over_label_names(self, raw):
+        """Probabilities over the learner's classes -> over ``label_names``' classes, rows summing to 1."""
+        learner = self.learner
+        model_classes = learner.declared_classes if learner.declared_classes is not None else np.asarray(learner.model_.classes_)
+        p = np.zeros((raw.shape[0], len(self._classes)), dtype=np.float32)
+        for j, c in enumerate(model_classes.tolist()):
+            if c in self._position:
+                p[:, self._position[c]] = raw[:, j]
+        s = p.sum(axis=1, keepdims=True)
+        s[s == 0] = 1
+        return p / s
+
+    # ------------------------------------------------------------------ points on the map <-> pool positions
+    def _rows(self, idx) -> np.ndarray:
+        """Point numbers (rows of ``coords`` and of the probabilities) of pool positions."""
+        idx = np.asarray(idx, dtype=np.intp)
+        return idx if self._view is None else self._view.locate(idx)
+
+    def _show_on_map(self, idx):
+        """A Dask pool: make sure these pool items are drawn (the batch, labeled items); resend the points if the
+        sample grew. The colours follow with the caller's ``_recolor``."""
+        if self._view is None or not self._view.include(idx):
+            return False
+        if self._view.proba is not None and self._proba is not None:
+            self._proba = self._over_label_names(self._view.proba)
+        self._send_points()
+        return True
+
+    def _send_points(self):
+        positions, coords = self._view.snapshot()
+        with self._lock, self.hold_sync():
+            self.n_points = int(positions.size)
+            self.point_index = positions.astype(np.uint32).tobytes()
+            self.coords = _projection.normalize(coords).tobytes()
+            if self.projection != "custom":
+                self.projection_status = self._view.status
 
     def _uncertainty(self, mode):
         p = self._proba
@@ -314,6 +378,8 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
 
     def _color_buffer(self, mode):
         n, k = self.n_points, len(self._classes)
+        if self._proba is not None and self._proba.shape[0] != n:
+            raise RuntimeError(f"internal: {self._proba.shape[0]} probability rows for {n} points")
         ncol = (len(self.palette) - CLASS0) // 2
         vals = np.full(n, GREY, dtype=np.uint8)
         if mode in ("entropy", "margin") and self._proba is not None:
@@ -324,7 +390,7 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
         idx = self.learner.labeled_indices
         if idx.size:  # labeled items: their class colour, in every mode
             pos = np.array([self._position.get(v, 0) for v in self.learner.labels.tolist()])
-            vals[idx] = (CLASS0 + pos % ncol).astype(np.uint8)
+            vals[self._rows(idx)] = (CLASS0 + pos % ncol).astype(np.uint8)
         legend = self._legend(mode, k)
         return vals, legend
 
@@ -348,7 +414,7 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
         options = list(range(len(self._classes)))
         probs = None
         if self._proba is not None:
-            probs = self._proba[i]
+            probs = self._proba[self._rows([i])[0]]
             options.sort(key=lambda j: (-probs[j], j))
         return {
             "index": int(i),
@@ -362,6 +428,8 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
 
     def _new_batch(self, batch):
         self._batch = batch
+        if batch is not None and self._show_on_map(batch.indices):
+            self._recolor()
         cards, why = [], {}
         if batch is not None:
             comps = {k: np.asarray(v, dtype=float) for k, v in batch.components.items()}
@@ -384,7 +452,7 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
     def _next_batch(self):
         """The learner's next batch, smaller at the end of the pool; None when every item is labeled.
         Annotator mode: the items claimed from the shared queue; None when it has nothing for this annotator."""
-        left = self.n_points - self.learner.n_labeled
+        left = self._n_pool - self.learner.n_labeled
         if self._queue is not None:
             return self._claim_batch(min(self.learner.batch_size, left)) if left > 0 else None
         return self.learner.query(min(self.learner.batch_size, left)) if left > 0 else None
@@ -432,7 +500,7 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
         learner, queue = self.learner, self._queue
         queued = set(queue.queued_indices().tolist())
         labeled = set(learner.labeled_indices.tolist())
-        left = self.n_points - len(labeled)
+        left = self._n_pool - len(labeled)
         if left <= 0:
             return 0
         # items already queued (held by others, or answered but not resolved yet) are not selected again
@@ -531,7 +599,7 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
         }
 
     def _empty_message(self):
-        if self._queue is not None and self.n_points > self.learner.n_labeled:
+        if self._queue is not None and self._n_pool > self.learner.n_labeled:
             return f"the queue has nothing for {self._annotator} right now; submit again later to claim more"
         return "every item is labeled"
 
@@ -616,9 +684,11 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
             have = set(self._cards_for)
             new = []
             for i in indices:
-                if isinstance(i, bool) or not isinstance(i, (int, np.integer)) or not 0 <= i < self.n_points:
+                if isinstance(i, bool) or not isinstance(i, (int, np.integer)) or not 0 <= i < self._n_pool:
                     raise ValueError(f"add: {i!r} is not a pool position")
                 i = int(i)
+                if self._view is not None and not self._view.contains(i):
+                    raise ValueError(f"add: item {i} is not on the map; pick points that are drawn")
                 if i not in labeled and i not in have and i not in new:
                     new.append(i)
             new = new[:max(0, MAX_HAND_PICKED - len(self._cards_for))]
@@ -631,18 +701,21 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
                 cards.append(self._card(i, w, source="hand"))
             self._cards_for += new
             self.batch = cards
+            self.error = ""
 
     def _cmd_peek(self, index):
-        if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or not 0 <= index < self.n_points:
+        if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or not 0 <= index < self._n_pool:
             return
         i = int(index)
+        if self._view is not None and not self._view.contains(i):
+            return
         out = {"type": "peek", "index": i, "preview": self._items.preview(i)}
         label = dict(zip(self.learner.labeled_indices.tolist(), self.learner.labels.tolist())).get(i) \
             if self.learner.n_labeled < 5000 else None
         if label is not None:
             out["label"] = self.label_names[self._position.get(label, 0)]
         if self._proba is not None:
-            p = self._proba[i]
+            p = self._proba[self._rows([i])[0]]
             j = int(p.argmax())
             with np.errstate(divide="ignore", invalid="ignore"):
                 h = float(-np.where(p > 0, p * np.log(p), 0).sum())
@@ -750,13 +823,18 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
     # ------------------------------------------------------------------ projection callbacks
     def _on_projection(self, coords, name):
         with self._lock, self.hold_sync():
+            if self._view is not None:   # the view swapped its coordinates in under its own lock
+                self._send_points()
+                self.projection, self.projection_status = name, self._view.status
+                return
             self.coords = _projection.normalize(coords).tobytes()
             self.projection = name
             self.projection_status = name
 
     def _on_projection_error(self, message):
         with self._lock:
-            self.projection_status = f"umap failed, showing pca ({message})"
+            self.projection_status = self._view.status if self._view is not None else \
+                f"umap failed, showing pca ({message})"
 
     # ------------------------------------------------------------------ Python API
     def set_color_by(self, mode):
@@ -799,8 +877,15 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
         return list(self._cards_for)
 
     def coordinates(self) -> np.ndarray:
-        """The map's (n, 2) float32 coordinates as sent to the page."""
+        """The map's (n_points, 2) float32 coordinates as sent to the page."""
         return np.frombuffer(self.coords, dtype=np.float32).reshape(-1, 2)
+
+    def point_positions(self) -> np.ndarray:
+        """The pool position of each point on the map (all of them for an in-memory pool; a sample for a Dask
+        pool)."""
+        if self._view is None:
+            return np.arange(self.n_points, dtype=np.int64)
+        return np.frombuffer(self.point_index, dtype=np.uint32).astype(np.int64)
 
     def figure(self):
         """The map as a plotly figure (for reports): points coloured as on the page, the batch ringed."""
@@ -812,11 +897,11 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
         fig = go.Figure()
         fig.add_trace(go.Scattergl(x=xy[:, 0], y=xy[:, 1], mode="markers", name="pool",
                                    marker=dict(color=colours.tolist(), size=4), hoverinfo="skip"))
-        b = np.asarray(self._cards_for, dtype=int)
+        b = self._rows(self._cards_for) if self._cards_for else np.empty(0, dtype=int)
         if b.size:
             fig.add_trace(go.Scattergl(x=xy[b, 0], y=xy[b, 1], mode="markers", name="batch",
                                        marker=dict(color="rgba(0,0,0,0)", size=12, line=dict(color="#ff3d00", width=2)),
-                                       text=[str(i) for i in b]))
+                                       text=[str(i) for i in self._cards_for]))
         fig.update_layout(title=f"pool map ({self.projection}), colour: {self.color_by}", template="plotly_white",
                           xaxis=dict(visible=False), yaxis=dict(visible=False, scaleanchor="x"))
         return fig

@@ -29,34 +29,56 @@ def fingerprint(X: np.ndarray, random_state=None) -> str:
     return h.hexdigest()
 
 
+class Linear2D:
+    """A 2-D PCA as a mean and two components, fitted on (a sample of) rows: ``transform`` is one matrix product,
+    cheap to send to Dask workers."""
+
+    n_components = 2
+
+    def __init__(self, mean: np.ndarray, components: np.ndarray):
+        self.mean, self.components = mean.astype(np.float32), components.astype(np.float32)
+
+    @classmethod
+    def fit(cls, rows, random_state=0) -> "Linear2D":
+        rows = np.asarray(rows, dtype=np.float32)
+        if rows.ndim != 2:
+            raise ValueError(f"X must be 2-D to project it, got shape {rows.shape}")
+        d = rows.shape[1]
+        mean = rows.mean(axis=0)
+        if d == 1:
+            return cls(mean, np.array([[1.0], [0.0]], dtype=np.float32))
+        centred = rows - mean
+        # the top right singular vectors of the (sample) matrix; the d x d route is cheap when d is small
+        if d <= 512:
+            cov = centred.T.astype(np.float64) @ centred.astype(np.float64)
+            _, v = np.linalg.eigh(cov)
+            comps = v[:, ::-1][:, :2].T.astype(np.float32)
+        else:
+            from sklearn.utils.extmath import randomized_svd
+            _, _, comps = randomized_svd(centred, 2, random_state=random_state)
+            comps = comps.astype(np.float32)
+        # a deterministic sign: the largest loading of each component is positive
+        signs = np.sign(comps[np.arange(2), np.abs(comps).argmax(axis=1)])
+        signs[signs == 0] = 1
+        return cls(mean, comps * signs[:, None])
+
+    def transform(self, X) -> np.ndarray:
+        X = np.asarray(X, dtype=np.float32)
+        out = np.empty((X.shape[0], 2), dtype=np.float32)
+        for start in range(0, X.shape[0], 200_000):
+            out[start:start + 200_000] = (X[start:start + 200_000] - self.mean) @ self.components.T
+        return out
+
+
 def pca_2d(X, random_state=0, max_fit_rows: int = 20_000) -> np.ndarray:
     """(n, 2) float32 PCA scores. Components are estimated on at most ``max_fit_rows`` rows."""
     X = np.asarray(X, dtype=np.float32)
     if X.ndim != 2:
         raise ValueError(f"X must be 2-D to project it, got shape {X.shape}")
-    n, d = X.shape
-    if d == 1:
-        return np.column_stack([X[:, 0], np.zeros(n, np.float32)]).astype(np.float32)
+    n = X.shape[0]
     rng = np.random.default_rng(random_state)
     fit = X if n <= max_fit_rows else X[rng.choice(n, max_fit_rows, replace=False)]
-    mean = fit.mean(axis=0)
-    centred = fit - mean
-    # the top right singular vectors of the (sample) matrix; the d x d route is cheap when d is small
-    if d <= 512:
-        cov = centred.T.astype(np.float64) @ centred.astype(np.float64)
-        w, v = np.linalg.eigh(cov)
-        comps = v[:, ::-1][:, :2].T.astype(np.float32)
-    else:
-        from sklearn.utils.extmath import randomized_svd
-        _, _, comps = randomized_svd(centred, 2, random_state=random_state)
-        comps = comps.astype(np.float32)
-    # a deterministic sign: the largest loading of each component is positive
-    signs = np.sign(comps[np.arange(2), np.abs(comps).argmax(axis=1)])
-    comps *= signs[:, None]
-    out = np.empty((n, 2), dtype=np.float32)
-    for start in range(0, n, 200_000):
-        out[start:start + 200_000] = (X[start:start + 200_000] - mean) @ comps.T
-    return out
+    return Linear2D.fit(fit, random_state).transform(X)
 
 
 def umap_2d(X, random_state=0, sample_above: int = 50_000, chunk: int = 50_000, n_neighbors: int = 15) -> np.ndarray:

@@ -271,7 +271,7 @@ class TeachingMixin:
             raise ValueError(f"strategy must be one of {', '.join(self._teach_strategies)}, got {name!r}")
         with self._lock:
             self.learner.strategy = name
-            if not self._training and self.learner.n_labeled < self.n_points:
+            if not self._training and self.learner.n_labeled < self.learner.n_pool:
                 keep = [i for i in self._cards_for if i in self.saved]
                 if not keep:   # nothing saved from this batch: show what the new strategy picks
                     with self.hold_sync():

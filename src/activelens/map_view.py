@@ -1,0 +1,254 @@
+"""The points the Explorer draws for a Dask pool: a sample that keeps rare regions, plus every labeled item and the
+batch on show, with 2-D coordinates and class probabilities computed where the rows live.
+
+A pool of ten million items cannot be drawn (nor sent to a browser) whole. ``MapView`` keeps
+
+* ``positions``: sorted pool positions of the drawn points. Up to ``max_points`` pool items all of them; past it
+  about ``max_points`` chosen by :func:`activelens.scale.map_sample` — the same number from each of ``N_GROUPS``
+  k-means clusters of the diversity embedding (fitted on a sample, assigned per chunk), so a small cluster keeps
+  every point while a dense one is thinned — plus the labeled items. ``include`` adds the batch items (and any
+  item labeled later) when they arrive; they are never dropped.
+* ``coords``: (m, 2) float32, from a projection fitted on a sample of rows and applied per chunk on the workers to
+  the drawn rows only: PCA at once, UMAP (``start()``, a background thread) when it is fitted.
+* ``proba``: (m, k) float32 class probabilities of the current model for the drawn rows (``rescore``), computed per
+  chunk on the workers; only these m rows come back, never the pool.
+
+Nothing here touches the learner's random generator: the sample is seeded from ``random_state`` alone, so showing
+an Explorer does not change which items the learner selects.
+"""
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+from ._model import padded_proba
+from .projection import Linear2D
+
+#: the map's default size for a Dask pool (points drawn in the browser)
+MAX_POINTS = 1_000_000
+#: k-means clusters the sample is balanced over
+N_GROUPS = 64
+#: rows UMAP is fitted on (the rest of the drawn rows are transformed on the workers)
+UMAP_FIT_ROWS = 50_000
+
+
+def _apply_block(x, local, func, args):
+    return func(np.asarray(x)[local], *args)
+
+
+def apply_rows(X, positions, func, *args, client=None) -> np.ndarray:
+    """``func(rows, *args)`` for the rows of the dask array ``X`` at sorted ``positions``, one task per chunk that
+    holds any of them, run where the chunk lives; the answers come back concatenated in ``positions`` order.
+    ``args`` go to the workers once (not once per chunk)."""
+    import dask
+
+    from .scale import _broadcast, _compute, _local, _offsets
+
+    positions = np.asarray(positions, dtype=np.int64)
+    off = _offsets(X.chunks[0])
+    blocks = X.to_delayed().ravel()
+    shipped = tuple(_broadcast(a) for a in args)
+    parts = []
+    for b in range(len(blocks)):
+        local = _local(positions, int(off[b]), int(off[b + 1]))
+        if local.size:
+            parts.append(dask.delayed(_apply_block)(blocks[b], local, func, dask.delayed(list)(shipped)))
+    if not parts:
+        return func(np.empty((0, X.shape[1]), dtype=X.dtype), *args)
+    return np.concatenate(_compute(*parts, client=client))
+
+
+def _proba_rows(rows, model, classes):
+    return padded_proba(model, rows, classes).astype(np.float32)
+
+
+def _transform_rows(rows, reducer):
+    return np.asarray(reducer.transform(rows), dtype=np.float32)
+
+
+class _Lookup:
+    """Coordinates the user gave for every pool item."""
+
+    def __init__(self, coords):
+        self.coords = coords
+
+    def transform_positions(self, positions):
+        return self.coords[positions]
+
+
+def _default_umap(rows, random_state):
+    import umap  # lazily: numba compiles for seconds
+
+    n_neighbors = min(15, max(2, rows.shape[0] - 1))
+    return umap.UMAP(n_components=2, n_neighbors=n_neighbors, random_state=random_state, low_memory=True,
+                     n_jobs=1).fit(rows)
+
+
+class MapView:
+    """The drawn points of a Dask pool (see the module docstring). Thread-safe: the UMAP thread swaps coordinates
+    in under the same lock ``include`` holds."""
+
+    def __init__(self, pool, *, max_points: int = MAX_POINTS, labeled=None, coords=None, random_state=0,
+                 want_umap: bool = False, umap_fit=None, on_ready=None, on_error=None):
+        from .scale import dask_fit_clusters, gather_rows, map_sample
+
+        if isinstance(max_points, bool) or not isinstance(max_points, (int, np.integer)) or max_points < 1:
+            raise ValueError(f"max_points must be a positive integer (points drawn on the map), got {max_points!r}")
+        self.pool, self.X, self.client = pool, pool.X, pool.client
+        self.n_pool = int(self.X.shape[0])
+        self.max_points = int(max_points)
+        self.random_state = 0 if random_state is None else random_state
+        self._lock = threading.RLock()
+        self.on_ready, self.on_error = on_ready, on_error
+        self.umap_fit = umap_fit or _default_umap
+        self.error = None
+        self.thread = None
+        self.done = threading.Event()
+        labeled = np.asarray([] if labeled is None else labeled, dtype=np.int64)
+        rng = np.random.default_rng(self.random_state)
+        if self.n_pool <= self.max_points:
+            self.positions = np.arange(self.n_pool, dtype=np.int64)
+            self.sampled = False
+        else:
+            groups = dask_fit_clusters(pool.embedding, N_GROUPS, rng, client=self.client)
+            self.positions = map_sample(groups, self.max_points, always=labeled, random_state=rng, client=self.client)
+            self.sampled = True
+        if coords is not None:
+            self.reducer, self.name = _Lookup(coords), "custom"
+            self.want_umap = False
+        else:
+            fit_rows = min(20_000, self.n_pool)
+            fit_pos = np.sort(rng.choice(self.n_pool, fit_rows, replace=False))
+            self.reducer, self.name = Linear2D.fit(gather_rows(self.X, fit_pos, self.client)), "pca"
+            self.want_umap = bool(want_umap)
+        self.coords = self._coords_on_workers(self.reducer, self.positions)
+        self.proba = None
+        self._model = None      # (model, classes) the proba is for: rows added later are scored with it
+        if not self.want_umap:
+            self.done.set()
+
+    # ----- where things are -----
+    @property
+    def n_points(self) -> int:
+        return int(self.positions.size)
+
+    def snapshot(self):
+        """(positions, coords) of the same moment."""
+        with self._lock:
+            return self.positions, self.coords
+
+    def locate(self, idx) -> np.ndarray:
+        """Point numbers of pool positions that are on the map; a ValueError names the first that is not."""
+        idx = np.asarray(idx, dtype=np.int64).ravel()
+        with self._lock:
+            at = np.searchsorted(self.positions, idx)
+            ok = (at < self.positions.size) & (self.positions[np.minimum(at, self.positions.size - 1)] == idx)
+        if not ok.all():
+            raise ValueError(f"item {int(idx[~ok][0])} is not on the map (a sample of {self.n_points:,} of "
+                             f"{self.n_pool:,} items)")
+        return at
+
+    def contains(self, i) -> bool:
+        with self._lock:
+            at = int(np.searchsorted(self.positions, i))
+            return at < self.positions.size and int(self.positions[at]) == int(i)
+
+    # ----- growing the sample -----
+    def include(self, idx) -> bool:
+        """Add pool positions not drawn yet (a new batch, items labeled elsewhere); their coordinates and
+        probabilities come from their rows alone (a gather, no pass over the pool). True if the map changed."""
+        from .scale import gather_rows
+
+        idx = np.unique(np.asarray(idx, dtype=np.int64).ravel())
+        with self._lock:
+            new = idx[~np.isin(idx, self.positions, assume_unique=True)]
+            if new.size == 0:
+                return False
+            rows = gather_rows(self.X, new, self.client) if not isinstance(self.reducer, _Lookup) or self._model else None
+            xy = self._coords_local(self.reducer, new, rows)
+            at = np.searchsorted(self.positions, new)
+            self.positions = np.insert(self.positions, at, new)
+            self.coords = np.insert(self.coords, at, xy, axis=0)
+            if self.proba is not None:
+                self.proba = np.insert(self.proba, at, _proba_rows(rows, *self._model), axis=0)
+            return True
+
+    # ----- the model's view of the drawn rows -----
+    def rescore(self, model, classes) -> np.ndarray:
+        """(m, k) float32 probabilities of the drawn rows under ``model``, computed per chunk on the workers."""
+        with self._lock:
+            positions = self.positions.copy()
+        proba = apply_rows(self.X, positions, _proba_rows, model, np.asarray(classes), client=self.client)
+        with self._lock:
+            extra = ~np.isin(self.positions, positions)
+            if extra.any():   # included while scoring: score those few rows here
+                from .scale import gather_rows
+
+                full = np.empty((self.positions.size, proba.shape[1]), dtype=np.float32)
+                full[~extra] = proba
+                full[extra] = _proba_rows(gather_rows(self.X, self.positions[extra], self.client), model, classes)
+                proba = full
+            self.proba, self._model = proba, (model, np.asarray(classes))
+            return proba
+
+    # ----- coordinates -----
+    def _coords_on_workers(self, reducer, positions):
+        if isinstance(reducer, _Lookup):
+            return reducer.transform_positions(positions)
+        return apply_rows(self.X, positions, _transform_rows, reducer, client=self.client)
+
+    def _coords_local(self, reducer, positions, rows):
+        if isinstance(reducer, _Lookup):
+            return reducer.transform_positions(positions)
+        return _transform_rows(rows, reducer)
+
+    @property
+    def status(self) -> str:
+        note = (f" · {self.n_points:,} of {self.n_pool:,} items (a sample keeping rare regions, with every labeled "
+                "item and the batch)") if self.sampled else ""
+        if self.error is not None:
+            return f"umap failed: {self.error}, showing pca" + note
+        if self.want_umap and self.name != "umap":
+            return "umap: fitting in the background" + note
+        return self.name + note
+
+    def start(self):
+        """Fit UMAP in a background thread (no-op unless wanted); ``on_ready(coords, "umap")`` when swapped in."""
+        if self.done.is_set() or self.thread is not None:
+            return
+        self.thread = threading.Thread(target=self._run_umap, name="activelens-umap-scale", daemon=True)
+        self.thread.start()
+
+    def _run_umap(self):
+        from .scale import gather_rows
+
+        try:
+            with self._lock:
+                positions = self.positions.copy()
+            rng = np.random.default_rng(self.random_state)
+            fit_pos = positions if positions.size <= UMAP_FIT_ROWS else \
+                np.sort(rng.choice(positions, UMAP_FIT_ROWS, replace=False))
+            reducer = self.umap_fit(gather_rows(self.X, fit_pos, self.client), self.random_state)
+            coords = self._coords_on_workers(reducer, positions)
+            if coords.shape != (positions.size, 2) or not np.isfinite(coords).all():
+                raise ValueError(f"UMAP returned coordinates of shape {coords.shape} or non-finite values")
+            with self._lock:
+                extra = ~np.isin(self.positions, positions)
+                if extra.any():   # included while UMAP ran: transform those few rows here
+                    full = np.empty((self.positions.size, 2), dtype=np.float32)
+                    full[~extra] = coords
+                    full[extra] = _transform_rows(gather_rows(self.X, self.positions[extra], self.client), reducer)
+                    coords = full
+                self.reducer, self.coords, self.name = reducer, coords, "umap"
+            if self.on_ready is not None:
+                self.on_ready(coords, "umap")
+        except Exception as exc:  # noqa: BLE001 - shown on the widget; PCA stays
+            self.error = f"{type(exc).__name__}: {exc}"
+            if self.on_error is not None:
+                self.on_error(self.error)
+        finally:
+            self.done.set()
+
+    def wait(self, timeout=None) -> bool:
+        return self.done.wait(timeout)
