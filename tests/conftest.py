@@ -36,3 +36,19 @@ def store_target(request, tmp_path):
     if request.param == "sqlite":
         return str(tmp_path / "labels.db")
     return request.getfixturevalue("pg_cluster").new_database()
+
+
+# ----- a real 2-process Dask LocalCluster, one per scale test module (tests/test_scale*.py) -----
+@pytest.fixture(scope="module")
+def client():
+    distributed = pytest.importorskip("distributed")
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+    try:
+        c = distributed.Client(cluster)
+        try:
+            c.run(lambda: __import__("activelens.scale"))  # warm the workers' imports once
+            yield c
+        finally:
+            c.close()
+    finally:
+        cluster.close()

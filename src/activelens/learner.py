@@ -416,6 +416,9 @@ class ActiveLearner:
                     pending = np.concatenate([pending, extra])
                 return pending, np.ones(pending.size), {}, "expert"
             cs = "random"
+        if self._scale is not None and not (isinstance(cs, str) and cs == "random"):
+            # typiclust and a pretrained scorer on a dask pool: chunk by chunk on the workers (activelens.scale)
+            return self._scale.cold_start_batch(self, cs, n, labeled, rng)
         if isinstance(cs, str) and cs == "typiclust":
             idx = coldstart.typiclust(self.embedding, n, labeled, random_state=rng)
             return idx, np.ones(idx.size), {}, "typiclust"

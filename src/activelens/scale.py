@@ -6,24 +6,30 @@ the pool to the client: the model goes to the workers once per round, every chun
 labeled items. Labeled positions stay a small numpy array on the client.
 
 Same data, same seed, same results as the in-memory path: every random draw (tie-breaking keys, the first
-k-center pick, cluster seeds) happens on the client from the learner's generator, in the same order and the same
-number as in memory, on the same candidates. Where this can not be bitwise:
+k-center pick, k-means++'s D² draws, cluster seeds) happens on the client from the learner's generator, in the same
+order and the same number as in memory, on the same candidates. Every strategy and cold start runs here: the
+uncertainty measures and callables, random, k_center, kmeans_pp, combined, cluster_margin, typiclust; cold starts
+random, typiclust, expert positions and a pretrained scorer (its probabilities computed per chunk on the workers,
+then the same uncertainty + diversity blend as in memory). Where this can not be bitwise:
 
-* diversity (k_center, combined) runs the in-memory float32 arithmetic chunk by chunk; a matrix-vector product over
-  a chunk may round differently from one over the whole pool, so a distance can differ in the last bit and picks
-  only differ on a near-exact tie (the tests check picks equal and distances close).
+* diversity (k_center, kmeans_pp, combined, the pretrained cold start) runs the in-memory float32 arithmetic chunk
+  by chunk; a matrix-vector product over a chunk may round differently from one over the whole pool, so a distance
+  can differ in the last bit and picks only differ on a near-exact tie (the tests check picks equal and distances
+  close). kmeans_pp draws as ``rng.choice(p=d²/Σd²)`` does (one ``rng.random()`` u per pick, the first row whose
+  cumulative weight passes u·Σ), summing per chunk: a pick differs only if u falls within rounding of a boundary.
 * up to ``sample_rows`` pool rows (100k by default) the pool is a sample itself and its embedding is computed by
-  the in-memory code on the client; past it the embedding's statistics (mean, std, PCA, centre) and Cluster-Margin's
-  clusters are fitted on one seeded sample rather than the whole pool — the point at scale, with no in-memory
-  counterpart to agree with (its uncertainty candidates still agree exactly).
+  the in-memory code on the client (TypiClust then is the in-memory algorithm on it); past it the embedding's
+  statistics (mean, std, PCA, centre), Cluster-Margin's clusters and TypiClust's clusters, cluster sizes and
+  typicality are fitted on one seeded sample rather than the whole pool (TypiClust picks sampled rows) — the point
+  at scale, with no in-memory counterpart to agree with (Cluster-Margin's uncertainty candidates still agree
+  exactly).
 
 Functions (pure: arrays in, arrays out): ``dask_scores``, ``dask_proba``, ``dask_top_n``, ``DaskNearestDistance``,
-``dask_k_center``, ``dask_greedy_blend``, ``dask_fit_clusters``, ``dask_cluster_margin``, ``dask_embedding``,
-``dask_row_hashes`` (the label store's row hashes), ``from_memmap``. ``DaskPool`` is the learner's hook.
+``dask_k_center``, ``dask_kmeans_pp``, ``dask_greedy_blend``, ``dask_fit_clusters``, ``dask_cluster_margin``,
+``dask_typiclust``, ``dask_pretrained_scores``, ``dask_embedding``, ``dask_row_hashes`` (the label store's row
+hashes), ``from_memmap``. ``DaskPool`` is the learner's hook.
 """
 from __future__ import annotations
-
-import numbers
 
 import numpy as np
 
@@ -41,7 +47,10 @@ SAMPLE_ROWS = 100_000
 #: chunks spend the pick on arithmetic rather than scheduling (1M rows × 50 float32 dims = 200 MB)
 KCENTER_CHUNK_ROWS = 1_000_000
 #: strategies that run at scale; the rest need the whole pool in memory
-SCALE_STRATEGIES = ("random", "entropy", "margin", "least_confidence", "k_center", "cluster_margin", "combined")
+SCALE_STRATEGIES = ("random", "entropy", "margin", "least_confidence", "k_center", "kmeans_pp", "cluster_margin",
+                    "combined", "typiclust")
+#: named cold starts that run at scale (a pretrained scorer and expert positions do too)
+SCALE_COLD_STARTS = ("random", "typiclust")
 
 
 class ClusterError(RuntimeError):
@@ -665,6 +674,176 @@ def dask_greedy_blend(u, E, n: int, labeled, weight: float, rng: np.random.Gener
     return picks, parts[:, 0], parts[:, 1], parts[:, 2]
 
 
+# ----- k-means++ (D² sampling): the nearest-distance vector again, a draw by per-chunk sums -----
+def _d2_weights(d2, uniform):
+    """The in-memory ``d2_sampling`` weights of a chunk: d² where positive (0 on centres and their duplicates), or
+    1 on every free row for the uniform draw."""
+    if uniform:
+        return (d2 > -np.inf).astype(np.float64)
+    return np.where(d2 > 0, d2, 0.0).astype(np.float64)
+
+
+def _d2_chunk_sums(d2):
+    """(sum of this chunk's D² weights — inf while there is no centre —, its number of free rows)."""
+    return float(_d2_weights(d2, False).sum()), int((d2 > -np.inf).sum())
+
+
+def _d2_chunk_draw(d2, e, offset, target, uniform):
+    """The row of this chunk where the running sum of weights first passes ``target``, and its embedding row."""
+    w = _d2_weights(d2, uniform)
+    i = int(np.searchsorted(np.cumsum(w), target, side="right"))
+    if i >= w.size:  # the chunk's sum rounded a hair above its cumulative sum: its last row that can be drawn
+        i = int(np.flatnonzero(w > 0)[-1])
+    return offset + i, np.array(e[i])
+
+
+def dask_kmeans_pp(E, n: int, selected, rng: np.random.Generator, client=None, min_chunk_rows: int | None = None):
+    """``diversity.d2_sampling`` (k-means++ seeding) on a dask embedding: ``n`` positions, each drawn with
+    probability ∝ D², the squared distance to the nearest row drawn so far or in ``selected``.
+
+    The draw is the in-memory one: ``rng.choice(n_pool, p=w / w.sum())`` is one ``rng.random()`` u and the first row
+    whose cumulative weight passes u·Σw. Here the chunks send their sums of w, the client picks the chunk where
+    u·Σw falls, and that chunk finds the row (and sends its embedding row, so the update needs no extra trip).
+    Per pick: one small reduction, one task, one chunk-wise update. The same picks as in memory for the same
+    generator, except when u lands within float rounding of a boundary between two rows.
+    """
+    selected = np.asarray([] if selected is None else selected, dtype=np.intp)
+    tracker = DaskNearestDistance(E, client=client, min_chunk_rows=min_chunk_rows)
+    run = tracker._run
+    tracker.add(selected)
+    picks = np.empty(n, dtype=np.intp)
+    for t in range(n):
+        got = run.gather(run.map(_d2_chunk_sums, tracker._d2))
+        sums = np.array([g[0] for g in got])
+        uniform = not np.isfinite(sums).all() or sums.sum() <= 0
+        if uniform:  # no centre yet, or only duplicates of centres left: uniform over the free rows, as in memory
+            sums = np.array([g[1] for g in got], dtype=np.float64)
+        total = sums.sum()
+        if total <= 0:
+            raise ValueError(f"asked for {n} items but only {t} can be chosen")
+        target = rng.random() * total
+        cum = np.cumsum(sums)
+        c = int(np.searchsorted(cum, target, side="right"))
+        if c >= sums.size:  # rounding at the very end: the last chunk that holds weight
+            c = int(np.flatnonzero(sums > 0)[-1])
+        base = float(cum[c - 1]) if c else 0.0
+        (i, row), = run.gather(run.map(_d2_chunk_draw, [tracker._d2[c]], [tracker._E[c]], [tracker.starts[c]],
+                                       target=max(0.0, target - base), uniform=uniform))
+        picks[t] = i
+        if t + 1 < n:
+            tracker._known_rows = {int(i): row}
+            tracker.add(i)
+    return picks
+
+
+# ----- TypiClust: clusters fitted on a sample, typicality among the sampled rows of each cluster -----
+def _kmeans(n_clusters: int, n_rows: int, seed: int):
+    """The k-means ``combined.fit_clusters`` uses for this many rows: mini-batch past 20k rows."""
+    from sklearn.cluster import KMeans, MiniBatchKMeans
+
+    if n_rows > 20_000:
+        return MiniBatchKMeans(n_clusters=n_clusters, random_state=seed, n_init=3, batch_size=4096)
+    return KMeans(n_clusters=n_clusters, random_state=seed, n_init=1)
+
+
+def dask_typiclust(E, n: int, labeled, rng: np.random.Generator, k_neighbors: int = 20, sample_rows: int | None = None,
+                   client=None) -> np.ndarray:
+    """``coldstart.typiclust`` on a dask pool's embedding ``E`` (an ``Embedding``): ``n`` positions.
+
+    Up to ``sample_rows`` rows the whole embedding comes to the client and every step is the in-memory one (the
+    same picks for the same generator). Past it: one seeded sample of ``sample_rows`` rows (one gather), k-means with
+    |labeled|+n clusters fitted on it, cluster sizes counted on it, typicality computed among each cluster's
+    sampled rows, and the picks are sampled rows; a labeled row outside the sample gets its cluster by ``predict``.
+    Draws from ``rng`` as in memory: one seed (for k-means and the sample), then one tie-break per pick.
+    """
+    from .strategies.coldstart import typical_picks
+    from .strategies.diversity import prepare_embedding
+
+    sample_rows = SAMPLE_ROWS if sample_rows is None else int(sample_rows)
+    labeled = np.asarray([] if labeled is None else labeled, dtype=np.intp)
+    n_pool = int(E.array.shape[0])
+    seed = int(rng.integers(2**31 - 1))  # what fit_clusters draws in memory
+    if n_pool <= sample_rows:
+        pos = np.arange(n_pool)
+        raw = np.asarray(_compute(E.array, client=client)[0])
+    else:
+        pos = np.sort(np.random.default_rng(seed).choice(n_pool, size=sample_rows, replace=False))
+        raw = E.rows(pos, client)
+    S = prepare_embedding(raw, name="embedding sample")  # in memory typiclust centres its input once more
+    n_clusters = int(min(labeled.size + n, S.shape[0]))
+    km = _kmeans(n_clusters, S.shape[0], seed)
+    clusters = km.fit_predict(S).astype(np.intp)
+    loc = np.searchsorted(pos, labeled)
+    inside = (loc < pos.size) & (pos[np.minimum(loc, pos.size - 1)] == labeled)
+    taken = np.zeros(pos.size, dtype=bool)
+    taken[loc[inside]] = True
+    covered = set(clusters[loc[inside]].tolist())
+    if (~inside).any():  # labeled rows the sample missed: their cluster, in the sample's centred coordinates
+        shift = (raw.sum(axis=0, dtype=np.float64) / raw.shape[0]).astype(np.float32)
+        covered |= set(km.predict(E.rows(labeled[~inside], client).astype(np.float32) - shift).tolist())
+    local = typical_picks(S, clusters, covered, taken, n, k_neighbors, rng)
+    return pos[local].astype(np.intp)
+
+
+# ----- a pretrained scorer as cold start: probabilities per chunk on the workers -----
+def _check_pretrained(p, n_rows: int, n_classes, where: str, offset: int = 0) -> np.ndarray:
+    """A pretrained scorer's output for ``n_rows`` rows: (n_rows, n_classes) finite probabilities, else one error."""
+    from ._validation import check_proba
+
+    if hasattr(p, "to_numpy"):
+        p = p.to_numpy()
+    try:
+        p = np.asarray(p, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"the pretrained scorer (cold_start) returned something that is not a numeric array for "
+                         f"{where}; it must return (n_rows, n_classes) probabilities") from None
+    if p.ndim != 2 or p.shape[0] != n_rows or p.shape[1] < 1:
+        raise ValueError(f"the pretrained scorer (cold_start) returned shape {p.shape} for {where} ({n_rows} rows); it "
+                         "must return (n_rows, n_classes) probabilities, one row per row it is given")
+    if n_classes is not None and p.shape[1] != n_classes:
+        raise ValueError(f"the pretrained scorer (cold_start) returned {p.shape[1]} columns for {where} but "
+                         f"{n_classes} for the pool's first row; it must return the same classes for every row")
+    if not np.isfinite(p).all():
+        bad = int(np.flatnonzero(~np.isfinite(p).all(axis=1))[0])
+        raise ValueError(f"the pretrained scorer (cold_start) returned NaN or infinity for pool row {offset + bad}; "
+                         "check the model's output")
+    try:
+        return check_proba(p, name="its output")
+    except ValueError as exc:
+        raise ValueError(f"the pretrained scorer (cold_start) did not return probabilities for {where}: {exc}") from None
+
+
+def _pretrained_block(x, scorer, measure, n_classes, block_info=None):
+    from .strategies.coldstart import pretrained_scores
+
+    offset = block_info[0]["array-location"][0][0] if block_info else 0
+    _check_finite_block(x, offset)
+    where = f"pool rows {offset}..{offset + x.shape[0] - 1}"
+    try:
+        p = pretrained_scores(scorer, x)
+    except Exception as exc:
+        raise ValueError(f"the pretrained scorer (cold_start) failed on {where} ({type(exc).__name__}: {exc})") from None
+    p = _check_pretrained(p, x.shape[0], n_classes, where, offset)
+    return np.asarray(UNCERTAINTY_MEASURES[measure](p), dtype=np.float64)
+
+
+def dask_pretrained_scores(X, scorer, measure="margin", client=None):
+    """Lazy (n,) uncertainty of a pretrained scorer's probabilities (a fitted model with predict_proba, or a
+    callable X -> proba), one task per chunk on the workers; the scorer is sent once. Its output is checked per
+    chunk (shape, the same number of classes as on the pool's first row — scored on the client first —, finite
+    probabilities) and a bad one is one ValueError naming the pretrained scorer and the rows."""
+    from .strategies.coldstart import pretrained_scores
+
+    first = gather_rows(X, [0], client)
+    try:
+        p = pretrained_scores(scorer, first)
+    except Exception as exc:
+        raise ValueError(f"the pretrained scorer (cold_start) failed on pool row 0 ({type(exc).__name__}: {exc})") from None
+    n_classes = _check_pretrained(p, 1, None, "pool row 0").shape[1]
+    return X.map_blocks(_pretrained_block, _broadcast(scorer), measure, n_classes, dtype=np.float64, drop_axis=1,
+                        meta=np.empty((0,), np.float64))
+
+
 # ----- Cluster-Margin: clusters fitted once on a sample, assigned per chunk -----
 def _predict_block(e, km):
     return km.predict(e).astype(np.int32)
@@ -676,8 +855,6 @@ def dask_fit_clusters(E, n_clusters: int, rng: np.random.Generator, sample_rows:
     ``E`` is an ``Embedding``. Draws one seed from ``rng`` exactly like ``combined.fit_clusters``; up to
     ``sample_rows`` rows the fit sees the whole pool, so the clusters match the in-memory ones.
     """
-    from sklearn.cluster import KMeans, MiniBatchKMeans
-
     sample_rows = SAMPLE_ROWS if sample_rows is None else int(sample_rows)
     n_pool = int(E.array.shape[0])
     n_clusters = int(min(n_clusters, n_pool))
@@ -686,10 +863,7 @@ def dask_fit_clusters(E, n_clusters: int, rng: np.random.Generator, sample_rows:
         sample = np.asarray(_compute(E.array, client=client)[0])
     else:
         sample = E.rows(np.sort(np.random.default_rng(seed).choice(n_pool, size=sample_rows, replace=False)), client)
-    if sample.shape[0] > 20_000:
-        km = MiniBatchKMeans(n_clusters=n_clusters, random_state=seed, n_init=3, batch_size=4096)
-    else:
-        km = KMeans(n_clusters=n_clusters, random_state=seed, n_init=1)
+    km = _kmeans(n_clusters, sample.shape[0], seed)
     km.fit(sample)
     labels = E.array.map_blocks(_predict_block, _broadcast(km), drop_axis=1, dtype=np.int32,
                                  meta=np.empty((0,), np.int32))
@@ -824,13 +998,16 @@ class DaskPool:
         self.client = client
         if client is not None and not hasattr(client, "compute"):
             raise TypeError(f"client must be a distributed.Client, got {type(client).__name__}")
-        if isinstance(strategy, str) and strategy not in SCALE_STRATEGIES:
+        from .learner import COLD_STARTS, STRATEGIES
+
+        # unknown names are left to the learner's own check (its message lists them all)
+        if isinstance(strategy, str) and strategy in STRATEGIES and strategy not in SCALE_STRATEGIES:
             raise ValueError(f"strategy {strategy!r} needs the whole pool in memory; on a dask pool use one of "
                              f"{', '.join(SCALE_STRATEGIES)} or a callable proba -> scores")
-        if not (isinstance(cold_start, np.ndarray) or (isinstance(cold_start, str) and cold_start == "random")) \
-                and not _is_positions(cold_start):
-            raise ValueError("on a dask pool cold_start must be 'random' or pool positions (an expert seed set); "
-                             f"{cold_start!r} needs the whole pool in memory")
+        if isinstance(cold_start, str) and cold_start in COLD_STARTS and cold_start not in SCALE_COLD_STARTS:
+            raise ValueError(f"cold_start {cold_start!r} needs the whole pool in memory; on a dask pool use one of "
+                             f"{', '.join(SCALE_COLD_STARTS)}, a pretrained scorer (a fitted model with predict_proba "
+                             "or a callable X -> proba) or pool positions (an expert seed set)")
         self._embeddings_given = embeddings
         if embeddings is not None:  # check the rows now, not at the first diversity query
             n_e = embeddings.shape[0] if hasattr(embeddings, "shape") else len(embeddings)
@@ -869,6 +1046,28 @@ class DaskPool:
             rng.bit_generator.state = state
             raise
 
+    def cold_start_batch(self, learner, cold_start, n, labeled, rng):
+        """(indices, scores, components, name) like ``ActiveLearner._cold_start_batch`` for "typiclust" and a
+        pretrained scorer; on any failure the generator is put back, so a failed query leaves no trace."""
+        state = rng.bit_generator.state
+        try:
+            return self._cold_start_batch(learner, cold_start, n, labeled, rng)
+        except BaseException:
+            rng.bit_generator.state = state
+            raise
+
+    def _cold_start_batch(self, learner, cs, n, labeled, rng):
+        if isinstance(cs, str) and cs == "typiclust":
+            idx = dask_typiclust(self.embedding, n, labeled, rng, client=self.client)
+            return idx, np.ones(idx.size), {}, "typiclust"
+        if isinstance(cs, str):
+            raise ValueError(f"cold_start {cs!r} is not one a dask pool runs here; use one of {SCALE_COLD_STARTS}")
+        # as in memory: the scorer's uncertainty blended with diversity (its top items sit in one corner)
+        u = dask_pretrained_scores(self.X, cs, learner.uncertainty, client=self.client)
+        idx, blended, u_part, d_part = dask_greedy_blend(u, self.embedding.array, n, labeled, learner.weight, rng,
+                                                         client=self.client)
+        return idx, blended, {"uncertainty": u_part, "diversity": d_part}, "pretrained"
+
     def _strategy_batch(self, learner, n, labeled, rng):
         from .learner import _strategy_name
         from .strategies import coldstart
@@ -880,6 +1079,13 @@ class DaskPool:
             return idx, np.zeros(n), {}, name
         if s == "k_center":
             idx, dist = dask_k_center(self.embedding.array, n, labeled, rng, client=self.client)
+            return idx, dist, {"diversity": dist}, name
+        if s in ("kmeans_pp", "typiclust"):
+            if s == "kmeans_pp":
+                idx = dask_kmeans_pp(self.embedding.array, n, labeled, rng, client=self.client)
+            else:
+                idx = dask_typiclust(self.embedding, n, labeled, rng, client=self.client)
+            dist = self._distance_to_labeled(idx, labeled)
             return idx, dist, {"diversity": dist}, name
         model = learner.model_
         classes = learner._proba_classes(model)
@@ -911,12 +1117,3 @@ class DaskPool:
         d2 = np.einsum("ij,ij->i", A, A)[:, None] - 2.0 * (A @ B.T) + np.einsum("ij,ij->i", B, B)[None, :]
         return np.sqrt(np.maximum(d2.min(axis=1), 0.0)).astype(np.float64)
 
-
-def _is_positions(value) -> bool:
-    if isinstance(value, (str, bytes)) or callable(value) or hasattr(value, "predict_proba"):
-        return False
-    try:
-        arr = np.asarray(value)
-    except Exception:
-        return False
-    return arr.ndim == 1 and (arr.size == 0 or np.issubdtype(arr.dtype, np.integer)) or isinstance(value, numbers.Integral)

@@ -39,11 +39,20 @@ def typiclust(X, n: int, labeled=None, k_neighbors: int = 20, random_state=None)
     clusters = fit_clusters(E, labeled.size + n, rng)
     taken = np.zeros(n_pool, dtype=bool)
     taken[labeled] = True
-    covered = set(clusters[labeled].tolist())
+    return typical_picks(E, clusters, set(clusters[labeled].tolist()), taken, n, k_neighbors, rng)
+
+
+def typical_picks(E: np.ndarray, clusters: np.ndarray, covered: set, taken: np.ndarray, n: int, k_neighbors: int,
+                  rng: np.random.Generator) -> np.ndarray:
+    """TypiClust's picks from rows ``E`` with cluster ids ``clusters``: the most typical free row of each cluster,
+    clusters holding no labeled item (not in ``covered``) first, largest first, round after round until ``n``.
+    Positions are rows of ``E``; ``taken`` marks rows never to pick. Ties by ``rng`` (one ``top_n`` per pick).
+    Shared by ``typiclust`` (E the pool) and ``scale.dask_typiclust`` (E a sample of it)."""
+    taken = np.array(taken, dtype=bool, copy=True)
     sizes = np.bincount(clusters)
     # uncovered clusters first, largest first; then covered ones if there are not enough
     order = sorted(range(sizes.size), key=lambda c: (c in covered, -sizes[c], c))
-    typ = np.full(n_pool, np.nan)  # typicality within its own cluster, computed for a cluster when first needed
+    typ = np.full(E.shape[0], np.nan)  # typicality within its own cluster, computed for a cluster when first needed
     picks = []
     while len(picks) < n:
         progressed = False
