@@ -9,6 +9,10 @@ What it measures, on `distributed.LocalCluster(n_workers=2, threads_per_worker=1
   k-center 100     the same learner with strategy="k_center": the default embedding (standardize, PCA to 50 on a
                    100k sample, centre) persisted on the workers, then 100 picks of one chunk-wise update and one small
                    reduction each (target <= 120 s at 10M); the embedding set-up is reported apart
+  kmeans_pp 100    strategy="kmeans_pp": the same persisted embedding and nearest-distance vector, each pick one
+                   reduction of per-chunk D² sums, one task in the chosen chunk, one chunk-wise update
+  typiclust cold start 100   cold_start="typiclust" before the first fit (the 200 labels taught, no model): k-means
+                   with 300 clusters and typicality on one seeded 100k-row sample of the embedding, picks gathered
   peak RSS/worker  the largest resident set of either worker process while that step ran (sampled every 0.2 s),
                    with the chunk size beside it: memory is bounded by the chunk (margin) or by the worker's share of
                    the persisted embedding (k-center)
@@ -101,6 +105,7 @@ def main(argv=None):
     ap.add_argument("--labels", type=int, default=200)
     ap.add_argument("--quick", action="store_true", help="400k rows, overhead at 100k")
     ap.add_argument("--skip-k-center", action="store_true")
+    ap.add_argument("--skip-cold-start", action="store_true", help="skip the kmeans_pp and typiclust rows")
     ap.add_argument("--dir", default=None, help="where the temporary pool file goes (default: the system temp dir)")
     args = ap.parse_args(argv)
     if args.quick:
@@ -169,6 +174,24 @@ def main(argv=None):
                                     f"embedding {emb.array.nbytes / 2 / 2**20:.0f} MB per worker; "
                                     f"last pick's distance {b.scores[-1]:.2f}"})
             print(markdown_table(results[-1:]), flush=True)
+        if not args.skip_cold_start:
+            for step, kw in ((f"kmeans_pp {args.batch}", {"strategy": "kmeans_pp"}),
+                             (f"typiclust cold start {args.batch}", {"strategy": "margin", "cold_start": "typiclust"})):
+                L = learner(pool, client=client, **kw)
+                if kw["strategy"] == "kmeans_pp":
+                    L.fit()
+                with PeakRSS(client) as mem:
+                    t = time.perf_counter()
+                    emb = L.embedding
+                    emb_s = time.perf_counter() - t
+                    b = L.query()
+                    q_s = time.perf_counter() - t
+                results.append({"step": step, "seconds": f"{q_s:.1f}", "target": "",
+                                "peak RSS / worker": f"{mem.max_mb:.0f} MB",
+                                "note": f"of which embedding set-up {emb_s:.1f} s; {len(b)} picks, "
+                                        f"{len(set(oracle(np.asarray(mm[np.sort(b.indices)]), centres).tolist()))} "
+                                        f"of {len(centres)} classes"})
+                print(markdown_table(results[-1:]), flush=True)
         del L
 
         # overhead at --overhead-rows: in-memory numpy vs the dask path over the same rows on disk
