@@ -257,8 +257,33 @@ export function createMap(model, el, ctx) {
     }
   }
 
+  // the batch item whose ring holds the mouse: a click there means that item, even where a denser neighbour is
+  // the point under the cursor
+  function batchUnderMouse() {
+    if (!scatter) return -1;
+    const r = pointSize(n) / 2 + 5;
+    let best = -1;
+    let bestD = r * r;
+    for (const item of batchIndices()) {
+      const p = toPoint(item);
+      if (p < 0) continue;
+      let q;
+      try { q = scatter.getScreenPosition(p); } catch (err) { return -1; }
+      if (!q) continue;
+      const d = (q[0] - mouse[0]) ** 2 + (q[1] - mouse[1]) ** 2;
+      if (d <= bestD) { bestD = d; best = item; }
+    }
+    return best;
+  }
+
   function onSelect({ points }) {
     if (ignoreSelect || !points) return;
+    const ringed = points.length === 1 ? batchUnderMouse() : -1;
+    if (ringed >= 0) {
+      ctx.focusCard(ringed);
+      highlight();
+      return;
+    }
     const items = Array.from(points, toPool);
     const inBatch = new Set(batchIndices());
     const fresh = items.filter((i) => !inBatch.has(i));
@@ -272,7 +297,8 @@ export function createMap(model, el, ctx) {
   }
 
   function onOver(p) {
-    hovered = toPool(p);
+    const ringed = batchUnderMouse();   // inside a batch ring: that item, as a click there would pick
+    hovered = ringed >= 0 ? ringed : toPool(p);
     ctx.send({ type: 'peek', index: hovered });
   }
 
@@ -285,8 +311,9 @@ export function createMap(model, el, ctx) {
     const rect = wrap.getBoundingClientRect();
     mouse = [ev.clientX - rect.left, ev.clientY - rect.top];
   }
-  wrap.addEventListener('mousemove', onMouseMove);
-  cleanups.push(() => wrap.removeEventListener('mousemove', onMouseMove));
+  // capture phase: the position is known before the renderer's own handlers ask for it
+  wrap.addEventListener('mousemove', onMouseMove, true);
+  cleanups.push(() => wrap.removeEventListener('mousemove', onMouseMove, true));
 
   function onCustom(msg) {
     if (!msg || msg.type !== 'peek' || msg.index !== hovered) return;
