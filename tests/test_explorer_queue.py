@@ -232,3 +232,20 @@ def test_refresh_releases_the_unsubmitted_cards(data, tmp_path):
     w.refresh()
     assert not set(w.batch_indices) & set(first)
     assert leased_to(w._queue, "ann") == set(w.batch_indices)
+
+
+def test_close_gives_the_unsubmitted_cards_back(data, tmp_path):
+    y = data[1]
+    learner = learner_on(data, tmp_path / "labels.db")
+    w = explorer(learner, "ann")
+    first = w.batch_indices
+    send(w, type="label", index=first[0], label=int(y[first[0]]))
+    send(w, type="submit")
+    assert w.wait(timeout=60)
+    held = set(w.batch_indices)
+    assert leased_to(w._queue, "ann") == held
+    w.close()
+    assert leased_to(w._queue, "ann") == set()            # released now, not when the lease expires
+    other = explorer(learner_on(data, tmp_path / "labels.db"), "bob")
+    assert set(other.batch_indices) & held                 # another annotator is served them at once
+    assert learner.labeled_indices.tolist() == [first[0]]   # the submitted label stays

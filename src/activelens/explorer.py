@@ -863,6 +863,20 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
                 self._refresh_monitor()
                 self._set_status("idle", self._ready_message())
 
+    def close(self):
+        """Close the widget. Annotator mode: the claimed items not submitted go back to the queue now, so another
+        annotator can take them at once instead of when their lease runs out."""
+        queue = getattr(self, "_queue", None)
+        if queue is not None and self._cards_for:
+            self.wait(timeout=60)
+            with self._lock:
+                try:
+                    self._release_cards([i for i in self._cards_for if i not in self.saved])
+                except Exception:  # noqa: BLE001 - closing must not fail; the leases then expire as before
+                    pass
+                self._cards_for = []
+        super().close()
+
     def wait(self, timeout=None) -> bool:
         """Block until a submitted batch has been retrained and the next batch is shown. True if idle."""
         return self._idle.wait(timeout)
