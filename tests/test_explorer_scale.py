@@ -204,3 +204,26 @@ def test_max_points_on_an_in_memory_pool_is_refused(pool):
     X, _, _ = pool
     with pytest.raises(ValueError, match="in-memory pool .* is drawn whole"):
         Explorer(learner_for(X, dask=False), projection="pca", max_points=100)
+
+
+def test_cluster_gone_mid_session_is_one_clear_error(pool):
+    """The cluster goes away between rounds: the submitted labels are kept (taught before the retrain), the page
+    shows one error naming the cluster, the cards stay as they were, nothing half-drawn."""
+    X, y, _ = pool
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cl:
+        client = distributed.Client(cl)
+        learner = learner_for(X, client)
+        w = Explorer(learner, projection="pca", max_points=1000)
+        label_batch(w, y)
+        points_before, positions_before = w.n_points, w.point_positions().copy()
+        batch = list(w.batch_indices)
+        for i in batch:
+            send(w, type="label", index=i, label=int(y[i]))
+        client.close()
+        send(w, type="submit")
+        assert w.wait(120)
+    assert "Dask cluster failed" in w.error and "labels are saved" in w.error and w.status["state"] == "error"
+    assert set(batch) <= set(learner.labeled_indices.tolist())    # the labels were saved before the retrain
+    assert w.n_points == points_before
+    np.testing.assert_array_equal(w.point_positions(), positions_before)
+    assert w.batch_indices == batch and sorted(w.saved) == sorted(batch)

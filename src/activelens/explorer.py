@@ -774,8 +774,17 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
                 with self._lock:
                     self._refresh_curve()
         except Exception as exc:  # noqa: BLE001 - shown on the page; the labels are already saved
+            from .scale import ClusterError
+
+            if isinstance(exc, ClusterError):   # its own text says "call again", which means fit() + refresh() here
+                cause = exc.__cause__
+                message = (f"retrain failed: the Dask cluster failed ({type(cause).__name__}: {cause}); your "
+                           f"{self.learner.n_labeled} labels are saved — when the cluster is back, run "
+                           "learner.fit() and w.refresh()")
+            else:
+                message = f"retrain failed: {type(exc).__name__}: {exc}"
             with self._lock, self.hold_sync():
-                self.error = f"retrain failed: {type(exc).__name__}: {exc}"
+                self.error = message
                 self._set_status("error", self.error)
         finally:
             if final:
