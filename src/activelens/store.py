@@ -46,7 +46,7 @@ MAX_POOL_BLOB_BYTES = 256 * 1024 * 1024
 
 __all__ = [
     "LabelStore", "open_store", "StoreError", "StoreFormatError", "StoreLockedError", "PoolMismatchError",
-    "row_hashes", "pool_fingerprint", "LABEL_COLUMNS",
+    "row_hashes", "pool_fingerprint", "RowHashes", "sample_positions", "LABEL_COLUMNS",
 ]
 
 LABEL_COLUMNS = ["index", "label", "annotator", "timestamp", "seconds", "round", "model_version", "strategy", "score",
@@ -70,6 +70,15 @@ class PoolMismatchError(StoreError):
 
 
 # ----- pool fingerprint -----
+#: how the fingerprint in meta is defined; a store without this key was made by an older activelens (checked in full)
+FINGERPRINT_VERSION = "2"
+#: rows whose content hashes are kept in meta at creation and checked (with every labeled row) on reopen
+SAMPLE_ROWS = 1024
+#: a numpy pool is hashed in blocks of this many rows (bounds the float64 copy), a dask chunk in slices of it
+HASH_BLOCK_ROWS = 65_536
+POOL_CHECKS = ("sample", "full")
+
+
 def row_hashes(X) -> list[str]:
     """blake2b (16 bytes, hex) of each pool row's float64 bytes: the content hash an item is known by."""
     arr = np.ascontiguousarray(np.asarray(X, dtype=np.float64))
@@ -81,10 +90,154 @@ def row_hashes(X) -> list[str]:
 
 
 def pool_fingerprint(hashes, n_features: int) -> dict:
-    """n rows, n features, a hash of the row hashes in order, and one of them sorted (same rows, any order)."""
+    """The fingerprint of stores made before ``FINGERPRINT_VERSION`` (a hash of all row hashes in order, one of them
+    sorted): computing it needs every row hash in one place, so such stores are checked in full on reopen."""
     ordered = hashlib.blake2b("".join(hashes).encode(), digest_size=16).hexdigest()
     as_set = hashlib.blake2b("".join(sorted(hashes)).encode(), digest_size=16).hexdigest()
     return {"n_rows": len(hashes), "n_features": int(n_features), "pool_hash": ordered, "pool_set_hash": as_set}
+
+
+_M1, _M2, _M3 = np.uint64(0x9E3779B97F4A7C15), np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
+
+
+def _position_weights(start: int, stop: int) -> np.ndarray:
+    """splitmix64 of each position, made odd: the weight a row's hash gets in the order-sensitive digest."""
+    z = np.arange(start, stop, dtype=np.uint64) + _M1
+    z = (z ^ (z >> np.uint64(30))) * _M2
+    z = (z ^ (z >> np.uint64(27))) * _M3
+    return (z ^ (z >> np.uint64(31))) | np.uint64(1)
+
+
+def _digest_words(words: np.ndarray, start: int) -> np.ndarray:
+    """[ordered lo, ordered hi, set lo, set hi] of rows start.. whose 16-byte hashes are ``words`` (n, 2) uint64:
+    sums mod 2**64, so digests of any split of the pool add up to the digest of the whole (chunking does not matter)."""
+    w = _position_weights(start, start + words.shape[0])
+    return np.array([(words[:, 0] * w).sum(dtype=np.uint64), (words[:, 1] * w).sum(dtype=np.uint64),
+                     words[:, 0].sum(dtype=np.uint64), words[:, 1].sum(dtype=np.uint64)], dtype=np.uint64)
+
+
+def _words(hex_hashes) -> np.ndarray:
+    return np.frombuffer(bytes.fromhex("".join(hex_hashes)), dtype="<u8").reshape(-1, 2).astype(np.uint64)
+
+
+def pool_digest_block(x, start: int) -> np.ndarray:
+    """``_digest_words`` of rows ``x`` at pool positions start.. (hashed in slices: a chunk's float64 copy stays small)."""
+    total = np.zeros(4, dtype=np.uint64)
+    for r0 in range(0, x.shape[0], HASH_BLOCK_ROWS):
+        part = np.asarray(x[r0:r0 + HASH_BLOCK_ROWS])
+        total += _digest_words(_words(row_hashes(part)), start + r0)
+    return total
+
+
+def _digest_chunk(x, block_info=None):
+    """A dask chunk's digest, (1, 4): its first row's pool position comes from ``block_info``."""
+    return pool_digest_block(x, int(block_info[0]["array-location"][0][0]))[None, :]
+
+
+def fingerprint_from_digest(digest, n_rows: int, n_features: int) -> dict:
+    """Meta values from a pool's summed digest: counts, an order-sensitive and an order-free hash, the version."""
+    d = np.asarray(digest, dtype="<u8")
+    head = f"{int(n_rows)}x{int(n_features)}".encode()
+
+    def fin(tag, words):
+        return hashlib.blake2b(tag + head + words.tobytes(), digest_size=16).hexdigest()
+
+    return {"n_rows": int(n_rows), "n_features": int(n_features), "pool_hash": fin(b"ordered:", d[:2]),
+            "pool_set_hash": fin(b"set:", d[2:]), "pool_fingerprint": FINGERPRINT_VERSION}
+
+
+def sample_positions(n_rows: int, k: int | None = None) -> np.ndarray:
+    """The seeded rows whose hashes a new store keeps (they are stored too, so this may change without harm)."""
+    k = SAMPLE_ROWS if k is None else int(k)
+    if n_rows <= k:
+        return np.arange(n_rows, dtype=np.int64)
+    return np.sort(np.random.default_rng(20261127).choice(n_rows, size=k, replace=False)).astype(np.int64)
+
+
+def _check_verify(verify):
+    if verify not in POOL_CHECKS:
+        raise ValueError(f"verify_pool must be 'sample' (check the labeled rows and a seeded sample of rows: no pass "
+                         f"over the pool) or 'full' (hash the whole pool again), got {verify!r}")
+    return verify
+
+
+class _Pool:
+    """How the store reads a pool: rows by position, and whole passes (a numpy pool in blocks, a dask pool chunk by
+    chunk on the workers, only 32 bytes a chunk coming back)."""
+
+    def __init__(self, X, *, client=None, take=None, hashes=None):
+        from .scale import check_dask_pool, is_dask_collection
+
+        self.is_dask = is_dask_collection(X)
+        self.X = check_dask_pool(X) if self.is_dask else np.asarray(X)
+        if self.X.ndim != 2:
+            raise ValueError(f"X must be 2-D to hash its rows, got shape {self.X.shape}")
+        self.n_rows, self.n_features = (int(v) for v in self.X.shape)
+        self.client, self._take, self._all = client, take, hashes
+        if hashes is not None and len(hashes) != self.n_rows:
+            raise ValueError(f"hashes has {len(hashes)} entries but X has {self.n_rows} rows; pass row_hashes(X)")
+
+    def rows(self, idx) -> np.ndarray:
+        idx = np.asarray(idx, dtype=np.intp)
+        if self._take is not None:
+            return np.asarray(self._take(idx))
+        if self.is_dask:
+            from .scale import gather_rows
+            return gather_rows(self.X, idx, self.client)
+        return self.X[idx]
+
+    def hashes(self, idx) -> list[str]:
+        idx = [int(i) for i in idx]
+        if not idx:
+            return []
+        if self._all is not None:
+            return [self._all[i] for i in idx]
+        return row_hashes(self.rows(idx))
+
+    def all_hashes(self) -> list[str]:
+        if self._all is None:
+            if self.is_dask:
+                from .scale import dask_row_hashes
+                self._all = dask_row_hashes(self.X, self.client)
+            else:
+                self._all = row_hashes(self.X)
+        return self._all
+
+    def fingerprint(self) -> dict:
+        """One pass over the pool: the fingerprint a new store records (the same for any chunking of the same rows)."""
+        if self._all is not None:
+            digest = _digest_words(_words(self._all), 0) if self._all else np.zeros(4, np.uint64)
+        elif self.is_dask:
+            from .scale import _compute
+
+            # blockwise: each task reads its chunk and hashes it (fused), only 32 bytes a chunk come back
+            n_chunks = len(self.X.chunks[0])
+            parts = self.X.map_blocks(_digest_chunk, dtype=np.uint64, chunks=((1,) * n_chunks, (4,)),
+                                      meta=np.empty((0, 4), dtype=np.uint64))
+            digest = np.asarray(_compute(parts, client=self.client)[0], dtype=np.uint64).sum(axis=0, dtype=np.uint64)
+        else:
+            digest = pool_digest_block(self.X, 0)
+        return fingerprint_from_digest(digest, self.n_rows, self.n_features)
+
+
+class RowHashes:
+    """Content hashes of pool rows, computed when first asked for (the labels' ``item_hash``), kept once known."""
+
+    def __init__(self, pool: _Pool, known: dict):
+        self._pool, self._known = pool, {int(k): v for k, v in known.items()}
+
+    def fetch(self, idx) -> list[str]:
+        idx = [int(i) for i in idx]
+        missing = sorted({i for i in idx if i not in self._known})
+        if missing:
+            self._known.update(zip(missing, self._pool.hashes(missing)))
+        return [self._known[i] for i in idx]
+
+    def __getitem__(self, i) -> str:
+        return self.fetch([i])[0]
+
+    def __len__(self):
+        return self._pool.n_rows
 
 
 # ----- JSON for labels (ints and strings round-trip exactly) -----
@@ -178,9 +331,12 @@ class LabelStore:
     timeout : seconds a write waits for another process's lock before ``StoreLockedError``.
     durability : "full" (SQLite ``synchronous=FULL``: a committed label survives power loss) or "normal"
         (``synchronous=NORMAL``: survives a killed process, not a power cut; faster). PostgreSQL: server settings.
+    verify_pool : how reopening checks the pool against the one the store was made for: "sample" (default: the row
+        and feature counts, every labeled row and a seeded sample of ``SAMPLE_ROWS`` rows; no pass over the pool) or
+        "full" (the whole pool hashed again: also catches a changed row that is neither labeled nor sampled).
     """
 
-    def __init__(self, target, *, timeout: float = 5.0, durability: str = "full"):
+    def __init__(self, target, *, timeout: float = 5.0, durability: str = "full", verify_pool: str = "sample"):
         if isinstance(target, LabelStore):
             raise TypeError("target is already a LabelStore; use it directly")
         if not isinstance(target, (str, os.PathLike)):
@@ -191,6 +347,7 @@ class LabelStore:
             raise ValueError(f"durability must be 'full' or 'normal', got {durability!r}")
         self.timeout = float(timeout)
         self.durability = durability
+        self.verify_pool = _check_verify(verify_pool)
         target = os.fspath(target)
         if _is_url(target):
             url = sa.engine.make_url(target)
@@ -471,64 +628,86 @@ class LabelStore:
             return conn.execute(sa.select(T_BLOBS.c.data).where(T_BLOBS.c.name == name)).scalar()
 
     # ----- the pool -----
-    def bind_pool(self, X, hashes=None, *, estimator=None, settings=None) -> list[str]:
-        """Check X against the pool this store was made for (or record it on first use). Returns the row hashes.
+    def bind_pool(self, X, hashes=None, *, estimator=None, settings=None, client=None, take=None,
+                  verify: str | None = None) -> "RowHashes":
+        """Check X against the pool this store was made for (or record it on first use). Returns its ``RowHashes``.
 
-        Raises PoolMismatchError naming what differs: row count, feature count, order, or which rows changed.
-        A dask pool needs ``hashes`` (``scale.dask_row_hashes``: hashed on the workers) and is never pulled here, so
-        the store keeps no copy of it: the headless ``select`` then needs ``--pool`` (see ``load_pool``).
+        First use: one pass over the pool records its fingerprint (row and feature counts, an order-sensitive and an
+        order-free digest of every row's content hash) and the hashes of a seeded sample of ``SAMPLE_ROWS`` rows.
+        Reopening (``verify="sample"``, the default) checks the counts, every labeled row against the content hash
+        stored with its label, and the sampled rows: no pass over the pool. ``verify="full"`` hashes the whole pool
+        again and compares its fingerprint. A mismatch raises PoolMismatchError naming what differs (row count, feature
+        count, order, which rows changed); finding out which costs one pass, and nothing is written.
+
+        A dask pool is hashed chunk by chunk on the workers (``client``) and never pulled here, so the store keeps no
+        copy of it: the headless ``select`` then needs ``--pool`` (see ``load_pool``). ``take(idx)`` (optional) reads
+        pool rows by position (the learner passes its own, whose cache the restore's fit reuses). ``hashes`` (optional)
+        are every row's ``row_hashes``, if the caller has them already.
         """
-        from .scale import is_dask_collection
-
-        in_memory = not is_dask_collection(X)
-        if in_memory:
-            X = np.asarray(X)
-        elif hashes is None:
-            raise ValueError("a dask pool's row hashes are computed on the workers: pass hashes=scale.dask_row_hashes(X)")
-        hashes = row_hashes(X) if hashes is None else hashes
-        fp = pool_fingerprint(hashes, X.shape[1])
+        verify = self.verify_pool if verify is None else _check_verify(verify)
+        pool = _Pool(X, client=client, take=take, hashes=hashes)
         meta = self.meta()
         if "pool_hash" in meta:
-            self._check_pool(meta, fp, hashes)
-            return hashes
+            return self._check_pool(meta, pool, verify)
+        fp = pool.fingerprint()
+        positions = sample_positions(pool.n_rows)
+        sample = {"rows": positions.tolist(), "hashes": pool.hashes(positions)}
         with self.write() as conn:
             have = {r.key: r.value for r in conn.execute(sa.select(T_META.c.key, T_META.c.value))}
             if "pool_hash" in have:  # another process bound it first
-                self._check_pool(have, fp, hashes)
-                return hashes
+                return self._check_pool(have, pool, "full", fp=fp)
             values = {k: str(v) for k, v in fp.items()}
+            values["pool_sample"] = json.dumps(sample)
             if settings:
                 values["settings"] = json.dumps(settings)
-            if not in_memory:
+            if pool.is_dask:
                 values["pool_kind"] = "dask"  # why there is no pool blob, for load_pool's message
             self.set_meta(conn, values)
-            if in_memory and X.nbytes <= MAX_POOL_BLOB_BYTES:
+            if not pool.is_dask and pool.X.nbytes <= MAX_POOL_BLOB_BYTES:
                 buf = io.BytesIO()
-                np.save(buf, X, allow_pickle=False)
+                np.save(buf, pool.X, allow_pickle=False)
                 self.put_blob(conn, "pool", buf.getvalue())
             if estimator is not None:
                 try:
                     self.put_blob(conn, "estimator", pickle.dumps(estimator))
                 except Exception:  # an unpicklable estimator only costs the headless select command
                     pass
-        return hashes
+        return RowHashes(pool, dict(zip(sample["rows"], sample["hashes"])))
 
-    def _check_pool(self, meta, fp, hashes):
+    def _check_pool(self, meta, pool, verify, fp=None) -> "RowHashes":
         n0, f0 = int(meta["n_rows"]), int(meta["n_features"])
         where = self.where
-        if fp["n_rows"] != n0 or fp["n_features"] != f0:
+        if pool.n_rows != n0 or pool.n_features != f0:
             raise PoolMismatchError(
-                f"store {where!r} was made for a pool of {n0} rows × {f0} features, but X has {fp['n_rows']} rows × "
-                f"{fp['n_features']} features. Pass the same X the labels were given for, or use a new store file")
-        if fp["pool_hash"] == meta["pool_hash"]:
-            return
+                f"store {where!r} was made for a pool of {n0} rows × {f0} features, but X has {pool.n_rows} rows × "
+                f"{pool.n_features} features. Pass the same X the labels were given for, or use a new store file")
+        with self.read() as conn:
+            stored = conn.execute(sa.select(T_LABELS.c.idx, T_LABELS.c.item_hash).order_by(T_LABELS.c.id)).all()
+        if meta.get("pool_fingerprint") != FINGERPRINT_VERSION:  # made before fingerprints had a version: full check
+            fp = pool_fingerprint(pool.all_hashes(), pool.n_features)
+        elif fp is None and verify == "full":
+            fp = pool.fingerprint()
+        if fp is not None:
+            if fp["pool_hash"] == meta["pool_hash"]:
+                return RowHashes(pool, {})
+            changed = None
+        else:
+            sample = json.loads(meta.get("pool_sample") or '{"rows": [], "hashes": []}')
+            idx = [int(i) for i, _ in stored]
+            want = [h for _, h in stored]
+            got = pool.hashes(idx)  # in label order: the restore's fit asks for the same rows next
+            changed = [i for i, a, b in zip(idx, got, want) if a != b]
+            got_sample = pool.hashes(sample["rows"])
+            if not changed and got_sample == sample["hashes"]:
+                return RowHashes(pool, dict(zip(idx, got)) | dict(zip(sample["rows"], got_sample)))
+            fp = pool.fingerprint()  # refused: one pass tells a reordered pool from a different one
         if fp["pool_set_hash"] == meta.get("pool_set_hash"):
             raise PoolMismatchError(
                 f"store {where!r} was made for the same {n0} rows in a different order; the stored labels refer to "
                 "positions in the original order. Pass X in its original order (no shuffling or sorting), or use a new store")
-        with self.read() as conn:
-            stored = conn.execute(sa.select(T_LABELS.c.idx, T_LABELS.c.item_hash)).all()
-        changed = [i for i, h in stored if hashes[i] != h]
+        if changed is None:
+            got = pool.hashes([int(i) for i, _ in stored])
+            changed = [int(i) for (i, h), g in zip(stored, got) if g != h]
         detail = (f"{len(changed)} of the {len(stored)} labeled rows have different content (first: row {changed[0]})"
                   if changed else "the labeled rows are unchanged but other rows differ")
         raise PoolMismatchError(
@@ -699,11 +878,9 @@ def open_store(store, **kwargs) -> LabelStore:
 def attach(learner, store) -> LabelStore:
     """Open ``store`` for ``learner``: check (or record) the pool, then restore labels, rounds and the model."""
     scale = getattr(learner, "_scale", None)
-    # a dask pool is hashed chunk by chunk on the workers (the same hashes as the numpy pool of the same data)
-    hashes = None
-    if scale is not None:
-        from .scale import dask_row_hashes
-        hashes = dask_row_hashes(learner.X, scale.client)
+    # a dask pool is hashed chunk by chunk on the workers (the same fingerprint as the numpy pool of the same data);
+    # rows by position through the learner, so the restore's fit reuses the labeled rows the check read
+    client = None if scale is None else scale.client
     st = open_store(store)
     settings = {"strategy": learner.strategy if isinstance(learner.strategy, str) else None,
                 "batch_size": learner.batch_size,
@@ -713,7 +890,8 @@ def attach(learner, store) -> LabelStore:
         json.dumps(settings)
     except TypeError:
         settings["classes"] = None
-    learner._row_hashes = st.bind_pool(learner.X, hashes, estimator=learner.estimator, settings=settings)
+    learner._row_hashes = st.bind_pool(learner.X, estimator=learner.estimator, settings=settings, client=client,
+                                       take=learner._pool_rows)
     _restore(learner, st)
     return st
 
@@ -783,6 +961,9 @@ def label_rows(learner, new, call_indices, *, annotator=None, seconds=None, scor
         names = list(annotator)
     else:
         raise TypeError(f"annotator must be a string (or one string per index), got {annotator!r:.80}")
+    hashes = learner._row_hashes
+    if hasattr(hashes, "fetch"):  # the new rows' content hashes in one read (one gather on a dask pool)
+        hashes.fetch([i for i, _ in new])
     rows = []
     dumped = {}
     for k, (i, v) in enumerate(new):
@@ -792,7 +973,7 @@ def label_rows(learner, new, call_indices, *, annotator=None, seconds=None, scor
             sel_score, strategy = selected[i]
             if score is None:
                 score = sel_score
-        rows.append({"idx": int(i), "item_hash": learner._row_hashes[i], "label": _dump_cached(dumped, v), "annotator": names[pos],
+        rows.append({"idx": int(i), "item_hash": hashes[i], "label": _dump_cached(dumped, v), "annotator": names[pos],
                      "ts": now, "seconds": _finite_or_none(secs[pos]), "round": len(learner._rounds),
                      "model_version": int(learner.model_version), "strategy": strategy,
                      "score": _finite_or_none(score), "source": source})
