@@ -104,7 +104,8 @@ class ActiveLearner:
         pool is scored and selected chunk by chunk on the workers, never pulled to the client; see ``activelens.scale``.
     store : a file path (SQLite) or SQLAlchemy URL (PostgreSQL) or ``activelens.LabelStore``. Every label is committed
         there with its provenance before ``teach`` returns; reopening restores labels, rounds and the model, and a
-        different or reordered X is refused (``PoolMismatchError``). See ``activelens.store``.
+        different or reordered X is refused (``PoolMismatchError``: the labeled rows and a seeded sample are checked,
+        no pass over the pool; ``LabelStore(path, verify_pool="full")`` checks every row). See ``activelens.store``.
     """
 
     def __init__(self, estimator, X, *, strategy="margin", batch_size: int = 10, classes=None, embeddings=None,
