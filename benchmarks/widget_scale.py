@@ -5,10 +5,10 @@
 
 On `distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True)`, with ActiveLearner(LogisticRegression,
 dask pool from a memmap, strategy="margin", batch_size=10) after 200 labels:
-  open         Explorer(learner, projection="pca", max_points=M): k-means groups of the diversity embedding (fitted on
-               a 100k sample, assigned per chunk on the workers), the balanced sample, a PCA fitted on 20k rows and
-               applied per chunk to the drawn rows only, the drawn rows' probabilities, the first batch (margin top-10
-               over the whole pool)
+  open         Explorer(learner, projection="pca", max_points=M): 64 k-means groups (fitted on a 100k-row sample in 16
+               principal components, assigned per chunk on the workers), the balanced sample, a PCA fitted on 20k
+               rows and applied per chunk to the drawn rows only in the same pass as their probabilities, the first
+               batch (margin top-10 over the whole pool)
   round        10 oracle labels submitted -> retrain (background thread) -> the drawn rows rescored on the workers ->
                margin top-10 over the pool -> the batch added to the map; until the next batch is shown (w.wait())
   payload      bytes the page receives for the map (coords float32 + point_index uint32 + colours uint8)
@@ -113,11 +113,11 @@ def main(argv=None):
 
 def _rare_share(w, client):
     """(share of the smallest k-means group drawn, share of the pool drawn, size of that group)."""
-    from activelens.scale import _group_counts, dask_fit_clusters
-    from activelens.map_view import N_GROUPS
+    from activelens.map_view import fit_groups
+    from activelens.scale import _group_counts
 
     view = w._view
-    groups = dask_fit_clusters(view.pool.embedding, N_GROUPS, np.random.default_rng(view.random_state), client=client)
+    groups = fit_groups(view.X, np.random.default_rng(view.random_state), client=client)   # the view's own draw
     counts = _group_counts(groups, client)
     g = int(np.argmin(np.where(counts > 0, counts, np.iinfo(np.int64).max)))
     drawn = np.asarray(groups[view.positions].compute())

@@ -238,7 +238,8 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
                 self._view = self._proj = MapView(
                     learner._scale, max_points=MAX_POINTS if max_points is None else max_points,
                     labeled=learner.labeled_indices, coords=user_coords, random_state=learner.random_state,
-                    want_umap=want_umap, on_ready=self._on_projection, on_error=self._on_projection_error)
+                    model=learner.model_, classes=None if learner.model_ is None else
+                    learner._proba_classes(learner.model_), want_umap=want_umap, on_ready=self._on_projection, on_error=self._on_projection_error)
                 self._send_points()
                 self.projection, self.projection_status = self._view.name, self._view.status
                 if user_coords is not None:

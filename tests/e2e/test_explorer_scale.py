@@ -8,6 +8,7 @@ import json
 import pytest
 
 from .harness import notebook
+from .test_widget import PIXELS_JS
 
 pytestmark = pytest.mark.e2e
 
@@ -64,6 +65,8 @@ def test_dask_pool_sample_on_the_map(lab):
     assert 2500 < n_points < 3500 and batch_on and labeled_on        # a sample of the 40,000
     assert _attr(lab, "data-points") == str(n_points)
     assert lab.page.locator(f"{ROOT} svg.al-rings circle").count() == 6
+    px = lab.page.evaluate(PIXELS_JS)   # the sample really was drawn: painted pixels in several colours
+    assert px["painted"] > 1000 and px["colours"] >= 2, px
     assert f"{n_points - 6:,} of 40,000 items" in lab.page.locator(f"{ROOT} .al-projection").text_content() or \
         "of 40,000 items" in lab.page.locator(f"{ROOT} .al-projection").text_content()
     lab.screenshot("scale-0-first-paint", locator=lab.page.locator(ROOT).first)
