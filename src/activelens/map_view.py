@@ -37,30 +37,27 @@ GROUP_DIMS = 16
 GROUP_FIT_ROWS = 100_000
 
 
-def _apply_block(x, local, func, args):
+def _apply_block(x, locals_, func, args, block_info=None):
+    local = locals_[block_info[0]["chunk-location"][0]]
     return func(np.asarray(x)[local], *args)
 
 
-def apply_rows(X, positions, func, *args, client=None) -> np.ndarray:
-    """``func(rows, *args)`` for the rows of the dask array ``X`` at sorted ``positions``, one task per chunk that
-    holds any of them, run where the chunk lives; the answers come back concatenated in ``positions`` order.
-    ``args`` go to the workers once (not once per chunk)."""
-    import dask
+def apply_rows(X, positions, width: int, func, *args, client=None) -> np.ndarray:
+    """``func(rows, *args) -> (len(rows), width) float32`` for the rows of the dask array ``X`` at sorted
+    ``positions``, one task per chunk run where the chunk is read, the answers concatenated in ``positions`` order.
 
+    A blockwise ``map_blocks`` (output chunk sizes known from the positions), so dask fuses each chunk's read with
+    its work: a worker holds one chunk at a time. (Separate read tasks let the scheduler read every chunk ahead:
+    2.7 GB per worker at 10M rows.) ``args`` and the per-chunk positions go to each worker once."""
     from .scale import _broadcast, _compute, _local, _offsets
 
     positions = np.asarray(positions, dtype=np.int64)
     off = _offsets(X.chunks[0])
-    blocks = X.to_delayed().ravel()
-    shipped = tuple(_broadcast(a) for a in args)
-    parts = []
-    for b in range(len(blocks)):
-        local = _local(positions, int(off[b]), int(off[b + 1]))
-        if local.size:
-            parts.append(dask.delayed(_apply_block)(blocks[b], local, func, dask.delayed(list)(shipped)))
-    if not parts:
-        return func(np.empty((0, X.shape[1]), dtype=X.dtype), *args)
-    return np.concatenate(_compute(*parts, client=client))
+    locals_ = [_local(positions, int(off[b]), int(off[b + 1])) for b in range(len(X.chunks[0]))]
+    out = X.map_blocks(_apply_block, _broadcast(locals_), func, _broadcast(args), dtype=np.float32,
+                       chunks=(tuple(int(v.size) for v in locals_), (int(width),)),
+                       meta=np.empty((0, 0), np.float32))
+    return np.asarray(_compute(out, client=client)[0], dtype=np.float32).reshape(positions.size, int(width))
 
 
 def _proba_rows(rows, model, classes):
@@ -176,7 +173,7 @@ class MapView:
         self.proba = None
         self._model = None      # (model, classes) the proba is for: rows added later are scored with it
         if model is not None and not isinstance(self.reducer, _Lookup):   # coordinates and probabilities: one pass
-            both = apply_rows(self.X, self.positions, _coords_and_proba_rows, self.reducer, model,
+            both = apply_rows(self.X, self.positions, 2 + len(classes), _coords_and_proba_rows, self.reducer, model,
                               np.asarray(classes), client=self.client)
             self.coords, self.proba, self._model = both[:, :2].copy(), both[:, 2:].copy(), (model, np.asarray(classes))
         else:
@@ -237,7 +234,7 @@ class MapView:
             if self._model is not None and self._model[0] is model and self.proba is not None:
                 return self.proba   # scored with this model already (at construction, with the coordinates)
             positions = self.positions.copy()
-        proba = apply_rows(self.X, positions, _proba_rows, model, np.asarray(classes), client=self.client)
+        proba = apply_rows(self.X, positions, len(classes), _proba_rows, model, np.asarray(classes), client=self.client)
         with self._lock:
             extra = ~np.isin(self.positions, positions)
             if extra.any():   # included while scoring: score those few rows here
@@ -254,7 +251,7 @@ class MapView:
     def _coords_on_workers(self, reducer, positions):
         if isinstance(reducer, _Lookup):
             return reducer.transform_positions(positions)
-        return apply_rows(self.X, positions, _transform_rows, reducer, client=self.client)
+        return apply_rows(self.X, positions, 2, _transform_rows, reducer, client=self.client)
 
     def _coords_local(self, reducer, positions, rows):
         if isinstance(reducer, _Lookup):
