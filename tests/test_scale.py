@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import time
 
 import numpy as np
 import pytest
@@ -165,13 +164,12 @@ def test_nan_in_pool_is_caught_on_the_worker(client, data):
     assert _snapshot(learner) == before
 
 
-def test_worker_dies_mid_round(client, data, tmp_path):
-    """A worker killed while scoring: one ClusterError, no trace in the learner; calling again (on the worker left)
-    gives the batch a learner that never failed gives."""
+@pytest.mark.parametrize("where", ["scoring", "reading the pool"])
+def test_worker_dies_mid_round(client, data, tmp_path, where):
+    """A worker killed while scoring (or while computing a chunk of the pool itself): one ClusterError, no trace in
+    the learner; calling again at once (on the worker left) gives the batch a learner that never failed gives."""
     X, y = data
-    pool = da.from_array(X, chunks=(CHUNK, D), name="pool-for-the-dying-worker")
-    flag = str(tmp_path / "die")
-    open(flag, "w").close()
+    flag, pool_flag = str(tmp_path / "die"), str(tmp_path / "die-in-pool")
 
     def margin_or_die(proba):  # the first worker to score a chunk removes the flag and dies; no other one does
         try:
@@ -180,11 +178,22 @@ def test_worker_dies_mid_round(client, data, tmp_path):
             return 1.0 - np.sort(proba, axis=1)[:, -1]
         os._exit(1)
 
+    def read_or_die(x):  # the same, for a task of the pool: its keys are fixed by the name, shared by every graph
+        try:
+            os.remove(pool_flag)
+        except FileNotFoundError:
+            return x
+        os._exit(1)
+
+    pool = da.from_array(X, chunks=(CHUNK, D), name="pool-for-the-dying-worker")
+    if where == "reading the pool":
+        pool = pool.map_blocks(read_or_die, name="pool-chunks-for-the-dying-worker", dtype=pool.dtype)
     learner = ActiveLearner(LogisticRegression(), pool, strategy=margin_or_die, random_state=4, client=client)
     twin = ActiveLearner(LogisticRegression(), X, strategy=margin_or_die, random_state=4)
     for L in (learner, twin):
         L.teach(np.arange(40), y[:40])
         L.fit()
+    open(flag if where == "scoring" else pool_flag, "w").close()
     before = _snapshot(learner)
     scheduler = client.cluster.scheduler
     allowed = scheduler.allowed_failures
@@ -195,13 +204,16 @@ def test_worker_dies_mid_round(client, data, tmp_path):
     finally:
         scheduler.allowed_failures = allowed
     assert _snapshot(learner) == before
-    for attempt in range(3):  # the scheduler may take a moment to forget the failed tasks of the dead worker
-        try:
-            again = learner.query()
-            break
-        except ClusterError:
-            assert _snapshot(learner) == before and attempt < 2
-            time.sleep(1.0)
+    # The first retry used to fail (KilledWorker again, on a chunk of the pool): about 1 run in 8 when scoring — a
+    # task of the pool itself was queued on the dying worker too — and 3 runs in 6 when reading the pool (measured
+    # with a script replaying this test). A pool task's key is fixed by the array's name, so both graphs share it;
+    # Client.get releases the failed futures only by queueing callbacks on the client's loop, and a retry sent at
+    # once could reach the scheduler before those releases, while it still held the erred pool task, which fails
+    # the new graph at once with the old error. scale._send_releases now lets the loop send the releases before the
+    # ClusterError is raised (0 failed retries in 6 + 10 replays): no failed future is left on the client, and the
+    # first retry must work.
+    assert not [k for k, st in client.futures.items() if st.status == "error"]
+    again = learner.query()  # on the worker left (the nanny restarts the other one in the background)
     np.testing.assert_array_equal(again.indices, twin.query().indices)
 
 

@@ -114,11 +114,39 @@ def _compute(*collections, client=None):
         # are forgotten and calling again recomputes them
         return dask.compute(*collections, scheduler=client) if client is not None else dask.compute(*collections)
     except (ValueError, TypeError, IndexError, KeyError, ArithmeticError):
+        _send_releases(client)
         raise
     except Exception as exc:  # KilledWorker, CommClosedError, CancelledError, TimeoutError, a closed client, ...
+        _send_releases(client)
         raise ClusterError(
             f"the Dask cluster failed during this round ({type(exc).__name__}: {exc}); nothing was recorded — "
             "check the cluster (client.dashboard_link) and call the same method again") from exc
+
+
+def _send_releases(client=None) -> None:
+    """After a failed compute: let the client's event loop send the releases ``Client.get`` queued, before we return.
+
+    ``Future.release`` only queues ``_dec_ref`` on the client's loop, and ``_dec_ref`` queues the
+    "client-releases-keys" message behind whatever is queued by then. Calling again at once could queue the next
+    "update-graph" first; the scheduler then still holds the failed graph's erred keys, and a key shared by both
+    graphs (the pool's chunks: a dask array's chunk keys are fixed by its name) makes the new graph fail at once with
+    the old error (seen as a first retry failing with KilledWorker on a pool chunk after a worker died, ~1 run in 8).
+    Yielding a few times on the loop runs the queued ``_dec_ref`` and their sends, so the releases go out first.
+    """
+    import asyncio
+
+    client = client if client is not None else _default_client()
+    if client is None or not hasattr(client, "sync"):
+        return
+
+    async def _let_queued_callbacks_run():
+        for _ in range(3):
+            await asyncio.sleep(0)
+
+    try:
+        client.sync(_let_queued_callbacks_run)
+    except Exception:  # a closed client: nothing to release
+        pass
 
 
 def _persist(collection, client=None):
