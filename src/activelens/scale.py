@@ -850,7 +850,7 @@ def _pretrained_block(x, scorer, measure, n_classes, block_info=None):
     try:
         p = pretrained_scores(scorer, x)
     except Exception as exc:
-        raise ValueError(f"the pretrained scorer (cold_start) failed on {where} ({type(exc).__name__}: {exc})") from None
+        raise ValueError(f"the pretrained scorer (cold_start) failed on {where} ({type(exc).__name__}: {exc})") from exc
     p = _check_pretrained(p, x.shape[0], n_classes, where, offset)
     return np.asarray(UNCERTAINTY_MEASURES[measure](p), dtype=np.float64)
 
@@ -866,7 +866,7 @@ def dask_pretrained_scores(X, scorer, measure="margin", client=None):
     try:
         p = pretrained_scores(scorer, first)
     except Exception as exc:
-        raise ValueError(f"the pretrained scorer (cold_start) failed on pool row 0 ({type(exc).__name__}: {exc})") from None
+        raise ValueError(f"the pretrained scorer (cold_start) failed on pool row 0 ({type(exc).__name__}: {exc})") from exc
     n_classes = _check_pretrained(p, 1, None, "pool row 0").shape[1]
     return X.map_blocks(_pretrained_block, _broadcast(scorer), measure, n_classes, dtype=np.float64, drop_axis=1,
                         meta=np.empty((0,), np.float64))
