@@ -19,13 +19,6 @@ N, D, CHUNK, RARE = 12_000, 6, 1_700, 60
 
 
 @pytest.fixture(scope="module")
-def cluster_client():
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
-                                  worker_dashboard_address=None) as cluster, distributed.Client(cluster) as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
 def pool():
     """A big blob of two classes and a rare, far-away third class of RARE items."""
     rng = np.random.default_rng(3)
@@ -37,7 +30,7 @@ def pool():
     return X, y, np.sort(rare)
 
 
-def learner_for(X, client=None, **kw):
+def learner_for(X, client=None, **kw):   # client: the conftest's module-scoped 2-process LocalCluster
     pool = da.from_array(X, chunks=(CHUNK, X.shape[1])) if client is not None or kw.pop("dask", True) else X
     kw.setdefault("cold_start", "random")
     extra = {"client": client} if client is not None else {}
@@ -56,9 +49,9 @@ def label_batch(w, y):
     assert w.wait(120) and w.error == ""
 
 
-def test_sample_keeps_rare_region_labeled_and_batch(cluster_client, pool):
+def test_sample_keeps_rare_region_labeled_and_batch(client, pool):
     X, y, rare = pool
-    learner = learner_for(X, cluster_client)
+    learner = learner_for(X, client)
     w = Explorer(learner, projection="pca", max_points=1200)
     for _ in range(3):
         positions = w.point_positions()
@@ -81,11 +74,11 @@ def test_sample_keeps_rare_region_labeled_and_batch(cluster_client, pool):
     assert w.legend["kind"] == "continuous"
 
 
-def test_showing_the_map_does_not_change_the_selection(cluster_client, pool):
+def test_showing_the_map_does_not_change_the_selection(client, pool):
     """The sample is seeded apart from the learner: the same batches with and without an Explorer on show."""
     X, y, _ = pool
-    alone = learner_for(X, cluster_client)
-    shown = learner_for(X, cluster_client)
+    alone = learner_for(X, client)
+    shown = learner_for(X, client)
     w = Explorer(shown, projection="pca", max_points=1500)
     for _ in range(2):
         b = alone.query()
@@ -97,11 +90,11 @@ def test_showing_the_map_does_not_change_the_selection(cluster_client, pool):
     assert alone._rng.bit_generator.state == shown._rng.bit_generator.state
 
 
-def test_card_probabilities_match_the_in_memory_path(cluster_client, pool):
+def test_card_probabilities_match_the_in_memory_path(client, pool):
     X, y, _ = pool
     seed = np.concatenate([np.flatnonzero(y == c)[:3] for c in range(3)])
     mem = learner_for(X, cold_start=seed, dask=False)
-    dsk = learner_for(X, cluster_client, cold_start=seed)
+    dsk = learner_for(X, client, cold_start=seed)
     wm = Explorer(mem, projection="pca")
     wd = Explorer(dsk, projection="pca", max_points=2000)
     label_batch(wm, y)
@@ -116,9 +109,9 @@ def test_card_probabilities_match_the_in_memory_path(cluster_client, pool):
     assert (vm != vd).mean() < 0.002   # a colour bin can differ where float32 and float64 round apart
 
 
-def test_add_and_peek_speak_pool_positions(cluster_client, pool):
+def test_add_and_peek_speak_pool_positions(client, pool):
     X, y, _ = pool
-    learner = learner_for(X, cluster_client)
+    learner = learner_for(X, client)
     w = Explorer(learner, projection="pca", max_points=1000)
     label_batch(w, y)
     positions = w.point_positions()

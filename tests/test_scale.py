@@ -354,3 +354,20 @@ def test_store_with_a_dask_pool(client, data, tmp_path):
         ActiveLearner(LogisticRegression(), da.from_array(changed, chunks=(CHUNK, D)), store=path, client=client)
     st.close()
     mem.close()
+
+
+@pytest.mark.parametrize("window_rows", [1, 7, 10_000])
+def test_memmap_scattered_rows_read_window_by_window(tmp_path, monkeypatch, window_rows):
+    """Rows by position (any order, repeats, negative) equal the memmap's own fancy indexing, whatever the window."""
+    n, d = 1000, 5
+    X = np.arange(n * d, dtype=np.float32).reshape(n, d)
+    path = tmp_path / "pool.f32"
+    X.tofile(path)
+    monkeypatch.setattr(scale, "MEMMAP_WINDOW_BYTES", window_rows * d * 4)
+    rows = scale.MemmapRows(path, (n, d))
+    rng = np.random.default_rng(window_rows)
+    for pos in [rng.choice(n, 300), np.array([999, 0, 0, 6, 7, 8, -1, -1000]), np.array([], dtype=np.int64),
+                np.arange(n)]:
+        np.testing.assert_array_equal(rows[pos], X[pos])
+    with pytest.raises(IndexError, match="out of range"):
+        rows[np.array([3, n])]
