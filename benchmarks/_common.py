@@ -68,3 +68,51 @@ def markdown_table(rows: list[dict], columns: list[str] | None = None) -> str:
     out = [line(columns), "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
     out += [line(row) for row in cells]
     return "\n".join(out)
+
+
+class PeakRSS:
+    """Largest RSS of this process (the client; a LocalCluster's scheduler lives here too) and of each Dask worker
+    while a block runs, polled every ``every`` seconds (``client.run`` on the workers)."""
+
+    def __init__(self, client, every=0.2):
+        self.client, self.every = client, every
+
+    def __enter__(self):
+        import threading
+
+        import psutil
+
+        self._me = psutil.Process()
+        self.client_peak, self.peak, self._stop = self._me.memory_info().rss, {}, threading.Event()
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+        self._thread.start()
+        return self
+
+    def _poll(self):
+        def rss():
+            import psutil
+
+            return psutil.Process().memory_info().rss
+
+        while not self._stop.is_set():
+            self.client_peak = max(self.client_peak, self._me.memory_info().rss)
+            try:
+                for w, v in self.client.run(rss).items():
+                    self.peak[w] = max(self.peak.get(w, 0), v)
+            except Exception:  # noqa: BLE001 - a poll racing a shutdown
+                pass
+            self._stop.wait(self.every)
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        self.client_peak = max(self.client_peak, self._me.memory_info().rss)
+
+    @property
+    def max_mb(self):
+        """The largest worker's peak, MB."""
+        return max(self.peak.values()) / 2**20 if self.peak else float("nan")
+
+    def row(self):
+        return {"peak RSS client": f"{self.client_peak / 2**20:,.0f} MB", "peak RSS / worker": f"{self.max_mb:,.0f} MB"}
+

@@ -28,11 +28,10 @@ import os
 import shutil
 import sys
 import tempfile
-import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _common import limit_threads, markdown_table, print_machine  # noqa: E402
+from _common import PeakRSS, limit_threads, markdown_table, print_machine  # noqa: E402
 
 limit_threads(1)
 
@@ -58,41 +57,6 @@ def write_pool(path, rows, dims, n_classes=8, seed=0, block=500_000):
 def oracle(rows, centres):
     d = ((rows[:, None, :] - centres[None]) ** 2).sum(axis=2)
     return d.argmin(axis=1)
-
-
-class PeakRSS:
-    """Largest RSS of each worker process while a block runs (client.run polled every ``every`` seconds)."""
-
-    def __init__(self, client, every=0.2):
-        self.client, self.every = client, every
-
-    def __enter__(self):
-        self.peak, self._stop = {}, threading.Event()
-        self._thread = threading.Thread(target=self._poll, daemon=True)
-        self._thread.start()
-        return self
-
-    def _poll(self):
-        import psutil
-
-        def rss():
-            return psutil.Process().memory_info().rss
-
-        while not self._stop.is_set():
-            try:
-                for w, v in self.client.run(rss).items():
-                    self.peak[w] = max(self.peak.get(w, 0), v)
-            except Exception:  # noqa: BLE001 - a poll racing a shutdown
-                pass
-            self._stop.wait(self.every)
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join()
-
-    @property
-    def max_mb(self):
-        return max(self.peak.values()) / 2**20 if self.peak else float("nan")
 
 
 def main(argv=None):

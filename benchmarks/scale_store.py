@@ -22,55 +22,15 @@ import os
 import shutil
 import sys
 import tempfile
-import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _common import limit_threads, markdown_table, print_machine  # noqa: E402
+from _common import PeakRSS, limit_threads, markdown_table, print_machine  # noqa: E402
 
 limit_threads(1)
 
 import numpy as np  # noqa: E402
 from scale_speed import oracle, write_pool  # noqa: E402
-
-
-class PeakRSS:
-    """Largest RSS of the client process and of each worker while a block runs (polled every ``every`` seconds)."""
-
-    def __init__(self, client, every=0.2):
-        self.client, self.every = client, every
-
-    def __enter__(self):
-        import psutil
-
-        self._me = psutil.Process()
-        self.client_peak, self.worker_peak, self._stop = self._me.memory_info().rss, {}, threading.Event()
-        self._thread = threading.Thread(target=self._poll, daemon=True)
-        self._thread.start()
-        return self
-
-    def _poll(self):
-        def rss():
-            import psutil
-            return psutil.Process().memory_info().rss
-
-        while not self._stop.is_set():
-            self.client_peak = max(self.client_peak, self._me.memory_info().rss)
-            try:
-                for w, v in self.client.run(rss).items():
-                    self.worker_peak[w] = max(self.worker_peak.get(w, 0), v)
-            except Exception:  # noqa: BLE001 - a poll racing a shutdown
-                pass
-            self._stop.wait(self.every)
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join()
-        self.client_peak = max(self.client_peak, self._me.memory_info().rss)
-
-    def row(self):
-        w = max(self.worker_peak.values()) / 2**20 if self.worker_peak else float("nan")
-        return {"peak RSS client": f"{self.client_peak / 2**20:,.0f} MB", "peak RSS / worker": f"{w:,.0f} MB"}
 
 
 def main(argv=None):

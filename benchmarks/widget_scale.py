@@ -27,13 +27,13 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _common import limit_threads, markdown_table, print_machine  # noqa: E402
+from _common import PeakRSS, limit_threads, markdown_table, print_machine  # noqa: E402
 
 limit_threads(1)
 
 import numpy as np  # noqa: E402
 
-from scale_speed import PeakRSS, oracle, write_pool  # noqa: E402
+from scale_speed import oracle, write_pool  # noqa: E402
 
 
 def client_rss_mb():
