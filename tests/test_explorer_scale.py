@@ -220,3 +220,24 @@ def test_cluster_gone_mid_session_is_one_clear_error(pool):
     assert w.n_points == points_before
     np.testing.assert_array_equal(w.point_positions(), positions_before)
     assert w.batch_indices == batch and sorted(w.saved) == sorted(batch)
+
+    # carry on with a new cluster: the same learner and widget, nothing lost
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cl2, \
+            distributed.Client(cl2) as client2:
+        learner.client = client2
+        learner.fit()
+        w.refresh()
+        assert w.error == "" and w.status["state"] == "idle"
+        assert not set(w.batch_indices) & set(learner.labeled_indices.tolist())
+        assert np.isin(w.batch_indices, w.point_positions()).all()
+        label_batch(w, y)
+        assert learner.n_labeled == len(batch) + 16
+
+
+def test_client_setter_on_an_in_memory_pool_is_refused(pool):
+    X, _, _ = pool
+    learner = learner_for(X, dask=False)
+    with pytest.raises(ValueError, match="client is for a dask pool"):
+        learner.client = None
+    with pytest.raises(TypeError, match="distributed.Client"):
+        learner_for(X).client = "tcp://nowhere:8786"

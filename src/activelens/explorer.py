@@ -780,8 +780,8 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
             if isinstance(exc, ClusterError):   # its own text says "call again", which means fit() + refresh() here
                 cause = exc.__cause__
                 message = (f"retrain failed: the Dask cluster failed ({type(cause).__name__}: {cause}); your "
-                           f"{self.learner.n_labeled} labels are saved — when the cluster is back, run "
-                           "learner.fit() and w.refresh()")
+                           f"{self.learner.n_labeled} labels are saved — when the cluster is back (or with a new client: "
+                           "learner.client = Client(...)), run learner.fit() and w.refresh()")
             else:
                 message = f"retrain failed: {type(exc).__name__}: {exc}"
             with self._lock, self.hold_sync():
@@ -871,6 +871,7 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
                 self._new_batch(self._next_batch())
                 self._refresh_curve()
                 self._refresh_monitor()
+                self.error = ""
                 self._set_status("idle", self._ready_message())
 
     def close(self):

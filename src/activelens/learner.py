@@ -491,6 +491,20 @@ class ActiveLearner:
 
     # ----- store and monitoring -----
     @property
+    def client(self):
+        """The ``distributed.Client`` a dask pool runs on (None: dask's current scheduler, or an in-memory pool).
+        Set it to carry on with a new client after the cluster was lost: the labels and the model stay; what was
+        persisted on the old cluster (Cluster-Margin's cluster ids) is rebuilt on the next query that needs it."""
+        return None if self._scale is None else self._scale.client
+
+    @client.setter
+    def client(self, client):
+        if self._scale is None:
+            raise ValueError("client is for a dask pool; this learner's pool is an in-memory array")
+        with self._lock:
+            self._scale.use_client(client)
+
+    @property
     def store(self):
         """The LabelStore this learner writes through to, or None."""
         return self._store

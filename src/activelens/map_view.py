@@ -143,7 +143,7 @@ class MapView:
 
         if isinstance(max_points, bool) or not isinstance(max_points, (int, np.integer)) or max_points < 1:
             raise ValueError(f"max_points must be a positive integer (points drawn on the map), got {max_points!r}")
-        self.pool, self.X, self.client = pool, pool.X, pool.client
+        self.pool, self.X = pool, pool.X
         self.n_pool = int(self.X.shape[0])
         self.max_points = int(max_points)
         self.random_state = 0 if random_state is None else random_state
@@ -180,6 +180,10 @@ class MapView:
             self.coords = self._coords_on_workers(self.reducer, self.positions)
         if not self.want_umap:
             self.done.set()
+
+    @property
+    def client(self):
+        return self.pool.client   # the learner's, also after ``learner.client = new_client``
 
     # ----- where things are -----
     @property

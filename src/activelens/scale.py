@@ -1076,6 +1076,14 @@ class DaskPool:
         self._clusters = None
         self._rows_cache = (None, None)
 
+    def use_client(self, client):
+        """Run on ``client`` from now on; drop what lived on the previous cluster (persisted cluster ids, the
+        labeled rows' cache is kept: it is numpy)."""
+        if client is not None and not hasattr(client, "compute"):
+            raise TypeError(f"client must be a distributed.Client, got {type(client).__name__}")
+        self.client = client
+        self._clusters = None
+
     @property
     def embedding(self):
         if self._embedding is None:
