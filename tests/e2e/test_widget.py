@@ -66,6 +66,8 @@ def test_explorer_label_by_clicks_and_keyboard(lab):
     lab.run_all()
 
     root = _wait_attr(lab, ready="true", points="300")
+    # the 2-D canvas showed the points before the WebGL renderer was up
+    assert 0 <= int(_attr(lab, "data-first-paint-ms")) <= int(_attr(lab, "data-paint-ms"))
     assert _attr(lab, "data-batch") == "6"
     assert _attr(lab, "data-highlighted") == "6"
     assert _attr(lab, "data-round") == "0"
