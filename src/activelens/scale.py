@@ -31,6 +31,8 @@ hashes), ``from_memmap``. ``DaskPool`` is the learner's hook.
 """
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 
 from ._model import padded_proba
@@ -484,20 +486,43 @@ class _Chunks:
 
     def __init__(self, client):
         self.client = client
+        # the futures made here that are still alive (by id: equal keys must not merge), released on a cluster failure
+        self._alive = weakref.WeakValueDictionary()
+
+    def _call(self, func, *args, **kwargs):
+        """``_guard(func, ...)``; on a cluster failure first release every future this made that is still alive.
+
+        A loop of picks (k-center, the greedy blend, k-means++) holds its per-chunk futures in locals, and the
+        ClusterError's traceback keeps those frames — so without this the erred futures and the persisted chunks
+        stay on the client and the scheduler (which recomputes the lost chunks for nobody) until the exception is
+        garbage-collected. ``_send_releases`` then sends the releases before the error reaches the caller, ahead of
+        a retry that reuses the persisted chunks' fixed keys."""
+        try:
+            return _guard(func, *args, **kwargs)
+        except ClusterError:
+            for f in list(self._alive.values()):
+                f.release()
+            _send_releases(self.client)
+            raise
+
+    def _keep(self, future):
+        self._alive[id(future)] = future
+        return future
 
     def persist(self, A):
         blocks = A.to_delayed().ravel().tolist()
         if self.client is not None:
-            return _guard(self.client.compute, blocks)
+            return [self._keep(f) for f in self._call(self.client.compute, blocks)]
         return list(_compute(*blocks))
 
     def map(self, func, *per_chunk, **shared):
         if self.client is not None:
-            return [_guard(self.client.submit, func, *parts, pure=False, **shared) for parts in zip(*per_chunk)]
+            return [self._keep(self._call(self.client.submit, func, *parts, pure=False, **shared))
+                    for parts in zip(*per_chunk)]
         return [func(*parts, **shared) for parts in zip(*per_chunk)]
 
     def gather(self, values):
-        return _guard(self.client.gather, values) if self.client is not None else values
+        return self._call(self.client.gather, values) if self.client is not None else values
 
 
 def _default_client():
