@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+from sklearn.datasets import make_blobs
 from sklearn.linear_model import LogisticRegression, RidgeClassifier
 from sklearn.naive_bayes import GaussianNB
 from sklearn.neighbors import NearestCentroid
@@ -287,3 +288,42 @@ def test_gaussian_nb_and_declared_string_classes(blobs):
     learner.fit()
     assert learner.predict_proba().shape == (300, 4)
     assert set(learner.predict().tolist()) <= {"a", "b", "c"}
+
+
+class _RecordsBlasThreads(LogisticRegression):
+    """Records how many threads BLAS may use while it is being fitted."""
+
+    seen: list = []
+
+    def fit(self, X, y):
+        from threadpoolctl import threadpool_info
+
+        type(self).seen.append(max(i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"))
+        return super().fit(X, y)
+
+
+def test_fit_threads_limits_blas_only_while_fitting():
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    def blas_now():
+        return max(i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas")
+
+    X, y = make_blobs(n_samples=60, centers=2, random_state=0)
+    with threadpool_limits(2, user_api="blas"):
+        outside = blas_now()
+        if outside < 2:
+            pytest.skip("this BLAS runs on one thread: nothing to limit")
+        for threads, expected in [(1, 1), (None, outside)]:
+            _RecordsBlasThreads.seen = []
+            learner = ActiveLearner(_RecordsBlasThreads(), X, fit_threads=threads, random_state=0)
+            learner.teach(np.arange(10), y[:10])
+            learner.fit()
+            assert _RecordsBlasThreads.seen and set(_RecordsBlasThreads.seen) == {expected}   # every fit (cv too)
+            assert blas_now() == outside          # restored after the fit
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, True, "1"])
+def test_bad_fit_threads(bad):
+    X, _ = make_blobs(n_samples=20, centers=2, random_state=0)
+    with pytest.raises(ValueError, match="fit_threads must be a positive int"):
+        ActiveLearner(LogisticRegression(), X, fit_threads=bad)

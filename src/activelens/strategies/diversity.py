@@ -6,11 +6,11 @@ scratch block, never an n×n matrix, and all arithmetic is float32.
 """
 from __future__ import annotations
 
-import contextlib
 
 import numpy as np
 from sklearn.decomposition import PCA
 
+from .._blas import blas_threads
 from .._validation import check_indices, check_matrix, check_n, check_random_state
 
 # Scratch budget for one distance block (rows × centres), in float32 elements: 4M elements = 16 MB.
@@ -151,9 +151,6 @@ class NearestDistance:
         self.d2[np.asarray(idx, dtype=np.intp)] = -np.inf
 
 
-_blas_controller = None
-
-
 def one_blas_thread():
     """Context manager: BLAS on one thread while a greedy loop runs.
 
@@ -161,15 +158,7 @@ def one_blas_thread():
     machine, threads waiting on each other made a batch of 100 from 10k rows 8x slower (measured in
     benchmarks/selection_speed.py). The limit is process-wide for its duration (threadpoolctl), then restored.
     """
-    global _blas_controller
-    try:
-        if _blas_controller is None:
-            from threadpoolctl import ThreadpoolController  # installed with scikit-learn
-
-            _blas_controller = ThreadpoolController()
-        return _blas_controller.limit(limits=1, user_api="blas")
-    except Exception:  # threadpoolctl missing or unable to see the BLAS: run as is
-        return contextlib.nullcontext()
+    return blas_threads(1)
 
 
 def argmax_random_ties(values: np.ndarray, rng: np.random.Generator) -> int:
