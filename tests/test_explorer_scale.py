@@ -241,3 +241,21 @@ def test_client_setter_on_an_in_memory_pool_is_refused(pool):
         learner.client = None
     with pytest.raises(TypeError, match="distributed.Client"):
         learner_for(X).client = "tcp://nowhere:8786"
+
+
+def test_umap_failure_on_the_sample_keeps_pca(pool):
+    X, y, _ = pool
+
+    def broken(rows, random_state):
+        raise RuntimeError("no luck")
+
+    w = Explorer(learner_for(X), projection="pca", max_points=1000)
+    before = w.coordinates().copy()
+    w._view.want_umap, w._view.umap_fit = True, broken
+    w._view.done.clear()
+    w._view.start()
+    assert w.wait_projection(60)
+    assert w.projection == "pca" and w.projection_status.startswith("umap failed: RuntimeError: no luck, showing pca")
+    assert "of 12,000 items" in w.projection_status
+    np.testing.assert_array_equal(w.coordinates(), before)
+    label_batch(w, y)                    # labeling goes on

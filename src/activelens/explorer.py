@@ -843,8 +843,7 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
 
     def _on_projection_error(self, message):
         with self._lock:
-            self.projection_status = self._view.status if self._view is not None else \
-                f"umap failed, showing pca ({message})"
+            self.projection_status = self._proj.status   # "umap failed: <message>, showing pca"
 
     # ------------------------------------------------------------------ Python API
     def set_color_by(self, mode):

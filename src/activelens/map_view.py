@@ -24,7 +24,7 @@ import threading
 import numpy as np
 
 from ._model import padded_proba
-from .projection import Linear2D
+from .projection import BackgroundUMAP, Linear2D
 
 #: the map's default size for a Dask pool (points drawn in the browser)
 MAX_POINTS = 1_000_000
@@ -133,9 +133,11 @@ def _default_umap(rows, random_state):
                      n_jobs=1).fit(rows)
 
 
-class MapView:
+class MapView(BackgroundUMAP):
     """The drawn points of a Dask pool (see the module docstring). Thread-safe: the UMAP thread swaps coordinates
     in under the same lock ``include`` holds."""
+
+    _thread_name = "activelens-umap-scale"
 
     def __init__(self, pool, *, max_points: int = MAX_POINTS, labeled=None, coords=None, random_state=0,
                  model=None, classes=None, want_umap: bool = False, umap_fit=None, on_ready=None, on_error=None):
@@ -266,20 +268,9 @@ class MapView:
     def status(self) -> str:
         note = (f" · {self.n_points:,} of {self.n_pool:,} items (a sample keeping rare regions, with every labeled "
                 "item and the batch)") if self.sampled else ""
-        if self.error is not None:
-            return f"umap failed: {self.error}, showing pca" + note
-        if self.want_umap and self.name != "umap":
-            return "umap: fitting in the background" + note
-        return self.name + note
+        return self._status(note)
 
-    def start(self):
-        """Fit UMAP in a background thread (no-op unless wanted); ``on_ready(coords, "umap")`` when swapped in."""
-        if self.done.is_set() or self.thread is not None:
-            return
-        self.thread = threading.Thread(target=self._run_umap, name="activelens-umap-scale", daemon=True)
-        self.thread.start()
-
-    def _run_umap(self):
+    def _run(self):
         from .scale import gather_rows
 
         try:
@@ -309,5 +300,3 @@ class MapView:
         finally:
             self.done.set()
 
-    def wait(self, timeout=None) -> bool:
-        return self.done.wait(timeout)

@@ -128,7 +128,36 @@ def umap_available() -> bool:
         return False
 
 
-class Projection:
+class BackgroundUMAP:
+    """What a map with a UMAP fitted in a daemon thread shares: ``status``, ``start``, ``wait``. A subclass sets
+    ``want_umap``, ``name``, ``error``, ``done`` (an Event), ``thread`` and defines ``_run``."""
+
+    _thread_name = "activelens-umap"
+
+    def _status(self, note: str = "") -> str:
+        if self.error is not None:
+            return f"umap failed: {self.error}, showing pca" + note
+        if self.want_umap and self.name != "umap":
+            return "umap: fitting in the background" + note
+        return self.name + note
+
+    @property
+    def status(self) -> str:
+        return self._status()
+
+    def start(self):
+        """Start the background UMAP fit (no-op when not wanted or already done)."""
+        if self.done.is_set() or self.thread is not None:
+            return
+        self.thread = threading.Thread(target=self._run, name=self._thread_name, daemon=True)
+        self.thread.start()
+
+    def wait(self, timeout=None) -> bool:
+        """Block until the background UMAP (if any) is done."""
+        return self.done.wait(timeout)
+
+
+class Projection(BackgroundUMAP):
     """The map's coordinates: PCA now, optionally UMAP later (``on_ready(coords, name)`` from a thread).
 
     ``method``: "pca" (PCA only), "umap" (PCA first, UMAP swapped in when fitted), "auto" (UMAP if umap-learn
@@ -155,21 +184,6 @@ class Projection:
             if not self.want_umap:
                 self.done.set()
 
-    @property
-    def status(self) -> str:
-        if self.error is not None:
-            return f"umap failed: {self.error}"
-        if self.want_umap and self.name != "umap":
-            return "umap: fitting in the background"
-        return self.name
-
-    def start(self):
-        """Start the background UMAP fit (no-op when not wanted or already done)."""
-        if self.done.is_set() or self.thread is not None:
-            return
-        self.thread = threading.Thread(target=self._run, name="activelens-umap", daemon=True)
-        self.thread.start()
-
     def _run(self):
         try:
             key = fingerprint(self.X, self.random_state)
@@ -186,9 +200,6 @@ class Projection:
                 self.on_error(self.error)
         finally:
             self.done.set()
-
-    def wait(self, timeout=None) -> bool:
-        return self.done.wait(timeout)
 
 
 def normalize(coords: np.ndarray) -> np.ndarray:
