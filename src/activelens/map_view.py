@@ -100,16 +100,15 @@ def _group_block(x, features, km):
 def fit_groups(X, rng, client=None):
     """Persisted (n,) int32 group ids of a dask pool: ``N_GROUPS`` k-means clusters fitted on a seeded sample of
     ``GROUP_FIT_ROWS`` rows in ``GROUP_DIMS`` principal components, assigned per chunk on the workers."""
-    from sklearn.cluster import MiniBatchKMeans
-
     from .scale import _broadcast, _persist, gather_rows
+    from .strategies.combined import kmeans_for
 
     n = int(X.shape[0])
     fit_pos = np.sort(rng.choice(n, min(n, GROUP_FIT_ROWS), replace=False))
     rows = gather_rows(X, fit_pos, client)
     features = _GroupFeatures(rows, GROUP_DIMS)
-    km = MiniBatchKMeans(n_clusters=min(N_GROUPS, rows.shape[0]), n_init=3, batch_size=4096,
-                         random_state=int(rng.integers(2**31 - 1))).fit(features.transform(rows))
+    km = kmeans_for(min(N_GROUPS, rows.shape[0]), rows.shape[0], int(rng.integers(2**31 - 1)))
+    km.fit(features.transform(rows))
     groups = X.map_blocks(_group_block, _broadcast(features), _broadcast(km), drop_axis=1, dtype=np.int32,
                           meta=np.empty((0,), np.int32))
     return _persist(groups, client)

@@ -37,7 +37,7 @@ import numpy as np
 
 from ._model import padded_proba
 from ._validation import check_random_state
-from .strategies.combined import round_robin_clusters
+from .strategies.combined import kmeans_for, round_robin_clusters
 from .strategies.uncertainty import UNCERTAINTY_MEASURES
 
 #: from this batch size on, "combined" on a Dask pool runs Cluster-Margin (one pass per round) instead of a
@@ -790,15 +790,6 @@ def dask_kmeans_pp(E, n: int, selected, rng: np.random.Generator, client=None, m
 
 
 # ----- TypiClust: clusters fitted on a sample, typicality among the sampled rows of each cluster -----
-def _kmeans(n_clusters: int, n_rows: int, seed: int):
-    """The k-means ``combined.fit_clusters`` uses for this many rows: mini-batch past 20k rows."""
-    from sklearn.cluster import KMeans, MiniBatchKMeans
-
-    if n_rows > 20_000:
-        return MiniBatchKMeans(n_clusters=n_clusters, random_state=seed, n_init=3, batch_size=4096)
-    return KMeans(n_clusters=n_clusters, random_state=seed, n_init=1)
-
-
 def dask_typiclust(E, n: int, labeled, rng: np.random.Generator, k_neighbors: int = 20, sample_rows: int | None = None,
                    client=None) -> np.ndarray:
     """``coldstart.typiclust`` on a dask pool's embedding ``E`` (an ``Embedding``): ``n`` positions.
@@ -824,7 +815,7 @@ def dask_typiclust(E, n: int, labeled, rng: np.random.Generator, k_neighbors: in
         raw = E.rows(pos, client)
     S = prepare_embedding(raw, name="embedding sample")  # in memory typiclust centres its input once more
     n_clusters = int(min(labeled.size + n, S.shape[0]))
-    km = _kmeans(n_clusters, S.shape[0], seed)
+    km = kmeans_for(n_clusters, S.shape[0], seed)
     clusters = km.fit_predict(S).astype(np.intp)
     loc = np.searchsorted(pos, labeled)
     inside = (loc < pos.size) & (pos[np.minimum(loc, pos.size - 1)] == labeled)
@@ -916,7 +907,7 @@ def dask_fit_clusters(E, n_clusters: int, rng: np.random.Generator, sample_rows:
         sample = np.asarray(_compute(E.array, client=client)[0])
     else:
         sample = E.rows(np.sort(np.random.default_rng(seed).choice(n_pool, size=sample_rows, replace=False)), client)
-    km = _kmeans(n_clusters, sample.shape[0], seed)
+    km = kmeans_for(n_clusters, sample.shape[0], seed)
     km.fit(sample)
     labels = E.array.map_blocks(_predict_block, _broadcast(km), drop_axis=1, dtype=np.int32,
                                  meta=np.empty((0,), np.int32))
@@ -1072,6 +1063,16 @@ def from_memmap(path, shape, dtype=np.float32, chunk_rows: int = 500_000, offset
 
 
 # ----- the learner's hook -----
+def _rng_restored_on_failure(rng, func, *args):
+    """``func(*args)``; if it raises, ``rng`` is put back to its state before the call."""
+    state = rng.bit_generator.state
+    try:
+        return func(*args)
+    except BaseException:
+        rng.bit_generator.state = state
+        raise
+
+
 class DaskPool:
     """What ``ActiveLearner`` keeps for a dask pool: the checked array, the client, the lazy embedding and the
     persisted cluster ids. ``strategy_batch`` answers ``ActiveLearner._strategy_batch`` at scale."""
@@ -1130,22 +1131,12 @@ class DaskPool:
     def strategy_batch(self, learner, n, labeled, rng):
         """(indices, scores, components, name) like ``ActiveLearner._strategy_batch``; on any failure the
         generator is put back, so a failed round leaves no trace."""
-        state = rng.bit_generator.state
-        try:
-            return self._strategy_batch(learner, n, labeled, rng)
-        except BaseException:
-            rng.bit_generator.state = state
-            raise
+        return _rng_restored_on_failure(rng, self._strategy_batch, learner, n, labeled, rng)
 
     def cold_start_batch(self, learner, cold_start, n, labeled, rng):
         """(indices, scores, components, name) like ``ActiveLearner._cold_start_batch`` for "typiclust" and a
         pretrained scorer; on any failure the generator is put back, so a failed query leaves no trace."""
-        state = rng.bit_generator.state
-        try:
-            return self._cold_start_batch(learner, cold_start, n, labeled, rng)
-        except BaseException:
-            rng.bit_generator.state = state
-            raise
+        return _rng_restored_on_failure(rng, self._cold_start_batch, learner, cold_start, n, labeled, rng)
 
     def _cold_start_batch(self, learner, cs, n, labeled, rng):
         if isinstance(cs, str) and cs == "typiclust":

@@ -94,15 +94,18 @@ def combined(proba, X, n: int, labeled=None, weight: float = 0.5, uncertainty="m
     return idx
 
 
+def kmeans_for(n_clusters: int, n_rows: int, seed: int):
+    """The k-means every clustering here uses for ``n_rows`` rows: mini-batch past 20k rows to stay fast."""
+    if n_rows > 20_000:
+        return MiniBatchKMeans(n_clusters=n_clusters, random_state=seed, n_init=3, batch_size=4096)
+    return KMeans(n_clusters=n_clusters, random_state=seed, n_init=1)
+
+
 def fit_clusters(E: np.ndarray, n_clusters: int, random_state=None) -> np.ndarray:
-    """Cluster labels for every row of an embedding; mini-batch k-means past 20k rows to stay fast."""
+    """Cluster labels for every row of an embedding (``kmeans_for`` its size)."""
     n_clusters = int(min(n_clusters, E.shape[0]))
     seed = int(check_random_state(random_state).integers(2**31 - 1))
-    if E.shape[0] > 20_000:
-        km = MiniBatchKMeans(n_clusters=n_clusters, random_state=seed, n_init=3, batch_size=4096)
-    else:
-        km = KMeans(n_clusters=n_clusters, random_state=seed, n_init=1)
-    return km.fit_predict(E).astype(np.intp)
+    return kmeans_for(n_clusters, E.shape[0], seed).fit_predict(E).astype(np.intp)
 
 
 def round_robin_clusters(candidates: np.ndarray, clusters: np.ndarray, n: int, rng: np.random.Generator):
