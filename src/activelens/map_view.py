@@ -5,8 +5,9 @@ A pool of ten million items cannot be drawn (nor sent to a browser) whole. ``Map
 
 * ``positions``: sorted pool positions of the drawn points. Up to ``max_points`` pool items all of them; past it
   about ``max_points`` chosen by :func:`activelens.scale.map_sample` — the same number from each of ``N_GROUPS``
-  k-means clusters (fitted on a sample of rows standardized and projected to ``GROUP_DIMS`` principal components,
-  assigned per chunk by one float32 matrix product), so a small cluster keeps every point while a dense one is
+  k-means clusters (fitted on a sample of rows standardized and projected to ``GROUP_DIMS`` principal components
+  by ``projection.LinearPCA``, assigned per chunk: one float32 subtraction and matrix product, 0.03 s for 250k × 64
+  rows where the diversity embedding's float64 route costs 0.4 s), so a small cluster keeps every point while a dense one is
   thinned — plus the labeled items. ``include`` adds the batch items (and any
   item labeled later) when they arrive; they are never dropped.
 * ``coords``: (m, 2) float32, from a projection fitted on a sample of rows and applied per chunk on the workers to
@@ -24,7 +25,7 @@ import threading
 import numpy as np
 
 from ._model import padded_proba
-from .projection import BackgroundUMAP, Linear2D
+from .projection import BackgroundUMAP, LinearPCA
 
 #: the map's default size for a Dask pool (points drawn in the browser)
 MAX_POINTS = 1_000_000
@@ -72,27 +73,6 @@ def _coords_and_proba_rows(rows, reducer, model, classes):
     return np.hstack([_transform_rows(rows, reducer), _proba_rows(rows, model, classes)])
 
 
-class _GroupFeatures:
-    """Standardize, then project on the top principal components, folded into one float32 affine map (a chunk of
-    250k × 64 rows costs 0.03 s, where the diversity embedding's float64 route costs 0.4 s): the space the map's
-    groups are clustered in. Only the sample's groups need to be right, not bit-for-bit anything else."""
-
-    def __init__(self, rows, dims):
-        rows = np.asarray(rows, dtype=np.float64)
-        mean, std = rows.mean(axis=0), rows.std(axis=0)
-        std = np.where(std > 0, std, 1.0)
-        z = (rows - mean) / std
-        w, v = np.linalg.eigh(z.T @ z)
-        comps = v[:, ::-1][:, :min(dims, rows.shape[1])]              # (d, k)
-        self.W = (comps / std[:, None]).astype(np.float32)
-        self.b = (-(mean / std) @ comps).astype(np.float32)
-
-    def transform(self, x):
-        out = np.asarray(x, dtype=np.float32) @ self.W
-        out += self.b
-        return out
-
-
 def _group_block(x, features, km):
     return km.predict(features.transform(x)).astype(np.int32)
 
@@ -106,7 +86,7 @@ def fit_groups(X, rng, client=None):
     n = int(X.shape[0])
     fit_pos = np.sort(rng.choice(n, min(n, GROUP_FIT_ROWS), replace=False))
     rows = gather_rows(X, fit_pos, client)
-    features = _GroupFeatures(rows, GROUP_DIMS)
+    features = LinearPCA.fit(rows, GROUP_DIMS, standardize=True)
     km = kmeans_for(min(N_GROUPS, rows.shape[0]), rows.shape[0], int(rng.integers(2**31 - 1)))
     km.fit(features.transform(rows))
     groups = X.map_blocks(_group_block, _broadcast(features), _broadcast(km), drop_axis=1, dtype=np.int32,
@@ -149,11 +129,8 @@ class MapView(BackgroundUMAP):
         self.max_points = int(max_points)
         self.random_state = 0 if random_state is None else random_state
         self._lock = threading.RLock()
-        self.on_ready, self.on_error = on_ready, on_error
+        self._init_background(on_ready, on_error)
         self.umap_fit = umap_fit or _default_umap
-        self.error = None
-        self.thread = None
-        self.done = threading.Event()
         labeled = np.asarray([] if labeled is None else labeled, dtype=np.int64)
         rng = np.random.default_rng(self.random_state)
         if self.n_pool <= self.max_points:
@@ -169,7 +146,7 @@ class MapView(BackgroundUMAP):
         else:
             fit_rows = min(20_000, self.n_pool)
             fit_pos = np.sort(rng.choice(self.n_pool, fit_rows, replace=False))
-            self.reducer, self.name = Linear2D.fit(gather_rows(self.X, fit_pos, self.client)), "pca"
+            self.reducer, self.name = LinearPCA.fit(gather_rows(self.X, fit_pos, self.client)), "pca"
             self.want_umap = bool(want_umap)
         self.proba = None
         self._model = None      # (model, classes) the proba is for: rows added later are scored with it
@@ -196,21 +173,25 @@ class MapView(BackgroundUMAP):
         with self._lock:
             return self.positions, self.coords
 
-    def locate(self, idx) -> np.ndarray:
-        """Point numbers of pool positions that are on the map; a ValueError names the first that is not."""
+    def _search(self, idx):
+        """(point numbers where pool positions ``idx`` are or would go, which of them are on the map)."""
         idx = np.asarray(idx, dtype=np.int64).ravel()
         with self._lock:
             at = np.searchsorted(self.positions, idx)
             ok = (at < self.positions.size) & (self.positions[np.minimum(at, self.positions.size - 1)] == idx)
+        return at, ok
+
+    def locate(self, idx) -> np.ndarray:
+        """Point numbers of pool positions that are on the map; a ValueError names the first that is not."""
+        at, ok = self._search(idx)
         if not ok.all():
-            raise ValueError(f"item {int(idx[~ok][0])} is not on the map (a sample of {self.n_points:,} of "
+            bad = np.asarray(idx, dtype=np.int64).ravel()[~ok][0]
+            raise ValueError(f"item {int(bad)} is not on the map (a sample of {self.n_points:,} of "
                              f"{self.n_pool:,} items)")
         return at
 
     def contains(self, i) -> bool:
-        with self._lock:
-            at = int(np.searchsorted(self.positions, i))
-            return at < self.positions.size and int(self.positions[at]) == int(i)
+        return bool(self._search([i])[1][0])
 
     # ----- growing the sample -----
     def include(self, idx) -> bool:
@@ -223,7 +204,9 @@ class MapView(BackgroundUMAP):
             new = idx[~np.isin(idx, self.positions, assume_unique=True)]
             if new.size == 0:
                 return False
-            rows = gather_rows(self.X, new, self.client) if not isinstance(self.reducer, _Lookup) or self._model else None
+            # rows are read for the projection (unless the user gave coordinates) and for the probabilities
+            need_rows = not isinstance(self.reducer, _Lookup) or self.proba is not None
+            rows = gather_rows(self.X, new, self.client) if need_rows else None
             xy = self._coords_local(self.reducer, new, rows)
             at = np.searchsorted(self.positions, new)
             self.positions = np.insert(self.positions, at, new)
@@ -241,16 +224,22 @@ class MapView(BackgroundUMAP):
             positions = self.positions.copy()
         proba = apply_rows(self.X, positions, len(classes), _proba_rows, model, np.asarray(classes), client=self.client)
         with self._lock:
-            extra = ~np.isin(self.positions, positions)
-            if extra.any():   # included while scoring: score those few rows here
-                from .scale import gather_rows
-
-                full = np.empty((self.positions.size, proba.shape[1]), dtype=np.float32)
-                full[~extra] = proba
-                full[extra] = _proba_rows(gather_rows(self.X, self.positions[extra], self.client), model, classes)
-                proba = full
+            proba = self._completed(positions, proba, _proba_rows, model, classes)
             self.proba, self._model = proba, (model, np.asarray(classes))
             return proba
+
+    def _completed(self, positions, values, func, *args):
+        """``values`` computed for the drawn ``positions`` of an earlier moment -> for the points drawn now: the few
+        included meanwhile get ``func(their rows, *args)`` here. Call with the lock held."""
+        from .scale import gather_rows
+
+        extra = ~np.isin(self.positions, positions)
+        if not extra.any():
+            return values
+        full = np.empty((self.positions.size, values.shape[1]), dtype=np.float32)
+        full[~extra] = values
+        full[extra] = func(gather_rows(self.X, self.positions[extra], self.client), *args)
+        return full
 
     # ----- coordinates -----
     def _coords_on_workers(self, reducer, positions):
@@ -269,33 +258,17 @@ class MapView(BackgroundUMAP):
                 "item and the batch)") if self.sampled else ""
         return self._status(note)
 
-    def _run(self):
+    def _umap(self):
         from .scale import gather_rows
 
-        try:
-            with self._lock:
-                positions = self.positions.copy()
-            rng = np.random.default_rng(self.random_state)
-            fit_pos = positions if positions.size <= UMAP_FIT_ROWS else \
-                np.sort(rng.choice(positions, UMAP_FIT_ROWS, replace=False))
-            reducer = self.umap_fit(gather_rows(self.X, fit_pos, self.client), self.random_state)
-            coords = self._coords_on_workers(reducer, positions)
-            if coords.shape != (positions.size, 2) or not np.isfinite(coords).all():
-                raise ValueError(f"UMAP returned coordinates of shape {coords.shape} or non-finite values")
-            with self._lock:
-                extra = ~np.isin(self.positions, positions)
-                if extra.any():   # included while UMAP ran: transform those few rows here
-                    full = np.empty((self.positions.size, 2), dtype=np.float32)
-                    full[~extra] = coords
-                    full[extra] = _transform_rows(gather_rows(self.X, self.positions[extra], self.client), reducer)
-                    coords = full
-                self.reducer, self.coords, self.name = reducer, coords, "umap"
-            if self.on_ready is not None:
-                self.on_ready(coords, "umap")
-        except Exception as exc:  # noqa: BLE001 - shown on the widget; PCA stays
-            self.error = f"{type(exc).__name__}: {exc}"
-            if self.on_error is not None:
-                self.on_error(self.error)
-        finally:
-            self.done.set()
-
+        with self._lock:
+            positions = self.positions.copy()
+        rng = np.random.default_rng(self.random_state)
+        fit_pos = positions if positions.size <= UMAP_FIT_ROWS else \
+            np.sort(rng.choice(positions, UMAP_FIT_ROWS, replace=False))
+        reducer = self.umap_fit(gather_rows(self.X, fit_pos, self.client), self.random_state)
+        coords = self._checked(self._coords_on_workers(reducer, positions), positions.size)
+        with self._lock:
+            coords = self._completed(positions, coords, _transform_rows, reducer)
+            self.reducer, self.coords, self.name = reducer, coords, "umap"
+        return coords

@@ -29,42 +29,53 @@ def fingerprint(X: np.ndarray, random_state=None) -> str:
     return h.hexdigest()
 
 
-class Linear2D:
-    """A 2-D PCA as a mean and two components, fitted on (a sample of) rows: ``transform`` is one matrix product,
-    cheap to send to Dask workers."""
-
-    n_components = 2
+class LinearPCA:
+    """A PCA as a mean and components fitted on (a sample of) rows — of the rows as they are, or standardized, the
+    1/std folded into the components: ``transform`` is one subtraction and one matrix product, cheap to send to Dask
+    workers. ``pca_2d`` and the map of a Dask pool use 2 components; the map's sample groups cluster in 16."""
 
     def __init__(self, mean: np.ndarray, components: np.ndarray):
         self.mean, self.components = mean.astype(np.float32), components.astype(np.float32)
+        self.n_components = int(self.components.shape[0])
 
     @classmethod
-    def fit(cls, rows, random_state=0) -> "Linear2D":
+    def fit(cls, rows, n_components: int = 2, standardize: bool = False, random_state=0) -> "LinearPCA":
         rows = np.asarray(rows, dtype=np.float32)
         if rows.ndim != 2:
             raise ValueError(f"X must be 2-D to project it, got shape {rows.shape}")
         d = rows.shape[1]
         mean = rows.mean(axis=0)
         if d == 1:
-            return cls(mean, np.array([[1.0], [0.0]], dtype=np.float32))
+            comps = np.zeros((n_components, 1), dtype=np.float32)
+            comps[0, 0] = 1.0
+            return cls(mean, comps)
         centred = rows - mean
+        scale = None
+        if standardize:
+            scale = centred.astype(np.float64).std(axis=0)
+            scale = np.where(scale > 0, scale, 1.0)
+        k = min(n_components, d)
         # the top right singular vectors of the (sample) matrix; the d x d route is cheap when d is small
         if d <= 512:
-            cov = centred.T.astype(np.float64) @ centred.astype(np.float64)
-            _, v = np.linalg.eigh(cov)
-            comps = v[:, ::-1][:, :2].T.astype(np.float32)
+            z = centred.astype(np.float64) if scale is None else centred.astype(np.float64) / scale
+            _, v = np.linalg.eigh(z.T @ z)
+            comps = v[:, ::-1][:, :k].T.astype(np.float32)
         else:
             from sklearn.utils.extmath import randomized_svd
-            _, _, comps = randomized_svd(centred, 2, random_state=random_state)
+            z = centred if scale is None else (centred / scale).astype(np.float32)
+            _, _, comps = randomized_svd(z, k, random_state=random_state)
             comps = comps.astype(np.float32)
         # a deterministic sign: the largest loading of each component is positive
-        signs = np.sign(comps[np.arange(2), np.abs(comps).argmax(axis=1)])
+        signs = np.sign(comps[np.arange(k), np.abs(comps).argmax(axis=1)])
         signs[signs == 0] = 1
-        return cls(mean, comps * signs[:, None])
+        comps = comps * signs[:, None]
+        if scale is not None:   # standardize, then project == project with each column's loading divided by its std
+            comps = comps / scale[None, :].astype(np.float32)
+        return cls(mean, comps)
 
     def transform(self, X) -> np.ndarray:
         X = np.asarray(X, dtype=np.float32)
-        out = np.empty((X.shape[0], 2), dtype=np.float32)
+        out = np.empty((X.shape[0], self.n_components), dtype=np.float32)
         for start in range(0, X.shape[0], 200_000):
             out[start:start + 200_000] = (X[start:start + 200_000] - self.mean) @ self.components.T
         return out
@@ -78,7 +89,7 @@ def pca_2d(X, random_state=0, max_fit_rows: int = 20_000) -> np.ndarray:
     n = X.shape[0]
     rng = np.random.default_rng(random_state)
     fit = X if n <= max_fit_rows else X[rng.choice(n, max_fit_rows, replace=False)]
-    return Linear2D.fit(fit, random_state).transform(X)
+    return LinearPCA.fit(fit, 2, random_state=random_state).transform(X)
 
 
 def umap_2d(X, random_state=0, sample_above: int = 50_000, chunk: int = 50_000, n_neighbors: int = 15) -> np.ndarray:
@@ -129,10 +140,36 @@ def umap_available() -> bool:
 
 
 class BackgroundUMAP:
-    """What a map with a UMAP fitted in a daemon thread shares: ``status``, ``start``, ``wait``. A subclass sets
-    ``want_umap``, ``name``, ``error``, ``done`` (an Event), ``thread`` and defines ``_run``."""
+    """What a map with a UMAP fitted in a daemon thread shares: ``status``, ``start``, ``wait`` and the thread's
+    run (callbacks, errors, the done event). A subclass calls ``_init_background``, sets ``want_umap`` and ``name``,
+    and defines ``_umap``: fit, swap the coordinates in, return them."""
 
     _thread_name = "activelens-umap"
+
+    def _init_background(self, on_ready=None, on_error=None):
+        self.on_ready, self.on_error = on_ready, on_error
+        self.thread = None
+        self.error = None
+        self.done = threading.Event()
+
+    @staticmethod
+    def _checked(coords, n: int) -> np.ndarray:
+        coords = np.asarray(coords, dtype=np.float32)
+        if coords.shape != (n, 2) or not np.isfinite(coords).all():
+            raise ValueError(f"UMAP returned coordinates of shape {coords.shape} or non-finite values")
+        return coords
+
+    def _run(self):
+        try:
+            coords = self._umap()
+            if self.on_ready is not None:
+                self.on_ready(coords, "umap")
+        except Exception as exc:  # noqa: BLE001 - reported on the widget, PCA stays
+            self.error = f"{type(exc).__name__}: {exc}"
+            if self.on_error is not None:
+                self.on_error(self.error)
+        finally:
+            self.done.set()
 
     def _status(self, note: str = "") -> str:
         if self.error is not None:
@@ -171,10 +208,7 @@ class Projection(BackgroundUMAP):
         self.random_state = 0 if random_state is None else random_state
         self.want_umap = method == "umap" or (method == "auto" and umap_available())
         self._umap_fn = umap_fn or umap_2d
-        self.on_ready, self.on_error = on_ready, on_error
-        self.thread = None
-        self.error = None
-        self.done = threading.Event()
+        self._init_background(on_ready, on_error)
         cached = cached_umap(X, self.random_state) if self.want_umap else None
         if cached is not None:
             self.coords, self.name = cached, "umap"
@@ -184,22 +218,12 @@ class Projection(BackgroundUMAP):
             if not self.want_umap:
                 self.done.set()
 
-    def _run(self):
-        try:
-            key = fingerprint(self.X, self.random_state)
-            coords = np.asarray(self._umap_fn(self.X, random_state=self.random_state), dtype=np.float32)
-            if coords.shape != (np.asarray(self.X).shape[0], 2) or not np.isfinite(coords).all():
-                raise ValueError(f"UMAP returned coordinates of shape {coords.shape} or non-finite values")
-            _store(key, coords)
-            self.coords, self.name = coords, "umap"
-            if self.on_ready is not None:
-                self.on_ready(coords, "umap")
-        except Exception as exc:  # noqa: BLE001 - reported on the widget, PCA stays
-            self.error = f"{type(exc).__name__}: {exc}"
-            if self.on_error is not None:
-                self.on_error(self.error)
-        finally:
-            self.done.set()
+    def _umap(self):
+        key = fingerprint(self.X, self.random_state)
+        coords = self._checked(self._umap_fn(self.X, random_state=self.random_state), np.asarray(self.X).shape[0])
+        _store(key, coords)
+        self.coords, self.name = coords, "umap"
+        return coords
 
 
 def normalize(coords: np.ndarray) -> np.ndarray:
