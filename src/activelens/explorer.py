@@ -240,8 +240,8 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
                     labeled=learner.labeled_indices, coords=user_coords, random_state=learner.random_state,
                     model=learner.model_, classes=None if learner.model_ is None else
                     learner._proba_classes(learner.model_), want_umap=want_umap, on_ready=self._on_projection, on_error=self._on_projection_error)
+                self.projection = self._view.name
                 self._send_points()
-                self.projection, self.projection_status = self._view.name, self._view.status
                 if user_coords is not None:
                     self._proj = None
             elif user_coords is not None:
@@ -364,8 +364,7 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
             self.n_points = int(positions.size)
             self.point_index = positions.astype(np.uint32).tobytes()
             self.coords = _projection.normalize(coords).tobytes()
-            if self.projection != "custom":
-                self.projection_status = self._view.status
+            self.projection_status = self._view.status
 
     def _uncertainty(self, mode):
         p = self._proba
@@ -834,8 +833,8 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
     def _on_projection(self, coords, name):
         with self._lock, self.hold_sync():
             if self._view is not None:   # the view swapped its coordinates in under its own lock
+                self.projection = name
                 self._send_points()
-                self.projection, self.projection_status = name, self._view.status
                 return
             self.coords = _projection.normalize(coords).tobytes()
             self.projection = name
