@@ -87,7 +87,8 @@ def test_submit_goes_through_the_queue_teaches_and_releases_skips(data, tmp_path
     assert leased_to(q, "ann") == set(w.batch_indices)
 
 
-def test_unpicked_cards_are_released_on_submit(data, tmp_path):
+def _one_label_submitted(data, tmp_path):
+    """Annotator "ann" labels the first card of the first batch, leaves the rest and submits."""
     y = data[1]
     learner = learner_on(data, tmp_path / "labels.db")
     w = explorer(learner, "ann")
@@ -95,6 +96,11 @@ def test_unpicked_cards_are_released_on_submit(data, tmp_path):
     send(w, type="label", index=first[0], label=int(y[first[0]]))
     send(w, type="submit")
     assert w.wait(timeout=60)
+    return learner, w, first
+
+
+def test_unpicked_cards_are_released_on_submit(data, tmp_path):
+    learner, w, first = _one_label_submitted(data, tmp_path)
     assert set(w._queue.leases()["index"].tolist()).isdisjoint(first)
     assert learner.labeled_indices.tolist() == [first[0]]
     assert learner.model_ is None   # one class: no model yet, still labeling
@@ -235,13 +241,7 @@ def test_refresh_releases_the_unsubmitted_cards(data, tmp_path):
 
 
 def test_close_gives_the_unsubmitted_cards_back(data, tmp_path):
-    y = data[1]
-    learner = learner_on(data, tmp_path / "labels.db")
-    w = explorer(learner, "ann")
-    first = w.batch_indices
-    send(w, type="label", index=first[0], label=int(y[first[0]]))
-    send(w, type="submit")
-    assert w.wait(timeout=60)
+    learner, w, first = _one_label_submitted(data, tmp_path)
     held = set(w.batch_indices)
     assert leased_to(w._queue, "ann") == held
     w.close()

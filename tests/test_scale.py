@@ -164,6 +164,19 @@ def test_nan_in_pool_is_caught_on_the_worker(client, data):
     assert _snapshot(learner) == before
 
 
+def _query_fails_fast(client, learner):
+    """``learner.query()`` raises one ClusterError, with the scheduler failing a task on the first lost worker
+    instead of retrying it elsewhere."""
+    scheduler = client.cluster.scheduler
+    allowed = scheduler.allowed_failures
+    scheduler.allowed_failures = 0
+    try:
+        with pytest.raises(ClusterError, match="nothing was recorded"):
+            learner.query()
+    finally:
+        scheduler.allowed_failures = allowed
+
+
 @pytest.mark.parametrize("where", ["scoring", "reading the pool"])
 def test_worker_dies_mid_round(client, data, tmp_path, where):
     """A worker killed while scoring (or while computing a chunk of the pool itself): one ClusterError, no trace in
@@ -195,14 +208,7 @@ def test_worker_dies_mid_round(client, data, tmp_path, where):
         L.fit()
     open(flag if where == "scoring" else pool_flag, "w").close()
     before = _snapshot(learner)
-    scheduler = client.cluster.scheduler
-    allowed = scheduler.allowed_failures
-    scheduler.allowed_failures = 0  # fail fast instead of retrying the task elsewhere
-    try:
-        with pytest.raises(ClusterError, match="nothing was recorded"):
-            learner.query()
-    finally:
-        scheduler.allowed_failures = allowed
+    _query_fails_fast(client, learner)
     assert _snapshot(learner) == before
     # The first retry used to fail (KilledWorker again, on a chunk of the pool): about 1 run in 8 when scoring — a
     # task of the pool itself was queued on the dying worker too — and 3 runs in 6 when reading the pool (measured
@@ -264,14 +270,7 @@ def test_worker_dies_mid_diversity_query(client, data, tmp_path, monkeypatch, st
     expected = twin.query().indices  # uninterrupted, same data, same seed
     countdown.write_text("4")  # one update for the labeled rows, then one per pick: dies after the 4th pick
     before = _snapshot(learner)
-    scheduler = client.cluster.scheduler
-    allowed = scheduler.allowed_failures
-    scheduler.allowed_failures = 0  # fail fast instead of retrying the task elsewhere
-    try:
-        with pytest.raises(ClusterError, match="nothing was recorded"):
-            learner.query()
-    finally:
-        scheduler.allowed_failures = allowed
+    _query_fails_fast(client, learner)
     assert not countdown.exists()  # the worker did die in the middle of this query, on its 5th update of chunk 0
     assert _snapshot(learner) == before
     # These loops keep their per-chunk futures in locals, and the ClusterError's traceback (held here by pytest.raises,
