@@ -42,7 +42,7 @@ def run(C, strat, seed, budget, kw):
     import warnings
 
     warnings.filterwarnings("ignore")
-    from activelens.simulate import simulate
+    from activelens.loop.simulate import simulate
 
     X, y = load_digits(return_X_y=True)
     Xp, Xt, yp, yt = train_test_split(X, y, test_size=0.3, stratify=y, random_state=seed)

@@ -63,7 +63,7 @@ def make_model(name: str):
 
 
 def default_strategy() -> str:
-    from activelens.learner import ActiveLearner
+    from activelens.loop.learner import ActiveLearner
 
     return inspect.signature(ActiveLearner).parameters["strategy"].default
 
@@ -75,13 +75,13 @@ def split(dataset: str, seed: int):
 
 def initial_set(model, Xp, seed: int) -> np.ndarray:
     """The cold-start labels simulate() uses for this seed (ActiveLearner's seeded random bootstrap)."""
-    from activelens.learner import ActiveLearner
+    from activelens.loop.learner import ActiveLearner
 
     return ActiveLearner(model, Xp, strategy="random", random_state=seed).query(INITIAL).indices
 
 
 def run_ours(dataset, model_name, strategy, seed, budget, initial=INITIAL):
-    from activelens.simulate import simulate
+    from activelens.loop.simulate import simulate
 
     warnings.filterwarnings("ignore")
     Xp, Xt, yp, yt = split(dataset, seed)

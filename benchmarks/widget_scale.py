@@ -59,7 +59,7 @@ def main(argv=None):
     from sklearn.linear_model import LogisticRegression
 
     from activelens import ActiveLearner, Explorer
-    from activelens.scale import from_memmap, gather_rows
+    from activelens.backends.dask.scale import from_memmap, gather_rows
 
     print_machine()
     tmp = tempfile.mkdtemp(prefix="activelens-widget-scale-", dir=args.dir)
@@ -113,8 +113,8 @@ def main(argv=None):
 
 def _rare_share(w, client):
     """(share of the smallest k-means group drawn, share of the pool drawn, size of that group)."""
-    from activelens.map_view import fit_groups
-    from activelens.scale import _group_counts
+    from activelens.widgets.map_view import fit_groups
+    from activelens.backends.dask.scale import _group_counts
 
     view = w._view
     groups = fit_groups(view.X, np.random.default_rng(view.random_state), client=client)   # the view's own draw

@@ -46,7 +46,7 @@ def client():
     try:
         c = distributed.Client(cluster)
         try:
-            c.run(lambda: __import__("activelens.scale"))  # warm the workers' imports once
+            c.run(lambda: __import__("activelens.backends.dask.scale"))  # warm the workers' imports once
             yield c
         finally:
             c.close()

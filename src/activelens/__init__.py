@@ -1,11 +1,12 @@
 """activelens: active learning you can see and steer inside Jupyter."""
-from .learner import ActiveLearner, Batch, Round
-from .explorer import Explorer
-from .race import Race
-from .simulate import SimulationResult, compare, simulate, summarize
-from .stopping import Budget, DiminishingReturns, Plateau, StabilizingPredictions, TargetScore
-from .queue import AnnotationQueue
-from .store import LabelStore, PoolMismatchError, StoreError, StoreFormatError, StoreLockedError
+from activelens.core.records import Batch, Round
+from activelens.loop.learner import ActiveLearner
+from activelens.widgets.explorer import Explorer
+from activelens.widgets.race import Race
+from activelens.loop.simulate import SimulationResult, compare, simulate, summarize
+from activelens.analysis.stopping import Budget, DiminishingReturns, Plateau, StabilizingPredictions, TargetScore
+from activelens.storage.queue import AnnotationQueue
+from activelens.storage.store import LabelStore, PoolMismatchError, StoreError, StoreFormatError, StoreLockedError
 
 __version__ = "0.1.0"
 

@@ -8,10 +8,10 @@ import numpy as np
 
 
 def _simulate(args) -> int:
-    from .datasets import load_dataset
-    from .learner import STRATEGIES
-    from .models import make_model
-    from .simulate import _split, compare, full_pool_score, summarize
+    from activelens.datasets import load_dataset
+    from activelens.loop.learner import STRATEGIES
+    from activelens.models import make_model
+    from activelens.loop.simulate import _split, compare, full_pool_score, summarize
 
     strategies = [s.strip() for s in args.strategies.split(",") if s.strip()]
     unknown = [s for s in strategies if s not in STRATEGIES]
@@ -49,7 +49,7 @@ def _simulate(args) -> int:
     print("labels_to_X: labels to reach X of full-pool accuracy on the seed-mean curve (— = not within budget); "
           "saving_X: random's labels / this strategy's labels")
     if args.plot:
-        from .plots import curves_figure
+        from activelens.plots import curves_figure
         curves_figure(curves, reference=ceiling).write_html(args.plot, include_plotlyjs=True)
         print(f"wrote {args.plot}")
     return 0
@@ -72,7 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--plot", default=None, help="write the curves as a plotly HTML file")
     sim.add_argument("--quiet", action="store_true", help="no progress bar")
     sim.set_defaults(func=_simulate)
-    from ._cli_store import add_store_commands
+    from activelens.cli_store import add_store_commands
     add_store_commands(sub)  # select, export
     return parser
 

@@ -8,7 +8,7 @@ How a widget test uses it (fixtures come from tests/e2e/conftest.py)::
     @pytest.mark.e2e
     def test_explorer_click(lab):
         lab.open_notebook(notebook(
-            "from activelens.explorer import Explorer\\nw = Explorer(...)\\nw",
+            "from activelens.widgets.explorer import Explorer\\nw = Explorer(...)\\nw",
         ))                                    # writes it to the server root, opens it, waits for idle kernel
         lab.run_all()                         # "Run All Cells"; raises CellError on a traceback
         lab.page.locator('.al-root[data-ready="1"]').wait_for()   # wait on attributes, never sleep

@@ -4,11 +4,11 @@ from __future__ import annotations
 import numpy as np
 from sklearn.neighbors import NearestNeighbors
 
-from .._validation import check_indices, check_n, check_random_state
-from ._select import top_n
-from .combined import fit_clusters
-from .diversity import prepare_embedding
-from .uncertainty import uncertainty_measure
+from activelens.core.validation import check_indices, check_n, check_random_state
+from activelens.strategies.select import top_n
+from activelens.strategies.combined import fit_clusters
+from activelens.strategies.diversity import prepare_embedding
+from activelens.strategies.uncertainty import uncertainty_measure
 
 
 def random_bootstrap(n_pool: int, n: int, labeled=None, random_state=None) -> np.ndarray:

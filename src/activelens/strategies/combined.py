@@ -4,11 +4,11 @@ from __future__ import annotations
 import numpy as np
 from sklearn.cluster import KMeans, MiniBatchKMeans
 
-from .._validation import check_indices, check_n, check_proba, check_random_state, check_weight
-from ._select import minmax, top_n
-from .diversity import NearestDistance, argmax_random_ties, one_blas_thread, prepare_embedding, top_candidates
-from .uncertainty import margin as margin_score
-from .uncertainty import uncertainty_measure
+from activelens.core.validation import check_indices, check_n, check_proba, check_random_state, check_weight
+from activelens.strategies.select import minmax, top_n
+from activelens.strategies.diversity import NearestDistance, argmax_random_ties, one_blas_thread, prepare_embedding, top_candidates
+from activelens.strategies.uncertainty import margin as margin_score
+from activelens.strategies.uncertainty import uncertainty_measure
 
 
 def greedy_blend(uncertainty: np.ndarray, E: np.ndarray, n: int, labeled: np.ndarray, weight: float,

@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 from sklearn.decomposition import PCA
 
-from .._blas import blas_threads
-from .._validation import check_indices, check_matrix, check_n, check_random_state
+from activelens.core.threads import blas_threads
+from activelens.core.validation import check_indices, check_matrix, check_n, check_random_state
 
 # Scratch budget for one distance block (rows × centres), in float32 elements: 4M elements = 16 MB.
 _BLOCK_ELEMENTS = 1 << 22

@@ -6,7 +6,7 @@ entropy takes the log only where p > 0, so 0·log 0 counts as 0 rather than NaN.
 from __future__ import annotations
 
 import numpy as np
-from .._validation import check_proba
+from activelens.core.validation import check_proba
 
 
 def entropy(proba) -> np.ndarray:

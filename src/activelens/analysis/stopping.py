@@ -1,0 +1,208 @@
+"""Stopping criteria: one small class each, the same two-method interface.
+
+The learner calls ``update(learner)`` after every ``fit()``; ``check()`` returns a ``StopDecision`` when the
+criterion fires, else None; ``progress()`` is a one-line state for the widget ("plateau: 2 of 3 rounds
+without gain").
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.metrics import cohen_kappa_score
+
+from activelens.core.validation import check_random_state
+
+
+@dataclass(frozen=True)
+class StopDecision:
+    criterion: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.criterion}: {self.message}"
+
+
+class StoppingCriterion:
+    name = "criterion"
+
+    def update(self, learner) -> None:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def check(self) -> StopDecision | None:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def progress(self) -> str:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        params = ", ".join(f"{k}={v!r}" for k, v in vars(self).items() if not k.startswith("_"))
+        return f"{type(self).__name__}({params})"
+
+
+def _positive(value, name, kind=float):
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or not value > 0:
+        raise ValueError(f"{name} must be a positive number, got {value!r}")
+    return kind(value)
+
+
+class Budget(StoppingCriterion):
+    """Stop once ``max_labels`` items are labeled."""
+
+    name = "budget"
+
+    def __init__(self, max_labels: int):
+        self.max_labels = _positive(max_labels, "max_labels", int)
+        self._n = 0
+
+    def update(self, learner) -> None:
+        self._n = learner.n_labeled
+
+    def check(self):
+        if self._n >= self.max_labels:
+            return StopDecision(self.name, f"{self._n} labels reached the budget of {self.max_labels}")
+        return None
+
+    def progress(self) -> str:
+        return f"budget: {self._n} of {self.max_labels} labels"
+
+
+class TargetScore(StoppingCriterion):
+    """Stop once the round's score reaches ``target`` (holdout score when the learner has one)."""
+
+    name = "target"
+
+    def __init__(self, target: float):
+        self.target = _positive(target, "target")
+        self._score = None
+
+    def update(self, learner) -> None:
+        self._score = learner.last_score
+
+    def check(self):
+        if self._score is not None and self._score >= self.target:
+            return StopDecision(self.name, f"score {self._score:.4f} reached the target {self.target:.4f}")
+        return None
+
+    def progress(self) -> str:
+        current = "n/a" if self._score is None else f"{self._score:.3f}"
+        return f"target: {current} of {self.target:.3f}"
+
+
+class Plateau(StoppingCriterion):
+    """Stop after ``patience`` rounds in a row whose score beat the best so far by less than ``min_delta``."""
+
+    name = "plateau"
+
+    def __init__(self, patience: int = 3, min_delta: float = 0.005):
+        self.patience = _positive(patience, "patience", int)
+        if not min_delta >= 0:
+            raise ValueError(f"min_delta must be >= 0, got {min_delta!r}")
+        self.min_delta = float(min_delta)
+        self._best = None
+        self._stale = 0
+        self._seen_rounds = 0
+
+    def update(self, learner) -> None:
+        scores = learner.scores_so_far()
+        for s in scores[self._seen_rounds:]:
+            if self._best is None or s > self._best + self.min_delta:
+                self._best, self._stale = s, 0
+            else:
+                self._stale += 1
+                self._best = max(self._best, s)
+        self._seen_rounds = len(scores)
+
+    def check(self):
+        if self._stale >= self.patience:
+            return StopDecision(self.name, f"{self._stale} rounds without a gain above {self.min_delta:g}")
+        return None
+
+    def progress(self) -> str:
+        return f"plateau: {self._stale} of {self.patience} rounds without gain"
+
+
+class DiminishingReturns(StoppingCriterion):
+    """Stop when the score gained per label, averaged over the last ``window`` rounds, falls below
+    ``min_gain_per_label`` (e.g. 1e-4 = one accuracy point per 100 labels)."""
+
+    name = "diminishing_returns"
+
+    def __init__(self, min_gain_per_label: float = 1e-4, window: int = 3):
+        self.min_gain_per_label = _positive(min_gain_per_label, "min_gain_per_label")
+        self.window = _positive(window, "window", int)
+        self._rate = None
+
+    def update(self, learner) -> None:
+        scores = learner.scores_so_far()
+        labels = learner.labels_per_scored_round()
+        if len(scores) <= self.window:
+            self._rate = None
+            return
+        gained = scores[-1] - scores[-1 - self.window]
+        spent = labels[-1] - labels[-1 - self.window]
+        self._rate = gained / spent if spent > 0 else 0.0
+
+    def check(self):
+        if self._rate is not None and self._rate < self.min_gain_per_label:
+            return StopDecision(
+                self.name,
+                f"{self._rate:.2e} score per label over the last {self.window} rounds, below {self.min_gain_per_label:.2e}",
+            )
+        return None
+
+    def progress(self) -> str:
+        if self._rate is None:
+            return f"diminishing returns: waiting for {self.window + 1} scored rounds"
+        return f"diminishing returns: {self._rate:.2e} per label (stop below {self.min_gain_per_label:.2e})"
+
+
+class StabilizingPredictions(StoppingCriterion):
+    """Stabilizing predictions (Bloodgood & Vijay-Shanker 2009): stop when successive models agree on a fixed
+    stop set — mean Cohen's kappa over the last ``window`` pairs of rounds at least ``threshold``.
+
+    The stop set is ``stop_set_size`` pool items drawn once; it needs no labels.
+    """
+
+    name = "stabilizing_predictions"
+
+    def __init__(self, threshold: float = 0.99, window: int = 3, stop_set_size: int = 1000, random_state=None):
+        self.threshold = _positive(threshold, "threshold")
+        self.window = _positive(window, "window", int)
+        self.stop_set_size = _positive(stop_set_size, "stop_set_size", int)
+        self.random_state = random_state
+        self._stop_set = None
+        self._previous = None
+        self._kappas: list[float] = []
+
+    def update(self, learner) -> None:
+        if self._stop_set is None:
+            n_pool = learner.n_pool
+            rng = check_random_state(self.random_state)
+            self._stop_set = rng.choice(n_pool, size=min(self.stop_set_size, n_pool), replace=False)
+        predictions = learner.predict(self._stop_set)
+        if self._previous is not None:
+            if np.array_equal(predictions, self._previous):
+                kappa = 1.0  # identical predictions; kappa is undefined when only one class is predicted
+            else:
+                kappa = float(cohen_kappa_score(self._previous, predictions))
+            self._kappas.append(kappa)
+        self._previous = predictions
+
+    @property
+    def agreement(self) -> float | None:
+        if len(self._kappas) < self.window:
+            return None
+        return float(np.mean(self._kappas[-self.window:]))
+
+    def check(self):
+        a = self.agreement
+        if a is not None and a >= self.threshold:
+            return StopDecision(self.name, f"mean kappa {a:.4f} over the last {self.window} model pairs ≥ {self.threshold}")
+        return None
+
+    def progress(self) -> str:
+        a = self.agreement
+        if a is None:
+            return f"stabilizing predictions: {len(self._kappas)} of {self.window} model pairs compared"
+        return f"stabilizing predictions: kappa {a:.3f} (stop at {self.threshold})"

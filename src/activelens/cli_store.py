@@ -1,0 +1,125 @@
+"""``python -m activelens select`` (the headless selection service) and ``python -m activelens export``."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+
+
+def add_store_commands(sub) -> None:
+    sel = sub.add_parser("select", help="score the pool with the latest model and fill the annotation queue",
+                         description="Teach the learner what annotators finished (resolved), retrain, and queue the next "
+                                     "items. The store must have been made by ActiveLearner(estimator, X, store=...).")
+    sel.add_argument("--store", required=True, help="label store: a SQLite file or an SQLAlchemy URL")
+    sel.add_argument("--n", type=int, default=100, help="items to add to the queue (default 100)")
+    sel.add_argument("--pool", default=None, help="the pool as .npy or .csv (default: the copy kept in the store)")
+    sel.add_argument("--strategy", default=None, help="selection strategy (default: the learner's, else margin)")
+    sel.add_argument("--resolution", default="majority", choices=["majority", "gold_weighted"],
+                     help="how several annotations of one item become its label")
+    sel.add_argument("--overlap", type=float, default=0.0, help="share of new items that go to several annotators")
+    sel.add_argument("--overlap-annotators", type=int, default=2)
+    sel.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for another writer's lock")
+    sel.set_defaults(func=_select)
+
+    exp = sub.add_parser("export", help="write labels (or annotations) with provenance as CSV or JSON Lines")
+    exp.add_argument("--store", required=True, help="label store: a SQLite file or an SQLAlchemy URL")
+    exp.add_argument("--out", default=None, help="output file (default: standard output)")
+    exp.add_argument("--format", default=None, choices=["csv", "jsonl"], help="default: from --out's extension, else csv")
+    exp.add_argument("--what", default="labels", choices=["labels", "annotations"])
+    exp.set_defaults(func=_export)
+
+
+def _open(target, timeout=30.0):
+    from activelens.storage.store import LabelStore
+
+    if "://" not in target and not Path(target).exists():
+        raise FileNotFoundError(f"--store {target!r} does not exist; create it with ActiveLearner(estimator, X, store=...)")
+    return LabelStore(target, timeout=timeout)
+
+
+def _load_pool(path):
+    p = Path(path)
+    if not p.exists():
+        raise FileNotFoundError(f"--pool {path!r} does not exist")
+    if p.suffix == ".npy":
+        return np.load(p, allow_pickle=False)
+    if p.suffix == ".csv":
+        import pandas as pd
+        return pd.read_csv(p).to_numpy(dtype=np.float64)
+    raise ValueError(f"--pool must be a .npy or .csv file, got {path!r}")
+
+
+def _select(args) -> int:
+    from activelens.loop.learner import STRATEGIES, ActiveLearner
+    from activelens.storage.queue import AnnotationQueue
+    from activelens.storage.store import StoreError
+
+    if args.n < 1:
+        print(f"error: --n must be a positive number of items, got {args.n}", file=sys.stderr)
+        return 2
+    if args.strategy is not None and args.strategy not in STRATEGIES:
+        print(f"error: unknown --strategy {args.strategy!r}; choose from {', '.join(STRATEGIES)}", file=sys.stderr)
+        return 2
+    try:
+        st = _open(args.store, args.timeout)
+        X = _load_pool(args.pool) if args.pool else st.load_pool()
+        if X is None:
+            raise StoreError(f"store {st.where!r} keeps no copy of the pool (it was too large); pass --pool X.npy")
+        estimator = st.load_estimator()
+        if estimator is None:
+            raise StoreError(f"store {st.where!r} has no saved estimator; it is made by ActiveLearner(estimator, X, "
+                             "store=...) with a picklable estimator")
+        settings = st.settings()
+        learner = ActiveLearner(estimator, X, store=st, strategy=args.strategy or settings.get("strategy") or "margin",
+                                batch_size=settings.get("batch_size") or 10, classes=settings.get("classes"),
+                                random_state=settings.get("random_state"))
+        queue = AnnotationQueue(st, overlap=args.overlap, overlap_annotators=args.overlap_annotators)
+        taught = queue.sync(learner, method=args.resolution)
+        last = learner.rounds[-1].n_labels if learner.rounds else 0
+        fitted = None
+        if learner.n_labeled and (learner.model_ is None or learner.n_labeled > last) \
+                and np.unique(learner.labels).size >= 2:
+            fitted = learner.fit()
+        queued = set(queue.queued_indices().tolist())
+        room = learner.n_pool - learner.n_labeled
+        want = min(room, args.n + len(queued - set(learner.labeled_indices.tolist())))
+        if want < 1:
+            print("the pool is fully labeled; nothing to queue")
+            return 0
+        batch = learner.query(want)
+        keep = np.asarray([k for k, i in enumerate(batch.indices.tolist()) if i not in queued][:args.n], dtype=np.intp)
+        added = queue.put(batch.indices[keep], scores=batch.scores[keep], strategy=batch.strategy, round=batch.round,
+                          model_version=batch.model_version) if keep.size else 0
+        status = queue.status()
+    except (StoreError, FileNotFoundError, ValueError, TypeError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"store: {st.where}")
+    print(f"labels taught from finished annotations: {taught} ({args.resolution}); labeled now: {learner.n_labeled}")
+    if fitted is not None:
+        print(f"retrained: round {fitted.round}, {fitted.n_labels} labels, score {fitted.score:.4f} ({fitted.score_source})")
+    elif learner.model_ is None:
+        print("no model yet (needs labels of two classes): the cold start picks the items")
+    print(f"queued {added} items by {batch.strategy}; queue: " + ", ".join(f"{k}={v}" for k, v in status.items()))
+    return 0
+
+
+def _export(args) -> int:
+    from activelens.storage.store import StoreError
+
+    try:
+        st = _open(args.store)
+        fmt = args.format
+        if fmt is None:
+            fmt = None if args.out else "csv"
+        if args.out:
+            st.export(args.out, format=fmt, what=args.what)
+            n = len(st.labels() if args.what == "labels" else st.annotations())
+            print(f"wrote {n} {args.what} to {args.out}", file=sys.stderr)
+        else:
+            sys.stdout.write(st.export(format=fmt, what=args.what))
+    except (StoreError, FileNotFoundError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0

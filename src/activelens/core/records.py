@@ -1,0 +1,47 @@
+"""The small value objects that cross module boundaries: a ``Batch`` (one query's picks) and a ``Round`` (one retrain)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Items chosen by one query: positions in the pool, best first, with why each was chosen."""
+
+    indices: np.ndarray
+    scores: np.ndarray
+    components: dict = field(default_factory=dict)  # name -> array aligned with indices
+    strategy: str = ""
+    round: int = 0
+    model_version: int = 0
+
+    def __len__(self) -> int:
+        return int(self.indices.size)
+
+    def __iter__(self):
+        return iter(self.indices.tolist())
+
+    def to_frame(self) -> pd.DataFrame:
+        data = {"index": self.indices, "score": self.scores}
+        data.update({k: np.asarray(v) for k, v in self.components.items()})
+        return pd.DataFrame(data)
+
+
+@dataclass(frozen=True)
+class Round:
+    """One retrain: what the model was trained on and how it scored."""
+
+    round: int
+    n_labels: int
+    score: float
+    score_source: str
+    gain: float
+    fit_seconds: float
+    select_seconds: float
+    batch_class_mix: dict
+    strategy: str
+    model_version: int
+    timestamp: float

@@ -1,0 +1,405 @@
+"""Annotation queue: the selection service puts items in, annotators claim them under a lease, submit or release them.
+
+Guarantees (each a test in tests/test_queue.py and tests/test_store_reliability.py):
+
+- a work item is leased to at most one annotator at a time; an expired lease makes it claimable again;
+- an annotator is never served the same item twice (not after a release, not after an expiry);
+- a share of items (``overlap``) needs ``overlap_annotators`` annotations from different annotators;
+- gold items (known labels) are mixed into each annotator's claims at ``gold_share``. They are not leased exclusively
+  (their answer is known, so several annotators may hold one at once); every annotator sees each gold item at most once.
+
+Claims are atomic: on SQLite the whole claim is one ``BEGIN IMMEDIATE`` transaction; on PostgreSQL the candidates are
+selected ``FOR UPDATE SKIP LOCKED`` and leased in the same transaction.
+"""
+from __future__ import annotations
+
+import math
+import time
+from collections import Counter, defaultdict
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql as _postgresql, sqlite as _sqlite
+
+from activelens.storage.store import (T_ANN, T_GOLD, T_LABELS, T_QUEUE, T_SERVED, LabelStore, StoreError, dump_label, load_label,
+                    open_store)
+
+__all__ = ["AnnotationQueue", "QueueError", "RESOLUTIONS"]
+
+RESOLUTIONS = ("majority", "gold_weighted")
+
+
+class QueueError(StoreError):
+    """A queue operation that does not fit the queue's state (not served, not held, already submitted)."""
+
+
+def _check_annotator(annotator):
+    if not isinstance(annotator, str) or not annotator.strip():
+        raise TypeError(f"annotator must be a non-empty string (a name), got {annotator!r}")
+    return annotator
+
+
+def _check_positive(value, name, allow_zero=False):
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or not math.isfinite(value) \
+            or value < 0 or (value == 0 and not allow_zero):
+        raise ValueError(f"{name} must be a positive number, got {value!r}")
+    return value
+
+
+class AnnotationQueue:
+    """A shared queue of pool items to annotate, in a label store (a file path, SQLAlchemy URL or LabelStore).
+
+    Parameters
+    ----------
+    store : where the queue lives; the same store the learner writes its labels to.
+    lease_seconds : how long a claim holds an item (default 10 minutes) before another annotator may get it.
+    overlap : share of put() items that go to several annotators (for agreement); 0 = every item once.
+    overlap_annotators : how many annotators an overlap item needs (>= 2).
+    gold_share : share of each annotator's claims that are gold items (when gold items are available).
+    labels : the allowed labels; submit() refuses others. Default: anything but None/NaN.
+    clock : a function returning the time in seconds (injectable for tests).
+    random_state : seeds which items overlap.
+    """
+
+    def __init__(self, store, *, lease_seconds: float = 600.0, overlap: float = 0.0, overlap_annotators: int = 2,
+                 gold_share: float = 0.0, labels=None, clock=time.time, random_state=None, timeout: float = 5.0):
+        self.store: LabelStore = open_store(store, timeout=timeout) if not isinstance(store, LabelStore) else store
+        self.lease_seconds = float(_check_positive(lease_seconds, "lease_seconds"))
+        if isinstance(overlap, bool) or not isinstance(overlap, (int, float)) or not 0 <= overlap <= 1:
+            raise ValueError(f"overlap must be a share between 0 and 1, got {overlap!r}")
+        if isinstance(overlap_annotators, bool) or not isinstance(overlap_annotators, (int, np.integer)) or overlap_annotators < 2:
+            raise ValueError(f"overlap_annotators must be an int >= 2, got {overlap_annotators!r}")
+        if isinstance(gold_share, bool) or not isinstance(gold_share, (int, float)) or not 0 <= gold_share < 1:
+            raise ValueError(f"gold_share must be a share in [0, 1), got {gold_share!r}")
+        self.overlap, self.overlap_annotators, self.gold_share = float(overlap), int(overlap_annotators), float(gold_share)
+        self.allowed = None if labels is None else list(labels)
+        if not callable(clock):
+            raise TypeError("clock must be a function returning seconds, like time.time")
+        self.clock = clock
+        self._rng = np.random.default_rng(random_state)
+        self._pg = self.store.backend == "postgresql"
+
+    # ----- filling -----
+    def put(self, indices, *, scores=None, strategy=None, round=None, model_version=None) -> int:
+        """Queue pool positions (best first). Items already queued or already labeled are skipped. Returns how many
+        were added."""
+        idx = [int(i) for i in np.asarray(indices, dtype=np.int64).ravel()]
+        if any(i < 0 for i in idx):
+            raise ValueError("indices must be non-negative pool positions")
+        if len(set(idx)) != len(idx):
+            raise ValueError("indices hold duplicates; give each pool position once")
+        n_pool = self.store.meta().get("n_rows")
+        if n_pool is not None and idx and max(idx) >= int(n_pool):
+            raise ValueError(f"index {max(idx)} is outside the pool (it has {n_pool} rows)")
+        sc = [None] * len(idx) if scores is None else [None if not math.isfinite(float(s)) else float(s)
+                                                      for s in np.asarray(scores, dtype=np.float64).ravel()]
+        if len(sc) != len(idx):
+            raise ValueError(f"scores must hold one number per index ({len(idx)}), got {len(sc)}")
+        needed = np.where(self._rng.random(len(idx)) < self.overlap, self.overlap_annotators, 1)
+        now = self.clock()
+        with self.store.write() as conn:
+            have = set()
+            for chunk in _chunks(idx, 500):
+                have.update(conn.execute(sa.select(T_QUEUE.c.idx).where(T_QUEUE.c.idx.in_(chunk))).scalars())
+                have.update(conn.execute(sa.select(T_LABELS.c.idx).where(T_LABELS.c.idx.in_(chunk))).scalars())
+                have.update(conn.execute(sa.select(T_GOLD.c.idx).where(T_GOLD.c.idx.in_(chunk))).scalars())
+            seq0 = conn.execute(sa.select(sa.func.coalesce(sa.func.max(T_QUEUE.c.seq), 0))).scalar()
+            rows, k = [], 0
+            for i, s, need in zip(idx, sc, needed.tolist()):
+                if i in have:
+                    continue
+                k += 1
+                rows.append({"idx": i, "seq": seq0 + k, "needed": int(need), "n_done": 0, "score": s,
+                             "strategy": strategy, "round": round, "model_version": model_version, "added": now,
+                             "lease_annotator": None, "lease_expires": None})
+            if rows:
+                conn.execute(sa.insert(T_QUEUE), rows)
+        return len(rows)
+
+    def add_gold(self, indices, labels) -> int:
+        """Items whose label is known, mixed into claims at ``gold_share`` to measure each annotator's accuracy."""
+        idx = [int(i) for i in np.asarray(indices, dtype=np.int64).ravel()]
+        lab = list(labels) if not np.isscalar(labels) else [labels]
+        if len(lab) != len(idx):
+            raise ValueError(f"got {len(idx)} indices but {len(lab)} labels; give one label per gold item")
+        for v in lab:
+            self._check_label(v)
+        with self.store.write() as conn:
+            queued = set()
+            for chunk in _chunks(idx, 500):
+                queued.update(conn.execute(sa.select(T_QUEUE.c.idx).where(T_QUEUE.c.idx.in_(chunk))).scalars())
+            if queued:
+                raise ValueError(f"item {sorted(queued)[0]} is already queued as a work item; gold items must be separate")
+            have = dict(conn.execute(sa.select(T_GOLD.c.idx, T_GOLD.c.label)).all())
+            seq0 = conn.execute(sa.select(sa.func.coalesce(sa.func.max(T_GOLD.c.seq), 0))).scalar()
+            rows = []
+            for i, v in zip(idx, lab):
+                if i in have:
+                    if load_label(have[i]) != v:
+                        raise ValueError(f"gold item {i} already has the label {load_label(have[i])!r}, not {v!r}")
+                    continue
+                rows.append({"idx": i, "label": dump_label(v), "seq": seq0 + len(rows) + 1})
+            if rows:
+                conn.execute(sa.insert(T_GOLD), rows)
+        return len(rows)
+
+    # ----- annotators -----
+    def claim(self, annotator: str, n: int = 1, lease_seconds: float | None = None) -> list[int]:
+        """Lease up to ``n`` items to ``annotator`` (pool positions; fewer or none when the queue runs dry)."""
+        annotator = _check_annotator(annotator)
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+            raise ValueError(f"n must be a positive int, got {n!r}")
+        lease = self.lease_seconds if lease_seconds is None else float(_check_positive(lease_seconds, "lease_seconds"))
+        now = self.clock()
+        q, s = T_QUEUE, T_SERVED
+        with self.store.write(durable=False) as conn:  # a lease lost to a power cut only means serving it again
+            gold_slots = []
+            if self.gold_share > 0:
+                counts = dict(conn.execute(
+                    sa.select(s.c.gold, sa.func.count()).where(s.c.annotator == annotator).group_by(s.c.gold)).all())
+                g, t = int(counts.get(1, 0)), int(counts.get(0, 0)) + int(counts.get(1, 0))
+                for slot in range(int(n)):
+                    t += 1
+                    if g < math.floor(self.gold_share * t + 1e-9):
+                        g += 1
+                        gold_slots.append(slot)
+            gold = []
+            if gold_slots:
+                gold = conn.execute(
+                    sa.select(T_GOLD.c.idx)
+                    .where(~sa.exists().where(s.c.idx == T_GOLD.c.idx, s.c.annotator == annotator))
+                    .order_by(T_GOLD.c.seq).limit(len(gold_slots))).scalars().all()
+            n_work = int(n) - len(gold)
+            if self._pg:
+                # one round trip: pick (skipping rows another claim holds), lease, and record as served
+                work = conn.execute(_PG_CLAIM, {"ann": annotator, "now": now, "exp": now + lease, "n": n_work}
+                                    ).scalars().all() if n_work else []
+                served = []
+            else:  # SQLite: the whole transaction holds the write lock (BEGIN IMMEDIATE)
+                cand = (sa.select(q.c.idx)
+                        .where(q.c.n_done < q.c.needed,
+                               sa.or_(q.c.lease_expires.is_(None), q.c.lease_expires <= now),
+                               ~sa.exists().where(s.c.idx == q.c.idx, s.c.annotator == annotator))
+                        .order_by(q.c.seq).limit(n_work))
+                work = conn.execute(cand).scalars().all() if n_work else []
+                if work:
+                    conn.execute(sa.update(q).where(q.c.idx.in_(work)).values(lease_annotator=annotator,
+                                                                              lease_expires=now + lease))
+                served = [{"idx": int(i), "annotator": annotator, "ts": now, "gold": 0} for i in work]
+            served += [{"idx": int(i), "annotator": annotator, "ts": now, "gold": 1} for i in gold]
+            if served:
+                conn.execute(sa.insert(s), served)
+        out = [int(i) for i in work]
+        for slot, i in zip(gold_slots, gold):
+            out.insert(min(slot, len(out)), int(i))
+        return out
+
+    def submit(self, annotator: str, index: int, label, *, seconds: float | None = None) -> None:
+        """Record ``annotator``'s label for an item they were served. A submit after the lease expired is still
+        recorded (the work is not thrown away); the item then may end up with one annotation more than needed."""
+        annotator = _check_annotator(annotator)
+        index = int(index)
+        self._check_label(label)
+        secs = None if seconds is None else float(_check_positive(seconds, "seconds", allow_zero=True))
+        now = self.clock()
+        q = T_QUEUE
+        insert = (_postgresql.insert if self._pg else _sqlite.insert)(T_ANN)
+        # one statement: record it if it was served to this annotator and not yet answered by them
+        stmt = insert.from_select(
+            ["idx", "annotator", "label", "ts", "seconds", "gold"],
+            sa.select(T_SERVED.c.idx, T_SERVED.c.annotator, sa.literal(dump_label(label), sa.Text),
+                      sa.literal(now, sa.Float), sa.literal(secs, sa.Float), T_SERVED.c.gold)
+            .where(T_SERVED.c.idx == index, T_SERVED.c.annotator == annotator),
+        ).on_conflict_do_nothing().returning(T_ANN.c.gold)
+        with self.store.write() as conn:
+            served = conn.execute(stmt).first()
+            if served is None:
+                prev = conn.execute(sa.select(T_ANN.c.label).where(T_ANN.c.idx == index,
+                                                                   T_ANN.c.annotator == annotator)).first()
+                if prev is None:
+                    raise QueueError(f"item {index} was not served to annotator {annotator!r}; claim() items before "
+                                     "submitting")
+                if load_label(prev.label) == label:
+                    return
+                raise QueueError(f"annotator {annotator!r} already submitted {load_label(prev.label)!r} for item {index}; "
+                                 "an annotation is final")
+            if not served.gold:
+                conn.execute(sa.update(q).where(q.c.idx == index).values(
+                    n_done=q.c.n_done + 1,
+                    lease_annotator=sa.case((q.c.lease_annotator == annotator, None), else_=q.c.lease_annotator),
+                    lease_expires=sa.case((q.c.lease_annotator == annotator, None), else_=q.c.lease_expires)))
+
+    def release(self, annotator: str, index: int) -> None:
+        """Give an item back unannotated; another annotator may claim it at once (this one will not get it again)."""
+        annotator = _check_annotator(annotator)
+        index = int(index)
+        now = self.clock()
+        q = T_QUEUE
+        with self.store.write(durable=False) as conn:
+            if conn.execute(sa.select(T_GOLD.c.idx).where(T_GOLD.c.idx == index)).first() is not None:
+                return
+            res = conn.execute(sa.update(q).where(q.c.idx == index, q.c.lease_annotator == annotator,
+                                                  q.c.lease_expires > now).values(lease_annotator=None, lease_expires=None))
+            if res.rowcount != 1:
+                raise QueueError(f"annotator {annotator!r} does not hold item {index} (never claimed, submitted, released "
+                                 "or the lease expired); nothing to release")
+
+    def _check_label(self, v):
+        if isinstance(v, np.generic):
+            v = v.item()
+        if v is None or (isinstance(v, float) and not math.isfinite(v)):
+            raise ValueError(f"label must not be None or NaN; got {v!r}")
+        if self.allowed is not None and v not in self.allowed:
+            raise ValueError(f"unknown label {v!r}; the queue accepts {self.allowed}")
+
+    # ----- state -----
+    def status(self) -> dict:
+        """Counts: queued, pending (claimable now), leased, done, gold, annotations."""
+        now = self.clock()
+        q = T_QUEUE
+        with self.store.read() as conn:
+            total = conn.execute(sa.select(sa.func.count()).select_from(q)).scalar()
+            done = conn.execute(sa.select(sa.func.count()).select_from(q).where(q.c.n_done >= q.c.needed)).scalar()
+            leased = conn.execute(sa.select(sa.func.count()).select_from(q).where(
+                q.c.n_done < q.c.needed, q.c.lease_expires > now)).scalar()
+            gold = conn.execute(sa.select(sa.func.count()).select_from(T_GOLD)).scalar()
+            ann = conn.execute(sa.select(sa.func.count()).select_from(T_ANN)).scalar()
+        return {"queued": int(total), "pending": int(total - done - leased), "leased": int(leased), "done": int(done),
+                "gold": int(gold), "annotations": int(ann)}
+
+    def leases(self) -> pd.DataFrame:
+        """Items currently leased: index, annotator, expires."""
+        now = self.clock()
+        q = T_QUEUE
+        with self.store.read() as conn:
+            rows = conn.execute(sa.select(q.c.idx, q.c.lease_annotator, q.c.lease_expires)
+                                .where(q.c.lease_expires > now).order_by(q.c.seq)).all()
+        return pd.DataFrame(rows, columns=["index", "annotator", "expires"])
+
+    def pending_indices(self) -> np.ndarray:
+        """Pool positions queued and not yet done (leased or not)."""
+        q = T_QUEUE
+        with self.store.read() as conn:
+            return np.asarray(conn.execute(sa.select(q.c.idx).where(q.c.n_done < q.c.needed).order_by(q.c.seq))
+                              .scalars().all(), dtype=np.intp)
+
+    def queued_indices(self) -> np.ndarray:
+        with self.store.read() as conn:
+            return np.asarray(conn.execute(sa.select(T_QUEUE.c.idx).order_by(T_QUEUE.c.seq)).scalars().all(), dtype=np.intp)
+
+    def annotations(self) -> pd.DataFrame:
+        return self.store.annotations()
+
+    # ----- resolution -----
+    def resolved(self, method: str = "majority", *, only_new: bool = True):
+        """Labels for items with all their annotations in: ``(indices, labels, detail)``.
+
+        ``majority``: the most frequent label (ties go to the label whose annotators are more accurate on gold, then to
+        the earliest). ``gold_weighted``: each annotator's vote weighs their smoothed gold accuracy (correct+1)/(n+2).
+        ``only_new`` skips items the learner already has a label for. ``detail`` is a DataFrame per item
+        (index, label, annotators, votes, seconds, score, strategy).
+        """
+        if method not in RESOLUTIONS:
+            raise ValueError(f"method must be one of {RESOLUTIONS}, got {method!r}")
+        q = T_QUEUE
+        with self.store.read() as conn:
+            stmt = sa.select(q.c.idx, q.c.score, q.c.strategy).where(q.c.n_done >= q.c.needed).order_by(q.c.seq)
+            if only_new:
+                stmt = stmt.where(~sa.exists().where(T_LABELS.c.idx == q.c.idx))
+            done = conn.execute(stmt).all()
+        ann = self.store.annotations()
+        weights = gold_weights(ann)
+        by_item = defaultdict(list)
+        for r in ann[~ann["gold"]].itertuples(index=False):
+            by_item[r.index].append(r)
+        out_idx, out_lab, detail = [], [], []
+        for item in done:
+            votes = by_item.get(item.idx, [])
+            if not votes:
+                continue
+            label = resolve_votes([(v.annotator, v.label) for v in votes], weights, method)
+            out_idx.append(int(item.idx))
+            out_lab.append(label)
+            secs = [v.seconds for v in votes if v.seconds is not None and np.isfinite(v.seconds)]
+            detail.append({"index": int(item.idx), "label": label, "annotators": [v.annotator for v in votes],
+                           "votes": [v.label for v in votes], "seconds": float(sum(secs)) if secs else None,
+                           "score": item.score, "strategy": item.strategy})
+        return np.asarray(out_idx, dtype=np.intp), out_lab, pd.DataFrame(
+            detail, columns=["index", "label", "annotators", "votes", "seconds", "score", "strategy"])
+
+    def sync(self, learner, method: str = "majority") -> int:
+        """Teach ``learner`` the resolved labels of finished items (committed to the store with provenance).
+        Returns how many labels were taught."""
+        idx, labels, detail = self.resolved(method)
+        if not len(idx):
+            return 0
+        with learner._lock:
+            known = set(learner.labeled_indices.tolist())
+            keep = [k for k, i in enumerate(idx.tolist()) if i not in known]
+            if not keep:
+                return 0
+            idx, labels, detail = idx[keep], [labels[k] for k in keep], detail.iloc[keep]
+            names = [",".join(a) for a in detail["annotators"]]
+            # provenance: the score and strategy the selection service queued each item with
+            learner._selected_scores.update(
+                (int(i), (np.nan if sc is None else float(sc), stg or "unknown"))
+                for i, sc, stg in zip(idx.tolist(), detail["score"], detail["strategy"]) if stg is not None)
+            learner.teach(idx, labels, annotator=names, seconds=detail["seconds"].astype(float).to_numpy(),
+                          source=f"queue:{method}")
+        return len(idx)
+
+
+def gold_weights(ann: pd.DataFrame) -> dict:
+    """Per annotator: smoothed accuracy on gold items, (correct + 1) / (n + 2) (0.5 with no gold answered)."""
+    out = {}
+    gold = ann[ann["gold"]] if len(ann) else ann
+    for name, grp in gold.groupby("annotator") if len(gold) else []:
+        correct = sum(a == b for a, b in zip(grp["label"], grp["gold_label"]))
+        out[name] = (correct + 1) / (len(grp) + 2)
+    for name in ann["annotator"].unique() if len(ann) else []:
+        out.setdefault(name, 0.5)
+    return out
+
+
+def resolve_votes(votes, weights: dict, method: str = "majority"):
+    """One label from [(annotator, label)] votes, in submission order."""
+    if method == "majority":
+        counts = Counter(dump_label(v) for _, v in votes)
+        best = max(counts.values())
+        tied = [k for k, c in counts.items() if c == best]
+        if len(tied) == 1:
+            return load_label(tied[0])
+    else:
+        tied = None
+    score = defaultdict(float)
+    for name, v in votes:
+        key = dump_label(v)
+        if tied is None or key in tied:
+            score[key] += weights.get(name, 0.5)
+    top = max(score.values())
+    for _, v in votes:  # earliest among the best
+        if math.isclose(score[dump_label(v)], top):
+            return v
+
+
+_PG_CLAIM = sa.text("""
+WITH cand AS (
+    SELECT q.idx, q.seq FROM activelens_queue q
+    WHERE q.n_done < q.needed AND (q.lease_expires IS NULL OR q.lease_expires <= :now)
+      AND NOT EXISTS (SELECT 1 FROM activelens_served s WHERE s.idx = q.idx AND s.annotator = :ann)
+    ORDER BY q.seq LIMIT :n
+    FOR UPDATE OF q SKIP LOCKED),
+upd AS (
+    UPDATE activelens_queue q SET lease_annotator = :ann, lease_expires = :exp
+    FROM cand WHERE q.idx = cand.idx
+    RETURNING q.idx, cand.seq),
+ins AS (
+    INSERT INTO activelens_served (idx, annotator, ts, gold) SELECT idx, :ann, :now, 0 FROM upd)
+SELECT idx FROM upd ORDER BY seq
+""")
+
+
+def _chunks(seq, size):
+    for k in range(0, len(seq), size):
+        yield seq[k:k + size]
