@@ -9,7 +9,7 @@ import numpy as np
 
 def _simulate(args) -> int:
     from activelens.datasets import load_dataset
-    from activelens.loop.learner import STRATEGIES
+    from activelens.strategies.registry import STRATEGIES
     from activelens.models import make_model
     from activelens.loop.simulate import _split, compare, full_pool_score, summarize
 

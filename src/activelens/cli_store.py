@@ -51,7 +51,8 @@ def _load_pool(path):
 
 
 def _select(args) -> int:
-    from activelens.loop.learner import STRATEGIES, ActiveLearner
+    from activelens.loop.learner import ActiveLearner
+    from activelens.strategies.registry import STRATEGIES
     from activelens.storage.queue import AnnotationQueue
     from activelens.storage.store import StoreError
 

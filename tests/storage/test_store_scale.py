@@ -83,8 +83,8 @@ def test_reopen_checks_labeled_and_sampled_rows_without_a_pass(data, tmp_path, s
     def no_pass(*_a, **_k):
         raise AssertionError("reopening passed over the whole pool")
 
-    monkeypatch.setattr(store_mod._Pool, "fingerprint", no_pass)
-    monkeypatch.setattr(store_mod._Pool, "all_hashes", no_pass)
+    monkeypatch.setattr(store_mod.PoolHashes, "fingerprint", no_pass)
+    monkeypatch.setattr(store_mod.PoolHashes, "all_hashes", no_pass)
     b = make(X, path)  # the same pool: accepted without a pass
     assert b.labeled_indices.tolist() == a.labeled_indices.tolist() and b.model_ is not None
     b.teach([1, 2], y[[1, 2]])

@@ -45,3 +45,53 @@ class Round:
     strategy: str
     model_version: int
     timestamp: float
+
+
+@dataclass(frozen=True)
+class LabelRecord:
+    """One label as taught, with its provenance (what a store writes)."""
+
+    index: int
+    label: object
+    annotator: str | None
+    timestamp: float
+    seconds: float | None
+    score: float | None
+    strategy: str
+    round: int
+    model_version: int
+    source: str
+
+
+@dataclass(frozen=True)
+class Taught:
+    """Event: labels are about to be recorded (listeners run first; if one raises, nothing is recorded)."""
+
+    records: tuple
+
+
+@dataclass(frozen=True)
+class Fitted:
+    """Event: a retrain finished and its round is about to be appended."""
+
+    round: Round
+
+
+@dataclass(frozen=True)
+class LearnerState:
+    """A learner's state as a value (``ActiveLearner.snapshot`` / ``restore``).
+
+    Attributes
+    ----------
+    labels : tuple of (int, label)
+        Pool positions and their labels, in the order they were taught.
+    rounds : tuple of Round
+    model_version : int
+    settings : dict
+        JSON-able settings (strategy name, batch size, classes, random_state).
+    """
+
+    labels: tuple
+    rounds: tuple
+    model_version: int = 0
+    settings: dict = field(default_factory=dict)

@@ -1,6 +1,7 @@
 """ActiveLearner: the loop's state — labels, model, rounds — and its four verbs: teach, fit, query, stop_reason."""
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections import Counter
@@ -11,21 +12,21 @@ from sklearn.base import clone
 from sklearn.metrics import get_scorer
 from sklearn.model_selection import StratifiedKFold, cross_val_score
 
+from activelens.analysis import monitor as _monitor
 from activelens.analysis import stopping as _stopping
-from activelens.core.records import Batch, Round
-from activelens.backends.dask.scale import is_dask_collection
-from activelens.core.threads import blas_threads, check_threads
+from activelens.backends import make_pool
 from activelens.core.model import check_scoring_estimator, padded_proba
-from activelens.core.validation import check_indices, check_matrix, check_n, check_proba, check_random_state, check_weight
-from activelens.strategies import coldstart
-from activelens.strategies.select import top_n
-from activelens.strategies.combined import cluster_margin, fit_clusters, greedy_blend
-from activelens.strategies.diversity import d2_sampling, default_embedding, farthest_first, prepare_embedding
-from activelens.strategies.uncertainty import UNCERTAINTY_MEASURES, margin
+from activelens.core.pool import rng_restored
+from activelens.core.records import Batch, Fitted, LabelRecord, LearnerState, Round, Taught
+from activelens.core.threads import blas_threads, check_threads
+from activelens.core.validation import check_indices, check_matrix, check_n, check_random_state, check_weight
+from activelens.strategies import coldstart, registry
+from activelens.strategies.registry import COLD_STARTS, Ask, strategy_name
+from activelens.strategies.uncertainty import UNCERTAINTY_MEASURES
+from activelens.storage import open_store_for
 
-STRATEGIES = ("random", "entropy", "margin", "least_confidence", "k_center", "kmeans_pp", "combined",
-              "cluster_margin", "typiclust")
-COLD_STARTS = ("random", "typiclust")
+#: every strategy accepted by name (the registry's)
+STRATEGIES = tuple(registry.STRATEGIES)
 
 
 def _label_kind(value) -> str:
@@ -36,17 +37,15 @@ def _label_kind(value) -> str:
     return type(value).__name__
 
 
-def _strategy_name(strategy) -> str:
-    return strategy if isinstance(strategy, str) else getattr(strategy, "__name__", "custom")
-
-
 class ActiveLearner:
     """Pool-based active learning around any scikit-learn classifier.
 
     Parameters
     ----------
     estimator : classifier with fit and predict_proba (or decision_function). Cloned for every retrain.
-    X : (n_pool, n_features) array, the unlabeled pool. Indices everywhere are positions in X.
+    X : (n_pool, n_features) array, the unlabeled pool (numpy, anything ``numpy.asarray`` takes, a dask array, or an
+        ``activelens.core.pool.Pool``). Indices everywhere are positions in X. The backend is chosen here, once
+        (``activelens.backends.make_pool``); ``learner.pool`` is it.
     strategy : name (see ``STRATEGIES``) or a callable ``proba -> scores`` (higher = more informative).
     batch_size : items per query.
     classes : every class the user expects; probabilities are padded to them so an unseen class is not lost.
@@ -61,15 +60,16 @@ class ActiveLearner:
         which is biased (the strategy chose them) and marked so in ``history.score_source``.
     stopping : list of ``activelens.analysis.stopping`` criteria; ``budget=`` adds a Budget criterion.
     random_state : seeds every random choice, including tie-breaking.
-    client : a ``distributed.Client`` to run on when X is a dask array (default: dask's current scheduler). A dask
-        pool is scored and selected chunk by chunk on the workers, never pulled to the client; see ``activelens.backends.dask.scale``.
+    client : the compute client of a distributed pool (for a dask array: a ``distributed.Client``; default: the
+        current scheduler). Such a pool is scored and selected chunk by chunk where its rows live, never pulled here;
+        see ``activelens.backends``.
     fit_threads : BLAS threads while ``fit`` trains on the labeled items (default 1: a fit on hundreds to thousands
-        of rows ran up to 30x faster on one thread than on two fighting over a busy machine; see ``_blas``). None
+        of rows ran up to 30x faster on one thread than on two fighting over a busy machine; see ``activelens.core.threads``). None
         leaves BLAS as configured (for a large labeled set on free cores). Process-wide while the fit runs.
     store : a file path (SQLite) or SQLAlchemy URL (PostgreSQL) or ``activelens.LabelStore``. Every label is committed
         there with its provenance before ``teach`` returns; reopening restores labels, rounds and the model, and a
         different or reordered X is refused (``PoolMismatchError``: the labeled rows and a seeded sample are checked,
-        no pass over the pool; ``LabelStore(path, verify_pool="full")`` checks every row). See ``activelens.storage.store``.
+        no pass over the pool; ``LabelStore(path, verify_pool="full")`` checks every row). See ``activelens.storage``.
     """
 
     def __init__(self, estimator, X, *, strategy="margin", batch_size: int = 10, classes=None, embeddings=None,
@@ -77,24 +77,15 @@ class ActiveLearner:
                  scoring="accuracy", stopping=None, budget=None, random_state=None, store=None, client=None,
                  fit_threads=1):
         check_scoring_estimator(estimator)
-        self._scale = None
-        if is_dask_collection(X):  # a pool past one machine: scored and selected chunk by chunk (activelens.backends.dask.scale)
-            from activelens.backends.dask.scale import DaskPool
-            self._scale = DaskPool(X, client=client, embeddings=embeddings, strategy=strategy, cold_start=cold_start,
-                                   random_state=random_state)
-            self.X = self._scale.X
-        elif hasattr(X, "dtype") and np.issubdtype(X.dtype, np.floating) and getattr(X, "ndim", 0) == 2:
-            self.X = check_matrix(X, name="X", dtype=X.dtype)
-        else:
-            self.X = check_matrix(X, name="X")
-        n_pool = self.X.shape[0]
-        if not (isinstance(strategy, str) and strategy in STRATEGIES) and not callable(strategy):
-            raise ValueError(f"strategy must be one of {', '.join(STRATEGIES)} or a callable proba -> scores; got {strategy!r}")
+        self._pool = make_pool(X, client=client, embeddings=embeddings, random_state=random_state)
+        self.X = self._pool.X
+        n_pool = self._pool.n_rows
+        self._strategy = registry.resolve(strategy, self._pool)
+        self._strategy_spec = strategy
         if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
             raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
         self.estimator = estimator
         self.fit_threads = check_threads(fit_threads)
-        self.strategy = strategy
         self.batch_size = int(batch_size)
         self.weight = check_weight(weight)
         if uncertainty not in UNCERTAINTY_MEASURES:
@@ -109,20 +100,14 @@ class ActiveLearner:
             if np.unique(cls).size != cls.size:
                 raise ValueError(f"classes must be unique, got {list(cls)}")
             self.declared_classes = cls
-        self._embeddings_given = None
-        if embeddings is not None and self._scale is None:
-            emb = check_matrix(embeddings, name="embeddings", dtype=np.float32)
-            if emb.shape[0] != n_pool:
-                raise ValueError(f"embeddings has {emb.shape[0]} rows but X has {n_pool}; give one row per pool item")
-            self._embeddings_given = emb
         self.X_test = self.y_test = None
         if (X_test is None) != (y_test is None):
             raise ValueError("give both X_test and y_test for a holdout score, or neither")
         if X_test is not None:
             self.X_test = check_matrix(X_test, name="X_test")
             self.y_test = np.asarray(y_test)
-            if self.X_test.shape[1] != self.X.shape[1]:
-                raise ValueError(f"X_test has {self.X_test.shape[1]} features but X has {self.X.shape[1]}")
+            if self.X_test.shape[1] != self._pool.n_features:
+                raise ValueError(f"X_test has {self.X_test.shape[1]} features but X has {self._pool.n_features}")
             if self.y_test.shape != (self.X_test.shape[0],):
                 raise ValueError(f"y_test must hold one label per X_test row ({self.X_test.shape[0]}), got shape {self.y_test.shape}")
         self.scoring = scoring
@@ -130,7 +115,7 @@ class ActiveLearner:
         criteria = list(stopping or [])
         for c in criteria:
             if not isinstance(c, _stopping.StoppingCriterion):
-                raise TypeError(f"stopping must hold activelens.analysis.stopping criteria, got {type(c).__name__}")
+                raise TypeError(f"stopping must hold activelens.stopping criteria, got {type(c).__name__}")
         if budget is not None:
             if isinstance(budget, bool) or not isinstance(budget, (int, np.integer)) or budget < 1:
                 raise ValueError(f"budget must be a positive int, got {budget!r}")
@@ -148,19 +133,36 @@ class ActiveLearner:
         self.model_ = None
         self.model_version = 0
         self._last_select_seconds = 0.0
-        self._embedding = None
-        self._clusters = None
-        self._proba_cache = (None, None)     # (model_version, proba)
         self._selected_scores: dict = {}     # pool position -> (score, strategy) of the latest query, for provenance
-        self._store = self._row_hashes = None
+        self._listeners: list = []           # called with Taught / Fitted before memory changes (the store)
+        self._store = None
         if store is not None:                # a path or SQLAlchemy URL: check the pool, restore labels and rounds
-            from activelens.storage.store import attach
-            self._store = attach(self, store)
+            self._store = open_store_for(self, store)
 
     # ----- state -----
     @property
+    def pool(self):
+        """The ``Pool`` the learner selects from (``activelens.core.pool``): rows, probabilities, diversity loops."""
+        return self._pool
+
+    @property
+    def strategy(self):
+        """The strategy as given (a name or a callable); setting it resolves it through the registry."""
+        return self._strategy_spec
+
+    @strategy.setter
+    def strategy(self, strategy):
+        resolved = registry.resolve(strategy, self._pool)
+        with self._lock:
+            self._strategy, self._strategy_spec = resolved, strategy
+
+    @property
+    def strategy_name(self) -> str:
+        return self._strategy.name
+
+    @property
     def n_pool(self) -> int:
-        return self.X.shape[0]
+        return self._pool.n_rows
 
     @property
     def n_labeled(self) -> int:
@@ -206,23 +208,83 @@ class ActiveLearner:
         return [r.n_labels for r in self._rounds if np.isfinite(r.score)]
 
     @property
-    def embedding(self) -> np.ndarray:
-        """The space diversity is measured in (computed once)."""
-        if self._scale is not None:
-            return self._scale.embedding
-        if self._embedding is None:
-            base = self._embeddings_given if self._embeddings_given is not None else default_embedding(
-                self.X, random_state=self.random_state)
-            self._embedding = prepare_embedding(base, name="embeddings")
-        return self._embedding
+    def embedding(self):
+        """The space diversity is measured in (computed once, by the pool)."""
+        return self._pool.embedding
+
+    @property
+    def settings(self) -> dict:
+        """The settings a store records with the pool (JSON-able): strategy name, batch size, classes, seed."""
+        classes = None if self.declared_classes is None else self.declared_classes.tolist()
+        try:
+            json.dumps(classes)
+        except TypeError:
+            classes = None
+        return {"strategy": self._strategy_spec if isinstance(self._strategy_spec, str) else None,
+                "batch_size": self.batch_size, "classes": classes,
+                "random_state": self.random_state if isinstance(self.random_state, int) else None}
+
+    # ----- events, snapshot and restore -----
+    def subscribe(self, listener) -> None:
+        """Call ``listener(event)`` with every ``Taught`` and ``Fitted`` event, before memory changes: if it raises,
+        the teach or fit fails and nothing changes (a store commits this way before the learner says it is saved)."""
+        if not callable(listener):
+            raise TypeError(f"listener must be callable, got {type(listener).__name__}")
+        with self._lock:
+            self._listeners.append(listener)
+
+    def unsubscribe(self, listener) -> None:
+        with self._lock:
+            self._listeners = [f for f in self._listeners if f is not listener]
+
+    def _emit(self, event) -> None:
+        for listener in list(self._listeners):
+            listener(event)
+
+    def snapshot(self) -> LearnerState:
+        """The learner's state as a value: labels in teaching order, rounds, model version and settings."""
+        with self._lock:
+            return LearnerState(labels=tuple((i, self._label_of[i]) for i in self._order), rounds=tuple(self._rounds),
+                                model_version=self.model_version, settings=self.settings)
+
+    def restore(self, state: LearnerState, refit: bool = True) -> None:
+        """Take labels and rounds from ``state`` (e.g. read back from a store). With ``refit``, the model of the last
+        round is trained again on the labels it had (the first ``rounds[-1].n_labels`` in teaching order)."""
+        if not isinstance(state, LearnerState):
+            raise TypeError(f"state must be an activelens LearnerState (from snapshot()), got {type(state).__name__}")
+        order = [int(i) for i, _ in state.labels]
+        label_of = {int(i): v for i, v in state.labels}
+        if order and (min(order) < 0 or max(order) >= self.n_pool):
+            raise ValueError(f"state holds pool positions outside 0..{self.n_pool - 1}")
+        rounds = list(state.rounds)
+        model = None
+        if rounds:
+            n = min(int(rounds[-1].n_labels), len(order))
+            since_fit = [label_of[i] for i in order[n:]]
+            idx = np.asarray(order[:n], dtype=np.intp)
+            y = np.asarray([label_of[i] for i in order[:n]])
+            if refit and n and np.unique(y).size >= 2:
+                model = clone(self.estimator).fit(self._pool.rows(idx), y)
+        else:
+            since_fit = [label_of[i] for i in order]
+        with self._lock:
+            self._order, self._label_of, self._rounds = order, label_of, rounds
+            self._since_fit = since_fit
+            if rounds:
+                self.model_version = int(state.model_version or rounds[-1].model_version)
+            if model is not None:
+                self.model_ = model
 
     # ----- teach -----
-    def teach(self, indices, labels, *, annotator=None, seconds=None, scores=None, source="teach") -> None:
+    def teach(self, indices, labels, *, annotator=None, seconds=None, scores=None, strategy=None,
+              source="teach") -> None:
         """Record labels for pool positions. Validated as a whole: on any error nothing is recorded.
 
         Re-teaching an item its existing label is a no-op; a different label for it is an error.
-        With a store, the labels are committed (with annotator, seconds spent, the item's selection score, round,
-        model version and strategy) before this returns, and memory changes only after the commit.
+        Provenance per item (one value, or one per index): ``annotator``, ``seconds`` spent, ``scores`` (default:
+        the item's score in the query that chose it) and ``strategy`` (default: the strategy of that query, else the
+        learner's). With a store, the labels are committed with it before this returns, and memory changes only
+        after the commit.
         """
         with self._lock:
             idx = check_indices(indices, self.n_pool, name="indices")
@@ -250,14 +312,63 @@ class ActiveLearner:
             kinds = {_label_kind(v) for v in lab} | {_label_kind(v) for v in list(self._label_of.values())[:1]}
             if len(kinds) > 1:
                 raise TypeError(f"labels mix {' and '.join(sorted(kinds))}; use one type for every label")
-            if self._store is not None and new:
-                from activelens.storage.store import label_rows
-                self._store.add_labels(label_rows(self, new, idx.tolist(), annotator=annotator, seconds=seconds,
-                                                  scores=scores, source=source))
+            records = self._label_records(new, idx.tolist(), annotator, seconds, scores, strategy, source)
+            if records:
+                self._emit(Taught(records))
             for i, v in new:
                 self._order.append(i)
                 self._label_of[i] = v
                 self._since_fit.append(v)
+
+    def _label_records(self, new, call_indices, annotator, seconds, scores, strategy, source) -> tuple:
+        """Provenance of the ``new`` [(index, label)] of a teach call whose indices were ``call_indices``."""
+        n_call = len(call_indices)
+        secs = _per_item(seconds, n_call, "seconds", number=True)
+        scs = _per_item(scores, n_call, "scores", number=True)
+        if annotator is None or isinstance(annotator, str):
+            names = [annotator] * n_call
+        elif isinstance(annotator, (list, tuple, np.ndarray)) and len(annotator) == n_call \
+                and all(a is None or isinstance(a, str) for a in annotator):
+            names = list(annotator)
+        else:
+            raise TypeError(f"annotator must be a string (or one string per index), got {annotator!r:.80}")
+        if strategy is None or isinstance(strategy, str):
+            stgs = [strategy] * n_call
+        elif isinstance(strategy, (list, tuple, np.ndarray)) and len(strategy) == n_call \
+                and all(s is None or isinstance(s, str) for s in strategy):
+            stgs = list(strategy)
+        else:
+            raise TypeError(f"strategy must be a string (or one string per index), got {strategy!r:.80}")
+        if not new:
+            return ()
+        first = {}
+        for k, i in enumerate(call_indices):
+            first.setdefault(int(i), k)
+        now, default = time.time(), self._strategy.name
+        out = []
+        for i, v in new:
+            pos = first[int(i)]
+            score, stg = scs[pos], stgs[pos]
+            sel_score, sel_strategy = self._selected_scores.get(i, (None, default))
+            out.append(LabelRecord(index=int(i), label=v, annotator=names[pos], timestamp=now, seconds=secs[pos],
+                                   score=sel_score if score is None else score, strategy=stg or sel_strategy,
+                                   round=len(self._rounds), model_version=int(self.model_version), source=source))
+        return tuple(out)
+
+    def merge_labels(self, indices, labels) -> int:
+        """Take in labels saved elsewhere already (a teammate's notebook writing to the same store): memory only,
+        no event. Items this learner holds already, or outside the pool, are left as they are. Returns how many
+        were added."""
+        added = 0
+        with self._lock:
+            for i, v in zip(indices, labels):
+                i = int(i)
+                if i not in self._label_of and 0 <= i < self.n_pool:
+                    self._order.append(i)
+                    self._label_of[i] = v
+                    self._since_fit.append(v)
+                    added += 1
+        return added
 
     # ----- fit -----
     def fit(self) -> Round:
@@ -276,7 +387,7 @@ class ActiveLearner:
             version = self.model_version + 1
         # the expensive part runs without the lock so a widget can keep reading state
         t0 = time.perf_counter()
-        rows = self._pool_rows(idx)   # outside the thread limit: a dask pool gathers them from the workers
+        rows = self._pool.rows(idx)   # outside the thread limit: a distributed pool gathers them
         with blas_threads(self.fit_threads):
             model = clone(self.estimator).fit(rows, y)
             fit_seconds = time.perf_counter() - t0
@@ -290,10 +401,9 @@ class ActiveLearner:
                 round=len(self._rounds) + 1, n_labels=int(idx.size), score=float(score), score_source=source,
                 gain=float(gain), fit_seconds=fit_seconds, select_seconds=self._last_select_seconds,
                 batch_class_mix={str(k): int(v) for k, v in Counter(map(str, since_fit)).items()},
-                strategy=_strategy_name(self.strategy), model_version=version, timestamp=time.time(),
+                strategy=self._strategy.name, model_version=version, timestamp=time.time(),
             )
-            if self._store is not None:
-                self._store.add_round(r.__dict__)
+            self._emit(Fitted(r))
             self.model_, self.model_version = model, version
             self._rounds.append(r)
             self._since_fit = []
@@ -309,30 +419,24 @@ class ActiveLearner:
         if folds < 2:
             return np.nan, "none: a cross-validated estimate needs 2 labels of each class; give X_test, y_test"
         cv = StratifiedKFold(folds, shuffle=True, random_state=0)
-        s = cross_val_score(clone(self.estimator), self._pool_rows(idx), y, cv=cv, scoring=self.scoring)
+        s = cross_val_score(clone(self.estimator), self._pool.rows(idx), y, cv=cv, scoring=self.scoring)
         return float(np.mean(s)), "labeled-cv (biased: the strategy chose these items)"
 
     # ----- scoring the pool -----
-    def _pool_rows(self, idx) -> np.ndarray:
-        return self.X[idx] if self._scale is None else self._scale.rows(idx)
-
-    def predict_proba(self, X=None) -> np.ndarray:
-        """Probabilities over ``classes_`` for X (default: the pool; cached per model version)."""
+    def predict_proba(self, X=None):
+        """Probabilities over ``classes_`` for X (default: the pool, from the pool: cached per model; lazy for a
+        distributed pool)."""
         if self.model_ is None:
             raise RuntimeError("no model yet; call fit() after teaching some labels")
+        model = self.model_
         if X is None:
-            version, cached = self._proba_cache
-            if version == self.model_version:
-                return cached
-            model, version = self.model_, self.model_version
-            if self._scale is not None:  # a dask pool: lazy, chunked like X
-                return self._scale.proba(model, self._proba_classes(model))
-            proba = padded_proba(model, self.X, self._proba_classes(model))
-            self._proba_cache = (version, proba)
-            return proba
-        return padded_proba(self.model_, check_matrix(X, name="X"), self._proba_classes(self.model_))
+            return self._pool.proba(model, self.proba_classes(model))
+        return padded_proba(model, check_matrix(X, name="X"), self.proba_classes(model))
 
-    def _proba_classes(self, model):
+    def proba_classes(self, model=None) -> np.ndarray:
+        """The classes probabilities are padded to for ``model`` (default: the current one): the declared classes,
+        else the model's."""
+        model = self.model_ if model is None else model
         if self.declared_classes is not None:
             missing = set(np.asarray(model.classes_).tolist()) - set(self.declared_classes.tolist())
             if missing:
@@ -342,8 +446,8 @@ class ActiveLearner:
 
     def predict(self, indices=None) -> np.ndarray:
         """Predicted class of pool items (all of them by default)."""
-        proba = self.predict_proba()
-        classes = self._proba_classes(self.model_)
+        proba = np.asarray(self.predict_proba())
+        classes = self.proba_classes(self.model_)
         pred = classes[proba.argmax(axis=1)]
         return pred if indices is None else pred[np.asarray(indices)]
 
@@ -353,99 +457,42 @@ class ActiveLearner:
         with self._lock:
             labeled = self.labeled_indices
             n = check_n(self.batch_size if n is None else n, self.n_pool - labeled.size, name="n")
-            model_version, rng = self.model_version, self._rng
+            model, model_version, rng = self.model_, self.model_version, self._rng
+            ask = Ask(n=n, labeled=labeled, rng=rng, model=model,
+                      classes=None if model is None else self.proba_classes(model),
+                      uncertainty=self.uncertainty, weight=self.weight)
             t0 = time.perf_counter()
-            if self.model_ is None:
-                idx, scores, comps, name = self._cold_start_batch(n, labeled, rng)
-            else:
-                idx, scores, comps, name = self._strategy_batch(n, labeled, rng)
+            with rng_restored(rng):   # a failed round (a lost cluster, a bad custom strategy) draws nothing
+                if model is None:
+                    sel, name = self._cold_start_selection(ask)
+                else:
+                    sel, name = self._strategy.select(self._pool, ask), self._strategy.name
             self._last_select_seconds = time.perf_counter() - t0
+            idx, scores = np.asarray(sel.indices), np.asarray(sel.scores, dtype=np.float64)
             assert np.unique(idx).size == idx.size and not np.isin(idx, labeled).any()
-            self._selected_scores.update(zip(idx.tolist(), zip(np.asarray(scores, dtype=np.float64).tolist(), [name] * len(idx))))
-            return Batch(indices=idx, scores=np.asarray(scores, dtype=np.float64), components=comps, strategy=name,
+            self._selected_scores.update(zip(idx.tolist(), zip(scores.tolist(), [name] * len(idx))))
+            return Batch(indices=idx, scores=scores, components=dict(sel.components), strategy=name,
                          round=len(self._rounds), model_version=model_version)
 
     def _check_cold_start(self, cold_start, n_pool):
         if isinstance(cold_start, str):
-            if cold_start not in COLD_STARTS:
-                raise ValueError(f"cold_start must be one of {COLD_STARTS}, a fitted model, a callable or pool positions; got {cold_start!r}")
-            return cold_start
+            return registry.check_cold_start_name(cold_start, self._pool)
         if hasattr(cold_start, "predict_proba") or callable(cold_start):
             return cold_start
         return check_indices(cold_start, n_pool, name="cold_start")
 
-    def _cold_start_batch(self, n, labeled, rng):
+    def _cold_start_selection(self, ask: Ask):
         cs = self.cold_start
         if isinstance(cs, np.ndarray):  # expert seed set: offer the expert's items first
-            pending = cs[~np.isin(cs, labeled)][:n]
+            pending = cs[~np.isin(cs, ask.labeled)][: ask.n]
             if pending.size:
-                rest = n - pending.size
+                rest = ask.n - pending.size
                 if rest:
-                    extra = coldstart.random_bootstrap(self.n_pool, rest, np.concatenate([labeled, pending]), rng)
+                    extra = coldstart.random_bootstrap(self.n_pool, rest, np.concatenate([ask.labeled, pending]), ask.rng)
                     pending = np.concatenate([pending, extra])
-                return pending, np.ones(pending.size), {}, "expert"
+                return registry.Selection(pending, np.ones(pending.size)), "expert"
             cs = "random"
-        if self._scale is not None and not (isinstance(cs, str) and cs == "random"):
-            # typiclust and a pretrained scorer on a dask pool: chunk by chunk on the workers (activelens.backends.dask.scale)
-            return self._scale.cold_start_batch(self, cs, n, labeled, rng)
-        if isinstance(cs, str) and cs == "typiclust":
-            idx = coldstart.typiclust(self.embedding, n, labeled, random_state=rng)
-            return idx, np.ones(idx.size), {}, "typiclust"
-        if isinstance(cs, str):
-            idx = coldstart.random_bootstrap(self.n_pool, n, labeled, rng)
-            return idx, np.zeros(idx.size), {}, "random"
-        # a pretrained scorer's most uncertain items tend to sit in one confusing corner (measured on digits:
-        # the top 10 covered 2 classes), so its uncertainty is blended with diversity like "combined"
-        proba = check_proba(coldstart.pretrained_scores(cs, self.X), name="pretrained scorer's probabilities")
-        if proba.shape[0] != self.n_pool:
-            raise ValueError(f"the pretrained scorer returned {proba.shape[0]} rows for a pool of {self.n_pool}")
-        u = UNCERTAINTY_MEASURES[self.uncertainty](proba)
-        idx, blended, u_part, d_part = greedy_blend(u, self.embedding, n, labeled, self.weight, rng)
-        return idx, blended, {"uncertainty": u_part, "diversity": d_part}, "pretrained"
-
-    def _distance_to_labeled(self, idx, labeled):
-        """Distance from each picked item to its nearest labeled item, in the diversity embedding."""
-        if labeled.size == 0:
-            return np.full(idx.size, np.nan)
-        A, B = self.embedding[idx], self.embedding[labeled]
-        d2 = np.einsum("ij,ij->i", A, A)[:, None] - 2.0 * (A @ B.T) + np.einsum("ij,ij->i", B, B)[None, :]
-        return np.sqrt(np.maximum(d2.min(axis=1), 0.0)).astype(np.float64)
-
-    def _strategy_batch(self, n, labeled, rng):
-        if self._scale is not None:
-            return self._scale.strategy_batch(self, n, labeled, rng)
-        s = self.strategy
-        name = _strategy_name(s)
-        if s == "random":
-            idx = coldstart.random_bootstrap(self.n_pool, n, labeled, rng)
-            return idx, np.zeros(n), {}, name
-        if s in ("k_center", "kmeans_pp", "typiclust"):
-            if s == "k_center":
-                idx, dist = farthest_first(self.embedding, n, labeled, rng)
-                return idx, dist, {"diversity": dist}, name
-            if s == "kmeans_pp":
-                idx = d2_sampling(self.embedding, n, labeled, rng)
-            else:
-                idx = coldstart.typiclust(self.embedding, n, labeled, random_state=rng)
-            dist = self._distance_to_labeled(idx, labeled)
-            return idx, dist, {"diversity": dist}, name
-        proba = self.predict_proba()
-        if s == "combined":
-            u = UNCERTAINTY_MEASURES[self.uncertainty](proba)
-            idx, blended, u_part, d_part = greedy_blend(u, self.embedding, n, labeled, self.weight, rng)
-            return idx, blended, {"uncertainty": u_part, "diversity": d_part}, name
-        if s == "cluster_margin":
-            if self._clusters is None:
-                self._clusters = fit_clusters(self.embedding, max(20, 2 * n), rng)
-            idx = cluster_margin(proba, None, n, labeled, clusters=self._clusters, random_state=rng)
-            u = margin(proba[idx])
-            return idx, u, {"uncertainty": u, "cluster": self._clusters[idx].astype(float)}, name
-        scorer = UNCERTAINTY_MEASURES[s] if isinstance(s, str) else s
-        u = np.asarray(scorer(proba), dtype=np.float64)
-        if u.shape != (self.n_pool,) or not np.isfinite(u).all():
-            raise ValueError(f"strategy {name!r} must return one finite score per pool item ({self.n_pool}), got shape {u.shape}")
-        idx = top_n(u, n, rng, exclude=labeled)
-        return idx, u[idx], {"uncertainty": u[idx], "diversity": self._distance_to_labeled(idx, labeled)}, name
+        return registry.cold_start_selection(cs, self._pool, ask)
 
     # ----- stopping -----
     def stop_reason(self):
@@ -460,17 +507,17 @@ class ActiveLearner:
     # ----- store and monitoring -----
     @property
     def client(self):
-        """The ``distributed.Client`` a dask pool runs on (None: dask's current scheduler, or an in-memory pool).
-        Set it to carry on with a new client after the cluster was lost: the labels and the model stay; what was
-        persisted on the old cluster (Cluster-Margin's cluster ids) is rebuilt on the next query that needs it."""
-        return None if self._scale is None else self._scale.client
+        """The compute client a distributed pool runs on (None: the default scheduler, or an in-memory pool).
+        Set it to carry on with a new client after the cluster was lost: the labels and the model stay; what lived
+        on the old cluster (Cluster-Margin's cluster ids) is rebuilt on the next query that needs it."""
+        return getattr(self._pool, "client", None)
 
     @client.setter
     def client(self, client):
-        if self._scale is None:
-            raise ValueError("client is for a dask pool; this learner's pool is an in-memory array")
+        if not hasattr(self._pool, "use_client"):
+            raise ValueError("client is for a distributed pool; this learner's pool is in memory")
         with self._lock:
-            self._scale.use_client(client)
+            self._pool.use_client(client)
 
     @property
     def store(self):
@@ -487,30 +534,27 @@ class ActiveLearner:
         does not hold yet. They are in the store already, so only memory changes. Returns how many were added."""
         if self._store is None:
             return 0
-        from activelens.storage.store import load_label
-
-        rows = self._store.labels_raw()
-        added = 0
-        with self._lock:
-            for r in rows:
-                i = int(r.idx)
-                if i not in self._label_of and 0 <= i < self.n_pool:
-                    v = load_label(r.label)
-                    self._order.append(i)
-                    self._label_of[i] = v
-                    self._since_fit.append(v)
-                    added += 1
-        return added
+        indices, labels = self._store.stored_labels()
+        return self.merge_labels(indices, labels)
 
     def report(self, **kwargs):
         """The monitors (selection distribution, annotation quality, improvement per batch, cost per accuracy point)
         as plotly figures and a DataFrame; see ``activelens.analysis.monitor.report``."""
-        from activelens.analysis.monitor import report
-        return report(self, **kwargs)
+        return _monitor.report(self, **kwargs)
 
     def stopping_progress(self) -> list[str]:
         return [c.progress() for c in self.stopping]
 
     def __repr__(self) -> str:
-        return (f"ActiveLearner({type(self.estimator).__name__}, pool={self.n_pool}, strategy={_strategy_name(self.strategy)!r}, "
+        return (f"ActiveLearner({type(self.estimator).__name__}, pool={self.n_pool}, strategy={self._strategy.name!r}, "
                 f"labeled={self.n_labeled}, rounds={len(self._rounds)})")
+
+
+def _per_item(value, n_call: int, name: str, number: bool = False) -> list:
+    """One value for every index of a call, or one per index; None entries mean "not given"."""
+    if value is None or np.isscalar(value):
+        return [value] * n_call
+    arr = [None if v is None else float(v) for v in (value.tolist() if hasattr(value, "tolist") else list(value))]
+    if len(arr) != n_call:
+        raise ValueError(f"{name} must be one number or one per index ({n_call}), got {len(arr)}")
+    return arr

@@ -334,19 +334,18 @@ class AnnotationQueue:
         idx, labels, detail = self.resolved(method)
         if not len(idx):
             return 0
-        with learner._lock:
-            known = set(learner.labeled_indices.tolist())
-            keep = [k for k, i in enumerate(idx.tolist()) if i not in known]
-            if not keep:
-                return 0
-            idx, labels, detail = idx[keep], [labels[k] for k in keep], detail.iloc[keep]
-            names = [",".join(a) for a in detail["annotators"]]
-            # provenance: the score and strategy the selection service queued each item with
-            learner._selected_scores.update(
-                (int(i), (np.nan if sc is None else float(sc), stg or "unknown"))
-                for i, sc, stg in zip(idx.tolist(), detail["score"], detail["strategy"]) if stg is not None)
-            learner.teach(idx, labels, annotator=names, seconds=detail["seconds"].astype(float).to_numpy(),
-                          source=f"queue:{method}")
+        known = set(learner.labeled_indices.tolist())
+        keep = [k for k, i in enumerate(idx.tolist()) if i not in known]
+        if not keep:
+            return 0
+        idx, labels, detail = idx[keep], [labels[k] for k in keep], detail.iloc[keep]
+        names = [",".join(a) for a in detail["annotators"]]
+        # provenance: the score and strategy the selection service queued each item with (where it did)
+        queued = [stg is not None for stg in detail["strategy"]]
+        scores = [(np.nan if sc is None else float(sc)) if q else None for sc, q in zip(detail["score"], queued)]
+        strategies = [(stg or "unknown") if q else None for stg, q in zip(detail["strategy"], queued)]
+        learner.teach(idx, labels, annotator=names, seconds=detail["seconds"].astype(float).to_numpy(),
+                      scores=scores, strategy=strategies, source=f"queue:{method}")
         return len(idx)
 
 

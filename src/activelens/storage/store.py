@@ -17,7 +17,6 @@ Tables (all prefixed ``activelens_`` so a shared PostgreSQL database can hold ot
 """
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import math
@@ -32,6 +31,11 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
+
+from activelens.backends import make_pool
+from activelens.core.fingerprint import (FINGERPRINT_VERSION, digest_words, fingerprint_from_digest, hash_words,
+                                         pool_digest_block, pool_fingerprint, row_hashes)
+from activelens.core.records import Fitted, LearnerState, Round, Taught
 
 try:
     import fcntl
@@ -69,81 +73,10 @@ class PoolMismatchError(StoreError):
     """The store was made for a different pool (other rows, other order, other features)."""
 
 
-# ----- pool fingerprint -----
-#: how the fingerprint in meta is defined; a store without this key was made by an older activelens (checked in full)
-FINGERPRINT_VERSION = "2"
+# ----- checking the pool -----
 #: rows whose content hashes are kept in meta at creation and checked (with every labeled row) on reopen
 SAMPLE_ROWS = 1024
-#: a numpy pool is hashed in blocks of this many rows (bounds the float64 copy), a dask chunk in slices of it
-HASH_BLOCK_ROWS = 65_536
 POOL_CHECKS = ("sample", "full")
-
-
-def row_hashes(X) -> list[str]:
-    """blake2b (16 bytes, hex) of each pool row's float64 bytes: the content hash an item is known by."""
-    arr = np.ascontiguousarray(np.asarray(X, dtype=np.float64))
-    if arr.ndim != 2:
-        raise ValueError(f"X must be 2-D to hash its rows, got shape {arr.shape}")
-    arr = arr + 0.0  # -0.0 -> 0.0 so equal values hash equally
-    view = arr.view(np.uint8).reshape(arr.shape[0], -1)
-    return [hashlib.blake2b(row.tobytes(), digest_size=16).hexdigest() for row in view]
-
-
-def pool_fingerprint(hashes, n_features: int) -> dict:
-    """The fingerprint of stores made before ``FINGERPRINT_VERSION`` (a hash of all row hashes in order, one of them
-    sorted): computing it needs every row hash in one place, so such stores are checked in full on reopen."""
-    ordered = hashlib.blake2b("".join(hashes).encode(), digest_size=16).hexdigest()
-    as_set = hashlib.blake2b("".join(sorted(hashes)).encode(), digest_size=16).hexdigest()
-    return {"n_rows": len(hashes), "n_features": int(n_features), "pool_hash": ordered, "pool_set_hash": as_set}
-
-
-_M1, _M2, _M3 = np.uint64(0x9E3779B97F4A7C15), np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
-
-
-def _position_weights(start: int, stop: int) -> np.ndarray:
-    """splitmix64 of each position, made odd: the weight a row's hash gets in the order-sensitive digest."""
-    z = np.arange(start, stop, dtype=np.uint64) + _M1
-    z = (z ^ (z >> np.uint64(30))) * _M2
-    z = (z ^ (z >> np.uint64(27))) * _M3
-    return (z ^ (z >> np.uint64(31))) | np.uint64(1)
-
-
-def _digest_words(words: np.ndarray, start: int) -> np.ndarray:
-    """[ordered lo, ordered hi, set lo, set hi] of rows start.. whose 16-byte hashes are ``words`` (n, 2) uint64:
-    sums mod 2**64, so digests of any split of the pool add up to the digest of the whole (chunking does not matter)."""
-    w = _position_weights(start, start + words.shape[0])
-    return np.array([(words[:, 0] * w).sum(dtype=np.uint64), (words[:, 1] * w).sum(dtype=np.uint64),
-                     words[:, 0].sum(dtype=np.uint64), words[:, 1].sum(dtype=np.uint64)], dtype=np.uint64)
-
-
-def _words(hex_hashes) -> np.ndarray:
-    return np.frombuffer(bytes.fromhex("".join(hex_hashes)), dtype="<u8").reshape(-1, 2).astype(np.uint64)
-
-
-def pool_digest_block(x, start: int) -> np.ndarray:
-    """``_digest_words`` of rows ``x`` at pool positions start.. (hashed in slices: a chunk's float64 copy stays small)."""
-    total = np.zeros(4, dtype=np.uint64)
-    for r0 in range(0, x.shape[0], HASH_BLOCK_ROWS):
-        part = np.asarray(x[r0:r0 + HASH_BLOCK_ROWS])
-        total += _digest_words(_words(row_hashes(part)), start + r0)
-    return total
-
-
-def _digest_chunk(x, block_info=None):
-    """A dask chunk's digest, (1, 4): its first row's pool position comes from ``block_info``."""
-    return pool_digest_block(x, int(block_info[0]["array-location"][0][0]))[None, :]
-
-
-def fingerprint_from_digest(digest, n_rows: int, n_features: int) -> dict:
-    """Meta values from a pool's summed digest: counts, an order-sensitive and an order-free hash, the version."""
-    d = np.asarray(digest, dtype="<u8")
-    head = f"{int(n_rows)}x{int(n_features)}".encode()
-
-    def fin(tag, words):
-        return hashlib.blake2b(tag + head + words.tobytes(), digest_size=16).hexdigest()
-
-    return {"n_rows": int(n_rows), "n_features": int(n_features), "pool_hash": fin(b"ordered:", d[:2]),
-            "pool_set_hash": fin(b"set:", d[2:]), "pool_fingerprint": FINGERPRINT_VERSION}
 
 
 def sample_positions(n_rows: int, k: int | None = None) -> np.ndarray:
@@ -161,30 +94,16 @@ def _check_verify(verify):
     return verify
 
 
-class _Pool:
-    """How the store reads a pool: rows by position, and whole passes (a numpy pool in blocks, a dask pool chunk by
-    chunk on the workers, only 32 bytes a chunk coming back)."""
+class PoolHashes:
+    """How the store reads a pool: content hashes by position, and one whole pass for the fingerprint, all through
+    the ``Pool`` protocol (each backend hashes where its rows live; only hashes and digests come back)."""
 
-    def __init__(self, X, *, client=None, take=None, hashes=None):
-        from activelens.backends.dask.scale import check_dask_pool, is_dask_collection
-
-        self.is_dask = is_dask_collection(X)
-        self.X = check_dask_pool(X) if self.is_dask else np.asarray(X)
-        if self.X.ndim != 2:
-            raise ValueError(f"X must be 2-D to hash its rows, got shape {self.X.shape}")
-        self.n_rows, self.n_features = (int(v) for v in self.X.shape)
-        self.client, self._take, self._all = client, take, hashes
+    def __init__(self, pool, hashes=None):
+        self.pool = pool
+        self.n_rows, self.n_features = pool.n_rows, pool.n_features
+        self._all = hashes
         if hashes is not None and len(hashes) != self.n_rows:
             raise ValueError(f"hashes has {len(hashes)} entries but X has {self.n_rows} rows; pass row_hashes(X)")
-
-    def rows(self, idx) -> np.ndarray:
-        idx = np.asarray(idx, dtype=np.intp)
-        if self._take is not None:
-            return np.asarray(self._take(idx))
-        if self.is_dask:
-            from activelens.backends.dask.scale import gather_rows
-            return gather_rows(self.X, idx, self.client)
-        return self.X[idx]
 
     def hashes(self, idx) -> list[str]:
         idx = [int(i) for i in idx]
@@ -192,38 +111,26 @@ class _Pool:
             return []
         if self._all is not None:
             return [self._all[i] for i in idx]
-        return row_hashes(self.rows(idx))
+        return self.pool.hashes(idx)
 
     def all_hashes(self) -> list[str]:
         if self._all is None:
-            if self.is_dask:
-                from activelens.backends.dask.scale import dask_row_hashes
-                self._all = dask_row_hashes(self.X, self.client)
-            else:
-                self._all = row_hashes(self.X)
+            self._all = self.pool.all_hashes()
         return self._all
 
     def fingerprint(self) -> dict:
         """One pass over the pool: the fingerprint a new store records (the same for any chunking of the same rows)."""
         if self._all is not None:
-            digest = _digest_words(_words(self._all), 0) if self._all else np.zeros(4, np.uint64)
-        elif self.is_dask:
-            from activelens.backends.dask.scale import _compute
-
-            # blockwise: each task reads its chunk and hashes it (fused), only 32 bytes a chunk come back
-            n_chunks = len(self.X.chunks[0])
-            parts = self.X.map_blocks(_digest_chunk, dtype=np.uint64, chunks=((1,) * n_chunks, (4,)),
-                                      meta=np.empty((0, 4), dtype=np.uint64))
-            digest = np.asarray(_compute(parts, client=self.client)[0], dtype=np.uint64).sum(axis=0, dtype=np.uint64)
+            digest = digest_words(hash_words(self._all), 0) if self._all else np.zeros(4, np.uint64)
         else:
-            digest = pool_digest_block(self.X, 0)
+            digest = self.pool.digest()
         return fingerprint_from_digest(digest, self.n_rows, self.n_features)
 
 
 class RowHashes:
     """Content hashes of pool rows, computed when first asked for (the labels' ``item_hash``), kept once known."""
 
-    def __init__(self, pool: _Pool, known: dict):
+    def __init__(self, pool: PoolHashes, known: dict):
         self._pool, self._known = pool, {int(k): v for k, v in known.items()}
 
     def fetch(self, idx) -> list[str]:
@@ -628,7 +535,7 @@ class LabelStore:
             return conn.execute(sa.select(T_BLOBS.c.data).where(T_BLOBS.c.name == name)).scalar()
 
     # ----- the pool -----
-    def bind_pool(self, X, hashes=None, *, estimator=None, settings=None, client=None, take=None,
+    def bind_pool(self, X, hashes=None, *, estimator=None, settings=None, client=None,
                   verify: str | None = None) -> "RowHashes":
         """Check X against the pool this store was made for (or record it on first use). Returns its ``RowHashes``.
 
@@ -639,13 +546,13 @@ class LabelStore:
         again and compares its fingerprint. A mismatch raises PoolMismatchError naming what differs (row count, feature
         count, order, which rows changed); finding out which costs one pass, and nothing is written.
 
-        A dask pool is hashed chunk by chunk on the workers (``client``) and never pulled here, so the store keeps no
-        copy of it: the headless ``select`` then needs ``--pool`` (see ``load_pool``). ``take(idx)`` (optional) reads
-        pool rows by position (the learner passes its own, whose cache the restore's fit reuses). ``hashes`` (optional)
-        are every row's ``row_hashes``, if the caller has them already.
+        ``X`` is an array or a ``Pool`` (the learner passes its own, whose row cache the restore's fit reuses). A pool
+        whose rows live elsewhere (a distributed backend, with ``client``) is hashed where they live and never pulled
+        here, so the store keeps no copy of it: the headless ``select`` then needs ``--pool`` (see ``load_pool``).
+        ``hashes`` (optional) are every row's ``row_hashes``, if the caller has them already.
         """
         verify = self.verify_pool if verify is None else _check_verify(verify)
-        pool = _Pool(X, client=client, take=take, hashes=hashes)
+        pool = PoolHashes(make_pool(X, client=client), hashes=hashes)
         meta = self.meta()
         if "pool_hash" in meta:
             return self._check_pool(meta, pool, verify)
@@ -660,12 +567,13 @@ class LabelStore:
             values["pool_sample"] = json.dumps(sample)
             if settings:
                 values["settings"] = json.dumps(settings)
-            if pool.is_dask:
-                values["pool_kind"] = "dask"  # why there is no pool blob, for load_pool's message
+            local = pool.pool.local_array
+            if local is None:
+                values["pool_kind"] = pool.pool.kind  # why there is no pool blob, for load_pool's message
             self.set_meta(conn, values)
-            if not pool.is_dask and pool.X.nbytes <= MAX_POOL_BLOB_BYTES:
+            if local is not None and local.nbytes <= MAX_POOL_BLOB_BYTES:
                 buf = io.BytesIO()
-                np.save(buf, pool.X, allow_pickle=False)
+                np.save(buf, local, allow_pickle=False)
                 self.put_blob(conn, "pool", buf.getvalue())
             if estimator is not None:
                 try:
@@ -715,11 +623,13 @@ class LabelStore:
             "labels were given for, or use a new store file")
 
     def load_pool(self):
-        """The pool kept in the store, or None if it was too large; a StoreError for a store made with a dask pool."""
+        """The pool kept in the store, or None if it was too large; a StoreError for a store made with a pool whose
+        rows live elsewhere (a distributed backend)."""
         data = self.get_blob("pool")
-        if data is None and self.meta().get("pool_kind") == "dask":
+        kind = self.meta().get("pool_kind")
+        if data is None and kind:
             raise StoreError(
-                f"store {self.where!r} was made with a dask pool and keeps no copy of it (the headless select command "
+                f"store {self.where!r} was made with a {kind} pool and keeps no copy of it (the headless select command "
                 "needs the pool in memory); pass --pool X.npy holding the same rows in the same order")
         return None if data is None else np.load(io.BytesIO(data), allow_pickle=False)
 
@@ -759,6 +669,11 @@ class LabelStore:
     def labels_raw(self) -> list:
         with self.read() as conn:
             return conn.execute(sa.select(T_LABELS).order_by(T_LABELS.c.id)).all()
+
+    def stored_labels(self) -> tuple[list[int], list]:
+        """(pool positions, labels) of every stored label, in the order they were committed."""
+        rows = self.labels_raw()
+        return [int(r.idx) for r in rows], [load_label(r.label) for r in rows]
 
     def labels(self) -> pd.DataFrame:
         """Every training label with its provenance, in the order it was taught."""
@@ -874,52 +789,47 @@ def open_store(store, **kwargs) -> LabelStore:
     return LabelStore(store, **kwargs)
 
 
-# ----- the learner's write-through (called by ActiveLearner; kept here so learner.py stays small) -----
-def attach(learner, store) -> LabelStore:
-    """Open ``store`` for ``learner``: check (or record) the pool, then restore labels, rounds and the model."""
-    scale = getattr(learner, "_scale", None)
-    # a dask pool is hashed chunk by chunk on the workers (the same fingerprint as the numpy pool of the same data);
-    # rows by position through the learner, so the restore's fit reuses the labeled rows the check read
-    client = None if scale is None else scale.client
-    st = open_store(store)
-    settings = {"strategy": learner.strategy if isinstance(learner.strategy, str) else None,
-                "batch_size": learner.batch_size,
-                "classes": None if learner.declared_classes is None else learner.declared_classes.tolist(),
-                "random_state": learner.random_state if isinstance(learner.random_state, int) else None}
-    try:
-        json.dumps(settings)
-    except TypeError:
-        settings["classes"] = None
-    learner._row_hashes = st.bind_pool(learner.X, estimator=learner.estimator, settings=settings, client=client,
-                                       take=learner._pool_rows)
-    _restore(learner, st)
-    return st
+# ----- a learner's write-through -----
+class LearnerLink:
+    """Keeps a store in step with one learner: writes what the learner emits (labels with provenance, rounds) in
+    the same call, so a label is committed before ``teach`` returns; hashes each new row once."""
+
+    def __init__(self, store: LabelStore, hashes: RowHashes):
+        self.store, self.hashes = store, hashes
+        self._dumped = {}
+
+    def __call__(self, event) -> None:
+        if isinstance(event, Taught):
+            self.store.add_labels(self.rows(event.records))
+        elif isinstance(event, Fitted):
+            self.store.add_round(event.round.__dict__)
+
+    def rows(self, records) -> list[dict]:
+        self.hashes.fetch([r.index for r in records])   # the new rows' hashes in one read
+        return [{"idx": r.index, "item_hash": self.hashes[r.index], "label": _dump_cached(self._dumped, r.label),
+                 "annotator": r.annotator, "ts": r.timestamp, "seconds": _finite_or_none(r.seconds),
+                 "round": r.round, "model_version": r.model_version, "strategy": r.strategy,
+                 "score": _finite_or_none(r.score), "source": r.source} for r in records]
 
 
-def _restore(learner, st: LabelStore) -> None:
-    from activelens.core.records import Round
-
+def stored_state(st: LabelStore) -> LearnerState:
+    """The learner state a store holds: labels in the order they were committed, and rounds."""
     rows = st.labels_raw()
-    rounds = [Round(**{k: d[k] for k in Round.__dataclass_fields__}) for d in st.rounds()]
-    if not rows and not rounds:
-        return
-    order = [int(r.idx) for r in rows]
-    label_of = {int(r.idx): load_label(r.label) for r in rows}
-    learner._order = order
-    learner._label_of = label_of
-    learner._rounds = rounds
-    if rounds:
-        last = rounds[-1]
-        learner.model_version = int(last.model_version)
-        n = min(int(last.n_labels), len(order))
-        learner._since_fit = [label_of[i] for i in order[n:]]
-        idx = np.asarray(order[:n], dtype=np.intp)
-        y = np.asarray([label_of[i] for i in order[:n]])
-        if n and np.unique(y).size >= 2:
-            from sklearn.base import clone
-            learner.model_ = clone(learner.estimator).fit(learner._pool_rows(idx), y)
-    else:
-        learner._since_fit = [label_of[i] for i in order]
+    rounds = tuple(Round(**{k: d[k] for k in Round.__dataclass_fields__}) for d in st.rounds())
+    labels = tuple((int(r.idx), load_label(r.label)) for r in rows)
+    return LearnerState(labels=labels, rounds=rounds, model_version=int(rounds[-1].model_version) if rounds else 0)
+
+
+def open_store_for(learner, store) -> LabelStore:
+    """Open ``store`` for ``learner``: check (or record) the pool, restore labels, rounds and the model through
+    ``learner.restore``, then subscribe to the learner so every label and round it emits is committed."""
+    st = open_store(store)
+    hashes = st.bind_pool(learner.pool, estimator=learner.estimator, settings=learner.settings)
+    state = stored_state(st)
+    if state.labels or state.rounds:
+        learner.restore(state)
+    learner.subscribe(LearnerLink(st, hashes))
+    return st
 
 
 def _dump_cached(cache, v):
@@ -931,50 +841,3 @@ def _dump_cached(cache, v):
     if out is None:
         out = cache[key] = dump_label(v)
     return out
-
-
-def label_rows(learner, new, call_indices, *, annotator=None, seconds=None, scores=None, source="teach") -> list[dict]:
-    """Provenance rows for ``new`` [(index, label)]; ``call_indices`` are all indices of the teach() call (``seconds``
-    and ``scores`` align with them)."""
-    now = time.time()
-    selected = getattr(learner, "_selected_scores", {}) or {}
-    strategy_default = learner.strategy if isinstance(learner.strategy, str) else getattr(learner.strategy, "__name__", "custom")
-    n_call = len(call_indices)
-    first = {}
-    for k, i in enumerate(call_indices):
-        first.setdefault(int(i), k)
-
-    def per_item(value, name):
-        if value is None or np.isscalar(value):
-            return [value] * n_call
-        arr = list(np.asarray(value, dtype=np.float64).ravel())
-        if len(arr) != n_call:
-            raise ValueError(f"{name} must be one number or one per index ({n_call}), got {len(arr)}")
-        return arr
-
-    secs = per_item(seconds, "seconds")
-    scs = per_item(scores, "scores")
-    if annotator is None or isinstance(annotator, str):
-        names = [annotator] * n_call
-    elif isinstance(annotator, (list, tuple, np.ndarray)) and len(annotator) == n_call \
-            and all(a is None or isinstance(a, str) for a in annotator):
-        names = list(annotator)
-    else:
-        raise TypeError(f"annotator must be a string (or one string per index), got {annotator!r:.80}")
-    hashes = learner._row_hashes
-    if hasattr(hashes, "fetch"):  # the new rows' content hashes in one read (one gather on a dask pool)
-        hashes.fetch([i for i, _ in new])
-    rows = []
-    dumped = {}
-    for k, (i, v) in enumerate(new):
-        pos = first[int(i)]
-        score, strategy = scs[pos], strategy_default
-        if i in selected:
-            sel_score, strategy = selected[i]
-            if score is None:
-                score = sel_score
-        rows.append({"idx": int(i), "item_hash": hashes[i], "label": _dump_cached(dumped, v), "annotator": names[pos],
-                     "ts": now, "seconds": _finite_or_none(secs[pos]), "round": len(learner._rounds),
-                     "model_version": int(learner.model_version), "strategy": strategy,
-                     "score": _finite_or_none(score), "source": source})
-    return rows

@@ -247,3 +247,12 @@ def kmeans_pp(X, n: int, selected=None, random_state=None) -> np.ndarray:
     selected = check_indices(selected, E.shape[0], name="selected")
     n = check_n(n, E.shape[0] - selected.size)
     return d2_sampling(E, n, selected, check_random_state(random_state))
+
+
+def distance_to_nearest(A: np.ndarray, B: np.ndarray) -> np.ndarray:
+    """(len(A),) float64 Euclidean distance from each row of ``A`` to its nearest row of ``B`` (NaN when ``B`` is
+    empty): how far a picked item is from everything labeled, in the diversity embedding."""
+    if len(B) == 0:
+        return np.full(len(A), np.nan)
+    d2 = np.einsum("ij,ij->i", A, A)[:, None] - 2.0 * (A @ B.T) + np.einsum("ij,ij->i", B, B)[None, :]
+    return np.sqrt(np.maximum(d2.min(axis=1), 0.0)).astype(np.float64)

@@ -75,6 +75,7 @@ import anywidget
 import numpy as np
 import traitlets
 
+from activelens.core.pool import PoolError
 from activelens.widgets import projection as _projection
 from activelens.widgets.items import ItemSource
 from activelens.widgets.map_view import MAX_POINTS, MapView
@@ -194,10 +195,11 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
             raise ValueError(f"projection must be one of {', '.join(_projection.METHODS)}, got {projection!r}")
         teacher = self._check_teaching(learner, oracle, noise, strategies) if oracle is not None else None
         queue = self._check_annotator(learner, annotator, queue, oracle)
-        if max_points is not None and learner._scale is None:
-            raise ValueError("max_points is for a Dask pool, which is drawn as a sample; an in-memory pool of "
-                             f"{n:,} items is drawn whole — leave max_points out")
-        if learner._scale is not None and n >= 2**32:
+        drawn_whole = learner.pool.local_array is not None   # rows here: the whole pool is drawn
+        if max_points is not None and drawn_whole:
+            raise ValueError(f"max_points is for a {learner.pool.kind} pool, which is drawn as a sample; an "
+                             f"in-memory pool of {n:,} items is drawn whole — leave max_points out")
+        if not drawn_whole and n >= 2**32:
             raise ValueError(f"the map addresses pool items with 32 bits; this pool has {n:,} items")
 
         super().__init__(**kwargs)
@@ -233,13 +235,13 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
             self.class_colors = colours
             self.palette = palette
             self.color_by = color_by
-            if learner._scale is not None:   # a Dask pool: draw a sample, computed on the workers
+            if not drawn_whole:   # rows live elsewhere: draw a sample, computed where the rows live
                 want_umap = projection == "umap" or (projection == "auto" and _projection.umap_available())
                 self._view = self._proj = MapView(
-                    learner._scale, max_points=MAX_POINTS if max_points is None else max_points,
+                    learner.pool, max_points=MAX_POINTS if max_points is None else max_points,
                     labeled=learner.labeled_indices, coords=user_coords, random_state=learner.random_state,
                     model=learner.model_, classes=None if learner.model_ is None else
-                    learner._proba_classes(learner.model_), want_umap=want_umap, on_ready=self._on_projection, on_error=self._on_projection_error)
+                    learner.proba_classes(learner.model_), want_umap=want_umap, on_ready=self._on_projection, on_error=self._on_projection_error)
                 self.projection = self._view.name
                 self._send_points()
                 if user_coords is not None:
@@ -249,7 +251,7 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
                 self.coords = _projection.normalize(user_coords).tobytes()
                 self.projection, self.projection_status = "custom", "custom"
             else:
-                self._proj = _projection.Projection(learner.X, method=projection, random_state=learner.random_state,
+                self._proj = _projection.Projection(learner.pool.local_array, method=projection, random_state=learner.random_state,
                                                     on_ready=self._on_projection, on_error=self._on_projection_error)
                 self.coords = _projection.normalize(self._proj.coords).tobytes()
                 self.projection, self.projection_status = self._proj.name, self._proj.status
@@ -323,7 +325,7 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
             self._show_on_map(learner.labeled_indices)
         if learner.model_ is not None and self._proba_version != learner.model_version:
             if self._view is not None:   # the drawn rows only, scored on the workers
-                raw = self._view.rescore(learner.model_, learner._proba_classes(learner.model_))
+                raw = self._view.rescore(learner.model_, learner.proba_classes(learner.model_))
             else:
                 raw = learner.predict_proba()
             self._proba = self._over_label_names(raw)
@@ -774,11 +776,9 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
                 with self._lock:
                     self._refresh_curve()
         except Exception as exc:  # noqa: BLE001 - shown on the page; the labels are already saved
-            from activelens.backends.dask.scale import ClusterError
-
-            if isinstance(exc, ClusterError):   # its own text says "call again", which means fit() + refresh() here
+            if isinstance(exc, PoolError):   # its own text says "call again", which means fit() + refresh() here
                 cause = exc.__cause__
-                message = (f"retrain failed: the Dask cluster failed ({type(cause).__name__}: {cause}); your "
+                message = (f"retrain failed: the {self.learner.pool.kind.capitalize()} cluster failed ({type(cause).__name__}: {cause}); your "
                            f"{self.learner.n_labeled} labels are saved — when the cluster is back (or with a new client: "
                            "learner.client = Client(...)), run learner.fit() and w.refresh()")
             else:

@@ -40,7 +40,8 @@ import traitlets
 from sklearn.base import clone
 
 from activelens.widgets import projection as _projection
-from activelens.loop.learner import STRATEGIES, ActiveLearner
+from activelens.loop.learner import ActiveLearner
+from activelens.strategies.registry import STRATEGIES
 from activelens.loop.simulate import _split, labels_to_reach
 
 _STATIC = pathlib.Path(__file__).parent.parent / "static"

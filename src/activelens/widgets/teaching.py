@@ -127,7 +127,7 @@ class TeachingMixin:
 
     def _check_teaching(self, learner, oracle, noise, strategies):
         names = list(TEACH_STRATEGIES if strategies is None else strategies)
-        from activelens.loop.learner import STRATEGIES
+        from activelens.strategies.registry import STRATEGIES
         bad = [s for s in names if s not in STRATEGIES]
         if bad or not names:
             raise ValueError(f"strategies must be names among {', '.join(STRATEGIES)}; got {bad or names!r}")

@@ -214,9 +214,9 @@ def test_refusals_name_what_runs_at_scale(data, monkeypatch):
     X, _ = data
     assert {"kmeans_pp", "typiclust"} <= set(scale.SCALE_STRATEGIES) and "typiclust" in scale.SCALE_COLD_STARTS
     # what is left to refuse (nothing today) is refused with a message that names what runs at scale
-    monkeypatch.setattr(scale, "SCALE_STRATEGIES", ("margin",))
+    monkeypatch.setattr(scale.DaskPool, "supported_strategies", ("margin",))
     with pytest.raises(ValueError, match="strategy 'kmeans_pp' needs the whole pool in memory.*margin"):
         ActiveLearner(LogisticRegression(), _pool(X), strategy="kmeans_pp")
-    monkeypatch.setattr(scale, "SCALE_COLD_STARTS", ("random",))
+    monkeypatch.setattr(scale.DaskPool, "supported_cold_starts", ("random",))
     with pytest.raises(ValueError, match="cold_start 'typiclust' needs the whole pool.*pretrained scorer"):
         ActiveLearner(LogisticRegression(), _pool(X), cold_start="typiclust")

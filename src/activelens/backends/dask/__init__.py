@@ -1,0 +1,28 @@
+"""The Dask backend: a pool past one machine, scored and searched chunk by chunk on the workers.
+
+Importing this package does not import dask; ``make`` and the names below load it when first used.
+"""
+from __future__ import annotations
+
+
+def accepts(X) -> bool:
+    """A dask Array or DataFrame, recognised without importing dask."""
+    mod = type(X).__module__ or ""
+    return mod.split(".")[0] in ("dask", "dask_expr") and (hasattr(X, "dask") or hasattr(X, "to_dask_array"))
+
+
+def make(X, *, client=None, embeddings=None, random_state=None):
+    from activelens.backends.dask.scale import DaskPool
+
+    return DaskPool(X, client=client, embeddings=embeddings, random_state=random_state)
+
+
+_PUBLIC = ("DaskPool", "ClusterError", "from_memmap", "MemmapRows", "check_dask_pool")
+
+
+def __getattr__(name):   # from activelens.backends.dask import DaskPool, from_memmap, ClusterError, ...
+    if name not in _PUBLIC:
+        raise AttributeError(f"module 'activelens.backends.dask' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module("activelens.backends.dask.scale"), name)

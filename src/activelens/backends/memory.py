@@ -1,0 +1,146 @@
+"""``InMemoryPool``: the pool as a numpy array in this process (the default backend)."""
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+from activelens.core.fingerprint import pool_digest_block, row_hashes
+from activelens.core.model import padded_proba
+from activelens.core.pool import Pool
+from activelens.core.validation import check_matrix, check_proba
+from activelens.strategies import coldstart
+from activelens.strategies.combined import cluster_margin, fit_clusters, greedy_blend
+from activelens.strategies.diversity import (d2_sampling, default_embedding, distance_to_nearest, farthest_first,
+                                             prepare_embedding)
+from activelens.strategies.select import top_n
+from activelens.strategies.uncertainty import margin, uncertainty_measure
+
+
+class InMemoryPool(Pool):
+    """A numpy pool: every method runs here, on the whole array.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_rows, n_features)
+        The pool; a floating array keeps its dtype, anything else is checked and converted to float64.
+    embeddings : ndarray of shape (n_rows, d), optional
+        The space diversity is measured in; default: standardized X, or its PCA to 50 dimensions.
+    random_state : int, Generator or None
+        Seeds the default embedding's PCA.
+    """
+
+    kind = "memory"
+
+    def __init__(self, X, *, embeddings=None, random_state=None):
+        if hasattr(X, "dtype") and np.issubdtype(X.dtype, np.floating) and getattr(X, "ndim", 0) == 2:
+            self.X = check_matrix(X, name="X", dtype=X.dtype)
+        else:
+            self.X = check_matrix(X, name="X")
+        self._embeddings_given = None
+        if embeddings is not None:
+            emb = check_matrix(embeddings, name="embeddings", dtype=np.float32)
+            if emb.shape[0] != self.n_rows:
+                raise ValueError(f"embeddings has {emb.shape[0]} rows but X has {self.n_rows}; give one row per pool item")
+            self._embeddings_given = emb
+        self.random_state = random_state
+        self._embedding = None
+        self._clusters = None
+        self._proba = (None, None, None)   # (model, classes, proba): the last answer, as a round asks more than once
+        self._all_hashes = None
+        self._lock = threading.Lock()
+
+    @property
+    def local_array(self) -> np.ndarray:
+        return self.X
+
+    def rows(self, idx) -> np.ndarray:
+        return self.X[np.asarray(idx, dtype=np.intp)]
+
+    def apply_rows(self, positions, width: int, func, *args) -> np.ndarray:
+        out = np.asarray(func(self.rows(positions), *args), dtype=np.float32)
+        return out.reshape(len(positions), int(width))
+
+    # ----- the model's view -----
+    def proba(self, model, classes) -> np.ndarray:
+        classes = np.asarray(classes)
+        with self._lock:
+            m, c, p = self._proba
+            if m is model and c is not None and c.shape == classes.shape and (c == classes).all():
+                return p
+        p = padded_proba(model, self.X, classes)
+        with self._lock:
+            self._proba = (model, classes, p)
+        return p
+
+    def scores(self, model, classes, measure) -> np.ndarray:
+        u = np.asarray(uncertainty_measure(measure)(self.proba(model, classes)), dtype=np.float64)
+        if u.shape != (self.n_rows,) or not np.isfinite(u).all():
+            name = measure if isinstance(measure, str) else getattr(measure, "__name__", "custom")
+            raise ValueError(f"strategy {name!r} must return one finite score per pool item ({self.n_rows}), "
+                             f"got shape {u.shape}")
+        return u
+
+    def pretrained_scores(self, scorer, measure) -> np.ndarray:
+        proba = check_proba(coldstart.pretrained_scores(scorer, self.X), name="pretrained scorer's probabilities")
+        if proba.shape[0] != self.n_rows:
+            raise ValueError(f"the pretrained scorer returned {proba.shape[0]} rows for a pool of {self.n_rows}")
+        return uncertainty_measure(measure)(proba)
+
+    # ----- the diversity embedding -----
+    @property
+    def embedding(self) -> np.ndarray:
+        if self._embedding is None:
+            base = self._embeddings_given if self._embeddings_given is not None else default_embedding(
+                self.X, random_state=self.random_state)
+            self._embedding = prepare_embedding(base, name="embeddings")
+        return self._embedding
+
+    def distance_to_labeled(self, idx, labeled, rows=None) -> np.ndarray:
+        E = self.embedding
+        return distance_to_nearest(E[np.asarray(idx, dtype=np.intp)], E[np.asarray(labeled, dtype=np.intp)])
+
+    # ----- selection loops -----
+    def top_n(self, scores, n, rng, exclude=None):
+        scores = np.asarray(scores, dtype=np.float64)
+        idx = top_n(scores, n, rng, exclude=exclude)
+        return idx, scores[idx], None
+
+    def farthest_first(self, n, labeled, rng):
+        return farthest_first(self.embedding, n, labeled, rng)
+
+    def d2_sampling(self, n, labeled, rng) -> np.ndarray:
+        return d2_sampling(self.embedding, n, labeled, rng)
+
+    def typiclust(self, n, labeled, rng) -> np.ndarray:
+        return coldstart.typiclust(self.embedding, n, labeled, random_state=rng)
+
+    def greedy_blend(self, uncertainty, n, labeled, weight, rng):
+        return greedy_blend(np.asarray(uncertainty, dtype=np.float64), self.embedding, n, labeled, weight, rng)
+
+    def cluster_margin(self, model, classes, n, labeled, rng):
+        if self._clusters is None:
+            self._clusters = fit_clusters(self.embedding, max(20, 2 * n), rng)
+        proba = self.proba(model, classes)
+        idx = cluster_margin(proba, None, n, labeled, clusters=self._clusters, random_state=rng)
+        return idx, margin(proba[idx]), self._clusters[idx]
+
+    # ----- content hashes -----
+    def hashes(self, idx) -> list[str]:
+        idx = [int(i) for i in idx]
+        if not idx:
+            return []
+        if self._all_hashes is not None:
+            return [self._all_hashes[i] for i in idx]
+        return row_hashes(self.rows(idx))
+
+    def all_hashes(self) -> list[str]:
+        if self._all_hashes is None:
+            self._all_hashes = row_hashes(self.X)
+        return self._all_hashes
+
+    def digest(self) -> np.ndarray:
+        return pool_digest_block(self.X, 0)
+
+    def forget_cached(self) -> None:
+        self._clusters = None
