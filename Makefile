@@ -29,9 +29,11 @@ lab: setup
 	$(BIN)/jupyter lab $(ROOT_FLAG) notebooks/quickstart.ipynb
 
 test: setup
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -p no:cacheprovider
 
 test-fast: setup
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -p no:cacheprovider -m "not e2e and not slow"
 
 e2e: setup

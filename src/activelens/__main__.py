@@ -11,7 +11,7 @@ def _simulate(args) -> int:
     from activelens.datasets import load_dataset
     from activelens.strategies.registry import STRATEGIES
     from activelens.models import make_model
-    from activelens.loop.simulate import _split, compare, full_pool_score, summarize
+    from activelens.loop.simulate import split_holdout, compare, full_pool_score, summarize
 
     strategies = [s.strip() for s in args.strategies.split(",") if s.strip()]
     unknown = [s for s in strategies if s not in STRATEGIES]
@@ -26,7 +26,7 @@ def _simulate(args) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     model = make_model(args.model)
-    Xp, yp, Xt, yt = _split(X, y, None, None, args.test_size, 0)
+    Xp, yp, Xt, yt = split_holdout(X, y, None, None, args.test_size, 0)
     budget = args.budget or min(Xp.shape[0], 600)
     ceiling = full_pool_score(model, Xp, yp, X_test=Xt, y_test=yt)
     fractions = [0.90, 0.95, 0.99]

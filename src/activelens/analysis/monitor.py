@@ -300,7 +300,7 @@ class Report:
             fig.show()
 
 
-def _annotations_of(learner) -> pd.DataFrame:
+def annotations_of(learner) -> pd.DataFrame:
     """Queue annotations if the store has any; else the learner's own labels as one annotator's work."""
     st = getattr(learner, "store", None)
     if st is not None:
@@ -322,7 +322,7 @@ def report(learner, *, cost_per_label: float | None = None, rate_per_hour: float
 
     history = learner.history
     labels = learner.store.labels() if getattr(learner, "store", None) is not None else None
-    ann = _annotations_of(learner)
+    ann = annotations_of(learner)
     imp = improvement_per_batch(history)
     cost = cost_per_point(history, labels, cost_per_label=cost_per_label, rate_per_hour=rate_per_hour)
     frame = imp.merge(cost[["round", "cost", "points_gained", "cost_per_point"]], on="round", how="left") \

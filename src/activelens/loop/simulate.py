@@ -55,7 +55,7 @@ class SimulationResult:
         return labels_to_reach(self.n_labels, self.scores, score)
 
 
-def _split(X, y, X_test, y_test, test_size, random_state):
+def split_holdout(X, y, X_test, y_test, test_size, random_state):
     X = check_matrix(X, name="X")
     y = np.asarray(y)
     if y.shape != (X.shape[0],):
@@ -76,7 +76,7 @@ def simulate(estimator, X, y, strategy="margin", *, X_test=None, y_test=None, in
     Without ``X_test``/``y_test`` a stratified ``test_size`` share of X is held out (seeded by random_state).
     Every class in y (and y_test) is declared up front, so probabilities cover classes not yet seen.
     """
-    X, y, X_test, y_test = _split(X, y, X_test, y_test, test_size, random_state)
+    X, y, X_test, y_test = split_holdout(X, y, X_test, y_test, test_size, random_state)
     for name, value in (("initial", initial), ("batch_size", batch_size), ("budget", budget)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
             raise ValueError(f"{name} must be a positive int, got {value!r}")
@@ -109,7 +109,7 @@ def simulate(estimator, X, y, strategy="margin", *, X_test=None, y_test=None, in
 def full_pool_score(estimator, X, y, *, X_test=None, y_test=None, random_state=0, test_size: float = 0.3,
                     scoring="accuracy") -> float:
     """The score of the model trained on every pool label: the ceiling active learning aims at."""
-    X, y, X_test, y_test = _split(X, y, X_test, y_test, test_size, random_state)
+    X, y, X_test, y_test = split_holdout(X, y, X_test, y_test, test_size, random_state)
     return float(get_scorer(scoring)(clone(estimator).fit(X, y), X_test, y_test))
 
 
@@ -137,7 +137,7 @@ def compare(estimator, X, y, strategies=("random", "entropy", "margin", "combine
     if not strategies:
         raise ValueError("strategies must name at least one strategy")
     split_seed = simulate_kwargs.pop("split_seed", 0)
-    X, y, X_test, y_test = _split(X, y, simulate_kwargs.pop("X_test", None), simulate_kwargs.pop("y_test", None),
+    X, y, X_test, y_test = split_holdout(X, y, simulate_kwargs.pop("X_test", None), simulate_kwargs.pop("y_test", None),
                                   simulate_kwargs.pop("test_size", 0.3), split_seed)
     simulate_kwargs.update(X_test=X_test, y_test=y_test)
     jobs = [(s, seed) for s in strategies for seed in seed_list]

@@ -34,7 +34,7 @@ class QueueError(StoreError):
     """A queue operation that does not fit the queue's state (not served, not held, already submitted)."""
 
 
-def _check_annotator(annotator):
+def check_annotator(annotator):
     if not isinstance(annotator, str) or not annotator.strip():
         raise TypeError(f"annotator must be a non-empty string (a name), got {annotator!r}")
     return annotator
@@ -147,7 +147,7 @@ class AnnotationQueue:
     # ----- annotators -----
     def claim(self, annotator: str, n: int = 1, lease_seconds: float | None = None) -> list[int]:
         """Lease up to ``n`` items to ``annotator`` (pool positions; fewer or none when the queue runs dry)."""
-        annotator = _check_annotator(annotator)
+        annotator = check_annotator(annotator)
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
             raise ValueError(f"n must be a positive int, got {n!r}")
         lease = self.lease_seconds if lease_seconds is None else float(_check_positive(lease_seconds, "lease_seconds"))
@@ -198,7 +198,7 @@ class AnnotationQueue:
     def submit(self, annotator: str, index: int, label, *, seconds: float | None = None) -> None:
         """Record ``annotator``'s label for an item they were served. A submit after the lease expired is still
         recorded (the work is not thrown away); the item then may end up with one annotation more than needed."""
-        annotator = _check_annotator(annotator)
+        annotator = check_annotator(annotator)
         index = int(index)
         self._check_label(label)
         secs = None if seconds is None else float(_check_positive(seconds, "seconds", allow_zero=True))
@@ -232,7 +232,7 @@ class AnnotationQueue:
 
     def release(self, annotator: str, index: int) -> None:
         """Give an item back unannotated; another annotator may claim it at once (this one will not get it again)."""
-        annotator = _check_annotator(annotator)
+        annotator = check_annotator(annotator)
         index = int(index)
         now = self.clock()
         q = T_QUEUE

@@ -462,14 +462,14 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
     # ------------------------------------------------------------------ annotator mode (the shared queue)
     @staticmethod
     def _check_annotator(learner, annotator, queue, oracle):
-        from activelens.storage.queue import AnnotationQueue, _check_annotator
+        from activelens.storage.queue import AnnotationQueue, check_annotator
 
         if annotator is None:
             if queue is not None:
                 raise ValueError("queue= needs annotator=: give this annotator's name (annotator=\"name\") to claim "
                                  "items from the queue")
             return None
-        _check_annotator(annotator)
+        check_annotator(annotator)
         if oracle is not None:
             raise ValueError("annotator= (claiming from the shared queue) and oracle= (teaching mode) cannot be "
                              "combined; use one of them")
@@ -570,7 +570,7 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
         learner = self.learner
         ann = self._queue.store.annotations() if self._queue is not None else None
         if ann is None or not len(ann):
-            ann = _mon._annotations_of(learner)
+            ann = _mon.annotations_of(learner)
         table = _mon.annotator_table(ann)
         agr = _mon.agreement(ann)
         rows = [{"name": str(name), "n_labels": int(r["n_labels"]), "gold_n": int(r["gold_n"]),

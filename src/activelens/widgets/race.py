@@ -42,7 +42,7 @@ from sklearn.base import clone
 from activelens.widgets import projection as _projection
 from activelens.loop.learner import ActiveLearner
 from activelens.strategies.registry import STRATEGIES
-from activelens.loop.simulate import _split, labels_to_reach
+from activelens.loop.simulate import split_holdout, labels_to_reach
 
 _STATIC = pathlib.Path(__file__).parent.parent / "static"
 _COLORS = {"random": "#7f7f7f"}
@@ -95,7 +95,7 @@ class Race(anywidget.AnyWidget):
             raise ValueError("coords are positions of the pool's rows: give X_test/y_test too, so X is not split")
         if embeddings is not None and X_test is None:
             raise ValueError("embeddings are rows of the pool: give X_test/y_test too, so X is not split")
-        X, y, X_test, y_test = _split(X, y, X_test, y_test, test_size, random_state)
+        X, y, X_test, y_test = split_holdout(X, y, X_test, y_test, test_size, random_state)
         n = X.shape[0]
         for name, value in (("initial", initial), ("batch_size", batch_size)):
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:

@@ -5,10 +5,7 @@ Importing this package does not import dask; ``make`` and the names below load i
 from __future__ import annotations
 
 
-def accepts(X) -> bool:
-    """A dask Array or DataFrame, recognised without importing dask."""
-    mod = type(X).__module__ or ""
-    return mod.split(".")[0] in ("dask", "dask_expr") and (hasattr(X, "dask") or hasattr(X, "to_dask_array"))
+from activelens.backends.dask.detect import accepts
 
 
 def make(X, *, client=None, embeddings=None, random_state=None):

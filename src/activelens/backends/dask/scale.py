@@ -35,7 +35,7 @@ import weakref
 
 import numpy as np
 
-from activelens.backends.dask import accepts
+from activelens.backends.dask.detect import accepts
 from activelens.core.fingerprint import pool_digest_block, row_hashes
 from activelens.core.model import padded_proba
 from activelens.core.pool import Pool, PoolError
