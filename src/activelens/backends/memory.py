@@ -13,6 +13,7 @@ from activelens.strategies import coldstart
 from activelens.strategies.combined import cluster_margin, fit_clusters, greedy_blend
 from activelens.strategies.diversity import (d2_sampling, default_embedding, distance_to_nearest, farthest_first,
                                              prepare_embedding)
+from activelens.strategies.registry import strategy_name
 from activelens.strategies.select import top_n
 from activelens.strategies.uncertainty import margin, uncertainty_measure
 
@@ -76,8 +77,7 @@ class InMemoryPool(Pool):
     def scores(self, model, classes, measure) -> np.ndarray:
         u = np.asarray(uncertainty_measure(measure)(self.proba(model, classes)), dtype=np.float64)
         if u.shape != (self.n_rows,) or not np.isfinite(u).all():
-            name = measure if isinstance(measure, str) else getattr(measure, "__name__", "custom")
-            raise ValueError(f"strategy {name!r} must return one finite score per pool item ({self.n_rows}), "
+            raise ValueError(f"strategy {strategy_name(measure)!r} must return one finite score per pool item ({self.n_rows}), "
                              f"got shape {u.shape}")
         return u
 

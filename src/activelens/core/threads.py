@@ -2,9 +2,8 @@
 
 Fits on the labeled items (hundreds to a few thousand rows) and greedy pick loops spend their BLAS calls on small
 or memory-bound products; splitting those over threads mostly adds waiting, and on a busy machine the waiting
-dominates (digits, LogisticRegression on 1,500 labels: 1.2 s median, 3.1 s worst, with the default two threads while
-another process used one core; 0.04 s on one thread). The limit is process-wide while it holds (threadpoolctl), then
-restored.
+dominates (BENCHMARKS.md, "One BLAS thread for small fits", has the measurement). The limit is process-wide while it
+holds (threadpoolctl), then restored.
 """
 from __future__ import annotations
 

@@ -38,38 +38,64 @@ def _label_kind(value) -> str:
 
 
 class ActiveLearner:
-    """Pool-based active learning around any scikit-learn classifier.
+    """Pool-based active learning around any scikit-learn classifier: train → score → select → label → add.
 
     Parameters
     ----------
-    estimator : classifier with fit and predict_proba (or decision_function). Cloned for every retrain.
-    X : (n_pool, n_features) array, the unlabeled pool (numpy, anything ``numpy.asarray`` takes, a dask array, or an
-        ``activelens.core.pool.Pool``). Indices everywhere are positions in X. The backend is chosen here, once
-        (``activelens.backends.make_pool``); ``learner.pool`` is it.
-    strategy : name (see ``STRATEGIES``) or a callable ``proba -> scores`` (higher = more informative).
-    batch_size : items per query.
-    classes : every class the user expects; probabilities are padded to them so an unseen class is not lost.
+    estimator : classifier
+        Any estimator with ``fit`` and ``predict_proba`` (or ``decision_function``); cloned for every retrain.
+    X : array-like of shape (n_pool, n_features), dask array, or ``activelens.core.pool.Pool``
+        The unlabeled pool. Indices everywhere are positions in X. The backend is chosen here, once
+        (``activelens.backends.make_pool``), and is ``learner.pool`` from then on.
+    strategy : str or callable, default="margin"
+        A name of ``STRATEGIES`` or a callable ``proba (n, k) -> scores (n,)``, higher = more informative.
+    batch_size : int, default=10
+        Items per query.
+    classes : sequence, optional
+        Every class the user expects; probabilities are padded to them so an unseen class is not lost.
         Default: the classes seen in the labels so far.
-    embeddings : (n_pool, d) array used for diversity; default standardized X, or its PCA to 50 dims.
-    cold_start : how the first batch is picked before a model exists: "random", "typiclust", a fitted model or
-        callable returning probabilities (a pretrained scorer), or an array of pool positions (an expert seed set).
-    weight : the uncertainty share of the "combined" blend (diversity gets 1 − weight).
-    uncertainty : the measure inside "combined" and the pretrained cold start: "margin" (default; on digits it beat
-        entropy inside the blend on every seed, AUBC +0.011, within ±0.005 on wine and iris), "entropy" or "least_confidence".
-    X_test, y_test : a holdout; without it each round's score is a cross-validated estimate on the labeled items,
-        which is biased (the strategy chose them) and marked so in ``history.score_source``.
-    stopping : list of ``activelens.analysis.stopping`` criteria; ``budget=`` adds a Budget criterion.
-    random_state : seeds every random choice, including tie-breaking.
-    client : the compute client of a distributed pool (for a dask array: a ``distributed.Client``; default: the
-        current scheduler). Such a pool is scored and selected chunk by chunk where its rows live, never pulled here;
-        see ``activelens.backends``.
-    fit_threads : BLAS threads while ``fit`` trains on the labeled items (default 1: a fit on hundreds to thousands
-        of rows ran up to 30x faster on one thread than on two fighting over a busy machine; see ``activelens.core.threads``). None
-        leaves BLAS as configured (for a large labeled set on free cores). Process-wide while the fit runs.
-    store : a file path (SQLite) or SQLAlchemy URL (PostgreSQL) or ``activelens.LabelStore``. Every label is committed
-        there with its provenance before ``teach`` returns; reopening restores labels, rounds and the model, and a
-        different or reordered X is refused (``PoolMismatchError``: the labeled rows and a seeded sample are checked,
-        no pass over the pool; ``LabelStore(path, verify_pool="full")`` checks every row). See ``activelens.storage``.
+    embeddings : array-like of shape (n_pool, d), optional
+        The space diversity is measured in; default: standardized X, or its PCA to 50 dimensions.
+    cold_start : {"random", "typiclust"}, fitted model, callable or array of int, default="random"
+        How the first batch is picked before a model exists: a named rule, a pretrained scorer (a fitted model or a
+        callable ``X -> proba``), or pool positions (an expert's starting set).
+    weight : float in [0, 1], default=0.5
+        The uncertainty share of the "combined" blend (diversity gets ``1 - weight``).
+    uncertainty : {"margin", "entropy", "least_confidence"}, default="margin"
+        The measure inside "combined" and the pretrained cold start (BENCHMARKS.md compares them).
+    X_test : array-like of shape (n_test, n_features), optional
+    y_test : array-like of shape (n_test,), optional
+        A holdout; without it each round's score is a cross-validated estimate on the labeled items, which is biased
+        (the strategy chose them) and marked so in ``history.score_source``.
+    scoring : str, default="accuracy"
+        A scikit-learn scorer name.
+    stopping : list of ``activelens.analysis.stopping.StoppingCriterion``, optional
+    budget : int, optional
+        Adds a ``Budget`` criterion.
+    random_state : int, numpy Generator or None
+        Seeds every random choice, including tie-breaking.
+    store : str, path or ``activelens.LabelStore``, optional
+        A file path (SQLite) or SQLAlchemy URL (PostgreSQL). Every label is committed there with its provenance
+        before ``teach`` returns; reopening restores labels, rounds and the model, and a different or reordered X is
+        refused (``PoolMismatchError``; ``LabelStore(path, verify_pool="full")`` checks every row).
+    client : optional
+        The compute client of a distributed pool (for a dask array: a ``distributed.Client``; default: the current
+        scheduler). Such a pool is scored and selected where its rows live, never pulled here.
+    fit_threads : int or None, default=1
+        BLAS threads while ``fit`` trains on the labeled items (one thread avoids two threads fighting over a busy
+        machine; BENCHMARKS.md has the measurement). None leaves BLAS as configured. Process-wide while the fit runs.
+
+    Attributes
+    ----------
+    pool : ``activelens.core.pool.Pool``
+    model_ : fitted estimator or None
+        The model of the last ``fit`` (None before the first).
+    model_version : int
+        Increases with every fit.
+    labeled_indices : ndarray of shape (n_labeled,)
+        Pool positions with a label, in the order they were taught.
+    history : pandas.DataFrame
+        One row per round (``activelens.Round``).
     """
 
     def __init__(self, estimator, X, *, strategy="margin", batch_size: int = 10, classes=None, embeddings=None,

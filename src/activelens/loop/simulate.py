@@ -16,6 +16,7 @@ from sklearn.model_selection import train_test_split
 
 from activelens.core.validation import check_matrix
 from activelens.loop.learner import ActiveLearner
+from activelens.strategies.registry import strategy_name
 
 
 def area_under_budget_curve(n_labels, scores) -> float:
@@ -101,8 +102,7 @@ def simulate(estimator, X, y, strategy="margin", *, X_test=None, y_test=None, in
         learner.teach(batch.indices, y[batch.indices])
         learner.fit()
     h = learner.history
-    name = strategy if isinstance(strategy, str) else getattr(strategy, "__name__", "custom")
-    return SimulationResult(strategy=name, random_state=random_state, n_labels=h.n_labels.to_numpy(),
+    return SimulationResult(strategy=strategy_name(strategy), random_state=random_state, n_labels=h.n_labels.to_numpy(),
                             scores=h.score.to_numpy(), history=h, seconds=time.perf_counter() - t0)
 
 

@@ -155,8 +155,8 @@ def one_blas_thread():
     """Context manager: BLAS on one thread while a greedy loop runs.
 
     Each pick is a memory-bound pass over the pool; spreading it over BLAS threads gains little and, on a busy
-    machine, threads waiting on each other made a batch of 100 from 10k rows 8x slower (measured in
-    benchmarks/selection_speed.py). The limit is process-wide for its duration (threadpoolctl), then restored.
+    machine, threads wait on each other (BENCHMARKS.md, Selection speed, reading 3). The limit is process-wide for
+    its duration (threadpoolctl), then restored.
     """
     return blas_threads(1)
 
