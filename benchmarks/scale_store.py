@@ -50,7 +50,7 @@ def main(argv=None):
     from sklearn.linear_model import LogisticRegression
 
     from activelens import ActiveLearner
-    from activelens import store as store_mod
+    from activelens.storage import LabelStore, pool_check
     from activelens.backends.dask.scale import from_memmap
 
     print_machine()
@@ -66,7 +66,7 @@ def main(argv=None):
               f"in {time.perf_counter() - t:.1f} s; chunks of {args.chunk_rows:,} rows", flush=True)
         cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
         client = distributed.Client(cluster)
-        client.run(lambda: __import__("activelens.storage.store") and __import__("activelens.backends.dask.scale"))
+        client.run(lambda: __import__("activelens.storage") and __import__("activelens.backends.dask.scale"))
 
         rng = np.random.default_rng(1)
         mm = np.memmap(path, dtype=np.float32, mode="r", shape=(args.rows, args.dims))
@@ -110,18 +110,18 @@ def main(argv=None):
             L2 = learner(db)
             s = time.perf_counter() - t
         assert L2.n_labeled == args.labels and L2.model_ is not None
-        sampled = "verify_pool" in store_mod.LabelStore.__init__.__code__.co_varnames  # this version's default check
-        check = (f"{args.labels:,} labeled + {getattr(store_mod, 'SAMPLE_ROWS', 0):,} sampled rows hashed" if sampled
+        sampled = "verify_pool" in LabelStore.__init__.__code__.co_varnames  # this version's default check
+        check = (f"{args.labels:,} labeled + {pool_check.SAMPLE_ROWS:,} sampled rows hashed" if sampled
                  else "the whole pool hashed again")
         record("reopen (restore)", s, mem, f"pool check: {check}; {args.labels:,} labels, 1 round, model refit",
                not sampled)
         L2.store.close()
         del L2
 
-        if not args.skip_full and "verify_pool" in store_mod.LabelStore.__init__.__code__.co_varnames:
+        if not args.skip_full and "verify_pool" in LabelStore.__init__.__code__.co_varnames:
             with PeakRSS(client) as mem:
                 t = time.perf_counter()
-                L3 = learner(store_mod.LabelStore(db, verify_pool="full"))
+                L3 = learner(LabelStore(db, verify_pool="full"))
                 s = time.perf_counter() - t
             record("reopen, verify_pool='full'", s, mem, "the whole pool hashed again and compared", True)
             L3.store.close()

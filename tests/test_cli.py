@@ -1,8 +1,16 @@
 import subprocess
 import sys
 
+import json
+
 import numpy as np
 import pandas as pd
+import pytest
+from sklearn.datasets import make_blobs
+from sklearn.linear_model import LogisticRegression
+
+from activelens import ActiveLearner, AnnotationQueue
+from activelens.__main__ import main
 
 
 def _run(*args):
@@ -40,3 +48,42 @@ def test_unknown_dataset_and_strategy_are_clear_errors():
     assert out.returncode == 2 and "neither one of" in out.stderr
     out = _run("simulate", "--strategies", "psychic", "--quiet")
     assert out.returncode == 2 and "unknown strategy 'psychic'" in out.stderr
+
+
+# ----- the store commands: select (the headless selection service) and export -----
+@pytest.fixture(scope="module")
+def store_pool():
+    X, y = make_blobs(n_samples=200, centers=3, cluster_std=2.0, random_state=1)
+    return X, y
+
+
+def _learner(X, store, **kw):
+    return ActiveLearner(LogisticRegression(max_iter=300), X, store=store, random_state=0, **kw)
+
+
+def test_cli_select_and_export(store_pool, tmp_path, capsys):
+    X, y = store_pool
+    path = str(tmp_path / "labels.db")
+    _learner(X, path, batch_size=5)
+    assert main(["select", "--store", path, "--n", "12"]) == 0
+    assert "queued 12 items by random" in capsys.readouterr().out
+    q = AnnotationQueue(path)
+    got = q.claim("ann <i>", n=12)
+    for i in got:
+        q.submit("ann <i>", i, int(y[i]), seconds=1.5)
+    assert main(["select", "--store", path, "--n", "7"]) == 0
+    out = capsys.readouterr().out
+    assert "taught from finished annotations: 12" in out and "retrained: round 1" in out and "queued 7 items by margin" in out
+    assert q.status()["pending"] == 7
+    learner = _learner(X, path)
+    assert sorted(learner.labeled_indices.tolist()) == sorted(got)
+    df = learner.store.labels()
+    assert set(df["strategy"]) == {"random"} and set(df["annotator"]) == {"ann <i>"}
+    assert main(["export", "--store", path, "--out", str(tmp_path / "l.jsonl")]) == 0
+    recs = [json.loads(x) for x in (tmp_path / "l.jsonl").read_text().splitlines()]
+    assert sorted(r["index"] for r in recs) == sorted(got)
+    capsys.readouterr()
+    assert main(["export", "--store", path, "--what", "annotations"]) == 0
+    assert capsys.readouterr().out.count("ann <i>") == 12
+    assert main(["select", "--store", str(tmp_path / "missing.db")]) == 2
+    assert "does not exist" in capsys.readouterr().err

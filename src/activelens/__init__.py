@@ -5,8 +5,8 @@ from activelens.widgets.explorer import Explorer
 from activelens.widgets.race import Race
 from activelens.loop.simulate import SimulationResult, compare, simulate, summarize
 from activelens.analysis.stopping import Budget, DiminishingReturns, Plateau, StabilizingPredictions, TargetScore
-from activelens.storage.queue import AnnotationQueue
-from activelens.storage.store import LabelStore, PoolMismatchError, StoreError, StoreFormatError, StoreLockedError
+from activelens.storage import (AnnotationQueue, LabelStore, PoolMismatchError, StoreError, StoreFormatError,
+                                StoreLockedError)
 
 __version__ = "0.1.0"
 

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
+from activelens.storage import AnnotationQueue, LabelStore, StoreError
+
 
 def add_store_commands(sub) -> None:
     sel = sub.add_parser("select", help="score the pool with the latest model and fill the annotation queue",
@@ -31,8 +33,6 @@ def add_store_commands(sub) -> None:
 
 
 def _open(target, timeout=30.0):
-    from activelens.storage.store import LabelStore
-
     if "://" not in target and not Path(target).exists():
         raise FileNotFoundError(f"--store {target!r} does not exist; create it with ActiveLearner(estimator, X, store=...)")
     return LabelStore(target, timeout=timeout)
@@ -53,8 +53,6 @@ def _load_pool(path):
 def _select(args) -> int:
     from activelens.loop.learner import ActiveLearner
     from activelens.strategies.registry import STRATEGIES
-    from activelens.storage.queue import AnnotationQueue
-    from activelens.storage.store import StoreError
 
     if args.n < 1:
         print(f"error: --n must be a positive number of items, got {args.n}", file=sys.stderr)
@@ -107,8 +105,6 @@ def _select(args) -> int:
 
 
 def _export(args) -> int:
-    from activelens.storage.store import StoreError
-
     try:
         st = _open(args.store)
         fmt = args.format

@@ -12,23 +12,34 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from activelens.storage.queue import RESOLUTIONS, gold_weights, resolve_votes
-from activelens.storage.store import dump_label
+from activelens.storage.codec import dump_label
+from activelens.storage.resolution import RESOLUTIONS, gold_weights, resolve_votes
+from activelens.storage.store import ANNOTATION_COLUMNS
 
 __all__ = ["cohen_kappa", "fleiss_kappa", "gold_accuracy", "agreement", "labels_per_hour", "disagreements",
            "annotator_table", "resolve", "selection_distribution", "improvement_per_batch", "cost_per_point",
-           "report", "Report"]
-
-ANN_COLUMNS = ["index", "annotator", "label", "timestamp", "seconds", "gold", "gold_label"]
+           "report", "Report", "annotations_of"]
 
 
 def _key(v):
+    """A label's comparison key (its JSON text: 1 and "1" differ, 1 and 1.0 do not)."""
     return dump_label(v)
 
 
 # ----- agreement statistics -----
 def cohen_kappa(a, b) -> float:
-    """Cohen's kappa of two annotators' labels on the same items (NaN with no items)."""
+    """Cohen's kappa of two annotators' labels on the same items.
+
+    Parameters
+    ----------
+    a, b : sequence of length n
+        The two annotators' labels, item by item.
+
+    Returns
+    -------
+    float
+        NaN with no items (or when chance agreement is certain but the labels differ).
+    """
     a, b = [_key(v) for v in a], [_key(v) for v in b]
     if len(a) != len(b):
         raise ValueError(f"a and b must label the same items: got {len(a)} and {len(b)} labels")
@@ -44,9 +55,16 @@ def cohen_kappa(a, b) -> float:
 
 
 def fleiss_kappa(counts) -> float:
-    """Fleiss' kappa from an (items, categories) table of how many raters put each item in each category.
+    """Fleiss' kappa from a table of how many raters put each item in each category.
 
-    Every item must have the same number of raters (>= 2).
+    Parameters
+    ----------
+    counts : array-like of shape (n_items, n_categories)
+        Every item must have the same number of raters (>= 2).
+
+    Returns
+    -------
+    float
     """
     t = np.asarray(counts, dtype=np.float64)
     if t.ndim != 2 or t.shape[0] == 0:
@@ -74,7 +92,17 @@ def agreement(ann: pd.DataFrame) -> dict:
     """Inter-annotator agreement on items labeled by several annotators.
 
     Two annotators: Cohen's kappa on their shared items. More: Fleiss' kappa on the items with the most common number
-    of annotators (>= 2). Returns {"method", "kappa", "n_items", "n_annotators"}.
+    of annotators (>= 2).
+
+    Parameters
+    ----------
+    ann : DataFrame
+        Annotations (``LabelStore.annotations()``); gold items are left out.
+
+    Returns
+    -------
+    dict
+        ``method`` ("cohen", "fleiss" or None), ``kappa`` (float), ``n_items`` (int), ``n_annotators`` (int).
     """
     work = _work(ann)
     multi = work.groupby("index").filter(lambda g: g["annotator"].nunique() >= 2) if len(work) else work
@@ -112,7 +140,18 @@ def _pairwise_kappa(work: pd.DataFrame) -> dict:
 
 
 def gold_accuracy(ann: pd.DataFrame) -> pd.DataFrame:
-    """Per annotator: gold items answered, how many right, accuracy."""
+    """Per annotator: gold items answered, how many right, accuracy.
+
+    Parameters
+    ----------
+    ann : DataFrame
+        Annotations (``LabelStore.annotations()``).
+
+    Returns
+    -------
+    DataFrame
+        Indexed by annotator: gold_n, gold_correct, gold_accuracy.
+    """
     gold = ann[ann["gold"].astype(bool)] if len(ann) else ann
     rows = []
     for name, g in gold.groupby("annotator") if len(gold) else []:
@@ -122,7 +161,18 @@ def gold_accuracy(ann: pd.DataFrame) -> pd.DataFrame:
 
 
 def labels_per_hour(ann: pd.DataFrame) -> pd.Series:
-    """Per annotator: labels per hour of measured work (``seconds``) where recorded, else over the span of timestamps."""
+    """Per annotator: labels per hour of measured work (``seconds``) where recorded, else over the span of timestamps.
+
+    Parameters
+    ----------
+    ann : DataFrame
+        Annotations (index, annotator, timestamp, seconds).
+
+    Returns
+    -------
+    Series of float
+        Named ``labels_per_hour``, indexed by annotator (NaN where it cannot be told).
+    """
     out = {}
     for name, g in ann.groupby("annotator") if len(ann) else []:
         secs = pd.to_numeric(g["seconds"], errors="coerce")
@@ -135,7 +185,18 @@ def labels_per_hour(ann: pd.DataFrame) -> pd.Series:
 
 
 def disagreements(ann: pd.DataFrame) -> pd.DataFrame:
-    """Items whose annotators disagree: index, annotators, labels (in submission order), distinct labels."""
+    """Items whose annotators disagree (gold items left out).
+
+    Parameters
+    ----------
+    ann : DataFrame
+        Annotations (``LabelStore.annotations()``).
+
+    Returns
+    -------
+    DataFrame
+        index, annotators, labels (in submission order), n_distinct.
+    """
     work = _work(ann)
     rows = []
     for idx, g in work.groupby("index", sort=True) if len(work) else []:
@@ -147,9 +208,21 @@ def disagreements(ann: pd.DataFrame) -> pd.DataFrame:
 
 
 def resolve(ann: pd.DataFrame, method: str = "majority") -> pd.DataFrame:
-    """One label per annotated item: ``majority`` (ties to the more gold-accurate side, then the earliest) or
-    ``gold_weighted`` (votes weighted by each annotator's smoothed gold accuracy). Columns: index, label, n_votes,
-    unanimous."""
+    """One label per annotated item.
+
+    Parameters
+    ----------
+    ann : DataFrame
+        Annotations (``LabelStore.annotations()``).
+    method : {"majority", "gold_weighted"}, default="majority"
+        ``majority`` (ties to the more gold-accurate side, then the earliest) or ``gold_weighted`` (votes weighted by
+        each annotator's smoothed gold accuracy); see ``activelens.storage.resolution``.
+
+    Returns
+    -------
+    DataFrame
+        index, label, n_votes, unanimous.
+    """
     if method not in RESOLUTIONS:
         raise ValueError(f"method must be one of {RESOLUTIONS}, got {method!r}")
     weights = gold_weights(ann) if len(ann) else {}
@@ -163,7 +236,18 @@ def resolve(ann: pd.DataFrame, method: str = "majority") -> pd.DataFrame:
 
 
 def annotator_table(ann: pd.DataFrame) -> pd.DataFrame:
-    """Per annotator: labels, gold accuracy, mean kappa with the others, labels per hour, median seconds per label."""
+    """Per annotator: labels, gold accuracy, mean kappa with the others, labels per hour, median seconds per label.
+
+    Parameters
+    ----------
+    ann : DataFrame
+        Annotations (``LabelStore.annotations()``).
+
+    Returns
+    -------
+    DataFrame
+        Indexed by annotator: n_labels, gold_n, gold_accuracy, kappa_with_others, labels_per_hour, median_seconds.
+    """
     cols = ["n_labels", "gold_n", "gold_accuracy", "kappa_with_others", "labels_per_hour", "median_seconds"]
     if not len(ann):
         return pd.DataFrame(columns=cols, index=pd.Index([], name="annotator"))
@@ -188,6 +272,19 @@ def selection_distribution(learner, grid: int = 10) -> tuple[pd.DataFrame, float
 
     Coverage: the pool's 2-D map (first two principal axes of the diversity embedding) is cut into ``grid`` × ``grid``
     cells; coverage is the share of cells holding pool items that also hold a selected item.
+
+    Parameters
+    ----------
+    learner : ActiveLearner
+        Used through ``labeled_indices``, ``model_``, ``predict``, ``labels`` and ``embedding``.
+    grid : int, default=10
+
+    Returns
+    -------
+    frame : DataFrame
+        class, selected (share), pool (predicted share; NaN before a model).
+    coverage : float
+        In [0, 1].
     """
     sel = learner.labeled_indices
     if learner.model_ is not None:
@@ -223,7 +320,18 @@ def _map2d(learner) -> np.ndarray:
 
 
 def improvement_per_batch(history: pd.DataFrame) -> pd.DataFrame:
-    """Per round: labels added, score, gain over the previous round, and gain per label added."""
+    """Per round: labels added, score, gain over the previous round, and gain per label added.
+
+    Parameters
+    ----------
+    history : DataFrame
+        ``learner.history`` (round, n_labels, score).
+
+    Returns
+    -------
+    DataFrame
+        round, n_labels, batch, score, gain, gain_per_label.
+    """
     h = history
     if not len(h):
         return pd.DataFrame(columns=["round", "n_labels", "batch", "score", "gain", "gain_per_label"])
@@ -238,8 +346,22 @@ def cost_per_point(history: pd.DataFrame, labels: pd.DataFrame | None = None, *,
                    rate_per_hour: float | None = None) -> pd.DataFrame:
     """Per round: cumulative labeling cost and the cost per accuracy point gained since the first scored round.
 
-    Cost per label is ``cost_per_label``, or each label's measured ``seconds`` × ``rate_per_hour`` / 3600 (labels with
-    no measured time cost the median measured time). Without either, cost is counted in labels.
+    Parameters
+    ----------
+    history : DataFrame
+        ``learner.history`` (round, n_labels, score).
+    labels : DataFrame, optional
+        ``LabelStore.labels()`` (its ``seconds``), needed with ``rate_per_hour``.
+    cost_per_label : float, optional
+        A fixed cost per label.
+    rate_per_hour : float, optional
+        Cost of an hour's work: each label costs its measured ``seconds`` × rate / 3600 (labels with no measured time
+        cost the median measured time). Without either option, cost is counted in labels.
+
+    Returns
+    -------
+    DataFrame
+        round, n_labels, score, cost, points_gained, cost_per_point, unit.
     """
     if cost_per_label is not None and rate_per_hour is not None:
         raise ValueError("give cost_per_label or rate_per_hour, not both")
@@ -279,10 +401,25 @@ def cost_per_point(history: pd.DataFrame, labels: pd.DataFrame | None = None, *,
 
 @dataclass(frozen=True)
 class Report:
-    """``frame``: one row per round (score, gain, cost, cost per point); ``annotators``: quality per annotator;
-    ``selection``: predicted class shares, selected vs pool; ``coverage``: share of the map the selections reach;
-    ``agreement``: kappa summary; ``disagreements``: items annotators disagree on; ``figures``: plotly figures by name
-    (selection, quality, improvement, cost)."""
+    """What ``report`` returns; ``figures, frame = report(learner)`` unpacks the two most used.
+
+    Attributes
+    ----------
+    frame : DataFrame
+        One row per round: score, gain, cost, cost per point.
+    annotators : DataFrame
+        Quality per annotator (``annotator_table``).
+    selection : DataFrame
+        Predicted class shares, selected vs pool.
+    coverage : float
+        Share of the map the selections reach.
+    agreement : dict
+        Kappa summary (``agreement``).
+    disagreements : DataFrame
+        Items annotators disagree on.
+    figures : dict of str to plotly.graph_objects.Figure
+        By name: selection, quality, improvement, cost.
+    """
 
     frame: pd.DataFrame
     annotators: pd.DataFrame
@@ -301,7 +438,18 @@ class Report:
 
 
 def annotations_of(learner) -> pd.DataFrame:
-    """Queue annotations if the store has any; else the learner's own labels as one annotator's work."""
+    """Queue annotations if the learner's store has any; else its labels as one annotator's work.
+
+    Parameters
+    ----------
+    learner : ActiveLearner
+        Used through ``store``, ``labeled_indices`` and ``labels``.
+
+    Returns
+    -------
+    DataFrame
+        Columns as ``LabelStore.annotations()``.
+    """
     st = getattr(learner, "store", None)
     if st is not None:
         ann = st.annotations()
@@ -310,13 +458,29 @@ def annotations_of(learner) -> pd.DataFrame:
         lab = st.labels()
         return pd.DataFrame({"index": lab["index"], "annotator": lab["annotator"].fillna("(unnamed)"),
                              "label": lab["label"], "timestamp": lab["timestamp"], "seconds": lab["seconds"],
-                             "gold": False, "gold_label": None}, columns=ANN_COLUMNS)
+                             "gold": False, "gold_label": None}, columns=ANNOTATION_COLUMNS)
     return pd.DataFrame({"index": learner.labeled_indices, "annotator": "(unnamed)", "label": list(learner.labels),
-                         "timestamp": np.nan, "seconds": np.nan, "gold": False, "gold_label": None}, columns=ANN_COLUMNS)
+                         "timestamp": np.nan, "seconds": np.nan, "gold": False, "gold_label": None},
+                        columns=ANNOTATION_COLUMNS)
 
 
 def report(learner, *, cost_per_label: float | None = None, rate_per_hour: float | None = None, grid: int = 10) -> Report:
-    """The four monitors for ``learner`` as plotly figures and DataFrames (see ``Report``)."""
+    """The four monitors for ``learner`` as plotly figures and DataFrames.
+
+    Parameters
+    ----------
+    learner : ActiveLearner
+        Used through public API only (``history``, ``store``, ``labeled_indices``, ``labels``, ``predict``,
+        ``embedding``).
+    cost_per_label, rate_per_hour : float, optional
+        How labels cost (see ``cost_per_point``).
+    grid : int, default=10
+        The map's cells per side for the selection coverage.
+
+    Returns
+    -------
+    Report
+    """
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 

@@ -1,6 +1,6 @@
 """Annotation queue: the selection service puts items in, annotators claim them under a lease, submit or release them.
 
-Guarantees (each a test in tests/test_queue.py and tests/test_store_reliability.py):
+Guarantees (each a test in tests/storage/test_queue.py):
 
 - a work item is leased to at most one annotator at a time; an expired lease makes it claimable again;
 - an annotator is never served the same item twice (not after a release, not after an expiry);
@@ -15,26 +15,24 @@ from __future__ import annotations
 
 import math
 import time
-from collections import Counter, defaultdict
+from collections import defaultdict
 
 import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as _postgresql, sqlite as _sqlite
 
-from activelens.storage.store import (T_ANN, T_GOLD, T_LABELS, T_QUEUE, T_SERVED, LabelStore, StoreError, dump_label, load_label,
-                    open_store)
+from activelens.storage.codec import dump_label, load_label
+from activelens.storage.errors import QueueError
+from activelens.storage.resolution import RESOLUTIONS, gold_weights, resolve_votes
+from activelens.storage.schema import T_ANN, T_GOLD, T_LABELS, T_QUEUE, T_SERVED
+from activelens.storage.store import LabelStore, open_store
 
-__all__ = ["AnnotationQueue", "QueueError", "RESOLUTIONS"]
-
-RESOLUTIONS = ("majority", "gold_weighted")
-
-
-class QueueError(StoreError):
-    """A queue operation that does not fit the queue's state (not served, not held, already submitted)."""
+__all__ = ["AnnotationQueue", "QueueError", "RESOLUTIONS", "check_annotator"]
 
 
-def check_annotator(annotator):
+def check_annotator(annotator) -> str:
+    """``annotator`` if it is a non-empty string (a name), else a TypeError that says so."""
     if not isinstance(annotator, str) or not annotator.strip():
         raise TypeError(f"annotator must be a non-empty string (a name), got {annotator!r}")
     return annotator
@@ -52,19 +50,33 @@ class AnnotationQueue:
 
     Parameters
     ----------
-    store : where the queue lives; the same store the learner writes its labels to.
-    lease_seconds : how long a claim holds an item (default 10 minutes) before another annotator may get it.
-    overlap : share of put() items that go to several annotators (for agreement); 0 = every item once.
-    overlap_annotators : how many annotators an overlap item needs (>= 2).
-    gold_share : share of each annotator's claims that are gold items (when gold items are available).
-    labels : the allowed labels; submit() refuses others. Default: anything but None/NaN.
-    clock : a function returning the time in seconds (injectable for tests).
-    random_state : seeds which items overlap.
+    store : LabelStore, str or os.PathLike
+        Where the queue lives; the same store the learner writes its labels to.
+    lease_seconds : float, default=600.0
+        How long a claim holds an item before another annotator may get it.
+    overlap : float, default=0.0
+        Share of put() items that go to several annotators (for agreement); 0 = every item once.
+    overlap_annotators : int, default=2
+        How many annotators an overlap item needs (>= 2).
+    gold_share : float, default=0.0
+        Share of each annotator's claims that are gold items (when gold items are available), in [0, 1).
+    labels : sequence, optional
+        The allowed labels; submit() refuses others. Default: anything but None/NaN.
+    clock : callable () -> float, default=time.time
+        The time in seconds (injectable for tests).
+    random_state : int or numpy.random.Generator, optional
+        Seeds which items overlap.
+    timeout : float, default=5.0
+        For a store opened here: seconds a write waits for another process's lock.
+
+    Attributes
+    ----------
+    store : LabelStore
     """
 
     def __init__(self, store, *, lease_seconds: float = 600.0, overlap: float = 0.0, overlap_annotators: int = 2,
                  gold_share: float = 0.0, labels=None, clock=time.time, random_state=None, timeout: float = 5.0):
-        self.store: LabelStore = open_store(store, timeout=timeout) if not isinstance(store, LabelStore) else store
+        self.store: LabelStore = open_store(store, timeout=timeout)
         self.lease_seconds = float(_check_positive(lease_seconds, "lease_seconds"))
         if isinstance(overlap, bool) or not isinstance(overlap, (int, float)) or not 0 <= overlap <= 1:
             raise ValueError(f"overlap must be a share between 0 and 1, got {overlap!r}")
@@ -82,8 +94,23 @@ class AnnotationQueue:
 
     # ----- filling -----
     def put(self, indices, *, scores=None, strategy=None, round=None, model_version=None) -> int:
-        """Queue pool positions (best first). Items already queued or already labeled are skipped. Returns how many
-        were added."""
+        """Queue pool positions (best first). Items already queued or already labeled are skipped.
+
+        Parameters
+        ----------
+        indices : array-like of int, shape (n,)
+            Pool positions, each once.
+        scores : array-like of float, shape (n,), optional
+            Their selection scores (provenance; NaN is stored as missing).
+        strategy : str, optional
+        round, model_version : int, optional
+            Provenance: what chose the items, and when.
+
+        Returns
+        -------
+        int
+            How many were added.
+        """
         idx = [int(i) for i in np.asarray(indices, dtype=np.int64).ravel()]
         if any(i < 0 for i in idx):
             raise ValueError("indices must be non-negative pool positions")
@@ -118,7 +145,20 @@ class AnnotationQueue:
         return len(rows)
 
     def add_gold(self, indices, labels) -> int:
-        """Items whose label is known, mixed into claims at ``gold_share`` to measure each annotator's accuracy."""
+        """Items whose label is known, mixed into claims at ``gold_share`` to measure each annotator's accuracy.
+
+        Parameters
+        ----------
+        indices : array-like of int, shape (n,)
+            Pool positions (not queued as work items).
+        labels : sequence of length n, or one label
+            Their known labels.
+
+        Returns
+        -------
+        int
+            How many were added (a gold item already there with the same label is skipped).
+        """
         idx = [int(i) for i in np.asarray(indices, dtype=np.int64).ravel()]
         lab = list(labels) if not np.isscalar(labels) else [labels]
         if len(lab) != len(idx):
@@ -146,7 +186,20 @@ class AnnotationQueue:
 
     # ----- annotators -----
     def claim(self, annotator: str, n: int = 1, lease_seconds: float | None = None) -> list[int]:
-        """Lease up to ``n`` items to ``annotator`` (pool positions; fewer or none when the queue runs dry)."""
+        """Lease up to ``n`` items to ``annotator``.
+
+        Parameters
+        ----------
+        annotator : str
+        n : int, default=1
+        lease_seconds : float, optional
+            This claim's lease (default: the queue's).
+
+        Returns
+        -------
+        list of int
+            Pool positions, gold items mixed in; fewer or none when the queue runs dry.
+        """
         annotator = check_annotator(annotator)
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
             raise ValueError(f"n must be a positive int, got {n!r}")
@@ -196,8 +249,26 @@ class AnnotationQueue:
         return out
 
     def submit(self, annotator: str, index: int, label, *, seconds: float | None = None) -> None:
-        """Record ``annotator``'s label for an item they were served. A submit after the lease expired is still
-        recorded (the work is not thrown away); the item then may end up with one annotation more than needed."""
+        """Record ``annotator``'s label for an item they were served.
+
+        A submit after the lease expired is still recorded (the work is not thrown away); the item then may end up
+        with one annotation more than needed. The same answer again is a no-op.
+
+        Parameters
+        ----------
+        annotator : str
+        index : int
+            The pool position claimed.
+        label : object
+            Not None or NaN; one of the queue's ``labels`` if it has them.
+        seconds : float, optional
+            How long the annotation took.
+
+        Raises
+        ------
+        QueueError
+            The item was not served to ``annotator``, or they submitted another label for it already.
+        """
         annotator = check_annotator(annotator)
         index = int(index)
         self._check_label(label)
@@ -231,7 +302,18 @@ class AnnotationQueue:
                     lease_expires=sa.case((q.c.lease_annotator == annotator, None), else_=q.c.lease_expires)))
 
     def release(self, annotator: str, index: int) -> None:
-        """Give an item back unannotated; another annotator may claim it at once (this one will not get it again)."""
+        """Give an item back unannotated; another annotator may claim it at once (this one will not get it again).
+
+        Parameters
+        ----------
+        annotator : str
+        index : int
+
+        Raises
+        ------
+        QueueError
+            ``annotator`` does not hold the item.
+        """
         annotator = check_annotator(annotator)
         index = int(index)
         now = self.clock()
@@ -255,7 +337,13 @@ class AnnotationQueue:
 
     # ----- state -----
     def status(self) -> dict:
-        """Counts: queued, pending (claimable now), leased, done, gold, annotations."""
+        """Counts by state.
+
+        Returns
+        -------
+        dict of str to int
+            queued, pending (claimable now), leased, done, gold, annotations.
+        """
         now = self.clock()
         q = T_QUEUE
         with self.store.read() as conn:
@@ -269,7 +357,7 @@ class AnnotationQueue:
                 "gold": int(gold), "annotations": int(ann)}
 
     def leases(self) -> pd.DataFrame:
-        """Items currently leased: index, annotator, expires."""
+        """Items currently leased (DataFrame: index, annotator, expires)."""
         now = self.clock()
         q = T_QUEUE
         with self.store.read() as conn:
@@ -278,27 +366,40 @@ class AnnotationQueue:
         return pd.DataFrame(rows, columns=["index", "annotator", "expires"])
 
     def pending_indices(self) -> np.ndarray:
-        """Pool positions queued and not yet done (leased or not)."""
+        """Pool positions queued and not yet done (leased or not), in queue order (ndarray of intp)."""
         q = T_QUEUE
         with self.store.read() as conn:
             return np.asarray(conn.execute(sa.select(q.c.idx).where(q.c.n_done < q.c.needed).order_by(q.c.seq))
                               .scalars().all(), dtype=np.intp)
 
     def queued_indices(self) -> np.ndarray:
+        """Every pool position ever queued, in queue order (ndarray of intp)."""
         with self.store.read() as conn:
             return np.asarray(conn.execute(sa.select(T_QUEUE.c.idx).order_by(T_QUEUE.c.seq)).scalars().all(), dtype=np.intp)
 
     def annotations(self) -> pd.DataFrame:
+        """Every submitted annotation (``LabelStore.annotations``)."""
         return self.store.annotations()
 
     # ----- resolution -----
     def resolved(self, method: str = "majority", *, only_new: bool = True):
-        """Labels for items with all their annotations in: ``(indices, labels, detail)``.
+        """Labels for items with all their annotations in.
 
-        ``majority``: the most frequent label (ties go to the label whose annotators are more accurate on gold, then to
-        the earliest). ``gold_weighted``: each annotator's vote weighs their smoothed gold accuracy (correct+1)/(n+2).
-        ``only_new`` skips items the learner already has a label for. ``detail`` is a DataFrame per item
-        (index, label, annotators, votes, seconds, score, strategy).
+        Parameters
+        ----------
+        method : {"majority", "gold_weighted"}, default="majority"
+            "majority": the most frequent label (ties go to the label whose annotators are more accurate on gold, then
+            to the earliest). "gold_weighted": each annotator's vote weighs their smoothed gold accuracy
+            (correct+1)/(n+2). See ``activelens.storage.resolution``.
+        only_new : bool, default=True
+            Skip items the learner already has a label for.
+
+        Returns
+        -------
+        indices : ndarray of intp, shape (n,)
+        labels : list of length n
+        detail : DataFrame
+            One row per item: index, label, annotators, votes, seconds, score, strategy.
         """
         if method not in RESOLUTIONS:
             raise ValueError(f"method must be one of {RESOLUTIONS}, got {method!r}")
@@ -330,7 +431,18 @@ class AnnotationQueue:
 
     def sync(self, learner, method: str = "majority") -> int:
         """Teach ``learner`` the resolved labels of finished items (committed to the store with provenance).
-        Returns how many labels were taught."""
+
+        Parameters
+        ----------
+        learner : ActiveLearner
+            Used through ``labeled_indices`` and ``teach``.
+        method : {"majority", "gold_weighted"}, default="majority"
+
+        Returns
+        -------
+        int
+            How many labels were taught.
+        """
         idx, labels, detail = self.resolved(method)
         if not len(idx):
             return 0
@@ -347,39 +459,6 @@ class AnnotationQueue:
         learner.teach(idx, labels, annotator=names, seconds=detail["seconds"].astype(float).to_numpy(),
                       scores=scores, strategy=strategies, source=f"queue:{method}")
         return len(idx)
-
-
-def gold_weights(ann: pd.DataFrame) -> dict:
-    """Per annotator: smoothed accuracy on gold items, (correct + 1) / (n + 2) (0.5 with no gold answered)."""
-    out = {}
-    gold = ann[ann["gold"]] if len(ann) else ann
-    for name, grp in gold.groupby("annotator") if len(gold) else []:
-        correct = sum(a == b for a, b in zip(grp["label"], grp["gold_label"]))
-        out[name] = (correct + 1) / (len(grp) + 2)
-    for name in ann["annotator"].unique() if len(ann) else []:
-        out.setdefault(name, 0.5)
-    return out
-
-
-def resolve_votes(votes, weights: dict, method: str = "majority"):
-    """One label from [(annotator, label)] votes, in submission order."""
-    if method == "majority":
-        counts = Counter(dump_label(v) for _, v in votes)
-        best = max(counts.values())
-        tied = [k for k, c in counts.items() if c == best]
-        if len(tied) == 1:
-            return load_label(tied[0])
-    else:
-        tied = None
-    score = defaultdict(float)
-    for name, v in votes:
-        key = dump_label(v)
-        if tied is None or key in tied:
-            score[key] += weights.get(name, 0.5)
-    top = max(score.values())
-    for _, v in votes:  # earliest among the best
-        if math.isclose(score[dump_label(v)], top):
-            return v
 
 
 _PG_CLAIM = sa.text("""

@@ -360,7 +360,7 @@ def test_pca_embedding_small_pool_same_picks():
 
 # ----- the label store with a dask pool: the same hashes, fingerprint and rows as the numpy pool of the same data -----
 def test_store_row_hashes_match_numpy(client, data):
-    from activelens.storage.store import pool_fingerprint, row_hashes
+    from activelens.core.fingerprint import pool_fingerprint, row_hashes
 
     X, _ = data
     Xz = X.copy()
@@ -383,7 +383,8 @@ def _taught_with_store(pool, y, path, client=None):
 
 
 def test_store_with_a_dask_pool(client, data, tmp_path):
-    from activelens.storage.store import LabelStore, PoolMismatchError, StoreError, row_hashes
+    from activelens.core.fingerprint import row_hashes
+    from activelens.storage import LabelStore, PoolMismatchError, StoreError
 
     X, y = data
     pool = da.from_array(X, chunks=(CHUNK, D))

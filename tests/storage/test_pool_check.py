@@ -1,5 +1,6 @@
-"""Reopening a label store without a pass over the pool: labeled rows and a seeded sample are checked, the whole-pool
-fingerprint (chunk-independent digests) is computed once; numpy and dask pools of the same data share one store."""
+"""Binding a store to its pool: a different pool is one clear error and nothing is overwritten; reopening checks the
+labeled rows and a seeded sample without a pass over the pool; the whole-pool fingerprint is computed once; numpy and
+dask pools of the same data share one store."""
 from __future__ import annotations
 
 import json
@@ -10,15 +11,16 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 
 from activelens import ActiveLearner
-from activelens.storage import store as store_mod
-from activelens.storage.store import LabelStore, PoolMismatchError, pool_fingerprint, row_hashes
+from activelens.core.fingerprint import FINGERPRINT_VERSION, pool_fingerprint, row_hashes
+from activelens.storage import LabelStore, PoolMismatchError, pool_check
+from activelens.storage.pool_check import PoolHashes
 
 N, D, CHUNK, SAMPLE = 3000, 5, 450, 40
 
 
 @pytest.fixture
 def small_sample(monkeypatch):
-    monkeypatch.setattr(store_mod, "SAMPLE_ROWS", SAMPLE)  # far fewer sampled rows than pool rows
+    monkeypatch.setattr(pool_check, "SAMPLE_ROWS", SAMPLE)  # far fewer sampled rows than pool rows
 
 
 @pytest.fixture(scope="module")
@@ -55,13 +57,31 @@ def other_row(path, labeled):
     return next(i for i in range(N - 1, 0, -1) if i not in sampled and i not in labeled)
 
 
+def test_pool_mismatch_is_one_clear_error_and_nothing_overwritten(pool, tmp_path):
+    X, y = pool
+    path = tmp_path / "labels.db"
+    a = make(X, path)
+    a.teach([5, 6, 7], [0, 1, 2])
+    before = path.read_bytes()
+    with pytest.raises(PoolMismatchError, match="different order"):
+        make(X[::-1], path)
+    with pytest.raises(PoolMismatchError, match="200 rows × 2 features, but X has 150 rows"):
+        make(X[:150], path)
+    X2 = X.copy()
+    X2[6] += 0.5
+    with pytest.raises(PoolMismatchError, match="1 of the 3 labeled rows .*row 6"):
+        make(X2, path)
+    assert path.read_bytes() == before
+    assert make(X, path).labeled_indices.tolist() == [5, 6, 7]
+
+
 def test_reopen_checks_labeled_and_sampled_rows_without_a_pass(data, tmp_path, small_sample, monkeypatch):
     X, y = data
     path = tmp_path / "labels.db"
     a = labeled_store(X, y, path)
     m = meta(path)
     sample = json.loads(m["pool_sample"])
-    assert m["pool_fingerprint"] == store_mod.FINGERPRINT_VERSION and len(sample["rows"]) == SAMPLE
+    assert m["pool_fingerprint"] == FINGERPRINT_VERSION and len(sample["rows"]) == SAMPLE
     assert sample["hashes"] == [row_hashes(X)[i] for i in sample["rows"]]
     labeled = set(a.labeled_indices.tolist())
     sampled_only = next(i for i in sample["rows"] if i not in labeled)
@@ -83,8 +103,8 @@ def test_reopen_checks_labeled_and_sampled_rows_without_a_pass(data, tmp_path, s
     def no_pass(*_a, **_k):
         raise AssertionError("reopening passed over the whole pool")
 
-    monkeypatch.setattr(store_mod.PoolHashes, "fingerprint", no_pass)
-    monkeypatch.setattr(store_mod.PoolHashes, "all_hashes", no_pass)
+    monkeypatch.setattr(PoolHashes, "fingerprint", no_pass)
+    monkeypatch.setattr(PoolHashes, "all_hashes", no_pass)
     b = make(X, path)  # the same pool: accepted without a pass
     assert b.labeled_indices.tolist() == a.labeled_indices.tolist() and b.model_ is not None
     b.teach([1, 2], y[[1, 2]])
@@ -107,26 +127,6 @@ def test_unsampled_change_needs_verify_full(data, tmp_path, small_sample):
     make(X, LabelStore(path, verify_pool="full")).store.close()
     with pytest.raises(ValueError, match="verify_pool must be 'sample' .* or 'full'"):
         LabelStore(path, verify_pool="all")
-
-
-def test_fingerprint_does_not_depend_on_how_the_pool_is_split(data):
-    X, _ = data
-    Xz = X.copy()
-    Xz[7, 2] = -0.0
-    Xz[8, 2] = 0.0
-    whole = store_mod.pool_digest_block(Xz, 0)
-    for cuts in ([0, N], [0, 1, 450, 451, 2999, N], list(range(0, N, 700)) + [N]):
-        parts = sum((store_mod.pool_digest_block(Xz[a:b], a) for a, b in zip(cuts, cuts[1:])), np.zeros(4, np.uint64))
-        np.testing.assert_array_equal(parts, whole)
-    fp = store_mod.fingerprint_from_digest(whole, N, D)
-    swapped = Xz.copy()
-    swapped[[3, 4]] = swapped[[4, 3]]
-    fp2 = store_mod.fingerprint_from_digest(store_mod.pool_digest_block(swapped, 0), N, D)
-    assert fp["pool_set_hash"] == fp2["pool_set_hash"] and fp["pool_hash"] != fp2["pool_hash"]
-    changed = Xz.copy()
-    changed[2999, 4] += 1e-6
-    fp3 = store_mod.fingerprint_from_digest(store_mod.pool_digest_block(changed, 0), N, D)
-    assert fp3["pool_hash"] != fp["pool_hash"] and fp3["pool_set_hash"] != fp["pool_set_hash"]
 
 
 def test_a_store_from_an_older_activelens_is_checked_in_full(data, tmp_path, small_sample):

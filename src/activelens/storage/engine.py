@@ -1,0 +1,256 @@
+"""The database under a label store: SQLite (default, one file, WAL) or PostgreSQL (an SQLAlchemy URL).
+
+One code path for both: SQLAlchemy Core, parameterized statements only (labels and annotator names are data, never
+SQL). On SQLite every write transaction is ``BEGIN IMMEDIATE`` after the process's turn on the writer lock
+(``activelens.storage.lock``), so writers queue instead of failing half-way; on PostgreSQL lock waits are bounded by
+``lock_timeout``. Driver errors come out as ``StoreError``, ``StoreLockedError`` or ``StoreFormatError`` with a message
+that says what to do.
+"""
+from __future__ import annotations
+
+import math
+import os
+import sqlite3
+from contextlib import contextmanager, nullcontext
+from pathlib import Path
+from typing import Iterator
+from urllib.parse import quote
+
+import sqlalchemy as sa
+from sqlalchemy import exc as sa_exc
+
+from activelens.storage.errors import StoreError, StoreFormatError, foreign_database_error, locked_error
+from activelens.storage.lock import WriterLock
+
+__all__ = ["StoreEngine", "SQLITE_HEADER"]
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+class StoreEngine:
+    """Connections to one label store's database, with write transactions that take turns and errors that explain.
+
+    Parameters
+    ----------
+    target : str or os.PathLike
+        A path to an SQLite file (created if missing) or an SQLAlchemy URL (``postgresql+psycopg://...``,
+        ``sqlite:///...``).
+    timeout : float, default=5.0
+        Seconds a write waits for another process's lock before ``StoreLockedError``.
+    durability : {"full", "normal"}, default="full"
+        SQLite: "full" (``synchronous=FULL``: a committed write survives power loss) or "normal"
+        (``synchronous=NORMAL``: survives a killed process, not a power cut; faster). PostgreSQL: server settings.
+
+    Attributes
+    ----------
+    url : sqlalchemy.engine.URL
+        Where the database is.
+    backend : {"sqlite", "postgresql"}
+        The database kind.
+    where : str
+        The file path (SQLite) or the URL with its password hidden, as messages name the store.
+    timeout : float
+    durability : str
+    """
+
+    def __init__(self, target, *, timeout: float = 5.0, durability: str = "full"):
+        if not isinstance(target, (str, os.PathLike)):
+            raise TypeError(f"store must be a file path or an SQLAlchemy URL string, got {type(target).__name__}")
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
+            raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
+        if durability not in ("full", "normal"):
+            raise ValueError(f"durability must be 'full' or 'normal', got {durability!r}")
+        self.timeout = float(timeout)
+        self.durability = durability
+        target = os.fspath(target)
+        if "://" in target:
+            url = sa.engine.make_url(target)
+        else:
+            url = sa.engine.URL.create("sqlite", database=str(Path(target).expanduser().resolve()))
+        self.url = url
+        self.backend = url.get_backend_name()
+        if self.backend not in ("sqlite", "postgresql"):
+            raise ValueError(f"store URL must be sqlite:// or postgresql://, got {url.render_as_string(hide_password=True)!r}")
+        self.where = (url.database if self.backend == "sqlite"
+                      else url.render_as_string(hide_password=True))
+        self._lock = None
+        if self.backend == "sqlite":
+            _check_sqlite_file(url.database, self.timeout)
+            self._lock = WriterLock(url.database + "-lock", self.timeout, self.where)
+        self._pid = os.getpid()
+        self._writer, self._reader = self._make_engines()
+
+    def _make_engines(self):
+        timeout = self.timeout
+        if self.backend != "sqlite":
+            ms = int(timeout * 1000)
+            args = {"options": f"-c lock_timeout={ms}", "connect_timeout": max(1, int(math.ceil(timeout)))}
+            writer = sa.create_engine(self.url, connect_args=args)
+            return writer, writer
+        sync = "FULL" if self.durability == "full" else "NORMAL"
+
+        def make(immediate: bool):
+            eng = sa.create_engine(self.url, connect_args={"timeout": timeout, "check_same_thread": False},
+                                   poolclass=sa.pool.QueuePool, pool_size=2, max_overflow=4)
+
+            @sa.event.listens_for(eng, "connect")
+            def _connect(dbapi_conn, _rec):
+                dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+                cur = dbapi_conn.cursor()
+                cur.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
+                cur.execute("PRAGMA journal_mode=WAL")
+                cur.execute(f"PRAGMA synchronous={sync}")
+                cur.execute("PRAGMA foreign_keys=ON")
+                cur.close()
+
+            @sa.event.listens_for(eng, "begin")
+            def _begin(conn):
+                conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+            return eng
+
+        return make(True), make(False)
+
+    def _after_fork(self):
+        # a forked child must not reuse the parent's connections, nor share its lock file description
+        if os.getpid() != self._pid:
+            self._writer.dispose(close=False)
+            if self._reader is not self._writer:
+                self._reader.dispose(close=False)
+            if self._lock is not None:
+                self._lock.after_fork()
+            self._pid = os.getpid()
+
+    # ----- transactions -----
+    @contextmanager
+    def write(self, durable: bool = True) -> Iterator[sa.Connection]:
+        """A write transaction: committed on exit, rolled back on error; lock waits beyond ``timeout`` raise.
+
+        Parameters
+        ----------
+        durable : bool, default=True
+            ``False`` (SQLite, durability="full"): this commit skips its fsync (``synchronous=NORMAL``); it still
+            survives a killed process and is made durable by the next durable commit. For queue leases, whose loss in
+            a power cut only means an item is served again — never for labels or annotations.
+
+        Yields
+        ------
+        sqlalchemy.Connection
+            The connection inside the transaction.
+
+        Raises
+        ------
+        StoreLockedError
+            Another writer held the lock longer than ``timeout``.
+        StoreError
+            The database refused the write (the message says why and what to do).
+        """
+        self._after_fork()
+        with self._lock.turn() if self._lock is not None else nullcontext():
+            try:
+                if durable or self.backend != "sqlite" or self.durability != "full":
+                    with self._writer.begin() as conn:
+                        yield conn
+                    return
+                with self._writer.connect() as conn:
+                    raw = conn.connection.dbapi_connection
+                    raw.execute("PRAGMA synchronous=NORMAL")
+                    try:
+                        with conn.begin():
+                            yield conn
+                    finally:
+                        raw.execute("PRAGMA synchronous=FULL")
+            except sa_exc.DBAPIError as exc:
+                raise self._translate(exc) from exc
+
+    @contextmanager
+    def read(self) -> Iterator[sa.Connection]:
+        """A read-only look at the database (rolled back on exit).
+
+        Yields
+        ------
+        sqlalchemy.Connection
+        """
+        self._after_fork()
+        try:
+            with self._reader.connect() as conn:
+                yield conn
+                conn.rollback()
+        except sa_exc.DBAPIError as exc:
+            raise self._translate(exc) from exc
+
+    def table_names(self) -> list[str]:
+        """Every table in the database (activelens's and any other's).
+
+        Returns
+        -------
+        list of str
+        """
+        try:
+            return sa.inspect(self._reader).get_table_names()
+        except sa_exc.DBAPIError as exc:
+            raise self._translate(exc) from exc
+
+    def _translate(self, exc):
+        msg = str(getattr(exc, "orig", exc))
+        low = msg.lower()
+        code = getattr(getattr(exc, "orig", None), "sqlstate", None)
+        if "database is locked" in low or "database is busy" in low or code in ("55P03", "40P01"):
+            return locked_error(self.where, self.timeout)
+        if "file is not a database" in low or "malformed" in low or "file is encrypted" in low:
+            return _corrupted(self.where, msg)
+        if isinstance(exc, sa_exc.IntegrityError):
+            if "activelens_labels.idx" in msg or "activelens_labels_idx_key" in msg:
+                return StoreError(
+                    f"store {self.where!r}: another process labeled one of these items since this learner was opened; "
+                    "nothing was written. Reopen the learner (ActiveLearner(..., store=...)) to load its labels, or use "
+                    "an AnnotationQueue so annotators never get the same item")
+            if "activelens_rounds" in msg:
+                return StoreError(
+                    f"store {self.where!r}: another process recorded this round since this learner was opened; nothing "
+                    "was written. Reopen the learner to load the other process's rounds")
+            return StoreError(f"store {self.where!r} refused the write: {msg}")
+        return StoreError(f"store {self.where!r}: database error: {msg}")
+
+    def close(self) -> None:
+        """Close the lock file and every pooled connection."""
+        if self._lock is not None:
+            self._lock.close()
+        self._writer.dispose()
+        if self._reader is not self._writer:
+            self._reader.dispose()
+
+
+def _check_sqlite_file(path, timeout: float) -> None:
+    """Refuse, before anything is written, a path that is a folder, another kind of file, a damaged database or
+    another application's database."""
+    if path in (None, "", ":memory:"):
+        raise ValueError("store must be a file path (an in-memory SQLite database would lose every label)")
+    p = Path(path)
+    if p.is_dir():
+        raise StoreFormatError(f"store {str(p)!r} is a directory; give a file name such as 'labels.db'")
+    if p.exists() and p.stat().st_size > 0:
+        with open(p, "rb") as fh:
+            head = fh.read(16)
+        if head != SQLITE_HEADER:
+            raise StoreFormatError(
+                f"store {str(p)!r} is not an SQLite database (it starts with {head[:8]!r}); it may be corrupted or "
+                "another kind of file. Nothing was written to it; give a new file name or restore it from a backup")
+        # look before the engine switches the file to WAL (which rewrites its header): read-only, no pragmas
+        try:
+            con = sqlite3.connect(f"file:{quote(str(p))}?mode=ro", uri=True, timeout=timeout)
+            try:
+                names = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+            finally:
+                con.close()
+        except sqlite3.DatabaseError as exc:
+            raise _corrupted(str(p), exc) from None
+        if names and "activelens_meta" not in names:
+            raise foreign_database_error(str(p), names)
+    elif not p.parent.exists():
+        raise StoreError(f"store {str(p)!r}: the folder {str(p.parent)!r} does not exist; create it first")
+
+
+def _corrupted(where: str, detail) -> StoreFormatError:
+    return StoreFormatError(f"store {where!r} is corrupted or not an SQLite database ({detail}); nothing was written. "
+                            "Restore it from a backup or give a new file name")

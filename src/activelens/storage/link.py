@@ -1,0 +1,109 @@
+"""A learner's write-through: the store subscribes to the learner's events (``Taught``, ``Fitted``) and commits them in
+the same call, and a reopened store restores the learner through ``learner.restore``.
+
+The learner is used through its public API only: ``pool``, ``estimator``, ``settings``, ``restore(state)`` and
+``subscribe(listener)``.
+"""
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+from activelens.core.records import Fitted, LabelRecord, LearnerState, Round, Taught
+from activelens.storage.codec import dump_label_cached, load_label
+from activelens.storage.pool_check import RowHashes
+from activelens.storage.store import LabelStore, open_store
+
+__all__ = ["LearnerLink", "stored_state", "open_store_for"]
+
+
+class LearnerLink:
+    """Keeps a store in step with one learner: writes what the learner emits (labels with provenance, rounds) in
+    the same call, so a label is committed before ``teach`` returns; hashes each new row once.
+
+    Parameters
+    ----------
+    store : LabelStore
+        Where to commit.
+    hashes : RowHashes
+        The pool's content hashes (``LabelStore.bind_pool``), for each label's ``item_hash``.
+    """
+
+    def __init__(self, store: LabelStore, hashes: RowHashes):
+        self.store, self.hashes = store, hashes
+        self._dumped = {}
+
+    def __call__(self, event) -> None:
+        """Commit a ``Taught`` event's labels or a ``Fitted`` event's round; other events are ignored.
+
+        Raises
+        ------
+        StoreError
+            The commit failed; the learner then changes nothing.
+        """
+        if isinstance(event, Taught):
+            self.store.add_labels(self.rows(event.records))
+        elif isinstance(event, Fitted):
+            self.store.add_round(event.round.__dict__)
+
+    def rows(self, records: Sequence[LabelRecord]) -> list[dict]:
+        """Label rows for ``LabelStore.add_labels`` from the learner's records (the new rows hashed in one read)."""
+        self.hashes.fetch([r.index for r in records])
+        return [{"idx": r.index, "item_hash": self.hashes[r.index], "label": dump_label_cached(self._dumped, r.label),
+                 "annotator": r.annotator, "ts": r.timestamp, "seconds": _finite_or_none(r.seconds),
+                 "round": r.round, "model_version": r.model_version, "strategy": r.strategy,
+                 "score": _finite_or_none(r.score), "source": r.source} for r in records]
+
+
+def stored_state(st: LabelStore) -> LearnerState:
+    """The learner state a store holds: labels in the order they were committed, and rounds.
+
+    Parameters
+    ----------
+    st : LabelStore
+
+    Returns
+    -------
+    LearnerState
+        For ``learner.restore``; ``model_version`` is the last round's (0 with no round).
+    """
+    rows = st.labels_raw()
+    rounds = tuple(Round(**{k: d[k] for k in Round.__dataclass_fields__}) for d in st.rounds())
+    labels = tuple((int(r.idx), load_label(r.label)) for r in rows)
+    return LearnerState(labels=labels, rounds=rounds, model_version=int(rounds[-1].model_version) if rounds else 0)
+
+
+def open_store_for(learner, store) -> LabelStore:
+    """Open ``store`` for ``learner``: check (or record) the pool, restore labels, rounds and the model through
+    ``learner.restore``, then subscribe to the learner so every label and round it emits is committed.
+
+    Parameters
+    ----------
+    learner : ActiveLearner
+        Used through ``pool``, ``estimator``, ``settings``, ``restore`` and ``subscribe``.
+    store : LabelStore, str or os.PathLike
+        A store, a file path (SQLite) or an SQLAlchemy URL.
+
+    Returns
+    -------
+    LabelStore
+
+    Raises
+    ------
+    PoolMismatchError
+        The store was made for another pool.
+    """
+    st = open_store(store)
+    hashes = st.bind_pool(learner.pool, estimator=learner.estimator, settings=learner.settings)
+    state = stored_state(st)
+    if state.labels or state.rounds:
+        learner.restore(state)
+    learner.subscribe(LearnerLink(st, hashes))
+    return st
+
+
+def _finite_or_none(v):
+    if v is None:
+        return None
+    v = float(v)
+    return v if math.isfinite(v) else None

@@ -1,0 +1,144 @@
+"""The label store's tables (all prefixed ``activelens_`` so a shared PostgreSQL database can hold other things):
+
+    meta         key -> value: the schema version, the pool fingerprint, learner settings
+    labels       the learner's training labels, one per pool item, with provenance
+    rounds       one row per retrain (the learner's ``history``)
+    blobs        the pool and the estimator, so ``python -m activelens select`` can run headless
+    queue        items waiting for annotation, their lease and how many annotations they need
+    gold         items with known labels mixed into annotators' work
+    served       (item, annotator) pairs ever served: an annotator never gets an item twice
+    annotations  every submitted annotation (several per item when items overlap)
+
+``ensure_schema`` checks an existing database is an activelens store this version understands, and creates what is
+missing.
+"""
+from __future__ import annotations
+
+import time
+
+import sqlalchemy as sa
+
+from activelens.storage.engine import StoreEngine
+from activelens.storage.errors import StoreFormatError, foreign_database_error
+
+__all__ = ["SCHEMA_VERSION", "APP", "metadata", "TABLES", "T_META", "T_LABELS", "T_ROUNDS", "T_BLOBS", "T_QUEUE",
+           "T_GOLD", "T_SERVED", "T_ANN", "read_meta", "ensure_schema"]
+
+SCHEMA_VERSION = 1
+APP = "activelens"
+
+metadata = sa.MetaData()
+T_META = sa.Table("activelens_meta", metadata,
+                  sa.Column("key", sa.String(64), primary_key=True),
+                  sa.Column("value", sa.Text, nullable=False))
+T_LABELS = sa.Table("activelens_labels", metadata,
+                    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+                    sa.Column("idx", sa.Integer, nullable=False, unique=True),
+                    sa.Column("item_hash", sa.String(32), nullable=False),
+                    sa.Column("label", sa.Text, nullable=False),
+                    sa.Column("annotator", sa.Text, nullable=True),
+                    sa.Column("ts", sa.Float, nullable=False),
+                    sa.Column("seconds", sa.Float, nullable=True),
+                    sa.Column("round", sa.Integer, nullable=False),
+                    sa.Column("model_version", sa.Integer, nullable=False),
+                    sa.Column("strategy", sa.Text, nullable=True),
+                    sa.Column("score", sa.Float, nullable=True),
+                    sa.Column("source", sa.Text, nullable=False))
+T_ROUNDS = sa.Table("activelens_rounds", metadata,
+                    sa.Column("round", sa.Integer, primary_key=True, autoincrement=False),
+                    sa.Column("data", sa.Text, nullable=False))
+T_BLOBS = sa.Table("activelens_blobs", metadata,
+                   sa.Column("name", sa.String(64), primary_key=True),
+                   sa.Column("data", sa.LargeBinary, nullable=False))
+T_QUEUE = sa.Table("activelens_queue", metadata,
+                   sa.Column("idx", sa.Integer, primary_key=True, autoincrement=False),
+                   sa.Column("seq", sa.Integer, nullable=False, index=True),
+                   sa.Column("needed", sa.Integer, nullable=False),
+                   sa.Column("n_done", sa.Integer, nullable=False, default=0),
+                   sa.Column("score", sa.Float, nullable=True),
+                   sa.Column("strategy", sa.Text, nullable=True),
+                   sa.Column("round", sa.Integer, nullable=True),
+                   sa.Column("model_version", sa.Integer, nullable=True),
+                   sa.Column("added", sa.Float, nullable=False),
+                   sa.Column("lease_annotator", sa.Text, nullable=True),
+                   sa.Column("lease_expires", sa.Float, nullable=True))
+# claims scan open items in queue order: a partial index keeps finished items out of the scan
+sa.Index("activelens_queue_open", T_QUEUE.c.seq, sqlite_where=T_QUEUE.c.n_done < T_QUEUE.c.needed,
+         postgresql_where=T_QUEUE.c.n_done < T_QUEUE.c.needed)
+T_GOLD = sa.Table("activelens_gold", metadata,
+                  sa.Column("idx", sa.Integer, primary_key=True, autoincrement=False),
+                  sa.Column("label", sa.Text, nullable=False),
+                  sa.Column("seq", sa.Integer, nullable=False))
+T_SERVED = sa.Table("activelens_served", metadata,
+                    sa.Column("idx", sa.Integer, primary_key=True, autoincrement=False),
+                    sa.Column("annotator", sa.Text, primary_key=True),
+                    sa.Column("ts", sa.Float, nullable=False),
+                    sa.Column("gold", sa.Integer, nullable=False))
+T_ANN = sa.Table("activelens_annotations", metadata,
+                 sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+                 sa.Column("idx", sa.Integer, nullable=False),
+                 sa.Column("annotator", sa.Text, nullable=False),
+                 sa.Column("label", sa.Text, nullable=False),
+                 sa.Column("ts", sa.Float, nullable=False),
+                 sa.Column("seconds", sa.Float, nullable=True),
+                 sa.Column("gold", sa.Integer, nullable=False),
+                 sa.UniqueConstraint("idx", "annotator", name="activelens_annotations_once"))
+TABLES = [t.name for t in metadata.sorted_tables]
+
+
+def read_meta(conn: sa.Connection) -> dict[str, str]:
+    """Every key -> value of the meta table.
+
+    Parameters
+    ----------
+    conn : sqlalchemy.Connection
+        A connection from ``StoreEngine.read`` or ``StoreEngine.write``.
+
+    Returns
+    -------
+    dict of str to str
+    """
+    return {r.key: r.value for r in conn.execute(sa.select(T_META.c.key, T_META.c.value))}
+
+
+def ensure_schema(engine: StoreEngine) -> None:
+    """Check the database holds an activelens store this version understands (or nothing yet); create what is missing.
+
+    Parameters
+    ----------
+    engine : StoreEngine
+        The store's database.
+
+    Raises
+    ------
+    StoreFormatError
+        Another application's database, a damaged store, or a store of a newer schema version (nothing is written).
+    """
+    tables = set(engine.table_names())
+    ours = {t for t in tables if t.startswith("activelens_")}
+    if engine.backend == "sqlite" and tables and "activelens_meta" not in tables:
+        raise foreign_database_error(engine.where, tables)
+    if ours and "activelens_meta" not in ours:
+        raise StoreFormatError(f"store {engine.where!r} has activelens tables but no activelens_meta; it is damaged. "
+                               "Nothing was written; restore it from a backup or use a new store")
+    if "activelens_meta" in ours:
+        with engine.read() as conn:
+            meta = read_meta(conn)
+        if meta.get("app") != APP:
+            raise StoreFormatError(f"store {engine.where!r} has an activelens_meta table that was not written by activelens")
+        version = int(meta.get("schema_version", "0"))
+        if version > SCHEMA_VERSION:
+            raise StoreFormatError(f"store {engine.where!r} has schema version {version}, newer than this activelens "
+                                   f"understands ({SCHEMA_VERSION}); upgrade activelens")
+        if not set(TABLES) - ours:
+            return
+    with engine.write() as conn:
+        if engine.backend == "postgresql":  # two processes creating the schema at once: one waits for the other
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext('activelens_schema'))"))
+        metadata.create_all(conn, checkfirst=True)
+        have = {r.key for r in conn.execute(sa.select(T_META.c.key))}
+        rows = [{"key": k, "value": v} for k, v in
+                (("app", APP), ("schema_version", str(SCHEMA_VERSION)), ("created", repr(time.time())))
+                if k not in have]
+        if rows:
+            conn.execute(sa.insert(T_META), rows)
