@@ -16,24 +16,50 @@ BUNDLED = {
 }
 
 
-def load_dataset(name: str, target: str | None = None):
+def text_features(texts):
+    """The TF-IDF matrix (scipy.sparse CSR, float64, sublinear term frequencies, L2-normalised rows) of ``texts``:
+    deterministic, so the same file gives the same pool (and the same store fingerprint) every time."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    texts = ["" if t is None or (isinstance(t, float) and np.isnan(t)) else str(t) for t in texts]
+    return TfidfVectorizer(sublinear_tf=True, dtype=np.float64).fit_transform(texts).tocsr()
+
+
+def read_frame(path) -> pd.DataFrame:
+    """A .csv or .parquet file as a DataFrame."""
+    path = Path(path)
+    if path.suffix.lower() == ".csv":
+        return pd.read_csv(path)
+    if path.suffix.lower() in (".parquet", ".pq"):
+        return pd.read_parquet(path)   # needs pyarrow: pip install "activelens[text]"
+    raise ValueError(f"dataset file {str(path)!r} must be .csv or .parquet")
+
+
+def text_column(frame: pd.DataFrame, text: str, where: str):
+    """The TF-IDF pool of ``frame[text]``; a ValueError names the columns when ``text`` is not one."""
+    if text not in frame.columns:
+        raise ValueError(f"text column {text!r} is not in {where}; columns are {list(frame.columns)}")
+    return text_features(frame[text].tolist())
+
+
+def load_dataset(name: str, target: str | None = None, text: str | None = None):
     """(X, y) for a bundled dataset name, or for a .csv/.parquet file whose ``target`` column (default the
-    last) holds the labels and whose other columns are numeric features."""
+    last) holds the labels and whose other columns are numeric features. With ``text``, X is instead the TF-IDF
+    matrix (scipy.sparse, never densified) of that text column, and the other columns are ignored."""
     if name in BUNDLED:
         X, y = BUNDLED[name](return_X_y=True)
         return X.astype(np.float64), y
     path = Path(name)
     if not path.exists():
         raise ValueError(f"dataset {name!r} is neither one of {sorted(BUNDLED)} nor an existing file")
-    if path.suffix.lower() == ".csv":
-        frame = pd.read_csv(path)
-    elif path.suffix.lower() in (".parquet", ".pq"):
-        frame = pd.read_parquet(path)
-    else:
-        raise ValueError(f"dataset file {name!r} must be .csv or .parquet")
+    frame = read_frame(path)
     target = target or frame.columns[-1]
     if target not in frame.columns:
         raise ValueError(f"target column {target!r} is not in {name}; columns are {list(frame.columns)}")
+    if text is not None:
+        if text == target:
+            raise ValueError(f"the text column and the target column are both {text!r}")
+        return text_column(frame, text, name), frame[target].to_numpy()
     features = frame.drop(columns=[target])
     non_numeric = [c for c in features.columns if not pd.api.types.is_numeric_dtype(features[c])]
     if non_numeric:

@@ -12,18 +12,17 @@ from sklearn.base import clone
 from sklearn.metrics import get_scorer
 from sklearn.model_selection import StratifiedKFold, cross_val_score
 
-from activelens.analysis import monitor as _monitor
 from activelens.analysis import stopping as _stopping
 from activelens.backends import make_pool
+from activelens.backends.sparse import check_matrix_or_sparse
 from activelens.core.model import check_scoring_estimator, padded_proba
 from activelens.core.pool import rng_restored
 from activelens.core.records import Batch, Fitted, LabelRecord, LearnerState, Round, Taught
 from activelens.core.threads import blas_threads, check_threads
-from activelens.core.validation import check_indices, check_matrix, check_n, check_random_state, check_weight
+from activelens.core.validation import check_indices, check_n, check_random_state, check_weight
 from activelens.strategies import coldstart, registry
 from activelens.strategies.registry import COLD_STARTS, Ask, strategy_name
 from activelens.strategies.uncertainty import UNCERTAINTY_MEASURES
-from activelens.storage import open_store_for
 
 #: every strategy accepted by name (the registry's)
 STRATEGIES = tuple(registry.STRATEGIES)
@@ -130,7 +129,7 @@ class ActiveLearner:
         if (X_test is None) != (y_test is None):
             raise ValueError("give both X_test and y_test for a holdout score, or neither")
         if X_test is not None:
-            self.X_test = check_matrix(X_test, name="X_test")
+            self.X_test = check_matrix_or_sparse(X_test, name="X_test")
             self.y_test = np.asarray(y_test)
             if self.X_test.shape[1] != self._pool.n_features:
                 raise ValueError(f"X_test has {self.X_test.shape[1]} features but X has {self._pool.n_features}")
@@ -163,6 +162,7 @@ class ActiveLearner:
         self._listeners: list = []           # called with Taught / Fitted before memory changes (the store)
         self._store = None
         if store is not None:                # a path or SQLAlchemy URL: check the pool, restore labels and rounds
+            from activelens.storage import open_store_for   # SQLAlchemy loads only when a store is used
             self._store = open_store_for(self, store)
 
     # ----- state -----
@@ -457,7 +457,7 @@ class ActiveLearner:
         model = self.model_
         if X is None:
             return self._pool.proba(model, self.proba_classes(model))
-        return padded_proba(model, check_matrix(X, name="X"), self.proba_classes(model))
+        return padded_proba(model, check_matrix_or_sparse(X, name="X"), self.proba_classes(model))
 
     def proba_classes(self, model=None) -> np.ndarray:
         """The classes probabilities are padded to for ``model`` (default: the current one): the declared classes,
@@ -566,7 +566,8 @@ class ActiveLearner:
     def report(self, **kwargs):
         """The monitors (selection distribution, annotation quality, improvement per batch, cost per accuracy point)
         as plotly figures and a DataFrame; see ``activelens.analysis.monitor.report``."""
-        return _monitor.report(self, **kwargs)
+        from activelens.analysis import monitor   # plotly and the store's codec load only for a report
+        return monitor.report(self, **kwargs)
 
     def stopping_progress(self) -> list[str]:
         return [c.progress() for c in self.stopping]
