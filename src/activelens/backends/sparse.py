@@ -33,7 +33,7 @@ from activelens.strategies.uncertainty import uncertainty_measure
 #: dimensions of the default diversity embedding (TruncatedSVD)
 SVD_DIMS = 50
 #: past this many rows the SVD is fitted on a seeded sample of them, then applied to every row
-SVD_FIT_ROWS = 50_000
+SVD_FIT_ROWS = 20_000
 #: rows transformed (or hashed) per block: bounds the dense (block, SVD_DIMS) scratch
 _BLOCK_ROWS = 65_536
 _TAG = b"activelens-sparse-row:"
@@ -120,7 +120,10 @@ def sparse_embedding(A, dims: int = SVD_DIMS, random_state=None) -> np.ndarray:
         Z = np.asarray(A.toarray(), dtype=np.float32)
     else:
         rng = check_random_state(random_state)
-        svd = TruncatedSVD(n_components=k, algorithm="randomized", n_iter=4,
+        # two power iterations on float32: TF-IDF's leading topics separate well, and this is what makes the SVD of a
+        # 200k-document pool a few seconds (BENCHMARKS.md, Text)
+        A = A.astype(np.float32) if A.dtype != np.float32 else A
+        svd = TruncatedSVD(n_components=k, algorithm="randomized", n_iter=2,
                            random_state=int(rng.integers(2**31 - 1)))
         if n <= SVD_FIT_ROWS:
             Z = svd.fit_transform(A).astype(np.float32)
@@ -132,6 +135,15 @@ def sparse_embedding(A, dims: int = SVD_DIMS, random_state=None) -> np.ndarray:
     norms[norms == 0] = 1.0
     Z /= norms[:, None].astype(np.float32)
     return np.ascontiguousarray(Z, dtype=np.float32)
+
+
+def _unit_rows(A):
+    """CSR rows scaled to unit L2 norm (all-zero rows stay zero)."""
+    import scipy.sparse as sp
+
+    norms = np.sqrt(np.asarray(A.multiply(A).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    return sp.diags(1.0 / norms) @ A
 
 
 class SparsePool(InMemoryPool):
@@ -188,6 +200,22 @@ class SparsePool(InMemoryPool):
         if proba.shape[0] != self.n_rows:
             raise ValueError(f"the pretrained scorer returned {proba.shape[0]} rows for a pool of {self.n_rows}")
         return uncertainty_measure(measure)(proba)
+
+    def distance_to_labeled(self, idx, labeled, rows=None) -> np.ndarray:
+        """Cosine geometry on the rows themselves (sqrt(2 − 2·cos), the distance of L2-normalised rows), so an
+        uncertainty query's "diversity" component never waits for the SVD; the user's ``embeddings=`` win."""
+        if self._embeddings_given is not None:
+            return super().distance_to_labeled(idx, labeled, rows)
+        labeled = np.asarray(labeled, dtype=np.intp)
+        idx = np.asarray(idx, dtype=np.intp)
+        if labeled.size == 0:
+            return np.full(idx.size, np.nan)
+        A, B = _unit_rows(self.rows(idx)), _unit_rows(self.rows(labeled))
+        best = np.full(idx.size, -np.inf)
+        for b0 in range(0, B.shape[0], 4096):
+            cos = (A @ B[b0:b0 + 4096].T).toarray() if B.shape[0] else np.zeros((idx.size, 0))
+            best = np.maximum(best, cos.max(axis=1))
+        return np.sqrt(np.maximum(2.0 - 2.0 * best, 0.0)).astype(np.float64)
 
     def proba(self, model, classes) -> np.ndarray:
         classes = np.asarray(classes)
