@@ -8,6 +8,7 @@ from __future__ import annotations
 from activelens.backends import dask as _dask_backend
 from activelens.backends import sparse as _sparse_backend
 from activelens.backends.memory import InMemoryPool
+from activelens.backends.sparse import SparsePool
 from activelens.core.pool import Pool
 
 #: (accepts(X) -> bool, module whose ``make(X, **options)`` builds the pool); the first that accepts X wins,
@@ -34,7 +35,5 @@ def make_pool(X, *, client=None, embeddings=None, random_state=None) -> Pool:
             return backend.make(X, client=client, embeddings=embeddings, random_state=random_state)
     return InMemoryPool(X, embeddings=embeddings, random_state=random_state)
 
-
-from activelens.backends.sparse import SparsePool  # noqa: E402
 
 __all__ = ["make_pool", "InMemoryPool", "SparsePool", "Pool"]
