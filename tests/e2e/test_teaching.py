@@ -102,22 +102,23 @@ def test_teaching_mode_and_race(lab):
     lab.assert_no_console_errors()
 
 
-def test_race_notebook(lab):
-    """notebooks/08_race.ipynb as a class runs it: teaching mode and the race render, respond, and agree with the kernel."""
+def test_selection_lesson_notebook(lab):
+    """notebooks/03_selection_on_the_map.ipynb as a class runs it: the teaching Explorer (one round stepped through,
+    then switched to k-center) and the race render, respond, and agree with the kernel."""
     from pathlib import Path
 
-    lab.open_notebook(str(Path(__file__).resolve().parents[2] / "notebooks" / "08_race.ipynb"))
-    lab.run_all()
-    _wait(lab, T, ready="true", points="1257", rounds_run="4", running="false", busy="false", round="5")
-    _wait(lab, R, ready="true", racers="4", curve_points="36", busy="false")   # 4 racers: seed + 8 rounds each
+    lab.open_notebook(str(Path(__file__).resolve().parents[2] / "notebooks" / "03_selection_on_the_map.ipynb"))
+    lab.run_all(timeout=600)     # the lesson also runs its 10-seed checks
+    _wait(lab, T, ready="true", points="1257", rounds_run="1", running="false", busy="false", round="2")
+    _wait(lab, R, ready="true", racers="3", curve_points="27", busy="false")   # 3 racers: starting set + 8 rounds each
     lab.page.locator(f"{R} select.al-race-rounds").select_option("1")
     lab.page.locator(f"{R} button.al-race-run").click()
-    _wait(lab, R, curve_points="40", busy="false", round="9")
-    assert lab.run_probe("print(len(race.curves_frame()))") == "40"
+    _wait(lab, R, curve_points="30", busy="false", round="9")
+    assert lab.run_probe("print(len(race.curves_frame()))") == "30"
     lab.page.locator(f"{T} button.al-oracle").click()
-    _wait(lab, T, rounds_run="5", busy="false", round="6")
-    assert lab.run_probe("print(teach.learner.n_labeled)") == "70"
-    lab.screenshot("race-notebook-teach", locator=lab.page.locator(T).first)
-    lab.screenshot("race-notebook-race", locator=lab.page.locator(R).first)
+    _wait(lab, T, rounds_run="2", busy="false", round="3")
+    assert lab.run_probe("print(explorer.learner.n_labeled, explorer.learner.strategy)") == "40 k_center"
+    lab.screenshot("selection-lesson-teach", locator=lab.page.locator(T).first)
+    lab.screenshot("selection-lesson-race", locator=lab.page.locator(R).first)
     assert lab.page.locator(f"{T} .al-error").text_content() == ""   # e.g. no refused map draw
     lab.assert_no_console_errors()
