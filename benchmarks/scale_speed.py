@@ -79,7 +79,7 @@ def main(argv=None):
     from sklearn.linear_model import LogisticRegression
 
     from activelens import ActiveLearner
-    from activelens.backends.dask.scale import from_memmap
+    from activelens.backends.dask import from_memmap
 
     print_machine()
     tmp = tempfile.mkdtemp(prefix="activelens-scale-", dir=args.dir)
@@ -95,7 +95,7 @@ def main(argv=None):
 
         cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
         client = distributed.Client(cluster)
-        client.run(lambda: __import__("activelens.backends.dask.scale"))
+        client.run(lambda: __import__("activelens.backends.dask.pool"))
 
         rng = np.random.default_rng(1)
         mm = np.memmap(path, dtype=np.float32, mode="r", shape=(args.rows, args.dims))

@@ -50,8 +50,8 @@ def main(argv=None):
     from sklearn.linear_model import LogisticRegression
 
     from activelens import ActiveLearner
+    from activelens.backends.dask import from_memmap
     from activelens.storage import LabelStore, pool_check
-    from activelens.backends.dask.scale import from_memmap
 
     print_machine()
     tmp = tempfile.mkdtemp(prefix="activelens-scale-store-", dir=args.dir)
@@ -66,7 +66,7 @@ def main(argv=None):
               f"in {time.perf_counter() - t:.1f} s; chunks of {args.chunk_rows:,} rows", flush=True)
         cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
         client = distributed.Client(cluster)
-        client.run(lambda: __import__("activelens.storage") and __import__("activelens.backends.dask.scale"))
+        client.run(lambda: __import__("activelens.storage") and __import__("activelens.backends.dask.pool"))
 
         rng = np.random.default_rng(1)
         mm = np.memmap(path, dtype=np.float32, mode="r", shape=(args.rows, args.dims))

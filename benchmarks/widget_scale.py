@@ -59,7 +59,8 @@ def main(argv=None):
     from sklearn.linear_model import LogisticRegression
 
     from activelens import ActiveLearner, Explorer
-    from activelens.backends.dask.scale import from_memmap, gather_rows
+    from activelens.backends.dask import from_memmap
+    from activelens.backends.dask.rows import gather_rows
 
     print_machine()
     tmp = tempfile.mkdtemp(prefix="activelens-widget-scale-", dir=args.dir)
@@ -113,12 +114,11 @@ def main(argv=None):
 
 def _rare_share(w, client):
     """(share of the smallest k-means group drawn, share of the pool drawn, size of that group)."""
-    from activelens.widgets.map_view import fit_groups
-    from activelens.backends.dask.scale import _group_counts
+    from activelens.backends.dask.map_sample import fit_groups, group_counts
 
     view = w._view
-    groups = fit_groups(view.X, np.random.default_rng(view.random_state), client=client)   # the view's own draw
-    counts = _group_counts(groups, client)
+    groups = fit_groups(view.pool.X, np.random.default_rng(view.random_state), client=client)   # the view's own draw
+    counts = group_counts(groups, client)
     g = int(np.argmin(np.where(counts > 0, counts, np.iinfo(np.int64).max)))
     drawn = np.asarray(groups[view.positions].compute())
     return float((drawn == g).sum() / counts[g]), view.n_points / view.n_pool, int(counts[g])

@@ -1,7 +1,13 @@
 // The batch: one card per item with its candidate-label buttons inline (ordered by probability, % shown, the
 // suggested one marked). Picks go to Python as messages; a card shows "saved" only when Python says the
-// learner has its label (the `saved` trait).
-import { h, listen, pct } from './util.js';
+// learner has its label (the `saved` trait). One click listener on the list serves every card.
+import { button, h, listen, on } from './dom.js';
+
+function pct(p) {
+  if (p === null || p === undefined) return '';
+  const v = p * 100;
+  return v >= 10 || v === 0 ? `${Math.round(v)}%` : `${v.toFixed(1)}%`;
+}
 
 function whyText(why) {
   if (!why) return '';
@@ -49,12 +55,8 @@ export function createCards(model, el, ctx) {
   const list = h('div', 'al-card-list');
   list.setAttribute('role', 'list');
   const foot = h('div', 'al-cards-foot');
-  const undo = h('button', 'al-btn al-undo', 'Undo');
-  undo.type = 'button';
-  undo.setAttribute('aria-label', 'Undo the last pick (Backspace)');
-  const submit = h('button', 'al-btn al-submit', 'Submit batch');
-  submit.type = 'button';
-  submit.setAttribute('aria-label', 'Submit the picked labels and retrain (Enter)');
+  const undo = button('Undo', 'al-undo', 'Undo the last pick (Backspace)');
+  const submit = button('Submit batch', 'al-submit', 'Submit the picked labels and retrain (Enter)');
   const hint = h('span', 'al-hint', '1–9/0 label · Space skip · ⌫ undo · ↑↓ move · Enter submit · Esc leave');
   foot.append(undo, submit, hint);
   el.append(head, list, foot);
@@ -80,6 +82,7 @@ export function createCards(model, el, ctx) {
       const c = h('div', 'al-card');
       c.setAttribute('role', 'listitem');
       c.setAttribute('data-index', String(card.index));
+      c.setAttribute('data-pos', String(pos));
       c.setAttribute('aria-label', `Item ${card.index}`);
       c.tabIndex = -1;
       const top = h('div', 'al-card-head');
@@ -104,21 +107,12 @@ export function createCards(model, el, ctx) {
         b.appendChild(h('span', 'al-name', opt.name));
         if (prob) b.appendChild(h('span', 'al-pct', pct(opt.p)));
         if (key) b.appendChild(h('span', 'al-key', String(opt.key)));
-        b.addEventListener('click', (ev) => {
-          ev.stopPropagation();
-          pick(pos, opt.label);
-        });
         buttons.appendChild(b);
       }
       const skip = h('button', 'al-skip', 'Skip');
       skip.type = 'button';
       skip.setAttribute('aria-label', `Skip item ${card.index} (Space)`);
-      skip.addEventListener('click', (ev) => {
-        ev.stopPropagation();
-        pick(pos, -1);
-      });
       buttons.appendChild(skip);
-      c.addEventListener('click', () => setFocus(pos));
       c.append(top, renderItem(card.item), buttons);
       list.appendChild(c);
       return c;
@@ -185,10 +179,23 @@ export function createCards(model, el, ctx) {
     if (focused > 0) setFocus(focused - 1);
   }
 
+  // a label or skip button picks for its card; a click elsewhere on a card focuses it
+  function onListClick(ev) {
+    const c = ev.target.closest('.al-card');
+    if (!c || !list.contains(c)) return;
+    const pos = Number(c.getAttribute('data-pos'));
+    const b = ev.target.closest('.al-label, .al-skip');
+    if (b && c.contains(b)) {
+      ev.stopPropagation();
+      pick(pos, b.classList.contains('al-skip') ? -1 : Number(b.getAttribute('data-label')));
+      return;
+    }
+    setFocus(pos);
+  }
+
   const onSubmit = (ev) => { ev.stopPropagation(); doSubmit(); };
   const onUndo = (ev) => { ev.stopPropagation(); doUndo(); };
-  submit.addEventListener('click', onSubmit);
-  undo.addEventListener('click', onUndo);
+  const offClicks = on([list, 'click', onListClick], [submit, 'click', onSubmit], [undo, 'click', onUndo]);
 
   const off = listen(model, {
     'change:batch': build,
@@ -226,9 +233,8 @@ export function createCards(model, el, ctx) {
     },
     destroy() {
       off();
-      submit.removeEventListener('click', onSubmit);
-      undo.removeEventListener('click', onUndo);
-      list.replaceChildren(); // card listeners go with their elements
+      offClicks();
+      list.replaceChildren();
     },
   };
 }

@@ -1,6 +1,7 @@
 // The learning curve: score vs labels after every retrain (SVG drawn here), the random baseline when there is
 // one, the last batch's gain and the stopping criteria's state.
-import { h, listen, s, scoreAxes } from './util.js';
+import { h, listen, s } from './dom.js';
+import { polyline, scoreAxes } from './plot.js';
 
 const W = 340;
 const H = 150;
@@ -29,7 +30,7 @@ export function createCurve(model, el, ctx) {
     svg.appendChild(axisLabel);
     const line = (X, Y, cls) => {
       if (!X.length) return;
-      svg.appendChild(s('polyline', { points: X.map((v, i) => `${px(v)},${py(Y[i])}`).join(' '), class: cls }));
+      svg.appendChild(polyline(X, Y, px, py, { class: cls }));
     };
     line(bx, by, 'al-line-baseline');
     line(xs, ys, 'al-line');

@@ -1,9 +1,13 @@
 // The pool map: every item a point (WebGL via regl-scatterplot, 2-D canvas fallback), coloured from a uint8
 // buffer through a small palette, the batch highlighted (selection ring, drawn on top).
-// A Dask pool is drawn as a sample: `point_index` gives the pool position of each point (sorted), and everything
-// that leaves this file (commands, card focus) speaks pool positions, never point numbers.
+// A pool drawn as a sample: `point_index` gives the pool position of each point (sorted), and everything that
+// leaves this file (commands, card focus) speaks pool positions, never point numbers.
+// The map draws the `batch` trait; a caller that wants the batch out of sight for a while calls
+// setBatchShown(false), and the map needs to know no more than that.
 import createScatterplot from 'regl-scatterplot';
-import { h, listen, s, toFloat32, toUint32, toUint8 } from './util.js';
+import { toFloat32, toUint32, toUint8 } from './binary.js';
+import { ACCENT } from './constants.js';
+import { button, h, listen, on, s } from './dom.js';
 
 const MODES = [['entropy', 'entropy'], ['margin', 'margin'], ['predicted', 'predicted class'], ['label', 'label']];
 
@@ -31,10 +35,8 @@ export function createMap(model, el, ctx) {
     select.appendChild(o);
   }
   colourLabel.appendChild(select);
-  const lassoBtn = h('button', 'al-btn al-lasso', 'Lasso');
-  lassoBtn.type = 'button';
+  const lassoBtn = button('Lasso', 'al-lasso', 'Lasso: draw around points to add them to the batch (or shift+drag)');
   lassoBtn.setAttribute('aria-pressed', 'false');
-  lassoBtn.setAttribute('aria-label', 'Lasso: draw around points to add them to the batch (or shift+drag)');
   const projection = h('span', 'al-projection');
   bar.append(colourLabel, lassoBtn, projection);
 
@@ -62,6 +64,7 @@ export function createMap(model, el, ctx) {
   let drawSeq = 0;
   let spatialIndex = null;   // kd-tree of the current positions, kept across recolours
   let pointIndex = null;     // Uint32Array: pool position of each point (sorted), or null: point i is item i
+  let batchShown = true;     // false: the batch is hidden (no rings, no selection) until shown again
 
   const toPool = (p) => (pointIndex ? pointIndex[p] : p);
   function toPoint(item) {   // the point drawing pool item `item`, or -1 when it is not on the map
@@ -84,8 +87,7 @@ export function createMap(model, el, ctx) {
   };
 
   function batchIndices() {   // pool positions
-    const t = model.get('teaching');
-    if (t && t.step === 1) return [];   // teaching mode's step view, step 1 (scores): no batch chosen yet
+    if (!batchShown) return [];
     return (model.get('batch') || []).map((c) => c.index);
   }
 
@@ -127,11 +129,11 @@ export function createMap(model, el, ctx) {
         pointSizeSelected: 4,
         pointOutlineWidth: 2,
         pointColor: model.get('palette'),
-        pointColorActive: '#ff3d00',
+        pointColorActive: ACCENT,
         pointColorHover: '#000000',
         colorBy: 'valueA',
         opacity: many ? 1 : 0.9,
-        lassoColor: '#ff3d00',
+        lassoColor: ACCENT,
         deselectOnDblClick: false,
         deselectOnEscape: false,
       });
@@ -145,8 +147,7 @@ export function createMap(model, el, ctx) {
       renderer = 'canvas';
       canvas.width = w;
       canvas.height = hgt;
-      canvas.addEventListener('click', onCanvasClick);
-      cleanups.push(() => canvas.removeEventListener('click', onCanvasClick));
+      cleanups.push(on([canvas, 'click', onCanvasClick]));
     }
     ctx.root.setAttribute('data-renderer', renderer);
   }
@@ -164,7 +165,7 @@ export function createMap(model, el, ctx) {
       g.fillStyle = palette[z[i]] || '#999';
       g.fillRect(px(i) - r, py(i) - r, 2 * r, 2 * r);
     }
-    g.strokeStyle = '#ff3d00';
+    g.strokeStyle = ACCENT;
     g.lineWidth = 2;
     for (const i of batchPoints()) {
       g.beginPath();
@@ -294,7 +295,7 @@ export function createMap(model, el, ctx) {
       highlight();
       return;
     }
-    if (fresh.length) ctx.send({ type: 'add', indices: fresh.slice(0, 50) });
+    if (fresh.length) ctx.send({ type: 'add', indices: fresh.slice(0, model.get('max_hand_picked')) });
     highlight();
   }
 
@@ -314,8 +315,7 @@ export function createMap(model, el, ctx) {
     mouse = [ev.clientX - rect.left, ev.clientY - rect.top];
   }
   // capture phase: the position is known before the renderer's own handlers ask for it
-  wrap.addEventListener('mousemove', onMouseMove, true);
-  cleanups.push(() => wrap.removeEventListener('mousemove', onMouseMove, true));
+  cleanups.push(on([wrap, 'mousemove', onMouseMove, true]));
 
   function onCustom(msg) {
     if (!msg || msg.type !== 'peek' || msg.index !== hovered) return;
@@ -362,15 +362,12 @@ export function createMap(model, el, ctx) {
 
   // --- wire up
   const onSelectChange = () => ctx.send({ type: 'color_by', value: select.value });
-  select.addEventListener('change', onSelectChange);
-  cleanups.push(() => select.removeEventListener('change', onSelectChange));
   const onLasso = () => {
-    const on = lassoBtn.getAttribute('aria-pressed') !== 'true';
-    lassoBtn.setAttribute('aria-pressed', String(on));
-    if (scatter) scatter.set({ mouseMode: on ? 'lasso' : 'panZoom' });
+    const lasso = lassoBtn.getAttribute('aria-pressed') !== 'true';
+    lassoBtn.setAttribute('aria-pressed', String(lasso));
+    if (scatter) scatter.set({ mouseMode: lasso ? 'lasso' : 'panZoom' });
   };
-  lassoBtn.addEventListener('click', onLasso);
-  cleanups.push(() => lassoBtn.removeEventListener('click', onLasso));
+  cleanups.push(on([select, 'change', onSelectChange], [lassoBtn, 'click', onLasso]));
 
   const resize = () => {
     if (destroyed) return;
@@ -390,7 +387,6 @@ export function createMap(model, el, ctx) {
     'change:color_values': () => { readColours(); draw(); },
     'change:palette': () => { if (scatter) scatter.set({ pointColor: model.get('palette') }); draw(); },
     'change:batch': highlight,
-    'change:teaching': highlight,
     'change:legend': renderLegend,
     'change:color_by': renderLegend,
     'change:projection_status': renderProjection,
@@ -426,6 +422,12 @@ export function createMap(model, el, ctx) {
   renderProjection();
 
   return {
+    /** Show or hide the batch (rings and selection); the batch trait is unchanged. */
+    setBatchShown(shown) {
+      if (batchShown === !!shown) return;
+      batchShown = !!shown;
+      highlight();
+    },
     destroy() {
       destroyed = true;
       if (ro) ro.disconnect();

@@ -1,7 +1,7 @@
 // Annotation quality panel: the `monitor` trait (python-written) as a small table — per annotator labels, gold
 // accuracy, kappa with the others, labels per hour — and a line with agreement, cost per accuracy point and the
 // queue's counts. Annotator names are user data: every cell is set with textContent, never as HTML.
-import { h, listen } from './util.js';
+import { h, listen } from './dom.js';
 
 const COLUMNS = [
   ['name', 'annotator'],

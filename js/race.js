@@ -1,29 +1,24 @@
 // activelens Race: strategies racing from the same seed set. One panel of overlaid curves (from the float32
 // `curves` buffer), one small map per racer (2-D canvas, from `coords` and the uint8 `selections` buffer), and
 // "labels needed to reach X" per racer. render() returns a cleanup function that removes every listener.
-import { h, listen, s, scoreAxes, toFloat32, toUint8 } from './util.js';
+import { toFloat32, toUint8 } from './binary.js';
+import { ACCENT } from './constants.js';
+import { roundsSelect } from './controls.js';
+import { button, h, listen, on, s } from './dom.js';
+import { polyline, scoreAxes } from './plot.js';
+import { createStatus } from './status.js';
 
 const W = 420;
 const H = 220;
 const PAD = { l: 40, r: 10, t: 10, b: 26 };
 const MAP = 150;
-const ROUNDS = [1, 3, 5, 10, 20];
 
 export function renderRace({ model, el }) {
   const root = h('div', 'activelens al-race');
   root.setAttribute('data-ready', 'false');
   const bar = h('div', 'al-race-bar');
-  const rounds = h('select', 'al-select al-race-rounds');
-  rounds.setAttribute('aria-label', 'Rounds to run');
-  for (const v of ROUNDS) {
-    const o = h('option', null, `${v} round${v === 1 ? '' : 's'}`);
-    o.value = String(v);
-    rounds.appendChild(o);
-  }
-  rounds.value = '5';
-  const runBtn = h('button', 'al-btn al-race-run', 'Run');
-  runBtn.type = 'button';
-  runBtn.setAttribute('aria-label', 'Run N rounds for every strategy');
+  const rounds = roundsSelect('al-race-rounds');
+  const runBtn = button('Run', 'al-race-run', 'Run N rounds for every strategy');
   const targetLabel = h('label', 'al-field', 'Target score ');
   const target = h('input', 'al-race-target');
   target.type = 'number';
@@ -32,8 +27,11 @@ export function renderRace({ model, el }) {
   target.max = '1';
   target.setAttribute('aria-label', 'Target score for labels needed');
   targetLabel.appendChild(target);
-  const status = h('span', 'al-status-text');
-  bar.append(rounds, runBtn, targetLabel, status);
+  const status = createStatus(model, root, {
+    counts: { 'data-labels': 'n_labels' },
+    onChange: (st) => { runBtn.disabled = !!st.busy; },
+  });
+  bar.append(rounds, runBtn, targetLabel, status.text);
   const body = h('div', 'al-race-body');
   const curveBox = h('div', 'al-race-curves');
   const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, width: W, height: H, role: 'img', 'aria-label': 'Race: score vs labels' });
@@ -41,9 +39,7 @@ export function renderRace({ model, el }) {
   curveBox.append(svg, table);
   const maps = h('div', 'al-race-maps');
   body.append(curveBox, maps);
-  const errorText = h('div', 'al-error');
-  errorText.setAttribute('role', 'alert');
-  root.append(bar, body, errorText);
+  root.append(bar, body, status.error);
   el.appendChild(root);
 
   let canvases = [];
@@ -94,7 +90,7 @@ export function renderRace({ model, el }) {
           if (level > 1) chosen++;
           g.fillRect(px(xy[2 * i]) - r, py(xy[2 * i + 1]) - r, 2 * r, 2 * r);
           if (level === 3) {
-            g.strokeStyle = '#ff3d00';
+            g.strokeStyle = ACCENT;
             g.strokeRect(px(xy[2 * i]) - r - 1, py(xy[2 * i + 1]) - r - 1, 2 * r + 2, 2 * r + 2);
           }
         }
@@ -124,9 +120,9 @@ export function renderRace({ model, el }) {
     const cols = colours();
     racers.forEach((r, k) => {
       if (!r.x.length) return;
-      const attrs = { points: r.x.map((v, i) => `${px(v)},${py(r.y[i])}`).join(' '), fill: 'none', stroke: cols[k] || '#1f77b4', 'stroke-width': 2 };
+      const attrs = { fill: 'none', stroke: cols[k] || '#1f77b4', 'stroke-width': 2 };
       if (names()[k] === 'random') attrs['stroke-dasharray'] = '5 3';
-      const line = s('polyline', attrs);
+      const line = polyline(r.x, r.y, px, py, attrs);
       line.setAttribute('data-strategy', names()[k]);
       line.setAttribute('data-points', String(r.x.length));
       svg.appendChild(line);
@@ -157,50 +153,29 @@ export function renderRace({ model, el }) {
     if (document.activeElement !== target && Number.isFinite(reach.target)) target.value = reach.target.toFixed(3);
   }
 
-  function renderStatus() {
-    const st = model.get('status') || {};
-    status.textContent = st.message || '';
-    runBtn.disabled = !!st.busy;
-    root.setAttribute('data-state', st.state || 'idle');
-    root.setAttribute('data-busy', String(!!st.busy));
-    root.setAttribute('data-round', String(st.round ?? 0));
-    root.setAttribute('data-labels', String(st.n_labels ?? 0));
-  }
-  function renderError() {
-    errorText.textContent = model.get('error') || '';
-    root.setAttribute('data-error', model.get('error') ? 'true' : 'false');
-  }
-
   const onRun = () => model.send({ type: 'run', rounds: Number(rounds.value) });
   const onTarget = () => {
     const v = target.value === '' ? null : Number(target.value);
     model.send({ type: 'target', value: Number.isFinite(v) ? v : null });
   };
   const onKey = (ev) => ev.stopPropagation();   // keep typing in the target field away from notebook shortcuts
-  runBtn.addEventListener('click', onRun);
-  target.addEventListener('change', onTarget);
-  root.addEventListener('keydown', onKey);
+  const offDom = on([runBtn, 'click', onRun], [target, 'change', onTarget], [root, 'keydown', onKey]);
   const off = listen(model, {
     'change:curves': drawCurves,
     'change:reach': drawCurves,
     'change:selections': drawMaps,
     'change:coords': drawMaps,
     'change:strategies': () => { drawMaps(); drawCurves(); },
-    'change:status': renderStatus,
-    'change:error': renderError,
   });
   drawMaps();
   drawCurves();
-  renderStatus();
-  renderError();
   root.setAttribute('data-racers', String(names().length));
   root.setAttribute('data-ready', 'true');
 
   return () => {
     off();
-    runBtn.removeEventListener('click', onRun);
-    target.removeEventListener('change', onTarget);
-    root.removeEventListener('keydown', onKey);
+    offDom();
+    status.destroy();
     root.remove();
   };
 }

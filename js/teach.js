@@ -1,34 +1,16 @@
 // Teaching mode's bar (only when the explorer has an oracle): "Label batch with oracle", "Run N rounds", the live
 // strategy selector, the noisy-annotator share and the step view (scores → selection → labels → retrain).
-import { h, listen } from './util.js';
+// Step 1 (scores) comes before the batch is chosen: the bar asks the map to hide the batch (ctx.showBatch).
+import { roundsSelect } from './controls.js';
+import { button, h, listen, on, selectOf } from './dom.js';
 
-const ROUNDS = [1, 3, 5, 10, 20];
 const NOISE = [0, 0.05, 0.1, 0.2, 0.3, 0.5];
-
-function button(text, cls, aria) {
-  const b = h('button', `al-btn ${cls}`, text);
-  b.type = 'button';
-  if (aria) b.setAttribute('aria-label', aria);
-  return b;
-}
-
-function selectOf(cls, aria, values, text) {
-  const sel = h('select', `al-select ${cls}`);
-  sel.setAttribute('aria-label', aria);
-  for (const v of values) {
-    const o = h('option', null, text(v));
-    o.value = String(v);
-    sel.appendChild(o);
-  }
-  return sel;
-}
 
 export function createTeach(model, el, ctx) {
   el.classList.add('al-teach');
   const oracleBtn = button('Label batch with oracle', 'al-oracle', 'Label the batch with the oracle and retrain');
   const runBtn = button('Run', 'al-run', 'Run N rounds with the oracle');
-  const rounds = selectOf('al-rounds', 'Rounds to run', ROUNDS, (v) => `${v} round${v === 1 ? '' : 's'}`);
-  rounds.value = '5';
+  const rounds = roundsSelect('al-rounds');
   const stepBtn = button('Step ▸', 'al-step', 'Show the next step of one round on the map');
   const stratLabel = h('label', 'al-field', 'Strategy ');
   const strategy = h('select', 'al-select al-strategy');
@@ -84,6 +66,7 @@ export function createTeach(model, el, ctx) {
     ctx.root.setAttribute('data-flipped', String(t.flipped || 0));
     ctx.root.setAttribute('data-rounds-run', String(t.rounds_run || 0));
     ctx.root.setAttribute('data-running', String(!!t.running));
+    ctx.showBatch(t.step !== 1);
   }
 
   const onOracle = () => ctx.send({ type: 'oracle' });
@@ -91,21 +74,14 @@ export function createTeach(model, el, ctx) {
   const onStep = () => ctx.send({ type: 'step' });
   const onStrategy = () => ctx.send({ type: 'strategy', value: strategy.value });
   const onNoise = () => ctx.send({ type: 'noise', value: Number(noise.value) });
-  oracleBtn.addEventListener('click', onOracle);
-  runBtn.addEventListener('click', onRun);
-  stepBtn.addEventListener('click', onStep);
-  strategy.addEventListener('change', onStrategy);
-  noise.addEventListener('change', onNoise);
+  const offDom = on([oracleBtn, 'click', onOracle], [runBtn, 'click', onRun], [stepBtn, 'click', onStep],
+    [strategy, 'change', onStrategy], [noise, 'change', onNoise]);
   const off = listen(model, { 'change:teaching': render, 'change:status': render });
   render();
   return {
     destroy() {
       off();
-      oracleBtn.removeEventListener('click', onOracle);
-      runBtn.removeEventListener('click', onRun);
-      stepBtn.removeEventListener('click', onStep);
-      strategy.removeEventListener('change', onStrategy);
-      noise.removeEventListener('change', onNoise);
+      offDom();
     },
   };
 }

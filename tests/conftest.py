@@ -38,17 +38,10 @@ def store_target(request, tmp_path):
     return request.getfixturevalue("pg_cluster").new_database()
 
 
-# ----- a real 2-process Dask LocalCluster, one per scale test module (tests/test_scale*.py) -----
+# ----- a real 2-process Dask LocalCluster (tests/dask_cluster.py), one per test module that asks for it -----
 @pytest.fixture(scope="module")
 def client():
-    distributed = pytest.importorskip("distributed")
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
-    try:
-        c = distributed.Client(cluster)
-        try:
-            c.run(lambda: __import__("activelens.backends.dask.scale"))  # warm the workers' imports once
-            yield c
-        finally:
-            c.close()
-    finally:
-        cluster.close()
+    from dask_cluster import local_client
+
+    with local_client() as c:
+        yield c

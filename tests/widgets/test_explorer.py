@@ -14,8 +14,9 @@ from sklearn.datasets import make_classification
 from sklearn.linear_model import LogisticRegression
 
 from activelens import ActiveLearner, Explorer
+from activelens.widgets.explorer import MAX_HAND_PICKED
 from activelens.widgets.items import png_bytes
-from activelens.widgets.explorer import CLASS0, GREY, RAMP_SIZE
+from activelens.widgets.palette import CLASS0, GREY, RAMP_SIZE
 
 
 @pytest.fixture
@@ -363,6 +364,14 @@ def test_add_from_map(data):
     assert [c["source"] for c in w.batch[-3:]] == ["hand"] * 3
     send(w, type="label", index=fresh[0], label=1)
     assert w.pending == {str(fresh[0]): 1}
+
+
+def test_hand_picked_cards_stop_at_the_limit_the_page_is_told(data):
+    w, learner = make(data)
+    assert w.max_hand_picked == MAX_HAND_PICKED           # the page slices its lasso to this, no copy of 50 in js
+    many = [i for i in range(200) if i not in w.batch_indices]
+    send(w, type="add", indices=many)
+    assert len(w.batch_indices) == MAX_HAND_PICKED and w.batch_indices[6:] == many[:MAX_HAND_PICKED - 6]
 
 
 def test_peek_replies_with_preview(data, monkeypatch):

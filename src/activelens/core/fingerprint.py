@@ -1,6 +1,6 @@
 """Content hashes of pool rows and the pool's fingerprint: how a label store knows the pool it was made for.
 
-Pure functions on numpy blocks, so every backend computes the same hashes where its rows live (a dask chunk on its
+Pure functions on numpy blocks, so every backend computes the same hashes where its rows live (a chunk on its
 worker, an in-memory pool in blocks) and the digests of any split of the pool add up to the digest of the whole.
 """
 from __future__ import annotations
@@ -11,7 +11,7 @@ import numpy as np
 
 #: how the fingerprint in meta is defined; a store without this key was made by an older activelens (checked in full)
 FINGERPRINT_VERSION = "2"
-#: a numpy pool is hashed in blocks of this many rows (bounds the float64 copy), a dask chunk in slices of it
+#: a numpy pool is hashed in blocks of this many rows (bounds the float64 copy), a distributed chunk in slices of it
 HASH_BLOCK_ROWS = 65_536
 
 

@@ -6,8 +6,7 @@ import numpy as np
 
 class LinearPCA:
     """A PCA as a mean and components fitted on (a sample of) rows — of the rows as they are, or standardized, the
-    1/std folded into the components: ``transform`` is one subtraction and one matrix product, cheap to send to Dask
-    workers. ``pca_2d`` and the map of a Dask pool use 2 components; the map's sample groups cluster in 16."""
+    1/std folded into the components: ``transform`` is one subtraction and one matrix product, cheap to send to workers. ``pca_2d`` and the map of a sampled pool use 2 components; the map's sample groups cluster in 16."""
 
     def __init__(self, mean: np.ndarray, components: np.ndarray):
         self.mean, self.components = mean.astype(np.float32), components.astype(np.float32)

@@ -5,7 +5,7 @@ neighbors choose their algorithm once at ``fit``. Nobody downstream asks which b
 Implementations:
 
 * ``activelens.backends.memory.InMemoryPool`` — a numpy array in this process;
-* ``activelens.backends.dask.DaskPool`` — a dask array, scored and searched chunk by chunk on the workers.
+* the distributed backend's pool (``activelens.backends``) — scored and searched chunk by chunk where the rows live.
 
 A new backend (sparse matrices, a memory-mapped file, another engine) is one new module implementing this class and
 one line in ``activelens.backends.make_pool``.
@@ -48,7 +48,7 @@ class Pool(abc.ABC):
     X : array-like of shape (n_rows, n_features)
         The pool as checked at construction (what ``learner.X`` returns).
     kind : str
-        A short name of the backend, for messages and the store's records ("memory", "dask", ...).
+        A short name of the backend, for messages and the store's records ("memory", or the name of a distributed backend).
     """
 
     kind: str = "abstract"

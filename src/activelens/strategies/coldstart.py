@@ -47,7 +47,7 @@ def typical_picks(E: np.ndarray, clusters: np.ndarray, covered: set, taken: np.n
     """TypiClust's picks from rows ``E`` with cluster ids ``clusters``: the most typical free row of each cluster,
     clusters holding no labeled item (not in ``covered``) first, largest first, round after round until ``n``.
     Positions are rows of ``E``; ``taken`` marks rows never to pick. Ties by ``rng`` (one ``top_n`` per pick).
-    Shared by ``typiclust`` (E the pool) and ``scale.dask_typiclust`` (E a sample of it)."""
+    Shared by ``typiclust`` (E the pool) and the distributed backend's TypiClust (E a sample of it)."""
     taken = np.array(taken, dtype=bool, copy=True)
     sizes = np.bincount(clusters)
     # uncovered clusters first, largest first; then covered ones if there are not enough

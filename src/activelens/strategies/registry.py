@@ -1,7 +1,7 @@
 """One place that maps strategy names to what they do, on any ``Pool``.
 
 A strategy here is a small object with ``select(pool, ask) -> Selection``: it reads the pool through the ``Pool``
-protocol (``activelens.core.pool``), so the same entry runs on a numpy pool and on a Dask pool. The learner asks
+protocol (``activelens.core.pool``), so the same entry runs on a numpy pool and on a distributed one. The learner asks
 ``resolve(strategy)`` once at construction and ``select`` every round; nobody else dispatches on names.
 
 Adding a strategy: write its pure function (``activelens.strategies.<family>``), give ``Pool`` the loop it needs if

@@ -5,7 +5,7 @@ where the rows live, through the ``Pool`` protocol.
 A pool of ten million items cannot be drawn (nor sent to a browser) whole. ``MapView`` keeps
 
 * ``positions``: sorted pool positions of the drawn points. Up to ``max_points`` pool items all of them; past it
-  about ``max_points`` chosen by ``Pool.map_sample`` (the Dask backend balances them over k-means groups, so a small
+  about ``max_points`` chosen by ``Pool.map_sample`` (a distributed backend balances them over k-means groups, so a small
   cluster keeps every point while a dense one is thinned) — plus the labeled items. ``include`` adds the batch
   items (and any item labeled later) when they arrive; they are never dropped.
 * ``coords``: (m, 2) float32, from a projection fitted on a sample of rows and applied where the rows live

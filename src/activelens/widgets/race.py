@@ -25,8 +25,9 @@ status      Dict                                               python  {"state":
 error       Unicode                                            python  last error, "" when none
 ==========  =================================================  ======  =================================================
 
-Commands from the page (``model.send``): ``{"type": "run", "rounds"}``, ``{"type": "target", "value"}`` (a score, or
-null for the default: the score random reaches at its last round).
+Commands from the page (``model.send``, one table: ``Race._commands``): ``{"type": "run", "rounds"}``,
+``{"type": "target", "value"}`` (a score, or null for the default: the score random reaches at its last round).
+Rounds run in the background runner (``runner.py``); ``wait()`` blocks until they are done.
 """
 from __future__ import annotations
 
@@ -39,14 +40,19 @@ import pandas as pd
 import traitlets
 from sklearn.base import clone
 
-from activelens.widgets import projection as _projection
 from activelens.loop.learner import ActiveLearner
+from activelens.loop.simulate import labels_to_reach, split_holdout
 from activelens.strategies.registry import STRATEGIES
-from activelens.loop.simulate import split_holdout, labels_to_reach
+from activelens.widgets import projection as _projection
+from activelens.widgets.commands import dispatch
+from activelens.widgets.figures import race_figure
+from activelens.widgets.palette import CATEGORICAL
+from activelens.widgets.runner import Runner, describe
 
 _STATIC = pathlib.Path(__file__).parent.parent / "static"
-_COLORS = {"random": "#7f7f7f"}
-_PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#bcbd22", "#17becf"]
+#: random is always grey; the other racers take the first categorical colours
+RANDOM_COLOR = "#7f7f7f"
+RACER_COLORS = [c for c in CATEGORICAL[:10] if c != RANDOM_COLOR]
 MAX_ROUNDS = 200
 
 
@@ -55,16 +61,31 @@ class Race(anywidget.AnyWidget):
 
     Parameters
     ----------
-    estimator : any scikit-learn classifier (cloned per racer and per round).
-    X, y : the pool and its true classes (the oracle).
-    strategies : names (see ``activelens.loop.learner.STRATEGIES``); "random" is added when missing.
-    X_test, y_test : the holdout the curves are scored on; without it ``test_size`` of X is held out (stratified).
-    initial : size of the shared seed set (seeded random pool items, at least two classes).
-    batch_size : labels per round per racer.
-    coords : (n_pool, 2) positions for the small maps; default PCA of ``embeddings`` (or X).
-    embeddings : (n_pool, d) array for diversity strategies and the default map.
-    target : the score for "labels needed to reach X"; default the score random reaches at its last round.
-    random_state : seeds the split, the seed set and every racer.
+    estimator : scikit-learn classifier
+        Cloned per racer (and fitted anew each round).
+    X : array-like of shape (n, n_features)
+        The pool (or pool and holdout, when ``X_test`` is not given).
+    y : array-like of shape (n,)
+        Its true classes (the oracle).
+    strategies : str or list of str
+        Strategy names (``activelens.strategies.registry.STRATEGIES``); "random" is added when missing.
+    X_test : array-like of shape (n_test, n_features), optional
+    y_test : array-like of shape (n_test,), optional
+        The holdout the curves are scored on; without it ``test_size`` of X is held out (stratified).
+    initial : int
+        Size of the shared seed set (seeded random pool items, at least two classes).
+    batch_size : int
+        Labels per round per racer.
+    coords : array-like of shape (n_pool, 2), optional
+        Positions for the small maps; default PCA of ``embeddings`` (or X).
+    embeddings : array-like of shape (n_pool, d), optional
+        For diversity strategies and the default map.
+    target : float, optional
+        The score for "labels needed to reach X"; default the score random reaches at its last round.
+    test_size : float
+        Share of X held out when no ``X_test`` is given.
+    random_state : int
+        Seeds the split, the seed set and every racer.
     """
 
     _esm = _STATIC / "widget.js"
@@ -117,9 +138,9 @@ class Race(anywidget.AnyWidget):
             seed = rng.choice(n, size=initial, replace=False)
         self.seed = np.sort(seed)
         self._lock = threading.RLock()
-        self._idle = threading.Event()
-        self._idle.set()
-        self._worker = None
+        self._runner = Runner("activelens-race")
+        self._commands = {"run": lambda c: self.run(c.get("rounds")),
+                          "target": lambda c: self.set_target(c.get("value"))}
         self._target = None if target is None else float(target)
         self._points: list[tuple[int, int, float]] = []
         self.learners = {}
@@ -132,8 +153,8 @@ class Race(anywidget.AnyWidget):
         self._sel[:, self.seed] = 1
         with self.hold_sync():
             self.strategies = names
-            others = iter(_PALETTE)
-            self.colors = [_COLORS.get(s) or next(others) for s in names]
+            others = iter(RACER_COLORS)
+            self.colors = [RANDOM_COLOR if s == "random" else next(others) for s in names]
             self.n_points = n
             self.coords = _projection.normalize(c).tobytes()
             self.selections = self._sel.tobytes()
@@ -177,63 +198,66 @@ class Race(anywidget.AnyWidget):
 
     # ------------------------------------------------------------------ commands
     def _on_command(self, _widget, content, _buffers=None):
-        if not isinstance(content, dict):
-            return
-        kind = content.get("type")
-        try:
-            if kind == "run":
-                self.run(content.get("rounds"))
-            elif kind == "target":
-                self.set_target(content.get("value"))
-            else:
-                self.error = f"unknown command {kind!r}"
-        except (ValueError, TypeError) as exc:
-            self.error = str(exc)
+        dispatch(self, self._commands, content)
 
     def run(self, rounds=1):
-        """Run ``rounds`` more rounds for every racer in the background thread (``wait()`` blocks until done)."""
+        """Run ``rounds`` more rounds for every racer in the background runner (``wait()`` blocks until done).
+
+        Parameters
+        ----------
+        rounds : int
+            From 1 to ``MAX_ROUNDS``.
+
+        Returns
+        -------
+        Race
+            self.
+        """
         if isinstance(rounds, bool) or not isinstance(rounds, (int, np.integer)) or not 1 <= rounds <= MAX_ROUNDS:
             raise ValueError(f"rounds must be an int from 1 to {MAX_ROUNDS}, got {rounds!r}")
         with self._lock:
-            if not self._idle.is_set():
+            if not self._runner.idle:
                 raise ValueError("the race is running; wait for it to finish")
-            self._idle.clear()
             self.error = ""
             self._set_status("running", f"running {rounds} round{'s' if rounds > 1 else ''}…")
-            self._worker = threading.Thread(target=self._run, args=(int(rounds),), name="activelens-race", daemon=True)
-            self._worker.start()
+            self._runner.start(self._run, int(rounds), on_error=self._failed)
         return self
 
     def _run(self, rounds):
-        try:
-            for k in range(rounds):
-                for i, s in enumerate(self.strategies):
-                    learner = self.learners[s]
-                    left = self.n_points - learner.n_labeled
-                    if left <= 0:
-                        continue
-                    batch = learner.query(min(learner.batch_size, left))
-                    learner.teach(batch.indices, self.y[batch.indices].tolist(), annotator="oracle")
-                    r = learner.fit()
-                    with self._lock:
-                        row = self._sel[i]
-                        row[row == 3] = 2
-                        row[batch.indices] = 3
-                        self._points.append((i, r.n_labels, r.score))
-                with self._lock, self.hold_sync():   # one update per round: every racer's point and selection
-                    self._publish()
-                    self._set_status("running", f"round {k + 1} of {rounds}")
-            with self._lock:
-                self._set_status("idle", "done · press Run for more rounds")
-        except Exception as exc:  # noqa: BLE001 - shown on the page
-            with self._lock, self.hold_sync():
-                self.error = f"race failed: {type(exc).__name__}: {exc}"
-                self._set_status("error", self.error)
-        finally:
-            self._idle.set()
+        """``rounds`` rounds for every racer (in the runner): query, the oracle answers, fit; one update per round."""
+        for k in range(rounds):
+            for i, s in enumerate(self.strategies):
+                learner = self.learners[s]
+                left = self.n_points - learner.n_labeled
+                if left <= 0:
+                    continue
+                batch = learner.query(min(learner.batch_size, left))
+                learner.teach(batch.indices, self.y[batch.indices].tolist(), annotator="oracle")
+                r = learner.fit()
+                with self._lock:
+                    row = self._sel[i]
+                    row[row == 3] = 2
+                    row[batch.indices] = 3
+                    self._points.append((i, r.n_labels, r.score))
+            with self._lock, self.hold_sync():   # one update per round: every racer's point and selection
+                self._publish()
+                self._set_status("running", f"round {k + 1} of {rounds}")
+        with self._lock:
+            self._set_status("idle", "done · press Run for more rounds")
+
+    def _failed(self, exc):
+        with self._lock, self.hold_sync():
+            self.error = f"race failed: {describe(exc)}"
+            self._set_status("error", self.error)
 
     def set_target(self, value):
-        """The score for "labels needed to reach X" (None: the score random reaches at its last round)."""
+        """The score for "labels needed to reach X".
+
+        Parameters
+        ----------
+        value : float or None
+            None: the score random reaches at its last round.
+        """
         if value is not None:
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value):
                 raise ValueError(f"target must be a score (a number) or None, got {value!r}")
@@ -243,32 +267,28 @@ class Race(anywidget.AnyWidget):
             self._update_reach()
 
     def wait(self, timeout=None) -> bool:
-        """Block until the running rounds are done. True if idle."""
-        return self._idle.wait(timeout)
+        """Block until the running rounds are done (at most ``timeout`` seconds). True if idle."""
+        return self._runner.wait(timeout)
 
     # ------------------------------------------------------------------ results
     def curves_frame(self) -> pd.DataFrame:
-        """Every curve point: strategy, n_labels, score."""
+        """Every curve point so far, in order of arrival: a DataFrame with columns strategy, n_labels, score."""
         pts = list(self._points)
         return pd.DataFrame({"strategy": [self.strategies[i] for i, _, _ in pts],
                              "n_labels": [int(n) for _, n, _ in pts], "score": [float(v) for _, _, v in pts]})
 
     def labels_to(self, target=None) -> dict:
-        """{strategy: labels needed to first reach ``target``} (None if not reached yet)."""
+        """{strategy: labels needed to first reach ``target``} (None if not reached yet).
+
+        Parameters
+        ----------
+        target : float or None
+            A score; None: the score random reaches at its last round.
+        """
         target = self._default_target() if target is None else float(target)
         return {s: labels_to_reach([r.n_labels for r in lr.rounds], [r.score for r in lr.rounds], target)
                 for s, lr in self.learners.items()}
 
     def figure(self):
-        """The overlaid curves as a plotly figure."""
-        import plotly.graph_objects as go
-
-        df = self.curves_frame()
-        fig = go.Figure()
-        for s, color in zip(self.strategies, self.colors):
-            d = df[df.strategy == s]
-            fig.add_trace(go.Scatter(x=d.n_labels, y=d.score, mode="lines+markers", name=s, line=dict(color=color,
-                                     dash="dash" if s == "random" else "solid")))
-        fig.update_layout(title="race: score vs labels", xaxis_title="labels", yaxis_title="holdout score",
-                          template="plotly_white")
-        return fig
+        """The overlaid curves as a ``plotly.graph_objects.Figure``."""
+        return race_figure(self.curves_frame(), self.strategies, self.colors)

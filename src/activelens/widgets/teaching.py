@@ -6,11 +6,13 @@ Every answer is logged (``Oracle.log``): pool index, round, the true class, the 
 """
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
+from activelens.strategies.registry import STRATEGIES, strategy_name
+from activelens.widgets.runner import describe
 
 #: the four steps of one round, as the step view shows them on the map
 STEPS = ("scores", "selection", "labels", "retrain")
@@ -23,6 +25,7 @@ STEP_TEXT = {
 
 
 def check_noise(noise) -> float:
+    """``noise`` as a float if it is a share of answers to flip (0 <= noise < 1), else a ValueError."""
     if isinstance(noise, bool) or not isinstance(noise, (int, float, np.integer, np.floating)) \
             or not np.isfinite(noise) or not 0 <= noise < 1:
         raise ValueError(f"noise must be a share of answers to flip, 0 <= noise < 1; got {noise!r}")
@@ -31,6 +34,8 @@ def check_noise(noise) -> float:
 
 @dataclass(frozen=True)
 class Answer:
+    """One answer of the oracle: the pool position, its true class, the class given and whether it was flipped."""
+
     index: int
     truth: object
     given: object
@@ -42,10 +47,16 @@ class Oracle:
 
     Parameters
     ----------
-    y : (n_pool,) true classes, one per pool item.
-    classes : the classes an answer may be flipped to (default: the distinct values of ``y``).
-    noise : share of answers flipped to another class, 0 <= noise < 1.
-    random_state : seeds the flips.
+    y : array-like of shape (n_pool,)
+        True classes, one per pool item.
+    n_pool : int
+        The pool's size (``y`` must match it).
+    classes : array-like of shape (k,), optional
+        The classes an answer may be flipped to (default: the distinct values of ``y``).
+    noise : float
+        Share of answers flipped to another class, 0 <= noise < 1.
+    random_state : int, Generator or None
+        Seeds the flips.
     """
 
     def __init__(self, y, *, n_pool: int, classes=None, noise: float = 0.0, random_state=None):
@@ -87,10 +98,12 @@ class Oracle:
 
     @property
     def n_answered(self) -> int:
+        """Answers given so far."""
         return len(self._log)
 
     @property
     def n_flipped(self) -> int:
+        """Answers flipped so far."""
         return sum(1 for r in self._log if r["flipped"])
 
 
@@ -102,7 +115,7 @@ MAX_ROUNDS = 100
 class TeachingMixin:
     """Teaching mode for :class:`~activelens.Explorer` (``oracle=``): the oracle's answers are put on the cards as
     picks and submitted through the Explorer's own submit path (the learner is taught, the retrain runs in the
-    background thread). Uses the Explorer's lock, worker and traits; writes only the ``teaching`` trait."""
+    Explorer's background runner). Uses the Explorer's lock, runner and traits; writes only the ``teaching`` trait."""
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -110,8 +123,37 @@ class TeachingMixin:
               noise=0.0, random_state=0, labels=None, **kwargs):
         """A learner and an Explorer in teaching mode in one call: ``Explorer.teach(LogisticRegression(), X, y)``.
 
-        ``y`` is the oracle (true classes of the pool); every class in it is declared on the learner. ``initial``
-        (optional) labels that many seeded random pool items (the seed set) and fits before the explorer opens. Other keywords go to Explorer."""
+        Parameters
+        ----------
+        estimator : scikit-learn classifier
+        X : array-like of shape (n_pool, n_features)
+            The pool.
+        y : array-like of shape (n_pool,)
+            The oracle: the true classes of the pool; every class in it (and in ``y_test``) is declared on the
+            learner.
+        X_test : array-like of shape (n_test, n_features), optional
+        y_test : array-like of shape (n_test,), optional
+            The holdout the learning curve is scored on.
+        strategy : str
+            The learner's strategy (switchable live on the page).
+        batch_size : int
+            Items per batch.
+        initial : int, optional
+            Labels that many seeded random pool items (the seed set) with the oracle and fits before the explorer
+            opens.
+        noise : float
+            Share of oracle answers flipped to another class.
+        random_state : int
+            Seeds the learner, the seed set and the flips.
+        labels : list of str or dict, optional
+            The button names (see ``Explorer``).
+        **kwargs
+            Other ``Explorer`` keywords.
+
+        Returns
+        -------
+        Explorer
+        """
         from activelens.loop.learner import ActiveLearner
 
         y = np.asarray(y)
@@ -127,7 +169,6 @@ class TeachingMixin:
 
     def _check_teaching(self, learner, oracle, noise, strategies):
         names = list(TEACH_STRATEGIES if strategies is None else strategies)
-        from activelens.strategies.registry import STRATEGIES
         bad = [s for s in names if s not in STRATEGIES]
         if bad or not names:
             raise ValueError(f"strategies must be names among {', '.join(STRATEGIES)}; got {bad or names!r}")
@@ -145,7 +186,7 @@ class TeachingMixin:
         if teacher is None:
             return
         self._oracle, self._teach_strategies = teacher
-        missing = set(self._oracle.classes.tolist()) - set(self._position)
+        missing = self._labels.missing(self._oracle.classes.tolist())
         if missing:
             raise ValueError(f"oracle has classes {sorted(missing, key=str)} the explorer has no button for; "
                              f"declare classes= on the learner or pass labels=")
@@ -159,10 +200,9 @@ class TeachingMixin:
     def _sync_teaching(self, running=False):
         if self._oracle is None:
             return
-        s = self.learner.strategy
         step = STEPS[self._step - 1] if self._step else ""
         self.teaching = {
-            "enabled": True, "strategy": s if isinstance(s, str) else getattr(s, "__name__", "custom"),
+            "enabled": True, "strategy": strategy_name(self.learner.strategy),
             "strategies": list(self._teach_strategies), "noise": self._oracle.noise,
             "answered": self._oracle.n_answered, "flipped": self._oracle.n_flipped, "step": self._step,
             "step_name": step, "step_text": STEP_TEXT.get(step, ""), "steps": list(STEPS), "running": bool(running),
@@ -170,18 +210,21 @@ class TeachingMixin:
         }
 
     # ------------------------------------------------------------------ commands
-    def _teaching_command(self, kind, content) -> bool:
-        handlers = {"oracle": lambda: self.label_batch_with_oracle(),
-                    "run": lambda: self.run_rounds(content.get("rounds")),
-                    "strategy": lambda: self.set_strategy(content.get("value")),
-                    "noise": lambda: self.set_noise(content.get("value")),
-                    "step": lambda: self.step()}
-        if kind not in handlers:
-            return False
-        if self._oracle is None:
-            raise ValueError(f"{kind!r} needs teaching mode: Explorer(learner, oracle=y)")
-        handlers[kind]()
-        return True
+    def _teaching_commands(self) -> dict:
+        """Teaching mode's entries of the Explorer's command table; each refuses when teaching mode is off."""
+        handlers = {"oracle": lambda c: self.label_batch_with_oracle(),
+                    "run": lambda c: self.run_rounds(c.get("rounds")),
+                    "strategy": lambda c: self.set_strategy(c.get("value")),
+                    "noise": lambda c: self.set_noise(c.get("value")),
+                    "step": lambda c: self.step()}
+        return {kind: self._needs_oracle(kind, handler) for kind, handler in handlers.items()}
+
+    def _needs_oracle(self, kind, handler):
+        def command(content):
+            if self._oracle is None:
+                raise ValueError(f"{kind!r} needs teaching mode: Explorer(learner, oracle=y)")
+            handler(content)
+        return command
 
     def _require_oracle(self):
         if getattr(self, "_oracle", None) is None:
@@ -193,7 +236,7 @@ class TeachingMixin:
         answers = self._oracle.answer(todo, round=len(self.learner.rounds))
         pending = dict(self.pending)
         for a in answers:
-            pending[str(a.index)] = self._position[a.given]
+            pending[str(a.index)] = self._labels.position(a.given)
         self.pending = pending
         return answers
 
@@ -212,7 +255,13 @@ class TeachingMixin:
             self._sync_teaching()
 
     def run_rounds(self, rounds=1):
-        """Teaching mode: ``rounds`` full rounds in the background thread (oracle labels, retrain, next batch)."""
+        """Teaching mode: ``rounds`` full rounds in the background runner (oracle labels, retrain, next batch).
+
+        Parameters
+        ----------
+        rounds : int
+            From 1 to ``MAX_ROUNDS``; ``wait()`` blocks until they are done.
+        """
         self._require_oracle()
         if isinstance(rounds, bool) or not isinstance(rounds, (int, np.integer)) or not 1 <= rounds <= MAX_ROUNDS:
             raise ValueError(f"rounds must be an int from 1 to {MAX_ROUNDS}, got {rounds!r}")
@@ -221,18 +270,13 @@ class TeachingMixin:
                 raise ValueError("still training; wait for the next batch")
             self._step = 0
             self._training = True
-            self._idle.clear()
             with self.hold_sync():
                 self._set_status("training", f"running {rounds} rounds with the oracle…")
                 self._sync_teaching(running=True)
-            previous = self._worker
-            self._worker = threading.Thread(target=self._run_rounds, args=(int(rounds), previous),
-                                            name="activelens-teach", daemon=True)
-            self._worker.start()
+            self._runner.start(self._run_rounds, int(rounds))
 
-    def _run_rounds(self, rounds, previous=None):
-        if previous is not None:
-            previous.join()
+    def _run_rounds(self, rounds):
+        """In the runner: per round the oracle answers the cards, the learner is taught, retrain (not final)."""
         try:
             for r in range(rounds):
                 with self._lock, self.hold_sync():
@@ -240,12 +284,11 @@ class TeachingMixin:
                         break
                     answers = self._oracle_picks()
                     idx = [a.index for a in answers]
-                    if idx:
-                        self.learner.teach(idx, [a.given for a in answers], annotator="oracle")
+                    self._source.submit([(a.index, a.given) for a in answers], [], annotator="oracle")
                     self.saved = sorted(set(self.saved) | set(idx))
                     self._set_status("training", f"round {r + 1} of {rounds}: the oracle labeled {len(idx)}; "
                                                  "retraining…")
-                self._retrain(None, final=False)
+                self._retrain(final=False)
                 with self._lock:
                     self._rounds_run += 1
                     self._sync_teaching(running=r + 1 < rounds)
@@ -253,19 +296,24 @@ class TeachingMixin:
                     break
         except Exception as exc:  # noqa: BLE001 - shown on the page
             with self._lock, self.hold_sync():
-                self.error = f"run failed: {type(exc).__name__}: {exc}"
+                self.error = f"run failed: {describe(exc)}"
                 self._set_status("error", self.error)
         finally:
             with self._lock, self.hold_sync():
                 self._training = False
                 if self.status.get("state") != "error":
-                    self._set_status("idle", self._ready_message() if self._cards_for else "every item is labeled")
+                    self._set_status("idle", self._ready_message() if self._cards_for else self._source.empty_message())
                 self._sync_teaching()
-            if self._worker is threading.current_thread():
-                self._idle.set()
 
     def set_strategy(self, name):
-        """Switch the learner's strategy live; the batch on show is re-drawn with it (when idle)."""
+        """Switch the learner's strategy live; the batch on show is re-drawn with it (when idle and nothing of it
+        is saved yet).
+
+        Parameters
+        ----------
+        name : str
+            One of the strategies offered (``teaching["strategies"]``).
+        """
         self._require_oracle()
         if name not in self._teach_strategies:
             raise ValueError(f"strategy must be one of {', '.join(self._teach_strategies)}, got {name!r}")
@@ -281,7 +329,13 @@ class TeachingMixin:
             self._sync_teaching()
 
     def set_noise(self, noise):
-        """Teaching mode: share of the oracle's answers flipped to another class from now on (0 <= noise < 1)."""
+        """Teaching mode: share of the oracle's answers flipped to another class from now on.
+
+        Parameters
+        ----------
+        noise : float
+            0 <= noise < 1.
+        """
         self._require_oracle()
         with self._lock:
             self._oracle.noise = check_noise(noise)

@@ -1,0 +1,77 @@
+// activelens Explorer: the map, the batch cards, the learning curve, the annotation-quality panel, the status line
+// and (teaching mode only) the teaching bar. Each panel is its own module; this one lays them out, hands them a
+// small context (root, send, focusCard, reportError, showBatch) and owns the keyboard.
+import { createCards } from './cards.js';
+import { createCurve } from './curve.js';
+import { h, on } from './dom.js';
+import { createMap } from './map.js';
+import { createMonitor } from './monitor.js';
+import { createStatus } from './status.js';
+import { createTeach } from './teach.js';
+
+export function renderExplorer({ model, el }) {
+  const root = h('div', 'activelens');
+  root.tabIndex = 0;
+  root.setAttribute('role', 'application');
+  root.setAttribute('aria-label', 'activelens explorer: label the batch with 1–9/0, Esc to leave');
+  root.setAttribute('data-lm-suppress-shortcuts', 'true');
+  root.setAttribute('data-ready', 'false');
+  const top = h('div', 'al-top');
+  const mapEl = h('div');
+  const cardsEl = h('div');
+  const bottom = h('div', 'al-bottom');
+  const curveEl = h('div');
+  const monitorEl = h('div');
+  const statusEl = h('div', 'al-status');
+  const teachEl = h('div');
+  const teaching = !!(model.get('teaching') || {}).enabled;
+  if (teaching) root.append(teachEl);
+  root.append(top, bottom);
+  el.appendChild(root);
+
+  const status = createStatus(model, root, { counts: { 'data-labeled': 'n_labeled' } });
+  statusEl.append(status.progress, status.text, status.error);
+  top.append(mapEl, cardsEl);
+  bottom.append(curveEl, monitorEl, statusEl);
+
+  let cards = null;
+  let map = null;
+  const ctx = {
+    root,
+    send: (msg) => model.send(msg),
+    focusCard: (index) => { if (cards) cards.focusIndex(index); root.focus({ preventScroll: true }); },
+    reportError: (text) => status.showError(text),
+    showBatch: (shown) => { if (map) map.setBatchShown(shown); },
+  };
+  map = createMap(model, mapEl, ctx);
+  cards = createCards(model, cardsEl, ctx);
+  const curve = createCurve(model, curveEl, ctx);
+  const teach = teaching ? createTeach(model, teachEl, ctx) : null;
+  const monitor = createMonitor(model, monitorEl);
+
+  // keyboard: the widget keeps its keys to itself (no notebook shortcuts) and lets go on Esc
+  function onKey(ev) {
+    const tag = ev.target && ev.target.tagName;
+    if (tag === 'SELECT' || tag === 'INPUT' || tag === 'TEXTAREA') { ev.stopPropagation(); return; }
+    if (ev.key === 'Escape') {
+      ev.stopPropagation();
+      ev.preventDefault();
+      root.blur();
+      return;
+    }
+    if (cards.handleKey(ev)) ev.preventDefault();
+    ev.stopPropagation();
+  }
+  const offKeys = on([root, 'keydown', onKey]);
+
+  return () => {
+    offKeys();
+    status.destroy();
+    map.destroy();
+    cards.destroy();
+    curve.destroy();
+    monitor.destroy();
+    if (teach) teach.destroy();
+    root.remove();
+  };
+}

@@ -1,0 +1,74 @@
+"""DaskPool: a dask array pool gives the in-memory path's batches, refuses what does not run at scale, checks its
+inputs; on a real 2-process LocalCluster."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+da = pytest.importorskip("dask.array")
+pytest.importorskip("distributed")
+
+from sklearn.linear_model import LogisticRegression  # noqa: E402
+
+from activelens import ActiveLearner  # noqa: E402
+from activelens.backends.dask.pool import SCALE_COLD_STARTS, SCALE_STRATEGIES, DaskPool  # noqa: E402
+
+from .helpers import CHUNK, D, N, dask_pool, run_rounds  # noqa: E402
+
+
+@pytest.mark.parametrize("strategy", ["margin", "entropy", "least_confidence", "random", "k_center", "combined",
+                                      "cluster_margin"])
+@pytest.mark.usefixtures("several_chunks_per_pick")
+def test_same_results_as_in_memory(client, data, strategy):
+    X, y = data
+    rounds = 2 if strategy == "cluster_margin" else 1  # its second round reuses the persisted cluster ids
+    mem, mem_batches = run_rounds(X, y, strategy, rounds=rounds)
+    dsk, dsk_batches = run_rounds(da.from_array(X, chunks=(CHUNK, D)), y, strategy, client=client, rounds=rounds)
+    for a, b in zip(mem_batches, dsk_batches):
+        np.testing.assert_array_equal(a.indices, b.indices)
+        np.testing.assert_allclose(a.scores, b.scores, rtol=1e-5)
+        assert a.strategy == b.strategy and set(a.components) == set(b.components)
+        for k in a.components:
+            np.testing.assert_allclose(a.components[k], b.components[k], rtol=1e-4, atol=1e-5)
+    np.testing.assert_array_equal(mem.labeled_indices, dsk.labeled_indices)
+    assert mem.history["score"].tolist() == pytest.approx(dsk.history["score"].tolist())
+    assert mem._rng.bit_generator.state == dsk._rng.bit_generator.state  # the same draws, in the same number
+
+
+def test_default_scheduler_and_lazy_proba(client, data):
+    """Without client= the current default scheduler (here the cluster) runs it; predict_proba stays lazy."""
+    X, y = data
+    mem, _ = run_rounds(X, y, "margin", rounds=1)
+    dsk, _ = run_rounds(da.from_array(X, chunks=(CHUNK, D)), y, "margin", rounds=1)
+    proba = dsk.predict_proba()
+    assert isinstance(proba, da.Array) and proba.chunks[0] == dsk.X.chunks[0]
+    np.testing.assert_allclose(proba.compute(), mem.predict_proba(), rtol=1e-12)
+    np.testing.assert_array_equal(dsk.predict(np.arange(20)), mem.predict(np.arange(20)))
+
+
+def test_rows_that_do_not_match(data):
+    X, _ = data
+    Xd = da.from_array(X, chunks=(CHUNK, D))
+    with pytest.raises(ValueError, match="embeddings has 2999 rows but X has 3000"):
+        ActiveLearner(LogisticRegression(), Xd, embeddings=np.zeros((N - 1, 3)))
+    with pytest.raises(ValueError, match="embeddings has 2999 rows"):
+        ActiveLearner(LogisticRegression(), Xd, embeddings=da.zeros((N - 1, 3), chunks=500))
+    with pytest.raises(ValueError, match="2-D"):
+        ActiveLearner(LogisticRegression(), da.zeros(N, chunks=500))
+    with pytest.raises(ValueError, match="strategy must be one of"):  # a typo: the learner's message, not "in memory"
+        ActiveLearner(LogisticRegression(), Xd, strategy="kmeans++")
+    with pytest.raises(ValueError, match="cold_start must be one of"):
+        ActiveLearner(LogisticRegression(), Xd, cold_start="kmeans_pp")
+
+
+def test_refusals_name_what_runs_at_scale(dense_data, monkeypatch):
+    X, _ = dense_data
+    assert {"kmeans_pp", "typiclust"} <= set(SCALE_STRATEGIES) and "typiclust" in SCALE_COLD_STARTS
+    # what is left to refuse (nothing today) is refused with a message that names what runs at scale
+    monkeypatch.setattr(DaskPool, "supported_strategies", ("margin",))
+    with pytest.raises(ValueError, match="strategy 'kmeans_pp' needs the whole pool in memory.*margin"):
+        ActiveLearner(LogisticRegression(), dask_pool(X), strategy="kmeans_pp")
+    monkeypatch.setattr(DaskPool, "supported_cold_starts", ("random",))
+    with pytest.raises(ValueError, match="cold_start 'typiclust' needs the whole pool.*pretrained scorer"):
+        ActiveLearner(LogisticRegression(), dask_pool(X), cold_start="typiclust")
+
