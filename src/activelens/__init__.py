@@ -6,7 +6,7 @@ from activelens.widgets.race import Race
 from activelens.loop.simulate import SimulationResult, compare, simulate, summarize
 from activelens.analysis.stopping import Budget, DiminishingReturns, Plateau, StabilizingPredictions, TargetScore
 from activelens.storage import (AnnotationQueue, LabelStore, PoolMismatchError, StoreError, StoreFormatError,
-                                StoreLockedError)
+                                StoreLockedError, StoreReadOnlyError, UntrustedEstimatorError)
 
 __version__ = "0.1.0"
 
@@ -16,4 +16,5 @@ __all__ = [
     "simulate", "compare", "summarize", "SimulationResult",
     "Budget", "TargetScore", "Plateau", "DiminishingReturns", "StabilizingPredictions",
     "AnnotationQueue", "LabelStore", "StoreError", "StoreFormatError", "StoreLockedError", "PoolMismatchError",
+    "StoreReadOnlyError", "UntrustedEstimatorError",
 ]

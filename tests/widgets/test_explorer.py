@@ -212,27 +212,6 @@ def test_relabel_before_submit_keeps_last_choice(data):
     assert w.pending == {}
 
 
-@pytest.mark.parametrize("content, fragment", [
-    ({"type": "label", "index": 10_000, "label": 0}, "not in the current batch"),
-    ({"type": "label", "index": "3", "label": 0}, "not in the current batch"),
-    ({"type": "label", "index": None, "label": 5}, "not in the current batch"),
-    ({"type": "nonsense"}, "unknown command"),
-    ({"type": "color_by", "value": "rainbow"}, "color_by must be one of"),
-    ({"type": "add", "indices": [-1]}, "not a pool position"),
-])
-def test_bad_commands_set_error_and_change_nothing(data, content, fragment):
-    w, learner = make(data)
-    send(w, **content)
-    assert fragment in w.error
-    assert w.pending == {} and learner.n_labeled == 0
-
-
-def test_label_position_out_of_range(data):
-    w, _ = make(data)
-    send(w, type="label", index=w.batch_indices[0], label=3)
-    assert "label must be a position" in w.error and w.pending == {}
-
-
 def test_label_names_map_to_learner_classes(data):
     Xp = data[0]
     learner = ActiveLearner(LogisticRegression(), Xp, classes=["cat", "dog"], batch_size=3, random_state=0)

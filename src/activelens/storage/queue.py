@@ -77,7 +77,7 @@ def _check_index(index, name="index") -> int:
             raise TypeError(f"{name} must be an int pool position, got {index!r}; positions are whole numbers")
     index = int(index)
     if index < 0:
-        raise IndexError(f"{name} {index} is not a pool position (positions count from 0)")
+        raise ValueError(f"{name} {index} is not a pool position (positions count from 0)")
     return index
 
 
@@ -98,9 +98,9 @@ def _check_positions(indices, n_rows, name="indices") -> list[int]:
                             "positions are whole numbers")
     idx = [int(i) for i in arr.tolist()]
     if min(idx) < 0:
-        raise IndexError(f"{name} holds {min(idx)}, which is not a pool position (positions count from 0)")
+        raise ValueError(f"{name} holds {min(idx)}, which is not a pool position (positions count from 0)")
     if n_rows is not None and max(idx) >= int(n_rows):
-        raise IndexError(f"{name} holds {max(idx)}, outside the pool (it has {n_rows} rows, valid: 0..{int(n_rows) - 1})")
+        raise ValueError(f"{name} holds {max(idx)}, outside the pool (it has {n_rows} rows, valid: 0..{int(n_rows) - 1})")
     if len(set(idx)) != len(idx):
         vals, counts = np.unique(idx, return_counts=True)
         raise ValueError(f"{name} repeats position {int(vals[counts > 1][0])} (duplicates); give each pool position once")
@@ -435,9 +435,10 @@ class AnnotationQueue:
             conn.execute(sa.delete(T_ANN).where(*where))
             conn.execute(sa.delete(T_SERVED).where(T_SERVED.c.idx == index, T_SERVED.c.annotator.in_(names)))
             work = sum(1 for r in rows if not r.gold)
-            if work:
+            if work:   # back in the queue, claimable at once
                 conn.execute(sa.update(q).where(q.c.idx == index).values(
-                    n_done=sa.case((q.c.n_done > work, q.c.n_done - work), else_=0)))
+                    n_done=sa.case((q.c.n_done > work, q.c.n_done - work), else_=0), lease_annotator=None,
+                    lease_expires=None))
         return len(rows)
 
     def _check_label(self, v):
