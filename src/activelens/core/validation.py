@@ -279,6 +279,6 @@ def label_mismatch(value, classes=None, kind: str | None = None) -> str | None:
         if value not in known or label_kind(value) != label_kind(known[0]):
             return f"unknown class {value!r}; declared classes are {sorted(known, key=str)}"
     if kind is not None and label_kind(value) != kind:
-        return (f"label {value!r} is one of the {label_kind(value)}, but the labels held already are {kind}; "
-                "use one type for every label")
+        one = {"strings": "a string", "numbers": "a number", "bool": "a bool"}.get(label_kind(value), label_kind(value))
+        return f"label {value!r} is {one}, but the labels held already are {kind}; use one type for every label"
     return None

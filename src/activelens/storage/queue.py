@@ -38,6 +38,8 @@ __all__ = ["AnnotationQueue", "QueueError", "RESOLUTIONS", "check_annotator", "M
 MAX_LEASE_SECONDS = 7 * 24 * 3600.0
 
 
+_UNREAD = object()
+
 #: columns of ``AnnotationQueue.skipped``
 SKIPPED_COLUMNS = ["index", "label", "annotators", "problem"]
 
@@ -153,7 +155,7 @@ class AnnotationQueue:
         self._rng = np.random.default_rng(random_state)
         self.store: LabelStore = open_store(store, timeout=timeout)  # last: a bad argument leaves no store open
         self._pg = self.store.backend == "postgresql"
-        self._classes = None   # the store's classes once read (they never change after the pool is bound)
+        self._classes = _UNREAD   # the store's classes once read (they never change after the pool is bound)
         self._kind = None      # the kind of the labels stored (strings, numbers) once there are any
         self.skipped = pd.DataFrame(columns=SKIPPED_COLUMNS)
 
@@ -463,8 +465,11 @@ class AnnotationQueue:
 
     def store_classes(self) -> list | None:
         """The classes the store was made with (the learner's declared ``classes``), or None if it declared none."""
-        if self._classes is None:
-            self._classes = self.store.settings().get("classes")
+        if self._classes is _UNREAD:
+            settings = self.store.settings()
+            if not settings:        # no learner has bound the pool yet: ask again next time
+                return None
+            self._classes = settings.get("classes")   # recorded once, with the pool: never changes
         return self._classes
 
     def _stored_kind(self) -> str | None:
@@ -577,7 +582,7 @@ class AnnotationQueue:
         Parameters
         ----------
         learner : ActiveLearner
-            Used through ``labeled_indices`` and ``teach``.
+            Used through ``labeled_indices``, ``labels``, ``n_labeled``, ``declared_classes`` and ``teach``.
         method : {"majority", "gold_weighted"}, default="majority"
 
         Returns
@@ -629,7 +634,8 @@ class AnnotationQueue:
 
 def _refused(learner, labels) -> dict:
     """{position in ``labels``: why the learner would refuse it} for labels that do not fit the learner: not one of
-    its declared classes, or of another kind than the labels it holds (the first label decides when it holds none)."""
+    its declared classes, or of another kind than the labels it holds (when it holds none, the kind most of these
+    labels have)."""
     classes = getattr(learner, "declared_classes", None)
     held = learner.labels[:1].tolist() if learner.n_labeled else []
     out, checked = {}, {}
