@@ -100,3 +100,26 @@ def test_a_store_in_a_read_only_folder_opens_for_reading_and_says_it_is_read_onl
     assert refused.startswith("3 store ") and "is read-only: its folder" in refused and "not writable" in refused
     assert "corrupted" not in out and "Nothing was written" in refused
     assert path.read_bytes() == before
+
+
+def test_a_postgresql_user_without_write_rights_is_told_so(pool, pg_cluster):
+    import sqlalchemy as sa
+
+    from activelens.storage import StoreReadOnlyError
+
+    X, y = pool
+    url = pg_cluster.new_database()
+    a = make(X, url)
+    a.teach([0, 1], y[:2])
+    a.store.close()
+    reader = "reader_" + url.rsplit("/", 1)[1]    # roles are cluster-wide: one per database
+    eng = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with eng.connect() as c:
+        c.exec_driver_sql(f"CREATE ROLE {reader} LOGIN")
+        c.exec_driver_sql(f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {reader}")
+    eng.dispose()
+    b = make(X, url.replace("postgres@", f"{reader}@"))   # a teammate who may only read: restored all the same
+    assert b.n_labeled == 2
+    with pytest.raises(StoreReadOnlyError, match=r"the database user may not write here .*nothing was written.*GRANT"):
+        b.teach([2], [y[2]])
+    assert b.n_labeled == 2 and LabelStore(url).n_labels() == 2

@@ -226,6 +226,11 @@ class StoreEngine:
             return locked_error(self.where, self.timeout)
         if "readonly database" in low or "read-only" in low or code == "25006":
             return self.read_only_error()
+        if code == "42501":   # PostgreSQL: this database user lacks the right to write these tables
+            return StoreReadOnlyError(
+                f"store {self.where!r}: the database user may not write here ({msg.splitlines()[0]}); nothing was "
+                "written. Ask the database's owner to GRANT INSERT, UPDATE, DELETE on the activelens_ tables, or "
+                "connect as a user who may write")
         if "file is not a database" in low or "malformed" in low or "file is encrypted" in low:
             return _corrupted(self.where, msg)
         if isinstance(exc, sa_exc.IntegrityError):
