@@ -25,8 +25,8 @@ def _simulate(args) -> int:
         print(f"error: {problem}", file=sys.stderr)
         return 2
     try:
-        X, y = load_dataset(args.dataset, args.target)
-        model = make_model(args.model)
+        X, y = load_dataset(args.dataset, args.target, text=args.text)
+        model = make_model(args.model, sparse=args.text is not None)
         Xp, yp, Xt, yt = split_holdout(X, y, None, None, args.test_size, 0)
         budget = args.budget or min(Xp.shape[0], 600)
         ceiling = full_pool_score(model, Xp, yp, X_test=Xt, y_test=yt)
@@ -84,6 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
     sim = sub.add_parser("simulate", help="race strategies against random with a simulated oracle")
     sim.add_argument("--dataset", default="digits", help="digits, breast_cancer, wine, iris, or a .csv/.parquet file")
     sim.add_argument("--target", default=None, help="label column of a dataset file (default: the last column)")
+    sim.add_argument("--text", default=None, metavar="COLUMN",
+                     help="a text column of the dataset file: the pool is its TF-IDF matrix (sparse)")
     sim.add_argument("--strategies", default="random,margin,entropy,combined")
     sim.add_argument("--seeds", type=int, default=5)
     sim.add_argument("--model", default="logreg", choices=["logreg", "svm"])

@@ -17,6 +17,8 @@ def add_store_commands(sub) -> None:
     sel.add_argument("--store", required=True, help="label store: a SQLite file or an SQLAlchemy URL")
     sel.add_argument("--n", type=int, default=100, help="items to add to the queue (default 100)")
     sel.add_argument("--pool", default=None, help="the pool as .npy or .csv (default: the copy kept in the store)")
+    sel.add_argument("--text", default=None, metavar="COLUMN",
+                     help="with a .csv/.parquet --pool: the pool is the TF-IDF matrix of this text column")
     sel.add_argument("--strategy", default=None, help="selection strategy (default: the learner's, else margin)")
     sel.add_argument("--resolution", default="majority", choices=["majority", "gold_weighted"],
                      help="how several annotations of one item become its label")
@@ -50,10 +52,13 @@ def _open(target, timeout=30.0):
     return LabelStore(target, timeout=timeout)
 
 
-def _load_pool(path):
+def _load_pool(path, text=None):
     p = Path(path)
     if not p.exists():
         raise FileNotFoundError(f"--pool {path!r} does not exist")
+    if text is not None:
+        from activelens.datasets import read_frame, text_column
+        return text_column(read_frame(p), text, path)
     if p.suffix == ".npy":
         return np.load(p, allow_pickle=False)
     if p.suffix == ".csv":
@@ -74,7 +79,7 @@ def _select(args) -> int:
         return 2
     try:
         st = _open(args.store, args.timeout)
-        X = _load_pool(args.pool) if args.pool else st.load_pool()
+        X = _load_pool(args.pool, getattr(args, "text", None)) if args.pool else st.load_pool()
         if X is None:
             raise StoreError(f"store {st.where!r} keeps no copy of the pool (it was too large); pass --pool X.npy")
         estimator = st.load_estimator(trusted=args.trust)

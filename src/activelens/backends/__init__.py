@@ -6,12 +6,14 @@
 from __future__ import annotations
 
 from activelens.backends import dask as _dask_backend
+from activelens.backends import sparse as _sparse_backend
 from activelens.backends.memory import InMemoryPool
+from activelens.backends.sparse import SparsePool
 from activelens.core.pool import Pool
 
 #: (accepts(X) -> bool, module whose ``make(X, **options)`` builds the pool); the first that accepts X wins,
 #: an in-memory pool otherwise. ``accepts`` must not import the backend's heavy dependencies.
-_BACKENDS = (_dask_backend,)
+_BACKENDS = (_dask_backend, _sparse_backend)
 
 
 def make_pool(X, *, client=None, embeddings=None, random_state=None) -> Pool:
@@ -19,7 +21,7 @@ def make_pool(X, *, client=None, embeddings=None, random_state=None) -> Pool:
 
     Parameters
     ----------
-    X : array-like of shape (n_rows, n_features), or a Pool
+    X : array-like of shape (n_rows, n_features), scipy.sparse matrix, dask array, or a Pool
     client : optional
         The compute client of a distributed backend; refused for an in-memory pool.
     embeddings : array-like of shape (n_rows, d), optional
@@ -34,4 +36,4 @@ def make_pool(X, *, client=None, embeddings=None, random_state=None) -> Pool:
     return InMemoryPool(X, embeddings=embeddings, random_state=random_state)
 
 
-__all__ = ["make_pool", "InMemoryPool", "Pool"]
+__all__ = ["make_pool", "InMemoryPool", "SparsePool", "Pool"]

@@ -5,7 +5,8 @@ neighbors choose their algorithm once at ``fit``. Nobody downstream asks which b
 Implementations:
 
 * ``activelens.backends.memory.InMemoryPool`` — a numpy array in this process;
-* the distributed backend's pool (``activelens.backends``) — scored and searched chunk by chunk where the rows live.
+* the distributed backend's pool (``activelens.backends``) — scored and searched chunk by chunk where the rows live;
+* ``activelens.backends.sparse.SparsePool`` — a scipy.sparse matrix, rows kept sparse, diversity on its SVD.
 
 A new backend (sparse matrices, a memory-mapped file, another engine) is one new module implementing this class and
 one line in ``activelens.backends.make_pool``.
@@ -68,6 +69,12 @@ class Pool(abc.ABC):
         """The whole pool as a numpy array when its rows live in this process, else None (then read rows through
         ``rows`` and whole passes through the methods below)."""
         return None
+
+    @property
+    def map_array(self):
+        """A dense (n_rows, d) numpy array the Explorer projects to draw the whole pool, or None (then it draws a
+        sample through ``rows``). Default: ``local_array``; a sparse pool answers its diversity embedding."""
+        return self.local_array
 
     @abc.abstractmethod
     def rows(self, idx) -> np.ndarray:

@@ -12,19 +12,18 @@ from sklearn.base import clone
 from sklearn.metrics import get_scorer
 from sklearn.model_selection import StratifiedKFold, cross_val_score
 
-from activelens.analysis import monitor as _monitor
 from activelens.analysis import stopping as _stopping
 from activelens.backends import make_pool
+from activelens.backends.sparse import check_matrix_or_sparse
 from activelens.core.model import check_scoring_estimator, padded_proba
 from activelens.core.pool import rng_restored
 from activelens.core.records import Batch, Fitted, LabelRecord, LearnerState, Round, Taught
 from activelens.core.threads import blas_threads, check_threads
-from activelens.core.validation import (check_classes, check_indices, check_labels, check_matrix, check_n,
-                                         check_random_state, check_weight, label_kind, label_mismatch)
+from activelens.core.validation import (check_classes, check_indices, check_labels, check_n, check_random_state,
+                                         check_weight, label_kind, label_mismatch)
 from activelens.strategies import coldstart, registry
 from activelens.strategies.registry import COLD_STARTS, Ask, strategy_name
 from activelens.strategies.uncertainty import UNCERTAINTY_MEASURES
-from activelens.storage import open_store_for
 
 #: every strategy accepted by name (the registry's)
 STRATEGIES = tuple(registry.STRATEGIES)
@@ -77,6 +76,10 @@ class ActiveLearner:
     fit_threads : int or None, default=1
         BLAS threads while ``fit`` trains on the labeled items (one thread avoids two threads fighting over a busy
         machine; BENCHMARKS.md has the measurement). None leaves BLAS as configured. Process-wide while the fit runs.
+    ids : sequence of hashable, optional
+        One unique id per pool item (document ids, file names); default: the index of a pandas DataFrame/Series X,
+        else the positions. ``learner.ids``, ``learner.positions(ids)`` and ``learner.labeled_frame()`` speak them;
+        ``teach`` and ``query`` keep speaking positions.
 
     Attributes
     ----------
@@ -94,11 +97,12 @@ class ActiveLearner:
     def __init__(self, estimator, X, *, strategy="margin", batch_size: int = 10, classes=None, embeddings=None,
                  cold_start="random", weight: float = 0.5, uncertainty="margin", X_test=None, y_test=None,
                  scoring="accuracy", stopping=None, budget=None, random_state=None, store=None, client=None,
-                 fit_threads=1):
+                 fit_threads=1, ids=None):
         check_scoring_estimator(estimator)
         self._pool = make_pool(X, client=client, embeddings=embeddings, random_state=random_state)
         self.X = self._pool.X
         n_pool = self._pool.n_rows
+        self._ids = _check_ids(X, ids, n_pool)
         self._strategy = registry.resolve(strategy, self._pool)
         self._strategy_spec = strategy
         if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
@@ -116,7 +120,7 @@ class ActiveLearner:
         if (X_test is None) != (y_test is None):
             raise ValueError("give both X_test and y_test for a holdout score, or neither")
         if X_test is not None:
-            self.X_test = check_matrix(X_test, name="X_test")
+            self.X_test = check_matrix_or_sparse(X_test, name="X_test")
             self.y_test = np.asarray(y_test)
             if self.X_test.shape[1] != self._pool.n_features:
                 raise ValueError(f"X_test has {self.X_test.shape[1]} features but X has {self._pool.n_features}")
@@ -148,8 +152,10 @@ class ActiveLearner:
         self._last_select_seconds = 0.0
         self._selected_scores: dict = {}     # pool position -> (score, strategy) of the latest query, for provenance
         self._listeners: list = []           # called with Taught / Fitted before memory changes (the store)
+        self._records: dict = {}             # pool position -> LabelRecord of labels taught here (provenance)
         self._store = None
         if store is not None:                # a path or SQLAlchemy URL: check the pool, restore labels and rounds
+            from activelens.storage import open_store_for   # SQLAlchemy loads only when a store is used
             self._store = open_store_for(self, store)
 
     # ----- state -----
@@ -188,6 +194,35 @@ class ActiveLearner:
     @property
     def labels(self) -> np.ndarray:
         return np.asarray([self._label_of[i] for i in self._order])
+
+    @property
+    def ids(self) -> pd.Index:
+        """The id of every pool item, in pool order (the positions when no ids were given)."""
+        return pd.RangeIndex(self.n_pool, name="id") if self._ids is None else self._ids
+
+    def positions(self, ids) -> np.ndarray:
+        """Pool positions of ``ids`` (a KeyError names the first id that is not in the pool)."""
+        many = not np.isscalar(ids) and not isinstance(ids, tuple)
+        wanted = list(ids) if many else [ids]
+        pos = self.ids.get_indexer(wanted)
+        if (pos < 0).any():
+            raise KeyError(f"id {wanted[int(np.flatnonzero(pos < 0)[0])]!r} is not in the pool")
+        return pos.astype(np.intp)
+
+    def labeled_frame(self) -> pd.DataFrame:
+        """The labeled items as a DataFrame indexed by id, in teaching order: position, label and the provenance of
+        labels taught in this session (annotator, timestamp, seconds, score, strategy, round, model_version,
+        source; empty for labels restored from a store or merged from a teammate)."""
+        with self._lock:
+            order, label_of, records = list(self._order), dict(self._label_of), dict(self._records)
+        fields = ["annotator", "timestamp", "seconds", "score", "strategy", "round", "model_version", "source"]
+        rows = []
+        for i in order:
+            r = records.get(i)
+            rows.append([i, label_of[i]] + [getattr(r, f) if r is not None else None for f in fields])
+        frame = pd.DataFrame(rows, columns=["position", "label"] + fields)
+        frame.index = pd.Index(self.ids[np.asarray(order, dtype=np.intp)], name=self.ids.name or "id")
+        return frame
 
     @property
     def classes_(self) -> np.ndarray:
@@ -324,6 +359,7 @@ class ActiveLearner:
             records = self._label_records(new, idx.tolist(), annotator, seconds, scores, strategy, source)
             if records:
                 self._emit(Taught(records))
+                self._records.update((r.index, r) for r in records)
             for i, v in new:
                 self._order.append(i)
                 self._label_of[i] = v
@@ -440,7 +476,7 @@ class ActiveLearner:
         model = self.model_
         if X is None:
             return self._pool.proba(model, self.proba_classes(model))
-        return padded_proba(model, check_matrix(X, name="X"), self.proba_classes(model))
+        return padded_proba(model, check_matrix_or_sparse(X, name="X"), self.proba_classes(model))
 
     def proba_classes(self, model=None) -> np.ndarray:
         """The classes probabilities are padded to for ``model`` (default: the current one): the declared classes,
@@ -549,7 +585,8 @@ class ActiveLearner:
     def report(self, **kwargs):
         """The monitors (selection distribution, annotation quality, improvement per batch, cost per accuracy point)
         as plotly figures and a DataFrame; see ``activelens.analysis.monitor.report``."""
-        return _monitor.report(self, **kwargs)
+        from activelens.analysis import monitor   # plotly and the store's codec load only for a report
+        return monitor.report(self, **kwargs)
 
     def stopping_progress(self) -> list[str]:
         return [c.progress() for c in self.stopping]
@@ -567,6 +604,20 @@ def _check_y_test(y_test, classes) -> None:
             if label_mismatch(v, classes):
                 raise ValueError(f"y_test holds the class {v!r}, which is not in classes={classes.tolist()!r:.80}; "
                                  "scores would count it as always wrong. Add it to classes=, or drop those test rows")
+
+
+def _check_ids(X, ids, n_pool: int):
+    """A unique pandas Index of one id per pool item, from ``ids`` or a pandas X's index; None when neither."""
+    if ids is None:
+        if not (hasattr(X, "index") and hasattr(X, "to_numpy")):
+            return None
+        ids = X.index
+    index = ids if isinstance(ids, pd.Index) else pd.Index(list(ids))
+    if index.size != n_pool:
+        raise ValueError(f"ids has {index.size} entries but the pool has {n_pool} items; give one id per item")
+    if not index.is_unique:
+        raise ValueError(f"ids must be unique; {index[index.duplicated()][0]!r} appears more than once")
+    return index.rename(index.name or "id")
 
 
 def _per_item(value, n_call: int, name: str, number: bool = False) -> list:

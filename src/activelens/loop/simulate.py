@@ -14,7 +14,8 @@ from sklearn.base import clone
 from sklearn.metrics import get_scorer
 from sklearn.model_selection import train_test_split
 
-from activelens.core.validation import check_labels, check_matrix
+from activelens.backends.sparse import check_matrix_or_sparse
+from activelens.core.validation import check_labels
 from activelens.loop.learner import ActiveLearner
 from activelens.strategies.registry import strategy_name
 
@@ -57,7 +58,7 @@ class SimulationResult:
 
 
 def split_holdout(X, y, X_test, y_test, test_size, random_state):
-    X = check_matrix(X, name="X")
+    X = check_matrix_or_sparse(X, name="X")
     y = np.asarray(y)
     if y.shape != (X.shape[0],):
         raise ValueError(f"y must hold one label per row of X ({X.shape[0]}), got shape {y.shape}")
@@ -67,7 +68,7 @@ def split_holdout(X, y, X_test, y_test, test_size, random_state):
         _check_stratified_split(y, test_size)
         seed = random_state if isinstance(random_state, (int, np.integer)) else 0
         X, X_test, y, y_test = train_test_split(X, y, test_size=test_size, random_state=seed, stratify=y)
-    return X, y, check_matrix(X_test, name="X_test"), np.asarray(y_test)
+    return X, y, check_matrix_or_sparse(X_test, name="X_test"), np.asarray(y_test)
 
 
 def _check_stratified_split(y, test_size) -> None:

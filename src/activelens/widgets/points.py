@@ -52,7 +52,7 @@ def check_points(learner, coords, projection, max_points):
             raise ValueError("coords contains NaN or infinity")
     if projection not in _projection.METHODS:
         raise ValueError(f"projection must be one of {', '.join(_projection.METHODS)}, got {projection!r}")
-    drawn_whole = learner.pool.local_array is not None   # rows here: the whole pool is drawn
+    drawn_whole = learner.pool.map_array is not None   # rows here: the whole pool is drawn
     if max_points is not None and drawn_whole:
         raise ValueError(f"max_points is for a {learner.pool.kind} pool, which is drawn as a sample; an "
                          f"in-memory pool of {n:,} items is drawn whole — leave max_points out")
@@ -78,7 +78,7 @@ def make_points(learner, *, coords=None, projection="auto", max_points=None, on_
     on_error : callable (message) -> None
         Called from the UMAP thread when UMAP failed (PCA stays).
     """
-    if learner.pool.local_array is not None:
+    if learner.pool.map_array is not None:
         return WholePool(learner, coords=coords, projection=projection, on_ready=on_ready, on_error=on_error)
     return SampledPool(learner, coords=coords, projection=projection, max_points=max_points, on_ready=on_ready,
                        on_error=on_error)
@@ -94,7 +94,7 @@ class WholePool:
         self._coords = coords
         self._projection = None
         if coords is None:
-            self._projection = _projection.Projection(learner.pool.local_array, method=projection,
+            self._projection = _projection.Projection(learner.pool.map_array, method=projection,
                                                       random_state=learner.random_state, on_ready=on_ready,
                                                       on_error=on_error)
 
