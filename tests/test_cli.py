@@ -43,13 +43,6 @@ def test_simulate_from_a_csv_file(tmp_path):
     assert "pool=84" in out.stdout
 
 
-def test_unknown_dataset_and_strategy_are_clear_errors():
-    out = _run("simulate", "--dataset", "mnist_from_the_internet", "--quiet")
-    assert out.returncode == 2 and "neither one of" in out.stderr
-    out = _run("simulate", "--strategies", "psychic", "--quiet")
-    assert out.returncode == 2 and "unknown strategy 'psychic'" in out.stderr
-
-
 # ----- the store commands: select (the headless selection service) and export -----
 @pytest.fixture(scope="module")
 def store_pool():

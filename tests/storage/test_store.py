@@ -1,12 +1,17 @@
-"""LabelStore: labels round-trip exactly, export, argument checks. SQLite and PostgreSQL."""
+"""LabelStore: labels round-trip exactly, export, the saved estimator (skops, never a pickle). SQLite and PostgreSQL."""
 import json
+import os
+import pickle
 
 import pandas as pd
 import pytest
 from sklearn.linear_model import LogisticRegression
 
 from activelens import ActiveLearner
-from activelens.storage import LabelStore, StoreError
+from activelens.__main__ import main
+from activelens.storage import LabelStore
+from activelens.storage.errors import UntrustedEstimatorError
+from activelens.storage.store import ESTIMATOR_BLOB, LEGACY_ESTIMATOR_BLOB
 
 
 def make(X, store, **kw):
@@ -43,11 +48,73 @@ def test_export_formats(pool, store_target, tmp_path):
         a.store.export(tmp_path / "out.xlsx")
 
 
-def test_store_argument_validation(pool, tmp_path):
+# ----- the saved estimator: skops with trusted types, a pickle never loaded (issue 14) -----
+class WritesAFile:
+    """Unpickling this runs ``touch <marker>``: what anyone who can write one row of a shared database could store."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return os.system, (f"touch {self.marker}",)
+
+
+class Sneaky(LogisticRegression):
+    """A classifier of the user's own: skops can save it, but loading it builds a type nobody trusted yet."""
+
+    def __setstate__(self, state):
+        open(state.pop("_marker"), "w").close()   # what building an untrusted type may do
+        self.__dict__.update(state)
+
+
+def _blobs(st):
+    with st.read() as conn:
+        return sorted(r[0] for r in conn.exec_driver_sql("SELECT name FROM activelens_blobs"))
+
+
+def test_the_estimator_is_saved_in_skops_format_and_loads_back(pool, store_target):
     X, _ = pool
-    with pytest.raises(TypeError, match="store must be a file path"):
-        make(X, 42)
-    with pytest.raises(StoreError, match="does not exist"):
-        make(X, tmp_path / "no" / "such" / "dir" / "labels.db")
-    with pytest.raises(ValueError, match="timeout"):
-        LabelStore(tmp_path / "x.db", timeout=0)
+    a = make(X, store_target)
+    assert ESTIMATOR_BLOB in _blobs(a.store) and LEGACY_ESTIMATOR_BLOB not in _blobs(a.store)
+    assert a.store.get_blob(ESTIMATOR_BLOB)[:2] == b"PK"   # a zip archive, not a pickle
+    est = a.store.load_estimator()
+    assert type(est) is LogisticRegression and est.get_params() == LogisticRegression(max_iter=300).get_params()
+
+
+@pytest.mark.parametrize("slot", [LEGACY_ESTIMATOR_BLOB, ESTIMATOR_BLOB])
+def test_a_pickle_that_would_run_code_is_refused_and_runs_nothing(pool, tmp_path, capsys, slot):
+    X, _ = pool
+    path = tmp_path / "labels.db"
+    marker = tmp_path / "PWNED"
+    payload = pickle.dumps(WritesAFile(marker))
+    a = make(X, path)
+    with a.store.write() as conn:   # someone with write access to the database replaces the estimator
+        conn.exec_driver_sql("DELETE FROM activelens_blobs WHERE name LIKE 'estimator%'")
+        a.store.put_blob(conn, slot, payload)
+    with pytest.raises(UntrustedEstimatorError, match="nothing was loaded|Nothing was loaded") as info:
+        a.store.load_estimator()
+    assert "pickle" in str(info.value) or "not a skops file" in str(info.value)
+    a.store.close()
+    assert main(["select", "--store", str(path)]) == 2   # the headless select refuses it too
+    err = capsys.readouterr().err
+    assert err.startswith("error: store ") and ("never unpickles" in err or "not a skops file" in err)
+    assert not marker.exists()                           # and nothing ran, anywhere
+    st = LabelStore(path)
+    assert st.get_blob(slot) == payload                  # nothing was changed either
+
+
+def test_a_skops_blob_with_untrusted_types_is_refused_unless_trusted_by_name(pool, tmp_path):
+    X, _ = pool
+    marker = tmp_path / "built"
+    st = make(X, tmp_path / "labels.db").store
+    est = Sneaky(C=0.5)
+    est._marker = str(marker)
+    st.save_estimator(est)
+    with pytest.raises(UntrustedEstimatorError, match=r"not trusted: .*Sneaky.*trusted=\[\.\.\.\]"):
+        st.load_estimator()
+    assert not marker.exists()
+    name = f"{Sneaky.__module__}.Sneaky"
+    loaded = st.load_estimator(trusted=[name])             # the user vouches for the type, by name
+    assert type(loaded).__name__ == "Sneaky" and loaded.C == 0.5
+    with pytest.raises(TypeError, match="trusted must be a list of type names"):
+        st.load_estimator(trusted=name)

@@ -50,16 +50,6 @@ def test_combined_never_picks_labeled_and_is_deterministic():
     assert np.array_equal(a, combined(p, X, 40, labeled=labeled, random_state=9))
 
 
-def test_combined_bad_input():
-    X, p = _near_duplicates()
-    with pytest.raises(ValueError, match="same pool"):
-        combined(p[:-1], X, 3)
-    with pytest.raises(ValueError, match=r"weight must be in \[0, 1\]"):
-        combined(p, X, 3, weight=1.5)
-    with pytest.raises(ValueError, match="unknown uncertainty measure"):
-        combined(p, X, 3, uncertainty="variance")
-
-
 def test_cluster_margin_round_robins_over_clusters_smallest_first():
     rng = np.random.default_rng(0)
     clusters = np.repeat([0, 1, 2], [60, 30, 10])

@@ -40,9 +40,11 @@ def test_refusals_become_the_error(exc):
     assert w.error == "refused"
 
 
-def test_other_exceptions_propagate():
+def test_other_failures_reach_the_error_line_with_their_type():
+    """A locked store, a lost cluster or a bug is shown on the page, not only in the kernel's log (issue 14)."""
     def handler(content):
         raise RuntimeError("bug")
 
-    with pytest.raises(RuntimeError, match="bug"):
-        dispatch(Widget(), {"go": handler}, {"type": "go"})
+    w = Widget()
+    dispatch(w, {"go": handler}, {"type": "go"})
+    assert w.error == "go failed: RuntimeError: bug"

@@ -249,3 +249,61 @@ def test_close_gives_the_unsubmitted_cards_back(data, tmp_path):
     other = explorer(learner_on(data, tmp_path / "labels.db"), "bob")
     assert set(other.batch_indices) & held                 # another annotator is served them at once
     assert learner.labeled_indices.tolist() == [first[0]]   # the submitted label stays
+
+
+# ---------------------------------------------------------------- a store error in submit (issue 14)
+def test_a_store_error_mid_submit_shows_what_was_saved_and_a_retry_saves_the_rest(data, tmp_path, monkeypatch):
+    from activelens.storage import StoreLockedError
+
+    y = data[1]
+    learner = learner_on(data, tmp_path / "labels.db")
+    w = explorer(learner, "ann")
+    q = w._source.queue
+    label_all(w, y)
+    picks = dict(w.pending)
+    real, calls = q.submit, []
+
+    def flaky(annotator, index, label, **kw):   # the store is locked from the third label on
+        calls.append(index)
+        if len(calls) >= 3:
+            raise StoreLockedError(f"store {q.store.where!r} is locked by another process and stayed locked for 5 s")
+        return real(annotator, index, label, **kw)
+
+    monkeypatch.setattr(q, "submit", flaky)
+    send(w, type="submit")
+    first_two = w.batch_indices[:2]
+    assert w.error.startswith(f"submit to the queue failed at item {w.batch_indices[2]}: StoreLockedError: store ")
+    assert "the 2 label(s) before it are saved; your other picks are kept: press Submit again to retry" in w.error
+    assert sorted(w.saved) == sorted(first_two) and w.pending == picks and w.status["state"] == "idle"
+    assert sorted(q.annotations()["index"].tolist()) == sorted(first_two)
+    monkeypatch.setattr(q, "submit", real)
+    send(w, type="submit")
+    assert w.error == "" and w.wait(60)
+    assert sorted(q.annotations()["index"].tolist()) == sorted(int(i) for i in picks)
+    assert sorted(learner.labeled_indices.tolist()) == sorted(int(i) for i in picks)
+
+
+def test_a_locked_store_in_annotator_mode_saves_nothing_and_keeps_the_picks(data, tmp_path):
+    import sqlite3
+
+    from activelens import LabelStore
+
+    y = data[1]
+    path = tmp_path / "labels.db"
+    learner = learner_on(data, LabelStore(path, timeout=0.2))
+    w = explorer(learner, "ann")
+    label_all(w, y)
+    picks = dict(w.pending)
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        send(w, type="submit")
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert "StoreLockedError" in w.error and "locked by another process" in w.error
+    assert "nothing was saved; your other picks are kept: press Submit again to retry" in w.error
+    assert w.saved == [] and w.pending == picks and learner.store.annotations().empty
+    send(w, type="submit")
+    assert w.error == "" and w.wait(60)
+    assert len(learner.store.annotations()) == 6

@@ -35,9 +35,9 @@ class InMemoryPool(Pool):
 
     def __init__(self, X, *, embeddings=None, random_state=None):
         if hasattr(X, "dtype") and np.issubdtype(X.dtype, np.floating) and getattr(X, "ndim", 0) == 2:
-            self.X = check_matrix(X, name="X", dtype=X.dtype)
+            self.X = check_matrix(X, name="X", dtype=X.dtype, float32_range=True)
         else:
-            self.X = check_matrix(X, name="X")
+            self.X = check_matrix(X, name="X", float32_range=True)
         self._embeddings_given = None
         if embeddings is not None:
             emb = check_matrix(embeddings, name="embeddings", dtype=np.float32)

@@ -6,6 +6,10 @@ from scipy.special import expit, softmax
 
 
 def check_scoring_estimator(estimator, name: str = "estimator") -> None:
+    """A classifier instance with ``fit`` and ``predict_proba`` or ``decision_function``; else a TypeError with the fix."""
+    if isinstance(estimator, type):
+        raise TypeError(f"{name} must be an estimator instance, got the class {estimator.__name__} itself; "
+                        f"write {estimator.__name__}() (with its parameters) instead of {estimator.__name__}")
     if not hasattr(estimator, "fit"):
         raise TypeError(f"{name} must be a scikit-learn style classifier with fit(); got {type(estimator).__name__}")
     if not (hasattr(estimator, "predict_proba") or hasattr(estimator, "decision_function")):

@@ -26,12 +26,24 @@ def check_random_state(random_state) -> np.random.Generator:
     )
 
 
-def check_matrix(X, name: str = "X", dtype=np.float64, min_rows: int = 1) -> np.ndarray:
-    """A finite 2-D numeric array with at least ``min_rows`` rows."""
+#: the largest float32; distances, embeddings and the map are computed in float32
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def check_matrix(X, name: str = "X", dtype=np.float64, min_rows: int = 1, float32_range: bool = False) -> np.ndarray:
+    """A finite 2-D real array with at least ``min_rows`` rows.
+
+    With ``float32_range`` (or ``dtype=np.float32``) every value must also fit in float32, where activelens measures
+    distances and draws the map. Complex input is refused (its imaginary part would be lost silently).
+    """
     if hasattr(X, "to_numpy"):  # pandas
         X = X.to_numpy()
+    if np.iscomplexobj(X):
+        raise TypeError(f"{name} holds complex numbers; activelens needs real features. Pass {name}.real, "
+                        f"np.abs({name}), or both as separate columns (np.hstack([{name}.real, {name}.imag]))")
     try:
-        arr = np.asarray(X, dtype=dtype)
+        with np.errstate(over="ignore", invalid="ignore"):  # an overflow in the cast is reported below, by value
+            arr = np.asarray(X, dtype=dtype)
     except (TypeError, ValueError) as exc:
         raise TypeError(f"{name} must be a numeric 2-D array; it could not be converted: {exc}") from None
     if arr.ndim != 2:
@@ -40,13 +52,30 @@ def check_matrix(X, name: str = "X", dtype=np.float64, min_rows: int = 1) -> np.
         raise ValueError(f"{name} is empty: it has {arr.shape[0]} rows, at least {min_rows} needed")
     if arr.shape[1] == 0:
         raise ValueError(f"{name} has no columns (shape {arr.shape})")
-    if not np.isfinite(arr).all():
-        bad = np.argwhere(~np.isfinite(arr))[0]
+    # min and max: NaN and infinity propagate into them, and they give the range, without a boolean copy of X
+    lo, hi = (float(arr.min()), float(arr.max())) if arr.dtype.kind == "f" else (0.0, 0.0)
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        bad = tuple(np.argwhere(~np.isfinite(arr))[0])
+        source = np.asarray(X)
+        original = source[bad] if source.shape == arr.shape else np.nan
+        if source.dtype.kind in "fiu" and np.isfinite(original):
+            raise _float32_range_error(name, original, bad)
         raise ValueError(
             f"{name} contains NaN or infinity (first at row {bad[0]}, column {bad[1]}); "
             "impute or drop those values first"
         )
+    if float32_range and max(-lo, hi) > FLOAT32_MAX:
+        bad = tuple(np.argwhere(np.abs(arr) > FLOAT32_MAX)[0])
+        raise _float32_range_error(name, arr[bad], bad)
     return arr
+
+
+def _float32_range_error(name, value, where) -> ValueError:
+    return ValueError(
+        f"{name} holds {float(value):.4g} (row {where[0]}, column {where[1]}), beyond float32's range "
+        f"(±{FLOAT32_MAX:.3g}); activelens measures distances and draws the map in float32. Rescale {name} "
+        "(e.g. sklearn's StandardScaler, or divide by a constant) before passing it"
+    )
 
 
 def check_proba(proba, name: str = "proba") -> np.ndarray:
@@ -141,3 +170,115 @@ def check_weight(weight, name: str = "weight") -> float:
     if not (0.0 <= w <= 1.0):
         raise ValueError(f"{name} must be in [0, 1], got {w}")
     return w
+
+
+# ----- labels and classes -----
+
+def label_kind(value) -> str:
+    """The kind of a class label: "strings", "numbers", "bool" (a store and a model need one kind throughout)."""
+    if isinstance(value, str):
+        return "strings"
+    if isinstance(value, (bool, np.bool_)):
+        return "bool"
+    if isinstance(value, (numbers.Number, np.number)):
+        return "numbers"
+    return type(value).__name__
+
+
+def check_label(value, name: str = "label"):
+    """One class label as a plain Python value: a string, a number or a bool (a numpy scalar becomes its Python value).
+
+    Containers (lists, tuples, dicts, arrays) are refused: a model cannot use them as a class, and a store would give
+    a tuple back as a list. None and NaN are refused: they mean "no label".
+    """
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value[()]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if value is None or (isinstance(value, float) and not np.isfinite(value)):
+        raise ValueError(f"{name} must not be None or NaN, nor infinite (got {value!r}); give a class label, or leave "
+                         "the item unlabeled")
+    if isinstance(value, (str, bool, numbers.Integral, numbers.Real)) and not isinstance(value, complex):
+        return value
+    if isinstance(value, (list, tuple, dict, set, np.ndarray)):
+        what = f"an array of shape {value.shape}" if isinstance(value, np.ndarray) else f"a {type(value).__name__}"
+        raise TypeError(f"{name} is {what} ({value!r:.60}); a class label is one value, a string or a number. "
+                        "If each label came wrapped (an (n, 1) column, [[0], [1]]), flatten them with np.ravel")
+    raise TypeError(f"{name} must be a class label (a string or a number), got {type(value).__name__} {value!r:.60}")
+
+
+def check_labels(labels, name: str = "labels") -> list:
+    """Class labels as a list of plain Python values (``check_label`` for each); one value counts as one label.
+
+    A 2-D array (an (n, 1) column), a dict or a set is refused with the fix, never flattened or iterated silently.
+    """
+    if hasattr(labels, "to_numpy") and not isinstance(labels, np.ndarray):  # pandas
+        if getattr(labels, "ndim", 1) != 1:
+            raise ValueError(f"{name} must be 1-D, one label per index; got a table of shape {labels.shape}: pass "
+                             "one column")
+        labels = labels.to_numpy()
+    if isinstance(labels, (dict, set, frozenset)):
+        raise TypeError(f"{name} must be a sequence of labels in the order of the indices, got a "
+                        f"{type(labels).__name__}; pass a list (e.g. [d[i] for i in indices])")
+    if isinstance(labels, np.ndarray):
+        if labels.ndim == 0:
+            return [check_label(labels, name)]
+        if labels.ndim != 1:
+            raise ValueError(f"{name} must be 1-D, one label per index; got an array of shape {labels.shape}. "
+                             f"For an (n, 1) column pass {name}.ravel()")
+        if labels.dtype.kind in "iub":
+            return labels.tolist()
+        if labels.dtype.kind in "US":
+            return [str(v) for v in labels.tolist()]
+        if labels.dtype.kind == "f" and np.isfinite(labels).all():
+            return labels.tolist()
+        labels = labels.tolist()
+    elif isinstance(labels, (str, bytes)) or np.isscalar(labels) or labels is None:
+        return [check_label(labels, name)]
+    elif not hasattr(labels, "__iter__"):
+        return [check_label(labels, name)]
+    return [check_label(v, f"{name}[{k}]") for k, v in enumerate(labels)]
+
+
+def check_classes(classes, name: str = "classes") -> np.ndarray:
+    """Declared classes: a non-empty ordered sequence of unique class labels of one kind (all strings, or all numbers).
+
+    A string is refused (``classes="abc"`` is not three classes), and so is a set (its order is arbitrary, and the
+    order of the classes is the order of the probability columns).
+    """
+    if isinstance(classes, (str, bytes)):
+        raise TypeError(f"{name} must be a list of class labels, got the string {classes!r}; write {name}=[{classes!r}] "
+                        f"for one class, or {name}=list({classes!r}) for one class per character")
+    if isinstance(classes, (set, frozenset, dict)):
+        raise TypeError(f"{name} must be an ordered sequence (the order of the probability columns), got a "
+                        f"{type(classes).__name__}; pass sorted({name}) or a list")
+    if isinstance(classes, np.ndarray) and classes.ndim != 1:
+        raise ValueError(f"{name} must be a 1-D list of class labels, got an array of shape {classes.shape}")
+    if not hasattr(classes, "__iter__"):
+        raise TypeError(f"{name} must be a list of class labels, got {type(classes).__name__} {classes!r:.60}")
+    values = check_labels(list(classes), name=name)
+    if not values:
+        raise ValueError(f"{name} must be a non-empty list of class labels, got {list(values)}")
+    kinds = sorted({label_kind(v) for v in values})
+    if len(kinds) > 1:
+        raise TypeError(f"{name} mixes {' and '.join(kinds)} ({values!r:.80}); a label taught as 2 and one taught as "
+                        "'2' would be different classes. Use one type for every class")
+    seen = set()
+    for v in values:
+        if v in seen:
+            raise ValueError(f"{name} must be unique, got {v!r} twice in {values!r:.80}")
+        seen.add(v)
+    return np.asarray(values)
+
+
+def label_mismatch(value, classes=None, kind: str | None = None) -> str | None:
+    """Why a checked label does not fit: not one of ``classes``, or not of the ``kind`` of the labels held already.
+    None when it fits."""
+    if classes is not None:
+        known = classes.tolist() if isinstance(classes, np.ndarray) else list(classes)
+        if value not in known or label_kind(value) != label_kind(known[0]):
+            return f"unknown class {value!r}; declared classes are {sorted(known, key=str)}"
+    if kind is not None and label_kind(value) != kind:
+        one = {"strings": "a string", "numbers": "a number", "bool": "a bool"}.get(label_kind(value), label_kind(value))
+        return f"label {value!r} is {one}, but the labels held already are {kind}; use one type for every label"
+    return None

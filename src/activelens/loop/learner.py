@@ -19,21 +19,14 @@ from activelens.core.model import check_scoring_estimator, padded_proba
 from activelens.core.pool import rng_restored
 from activelens.core.records import Batch, Fitted, LabelRecord, LearnerState, Round, Taught
 from activelens.core.threads import blas_threads, check_threads
-from activelens.core.validation import check_indices, check_n, check_random_state, check_weight
+from activelens.core.validation import (check_classes, check_indices, check_labels, check_n, check_random_state,
+                                         check_weight, label_kind, label_mismatch)
 from activelens.strategies import coldstart, registry
 from activelens.strategies.registry import COLD_STARTS, Ask, strategy_name
 from activelens.strategies.uncertainty import UNCERTAINTY_MEASURES
 
 #: every strategy accepted by name (the registry's)
 STRATEGIES = tuple(registry.STRATEGIES)
-
-
-def _label_kind(value) -> str:
-    if isinstance(value, str):
-        return "strings"
-    if isinstance(value, (int, float, np.number)) and not isinstance(value, bool):
-        return "numbers"
-    return type(value).__name__
 
 
 class ActiveLearner:
@@ -122,14 +115,7 @@ class ActiveLearner:
             raise ValueError(f"uncertainty must be one of {sorted(UNCERTAINTY_MEASURES)}, got {uncertainty!r}")
         self.uncertainty = uncertainty
         self.cold_start = self._check_cold_start(cold_start, n_pool)
-        self.declared_classes = None
-        if classes is not None:
-            cls = np.asarray(list(classes))
-            if cls.ndim != 1 or cls.size < 1:
-                raise ValueError("classes must be a non-empty list of class labels")
-            if np.unique(cls).size != cls.size:
-                raise ValueError(f"classes must be unique, got {list(cls)}")
-            self.declared_classes = cls
+        self.declared_classes = None if classes is None else check_classes(classes)
         self.X_test = self.y_test = None
         if (X_test is None) != (y_test is None):
             raise ValueError("give both X_test and y_test for a holdout score, or neither")
@@ -140,6 +126,7 @@ class ActiveLearner:
                 raise ValueError(f"X_test has {self.X_test.shape[1]} features but X has {self._pool.n_features}")
             if self.y_test.shape != (self.X_test.shape[0],):
                 raise ValueError(f"y_test must hold one label per X_test row ({self.X_test.shape[0]}), got shape {self.y_test.shape}")
+            _check_y_test(self.y_test, self.declared_classes)
         self.scoring = scoring
         self._scorer = get_scorer(scoring)
         criteria = list(stopping or [])
@@ -349,18 +336,14 @@ class ActiveLearner:
         """
         with self._lock:
             idx = check_indices(indices, self.n_pool, name="indices")
-            lab = list(labels) if not np.isscalar(labels) else [labels]
+            lab = check_labels(labels, name="labels")
             if len(lab) != idx.size:
                 raise ValueError(f"got {idx.size} indices but {len(lab)} labels; give one label per index")
-            lab = [v.item() if isinstance(v, np.generic) else v for v in lab]
-            for v in lab:
-                if v is None or (isinstance(v, float) and not np.isfinite(v)):
-                    raise ValueError(f"labels must not be None or NaN; got {v!r}")
             if self.declared_classes is not None:
-                known = set(self.declared_classes.tolist())
-                unknown = [v for v in lab if v not in known]
-                if unknown:
-                    raise ValueError(f"unknown class {unknown[0]!r}; declared classes are {sorted(known, key=str)}")
+                for v in set(lab) if len(lab) > 64 else lab:
+                    problem = label_mismatch(v, self.declared_classes)
+                    if problem:
+                        raise ValueError(problem)
             new = []
             for i, v in zip(idx.tolist(), lab):
                 if i in self._label_of:
@@ -370,7 +353,7 @@ class ActiveLearner:
                         )
                     continue
                 new.append((i, v))
-            kinds = {_label_kind(v) for v in lab} | {_label_kind(v) for v in list(self._label_of.values())[:1]}
+            kinds = {label_kind(v) for v in lab} | {label_kind(v) for v in list(self._label_of.values())[:1]}
             if len(kinds) > 1:
                 raise TypeError(f"labels mix {' and '.join(sorted(kinds))}; use one type for every label")
             records = self._label_records(new, idx.tolist(), annotator, seconds, scores, strategy, source)
@@ -611,6 +594,16 @@ class ActiveLearner:
     def __repr__(self) -> str:
         return (f"ActiveLearner({type(self.estimator).__name__}, pool={self.n_pool}, strategy={self._strategy.name!r}, "
                 f"labeled={self.n_labeled}, rounds={len(self._rounds)})")
+
+
+def _check_y_test(y_test, classes) -> None:
+    """y_test holds one class label per row (never None or NaN), each of the declared classes if there are any."""
+    values = set(check_labels(y_test, name="y_test"))
+    if classes is not None:
+        for v in sorted(values, key=str):
+            if label_mismatch(v, classes):
+                raise ValueError(f"y_test holds the class {v!r}, which is not in classes={classes.tolist()!r:.80}; "
+                                 "scores would count it as always wrong. Add it to classes=, or drop those test rows")
 
 
 def _check_ids(X, ids, n_pool: int):

@@ -15,6 +15,7 @@ from sklearn.metrics import get_scorer
 from sklearn.model_selection import train_test_split
 
 from activelens.backends.sparse import check_matrix_or_sparse
+from activelens.core.validation import check_labels
 from activelens.loop.learner import ActiveLearner
 from activelens.strategies.registry import strategy_name
 
@@ -64,9 +65,36 @@ def split_holdout(X, y, X_test, y_test, test_size, random_state):
     if (X_test is None) != (y_test is None):
         raise ValueError("give both X_test and y_test, or neither (then test_size of X is held out)")
     if X_test is None:
+        _check_stratified_split(y, test_size)
         seed = random_state if isinstance(random_state, (int, np.integer)) else 0
         X, X_test, y, y_test = train_test_split(X, y, test_size=test_size, random_state=seed, stratify=y)
     return X, y, check_matrix_or_sparse(X_test, name="X_test"), np.asarray(y_test)
+
+
+def _check_stratified_split(y, test_size) -> None:
+    """A stratified holdout of ``test_size`` can be cut from y: a share in (0, 1), two classes or more, at least two
+    rows of each class and room for every class on both sides."""
+    values = check_labels(y, name="y")
+    if isinstance(test_size, (int, np.integer)) and not isinstance(test_size, bool) and 1 <= test_size < len(values):
+        n_test = int(test_size)  # a count of rows, as scikit-learn takes it
+    elif isinstance(test_size, (float, np.floating)) and 0 < test_size < 1:
+        n_test = int(np.ceil(test_size * len(values)))
+    else:
+        raise ValueError(f"test_size must be the share of rows held out for testing, strictly between 0 and 1 "
+                         f"(e.g. 0.3), got {test_size!r}")
+    classes, counts = np.unique(np.asarray(values, dtype=object).astype(str), return_counts=True)
+    if classes.size < 2:
+        raise ValueError(f"y has a single class ({values[0]!r}); a classifier needs at least two classes to learn "
+                         "anything. Check the target column")
+    if counts.min() < 2:
+        key = str(classes[counts.argmin()])
+        rare = next(v for v in values if str(v) == key)
+        raise ValueError(f"y's class {rare!r} has only {int(counts.min())} row; a stratified holdout needs at least 2 "
+                         "rows of every class (one for the pool, one for the test set). Add rows, or drop that class")
+    if n_test < classes.size or len(values) - n_test < classes.size:
+        raise ValueError(f"with {len(values)} rows, test_size={test_size} leaves {n_test} test and "
+                         f"{len(values) - n_test} pool rows for {classes.size} classes; each side needs one row of "
+                         "every class. Use more rows or a test_size nearer 0.5")
 
 
 def simulate(estimator, X, y, strategy="margin", *, X_test=None, y_test=None, initial: int = 20,

@@ -13,10 +13,11 @@ Modules, bottom to top:
     resolution   several annotations of an item -> one label
     queue        AnnotationQueue: leases, claims, gold items
 """
-from activelens.storage.errors import PoolMismatchError, QueueError, StoreError, StoreFormatError, StoreLockedError
+from activelens.storage.errors import (PoolMismatchError, QueueError, StoreError, StoreFormatError, StoreLockedError,
+                                       StoreReadOnlyError, UntrustedEstimatorError)
 from activelens.storage.link import open_store_for
 from activelens.storage.queue import AnnotationQueue
 from activelens.storage.store import LabelStore, open_store
 
-__all__ = ["LabelStore", "StoreError", "StoreFormatError", "StoreLockedError", "PoolMismatchError", "QueueError",
-           "AnnotationQueue", "open_store", "open_store_for"]
+__all__ = ["LabelStore", "StoreError", "StoreFormatError", "StoreLockedError", "StoreReadOnlyError", "PoolMismatchError",
+           "QueueError", "UntrustedEstimatorError", "AnnotationQueue", "open_store", "open_store_for"]

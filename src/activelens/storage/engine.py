@@ -19,8 +19,9 @@ from urllib.parse import quote
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 
-from activelens.storage.errors import StoreError, StoreFormatError, foreign_database_error, locked_error
-from activelens.storage.lock import WriterLock
+from activelens.storage.errors import (StoreError, StoreFormatError, StoreReadOnlyError, foreign_database_error,
+                                       locked_error)
+from activelens.storage.lock import WriterLock, current_user
 
 __all__ = ["StoreEngine", "SQLITE_HEADER"]
 
@@ -51,6 +52,10 @@ class StoreEngine:
         The file path (SQLite) or the URL with its password hidden, as messages name the store.
     timeout : float
     durability : str
+    read_only : str or None
+        Why the store can only be read (an SQLite file or folder this user may not write), or None. A read-only
+        store is opened for reading (labels, export, restoring a learner); every write raises
+        ``StoreReadOnlyError`` saying so.
     """
 
     def __init__(self, target, *, timeout: float = 5.0, durability: str = "full"):
@@ -74,8 +79,10 @@ class StoreEngine:
         self.where = (url.database if self.backend == "sqlite"
                       else url.render_as_string(hide_password=True))
         self._lock = None
+        self.read_only = None
         if self.backend == "sqlite":
-            _check_sqlite_file(url.database, self.timeout)
+            self.read_only = _read_only_reason(url.database)
+            _check_sqlite_file(url.database, self.timeout, self.read_only)
             self._lock = WriterLock(url.database + "-lock", self.timeout, self.where)
         self._pid = os.getpid()
         self._writer, self._reader = self._make_engines()
@@ -88,6 +95,16 @@ class StoreEngine:
             writer = sa.create_engine(self.url, connect_args=args)
             return writer, writer
         sync = "FULL" if self.durability == "full" else "NORMAL"
+        if self.read_only is not None:
+            path = self.url.database
+            eng = sa.create_engine("sqlite://", creator=lambda: _connect_read_only(path, timeout),
+                                   poolclass=sa.pool.NullPool)
+
+            @sa.event.listens_for(eng, "begin")
+            def _begin_ro(conn):
+                conn.exec_driver_sql("BEGIN")
+
+            return None, eng
 
         def make(immediate: bool):
             eng = sa.create_engine(self.url, connect_args={"timeout": timeout, "check_same_thread": False},
@@ -114,7 +131,8 @@ class StoreEngine:
     def _after_fork(self):
         # a forked child must not reuse the parent's connections, nor share its lock file description
         if os.getpid() != self._pid:
-            self._writer.dispose(close=False)
+            if self._writer is not None:
+                self._writer.dispose(close=False)
             if self._reader is not self._writer:
                 self._reader.dispose(close=False)
             if self._lock is not None:
@@ -146,6 +164,8 @@ class StoreEngine:
             The database refused the write (the message says why and what to do).
         """
         self._after_fork()
+        if self.read_only is not None:
+            raise self.read_only_error()
         with self._lock.turn() if self._lock is not None else nullcontext():
             try:
                 if durable or self.backend != "sqlite" or self.durability != "full":
@@ -191,12 +211,26 @@ class StoreEngine:
         except sa_exc.DBAPIError as exc:
             raise self._translate(exc) from exc
 
+    def read_only_error(self) -> StoreReadOnlyError:
+        """The error for a write to a store that can only be read."""
+        return StoreReadOnlyError(
+            f"store {self.where!r} is read-only: {self.read_only or 'the database refused to write'}. Nothing was written; "
+            "it can still be read (labels, export, restoring a learner). To write to it, get write access to the file "
+            "and its folder from their owner, or copy the store to a folder you can write to")
+
     def _translate(self, exc):
         msg = str(getattr(exc, "orig", exc))
         low = msg.lower()
         code = getattr(getattr(exc, "orig", None), "sqlstate", None)
         if "database is locked" in low or "database is busy" in low or code in ("55P03", "40P01"):
             return locked_error(self.where, self.timeout)
+        if "readonly database" in low or "read-only" in low or code == "25006":
+            return self.read_only_error()
+        if code == "42501":   # PostgreSQL: this database user lacks the right to write these tables
+            return StoreReadOnlyError(
+                f"store {self.where!r}: the database user may not write here ({msg.splitlines()[0]}); nothing was "
+                "written. Ask the database's owner to GRANT INSERT, UPDATE, DELETE on the activelens_ tables, or "
+                "connect as a user who may write")
         if "file is not a database" in low or "malformed" in low or "file is encrypted" in low:
             return _corrupted(self.where, msg)
         if isinstance(exc, sa_exc.IntegrityError):
@@ -216,12 +250,48 @@ class StoreEngine:
         """Close the lock file and every pooled connection."""
         if self._lock is not None:
             self._lock.close()
-        self._writer.dispose()
+        if self._writer is not None:
+            self._writer.dispose()
         if self._reader is not self._writer:
             self._reader.dispose()
 
 
-def _check_sqlite_file(path, timeout: float) -> None:
+def _read_only_reason(path) -> str | None:
+    """Why this user can read but not write the SQLite store at ``path`` (None if it can write it, or if it does not
+    exist yet). SQLite writes beside the file (its -wal and -shm files), and so does the writer lock (-lock)."""
+    if path in (None, "", ":memory:"):
+        return None
+    p = Path(path)
+    if not p.is_file():
+        return None
+    if not os.access(p, os.W_OK):
+        return f"the file is not writable by this user ({current_user()})"
+    folder = p.parent
+    if not os.access(folder, os.W_OK):
+        sidecars = [Path(f"{p}{suffix}") for suffix in ("-wal", "-shm", "-lock")]
+        if not all(f.exists() and os.access(f, os.W_OK) for f in sidecars):
+            return (f"its folder {str(folder)!r} is not writable by this user ({current_user()}), and SQLite writes its "
+                    "journal files beside the store")
+    return None
+
+
+def _connect_read_only(path: str, timeout: float) -> sqlite3.Connection:
+    """A read-only connection: ``mode=ro``, or where SQLite cannot make the WAL index it needs (a store in a read-only
+    folder with no writer active, so no -shm file), ``immutable=1``."""
+    try:
+        con = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True, timeout=timeout, check_same_thread=False)
+        con.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.OperationalError as exc:
+        low = str(exc).lower()
+        if "readonly" not in low and "unable to open" not in low:
+            raise
+        con = sqlite3.connect(f"file:{quote(str(path))}?immutable=1", uri=True, timeout=timeout,
+                              check_same_thread=False)
+    con.isolation_level = None
+    return con
+
+
+def _check_sqlite_file(path, timeout: float, read_only: str | None = None) -> None:
     """Refuse, before anything is written, a path that is a folder, another kind of file, a damaged database or
     another application's database."""
     if path in (None, "", ":memory:"):
@@ -238,17 +308,24 @@ def _check_sqlite_file(path, timeout: float) -> None:
                 "another kind of file. Nothing was written to it; give a new file name or restore it from a backup")
         # look before the engine switches the file to WAL (which rewrites its header): read-only, no pragmas
         try:
-            con = sqlite3.connect(f"file:{quote(str(p))}?mode=ro", uri=True, timeout=timeout)
+            con = _connect_read_only(str(p), timeout)
             try:
                 names = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")]
             finally:
                 con.close()
         except sqlite3.DatabaseError as exc:
+            low = str(exc).lower()
+            if read_only is None and ("readonly" in low or "unable to open" in low):
+                raise StoreReadOnlyError(f"store {str(p)!r} cannot be opened: {exc}; check this user "
+                                         f"({current_user()}) may read the file and write its folder") from None
             raise _corrupted(str(p), exc) from None
         if names and "activelens_meta" not in names:
             raise foreign_database_error(str(p), names)
     elif not p.parent.exists():
         raise StoreError(f"store {str(p)!r}: the folder {str(p.parent)!r} does not exist; create it first")
+    elif not os.access(p.parent, os.W_OK):
+        raise StoreReadOnlyError(f"store {str(p)!r} cannot be created: the folder {str(p.parent)!r} is not writable by "
+                                 f"this user ({current_user()}); give a path in a folder you can write to")
 
 
 def _corrupted(where: str, detail) -> StoreFormatError:

@@ -1,8 +1,8 @@
 """The label store's exceptions: each message says what is wrong and what to do."""
 from __future__ import annotations
 
-__all__ = ["StoreError", "StoreFormatError", "StoreLockedError", "PoolMismatchError", "QueueError", "locked_error",
-           "foreign_database_error"]
+__all__ = ["StoreError", "StoreFormatError", "StoreLockedError", "PoolMismatchError", "QueueError",
+           "UntrustedEstimatorError", "StoreReadOnlyError", "locked_error", "foreign_database_error"]
 
 
 class StoreError(RuntimeError):
@@ -19,6 +19,14 @@ class StoreLockedError(StoreError):
 
 class PoolMismatchError(StoreError):
     """The store was made for a different pool (other rows, other order, other features)."""
+
+
+class UntrustedEstimatorError(StoreError):
+    """The estimator kept in the store would have to run code to be loaded (a pickle, untrusted types): refused."""
+
+
+class StoreReadOnlyError(StoreError):
+    """The store can be read but not written (a read-only file or folder, a lock file this user may not write)."""
 
 
 class QueueError(StoreError):

@@ -10,11 +10,13 @@ import math
 from typing import Sequence
 
 from activelens.core.records import Fitted, LabelRecord, LearnerState, Round, Taught
-from activelens.storage.codec import dump_label_cached, load_label
+from activelens.core.validation import label_mismatch
+from activelens.storage.codec import dump_label, dump_label_cached, load_label
+from activelens.storage.errors import StoreError
 from activelens.storage.pool_check import RowHashes
 from activelens.storage.store import LabelStore, open_store
 
-__all__ = ["LearnerLink", "stored_state", "open_store_for"]
+__all__ = ["LearnerLink", "stored_state", "open_store_for", "check_store_classes"]
 
 
 class LearnerLink:
@@ -92,14 +94,47 @@ def open_store_for(learner, store) -> LabelStore:
     ------
     PoolMismatchError
         The store was made for another pool.
+    StoreError
+        The learner declares other classes than the store was made with, or the store holds labels outside them.
     """
     st = open_store(store)
+    declared = learner.settings.get("classes")
+    check_store_classes(st, declared)
     hashes = st.bind_pool(learner.pool, estimator=learner.estimator, settings=learner.settings)
     state = stored_state(st)
+    if declared is not None:
+        for i, v in state.labels:
+            if label_mismatch(v, declared):
+                raise StoreError(f"store {st.where!r} holds the label {v!r} for item {i}, which is not one of the declared "
+                                 f"classes={declared!r:.80}; nothing was changed. Declare every class the store's labels "
+                                 "use, or use a new store")
     if state.labels or state.rounds:
         learner.restore(state)
     learner.subscribe(LearnerLink(st, hashes))
     return st
+
+
+def check_store_classes(st: LabelStore, declared) -> None:
+    """Refuse declared classes other than those the store was made with (compared as a set, types included).
+
+    Parameters
+    ----------
+    st : LabelStore
+    declared : list or None
+        The learner's declared classes (``learner.settings["classes"]``); None declares none and is not checked.
+
+    Raises
+    ------
+    StoreError
+        Naming both lists and what to pass.
+    """
+    recorded = st.settings().get("classes")
+    if declared is None or recorded is None:
+        return
+    if {dump_label(v) for v in recorded} != {dump_label(v) for v in declared}:
+        raise StoreError(f"store {st.where!r} was made with classes={recorded!r:.100}, but this learner declares "
+                         f"classes={declared!r:.100}; nothing was changed. Pass the store's classes, or use a new store "
+                         "for a different set of classes")
 
 
 def _finite_or_none(v):

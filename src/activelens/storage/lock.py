@@ -12,14 +12,54 @@ import time
 from contextlib import contextmanager
 from typing import Iterator
 
-from activelens.storage.errors import locked_error
+from activelens.storage.errors import StoreReadOnlyError, locked_error
 
 try:
     import fcntl
 except ImportError:  # Windows: SQLite's own busy handler does the waiting
     fcntl = None
 
-__all__ = ["WriterLock"]
+__all__ = ["WriterLock", "current_user", "owner_of"]
+
+
+def current_user() -> str:
+    """This process's user name (its uid where there is no name)."""
+    try:
+        import pwd
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except (ImportError, KeyError, AttributeError):
+        return str(getattr(os, "geteuid", lambda: "?")())
+
+
+def owner_of(path) -> str:
+    """The name of the user who owns ``path`` (its uid where there is no name)."""
+    try:
+        uid = os.stat(path).st_uid
+    except OSError:
+        return "?"
+    try:
+        import pwd
+        return pwd.getpwuid(uid).pw_name
+    except (ImportError, KeyError):
+        return f"uid {uid}"
+
+
+def _open_lock_file(path: str, where: str) -> int:
+    """The lock file, opened for writing (created if missing); a permission problem becomes a StoreReadOnlyError that
+    names whose file it is and what to do."""
+    try:
+        return os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except PermissionError:
+        me = current_user()
+        if os.path.exists(path):
+            owner = owner_of(path)
+            raise StoreReadOnlyError(
+                f"store {where!r}: its writer lock file {path!r} belongs to {owner}, and this user ({me}) may not write "
+                f"it; nothing was written. Ask {owner} to let the team write it (chmod g+w, or a+w, {path!r}); or, when "
+                "nobody is writing to the store, delete the lock file: it holds no data and is made again") from None
+        raise StoreReadOnlyError(
+            f"store {where!r}: this user ({me}) may not create the writer lock file {path!r} in its folder; nothing was "
+            "written. Get write access to the folder, or copy the store to a folder you can write to") from None
 
 
 class WriterLock:
@@ -58,7 +98,7 @@ class WriterLock:
             raise locked_error(self.where, self.timeout)
         try:
             if self._fd is None:
-                self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+                self._fd = _open_lock_file(self.path, self.where)
             held = self._fd
             try:
                 fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -81,7 +121,7 @@ class WriterLock:
         The helper locks its own open file description (a lock taken through the shared fd would be the same lock as
         ours, and its late unlock would release a later turn's lock). Returns the fd that holds the lock.
         """
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = _open_lock_file(self.path, self.where)
         got, gave_up, state = threading.Event(), threading.Event(), threading.Lock()
 
         def take():

@@ -14,7 +14,9 @@ selected ``FOR UPDATE SKIP LOCKED`` and leased in the same transaction.
 from __future__ import annotations
 
 import math
+import numbers
 import time
+import warnings
 from collections import defaultdict
 
 import numpy as np
@@ -22,13 +24,24 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as _postgresql, sqlite as _sqlite
 
+from activelens.core.validation import check_classes, check_label, label_kind, label_mismatch
 from activelens.storage.codec import dump_label, load_label
 from activelens.storage.errors import QueueError
 from activelens.storage.resolution import RESOLUTIONS, gold_weights, resolve_votes
 from activelens.storage.schema import T_ANN, T_GOLD, T_LABELS, T_QUEUE, T_SERVED
 from activelens.storage.store import LabelStore, open_store
 
-__all__ = ["AnnotationQueue", "QueueError", "RESOLUTIONS", "check_annotator"]
+__all__ = ["AnnotationQueue", "QueueError", "RESOLUTIONS", "check_annotator", "MAX_LEASE_SECONDS"]
+
+#: the longest lease a claim may take (7 days): an annotator holds an item while labeling it, and a longer lease would
+#: keep it from everyone else if they never come back (``release`` gives an item back at once)
+MAX_LEASE_SECONDS = 7 * 24 * 3600.0
+
+
+_UNREAD = object()
+
+#: columns of ``AnnotationQueue.skipped``
+SKIPPED_COLUMNS = ["index", "label", "annotators", "problem"]
 
 
 def check_annotator(annotator) -> str:
@@ -43,6 +56,57 @@ def _check_positive(value, name, allow_zero=False):
             or value < 0 or (value == 0 and not allow_zero):
         raise ValueError(f"{name} must be a positive number, got {value!r}")
     return value
+
+
+def _check_lease(value, name="lease_seconds") -> float:
+    lease = float(_check_positive(value, name))
+    if lease > MAX_LEASE_SECONDS:
+        raise ValueError(f"{name}={value!r} is longer than the longest lease, {MAX_LEASE_SECONDS:g} s (7 days): an item "
+                         "claimed for longer would be kept from every other annotator if this one never comes back. "
+                         "Use a shorter lease; release() gives an item back early")
+    return lease
+
+
+def _check_index(index, name="index") -> int:
+    """One pool position: an int (or an integral float), never a bool, a string or a fraction."""
+    if isinstance(index, np.ndarray) and index.ndim == 0:
+        index = index[()]
+    if isinstance(index, (bool, np.bool_)) or not isinstance(index, (numbers.Integral, numbers.Real)) \
+            or isinstance(index, complex):
+        raise TypeError(f"{name} must be an int pool position, got {type(index).__name__} {index!r:.40}")
+    if not isinstance(index, numbers.Integral):
+        if not (math.isfinite(index) and float(index).is_integer()):
+            raise TypeError(f"{name} must be an int pool position, got {index!r}; positions are whole numbers")
+    index = int(index)
+    if index < 0:
+        raise ValueError(f"{name} {index} is not a pool position (positions count from 0)")
+    return index
+
+
+def _check_positions(indices, n_rows, name="indices") -> list[int]:
+    """Pool positions (1-D, ints or integral floats, each once, inside the pool when its size is known)."""
+    arr = np.asarray(indices)
+    if arr.ndim == 0:
+        arr = arr.reshape(1)
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must be 1-D pool positions, got shape {arr.shape}")
+    if arr.size == 0:
+        return []
+    if arr.dtype == bool:
+        raise TypeError(f"{name} must be integer positions, not a boolean mask; use np.flatnonzero(mask)")
+    if arr.dtype.kind not in "iu":
+        if arr.dtype.kind != "f" or not np.isfinite(arr).all() or not (arr == np.round(arr)).all():
+            raise TypeError(f"{name} must be int pool positions, got {arr[:4].tolist()!r:.60} (dtype {arr.dtype}); "
+                            "positions are whole numbers")
+    idx = [int(i) for i in arr.tolist()]
+    if min(idx) < 0:
+        raise ValueError(f"{name} holds {min(idx)}, which is not a pool position (positions count from 0)")
+    if n_rows is not None and max(idx) >= int(n_rows):
+        raise ValueError(f"{name} holds {max(idx)}, outside the pool (it has {n_rows} rows, valid: 0..{int(n_rows) - 1})")
+    if len(set(idx)) != len(idx):
+        vals, counts = np.unique(idx, return_counts=True)
+        raise ValueError(f"{name} repeats position {int(vals[counts > 1][0])} (duplicates); give each pool position once")
+    return idx
 
 
 class AnnotationQueue:
@@ -76,8 +140,7 @@ class AnnotationQueue:
 
     def __init__(self, store, *, lease_seconds: float = 600.0, overlap: float = 0.0, overlap_annotators: int = 2,
                  gold_share: float = 0.0, labels=None, clock=time.time, random_state=None, timeout: float = 5.0):
-        self.store: LabelStore = open_store(store, timeout=timeout)
-        self.lease_seconds = float(_check_positive(lease_seconds, "lease_seconds"))
+        self.lease_seconds = _check_lease(lease_seconds)
         if isinstance(overlap, bool) or not isinstance(overlap, (int, float)) or not 0 <= overlap <= 1:
             raise ValueError(f"overlap must be a share between 0 and 1, got {overlap!r}")
         if isinstance(overlap_annotators, bool) or not isinstance(overlap_annotators, (int, np.integer)) or overlap_annotators < 2:
@@ -85,12 +148,16 @@ class AnnotationQueue:
         if isinstance(gold_share, bool) or not isinstance(gold_share, (int, float)) or not 0 <= gold_share < 1:
             raise ValueError(f"gold_share must be a share in [0, 1), got {gold_share!r}")
         self.overlap, self.overlap_annotators, self.gold_share = float(overlap), int(overlap_annotators), float(gold_share)
-        self.allowed = None if labels is None else list(labels)
+        self.allowed = None if labels is None else check_classes(labels, name="labels").tolist()
         if not callable(clock):
             raise TypeError("clock must be a function returning seconds, like time.time")
         self.clock = clock
         self._rng = np.random.default_rng(random_state)
+        self.store: LabelStore = open_store(store, timeout=timeout)  # last: a bad argument leaves no store open
         self._pg = self.store.backend == "postgresql"
+        self._classes = _UNREAD   # the store's classes once read (they never change after the pool is bound)
+        self._kind = None      # the kind of the labels stored (strings, numbers) once there are any
+        self.skipped = pd.DataFrame(columns=SKIPPED_COLUMNS)
 
     # ----- filling -----
     def put(self, indices, *, scores=None, strategy=None, round=None, model_version=None) -> int:
@@ -111,18 +178,24 @@ class AnnotationQueue:
         int
             How many were added.
         """
-        idx = [int(i) for i in np.asarray(indices, dtype=np.int64).ravel()]
-        if any(i < 0 for i in idx):
-            raise ValueError("indices must be non-negative pool positions")
-        if len(set(idx)) != len(idx):
-            raise ValueError("indices hold duplicates; give each pool position once")
-        n_pool = self.store.meta().get("n_rows")
-        if n_pool is not None and idx and max(idx) >= int(n_pool):
-            raise ValueError(f"index {max(idx)} is outside the pool (it has {n_pool} rows)")
-        sc = [None] * len(idx) if scores is None else [None if not math.isfinite(float(s)) else float(s)
-                                                      for s in np.asarray(scores, dtype=np.float64).ravel()]
+        idx = _check_positions(indices, self.store.meta().get("n_rows"))
+        if scores is None:
+            sc = [None] * len(idx)
+        else:
+            try:
+                arr = np.asarray(scores, dtype=np.float64)
+            except (TypeError, ValueError):
+                raise TypeError(f"scores must be numbers, one per index, got {scores!r:.60}") from None
+            if arr.ndim > 1:
+                raise ValueError(f"scores must be 1-D, one number per index, got shape {arr.shape}")
+            sc = [None if not math.isfinite(s) else s for s in arr.reshape(-1).tolist()]
         if len(sc) != len(idx):
             raise ValueError(f"scores must hold one number per index ({len(idx)}), got {len(sc)}")
+        if strategy is not None and not isinstance(strategy, str):
+            raise TypeError(f"strategy must be a name (a string) or None, got {type(strategy).__name__}")
+        for value, what in ((round, "round"), (model_version, "model_version")):
+            if value is not None and (isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0):
+                raise ValueError(f"{what} must be a non-negative int or None, got {value!r}")
         needed = np.where(self._rng.random(len(idx)) < self.overlap, self.overlap_annotators, 1)
         now = self.clock()
         with self.store.write() as conn:
@@ -159,12 +232,11 @@ class AnnotationQueue:
         int
             How many were added (a gold item already there with the same label is skipped).
         """
-        idx = [int(i) for i in np.asarray(indices, dtype=np.int64).ravel()]
-        lab = list(labels) if not np.isscalar(labels) else [labels]
+        idx = _check_positions(indices, self.store.meta().get("n_rows"))
+        lab = list(labels) if isinstance(labels, (list, tuple, np.ndarray)) else [labels]
         if len(lab) != len(idx):
             raise ValueError(f"got {len(idx)} indices but {len(lab)} labels; give one label per gold item")
-        for v in lab:
-            self._check_label(v)
+        lab = [self._check_label(v) for v in lab]
         with self.store.write() as conn:
             queued = set()
             for chunk in _chunks(idx, 500):
@@ -203,7 +275,7 @@ class AnnotationQueue:
         annotator = check_annotator(annotator)
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
             raise ValueError(f"n must be a positive int, got {n!r}")
-        lease = self.lease_seconds if lease_seconds is None else float(_check_positive(lease_seconds, "lease_seconds"))
+        lease = self.lease_seconds if lease_seconds is None else _check_lease(lease_seconds)
         now = self.clock()
         q, s = T_QUEUE, T_SERVED
         with self.store.write(durable=False) as conn:  # a lease lost to a power cut only means serving it again
@@ -270,8 +342,8 @@ class AnnotationQueue:
             The item was not served to ``annotator``, or they submitted another label for it already.
         """
         annotator = check_annotator(annotator)
-        index = int(index)
-        self._check_label(label)
+        index = _check_index(index)
+        label = self._check_label(label)
         secs = None if seconds is None else float(_check_positive(seconds, "seconds", allow_zero=True))
         now = self.clock()
         q = T_QUEUE
@@ -315,7 +387,7 @@ class AnnotationQueue:
             ``annotator`` does not hold the item.
         """
         annotator = check_annotator(annotator)
-        index = int(index)
+        index = _check_index(index)
         now = self.clock()
         q = T_QUEUE
         with self.store.write(durable=False) as conn:
@@ -327,13 +399,88 @@ class AnnotationQueue:
                 raise QueueError(f"annotator {annotator!r} does not hold item {index} (never claimed, submitted, released "
                                  "or the lease expired); nothing to release")
 
+    def reject(self, index: int, annotator: str | None = None) -> int:
+        """Throw away the annotations of an item (all of them, or ``annotator``'s) so it is annotated again: for an
+        item ``sync`` skipped (``skipped``) or an answer known to be wrong. Those annotators may be served it again.
+
+        Parameters
+        ----------
+        index : int
+            The pool position.
+        annotator : str, optional
+            Only this annotator's annotation.
+
+        Returns
+        -------
+        int
+            How many annotations were removed.
+
+        Raises
+        ------
+        QueueError
+            The item has no such annotation, or the learner was taught it already (a stored label is final).
+        """
+        index = _check_index(index)
+        if annotator is not None:
+            annotator = check_annotator(annotator)
+        q = T_QUEUE
+        with self.store.write() as conn:
+            if conn.execute(sa.select(T_LABELS.c.idx).where(T_LABELS.c.idx == index)).first() is not None:
+                raise QueueError(f"item {index} is labeled already (the learner was taught it); a stored label is final "
+                                 "and nothing was removed")
+            where = [T_ANN.c.idx == index] + ([T_ANN.c.annotator == annotator] if annotator is not None else [])
+            rows = conn.execute(sa.select(T_ANN.c.annotator, T_ANN.c.gold).where(*where)).all()
+            if not rows:
+                who = f" by annotator {annotator!r}" if annotator is not None else ""
+                raise QueueError(f"item {index} has no annotation{who} to reject; nothing was removed")
+            names = [r.annotator for r in rows]
+            conn.execute(sa.delete(T_ANN).where(*where))
+            conn.execute(sa.delete(T_SERVED).where(T_SERVED.c.idx == index, T_SERVED.c.annotator.in_(names)))
+            work = sum(1 for r in rows if not r.gold)
+            if work:   # back in the queue, claimable at once
+                conn.execute(sa.update(q).where(q.c.idx == index).values(
+                    n_done=sa.case((q.c.n_done > work, q.c.n_done - work), else_=0), lease_annotator=None,
+                    lease_expires=None))
+        return len(rows)
+
     def _check_label(self, v):
-        if isinstance(v, np.generic):
-            v = v.item()
-        if v is None or (isinstance(v, float) and not math.isfinite(v)):
-            raise ValueError(f"label must not be None or NaN; got {v!r}")
-        if self.allowed is not None and v not in self.allowed:
-            raise ValueError(f"unknown label {v!r}; the queue accepts {self.allowed}")
+        """One label, of the queue's ``labels`` if it has them, else of the store's classes (the learner's declared
+        ones), else of the kind of the labels stored already: a label the learner would refuse never gets in."""
+        v = check_label(v)
+        if self.allowed is not None:
+            if label_mismatch(v, self.allowed):
+                raise ValueError(f"unknown label {v!r}; the queue accepts {self.allowed}")
+            return v
+        classes = self.store_classes()
+        if classes is not None:
+            if label_mismatch(v, classes):
+                raise ValueError(f"unknown label {v!r} ({label_kind(v)}); the store's classes are {classes!r:.100}. "
+                                 "Nothing was written: submit one of them")
+            return v
+        kind = self._stored_kind()
+        problem = label_mismatch(v, None, kind)
+        if problem:
+            raise TypeError(f"{problem}. Nothing was written")
+        return v
+
+    def store_classes(self) -> list | None:
+        """The classes the store was made with (the learner's declared ``classes``), or None if it declared none."""
+        if self._classes is _UNREAD:
+            settings = self.store.settings()
+            if not settings:        # no learner has bound the pool yet: ask again next time
+                return None
+            self._classes = settings.get("classes")   # recorded once, with the pool: never changes
+        return self._classes
+
+    def _stored_kind(self) -> str | None:
+        if self._kind is None:
+            with self.store.read() as conn:
+                for table in (T_LABELS, T_ANN, T_GOLD):
+                    first = conn.execute(sa.select(table.c.label).limit(1)).scalar()
+                    if first is not None:
+                        self._kind = label_kind(load_label(first))
+                        break
+        return self._kind
 
     # ----- state -----
     def status(self) -> dict:
@@ -435,14 +582,23 @@ class AnnotationQueue:
         Parameters
         ----------
         learner : ActiveLearner
-            Used through ``labeled_indices`` and ``teach``.
+            Used through ``labeled_indices``, ``labels``, ``n_labeled``, ``declared_classes`` and ``teach``.
         method : {"majority", "gold_weighted"}, default="majority"
 
         Returns
         -------
         int
             How many labels were taught.
+
+        Warns
+        -----
+        UserWarning
+            Finished items whose resolved label the learner refuses (not one of its classes, another kind of label
+            than it holds: an annotation stored before submit checked labels) are skipped, not taught: they are
+            listed in ``skipped`` (index, label, annotators, problem) and ``reject(index)`` sends one back to be
+            annotated again. The other items are taught as usual.
         """
+        self.skipped = pd.DataFrame(columns=SKIPPED_COLUMNS)
         idx, labels, detail = self.resolved(method)
         if not len(idx):
             return 0
@@ -450,6 +606,21 @@ class AnnotationQueue:
         keep = [k for k, i in enumerate(idx.tolist()) if i not in known]
         if not keep:
             return 0
+        bad = _refused(learner, [labels[k] for k in keep])
+        if bad:
+            skipped = [keep[j] for j in bad]
+            self.skipped = pd.DataFrame(
+                [{"index": int(idx[k]), "label": labels[k], "annotators": list(detail["annotators"].iloc[k]),
+                  "problem": bad[j]} for j, k in zip(bad, skipped)], columns=SKIPPED_COLUMNS)
+            first = self.skipped.iloc[0]
+            warnings.warn(f"sync skipped {len(skipped)} finished item(s) whose label the learner refuses, e.g. item "
+                          f"{first['index']} labeled {first['label']!r} by {', '.join(first['annotators'])} "
+                          f"({first['problem']}). The other items were taught. queue.skipped lists them; "
+                          f"queue.reject({first['index']}) sends an item back to be annotated again",
+                          UserWarning, stacklevel=2)
+            keep = [k for j, k in enumerate(keep) if j not in bad]
+            if not keep:
+                return 0
         idx, labels, detail = idx[keep], [labels[k] for k in keep], detail.iloc[keep]
         names = [",".join(a) for a in detail["annotators"]]
         # provenance: the score and strategy the selection service queued each item with (where it did)
@@ -459,6 +630,32 @@ class AnnotationQueue:
         learner.teach(idx, labels, annotator=names, seconds=detail["seconds"].astype(float).to_numpy(),
                       scores=scores, strategy=strategies, source=f"queue:{method}")
         return len(idx)
+
+
+def _refused(learner, labels) -> dict:
+    """{position in ``labels``: why the learner would refuse it} for labels that do not fit the learner: not one of
+    its declared classes, or of another kind than the labels it holds (when it holds none, the kind most of these
+    labels have)."""
+    classes = getattr(learner, "declared_classes", None)
+    held = learner.labels[:1].tolist() if learner.n_labeled else []
+    out, checked = {}, {}
+    for j, v in enumerate(labels):
+        try:
+            checked[j] = check_label(v)
+        except (TypeError, ValueError) as exc:
+            out[j] = str(exc)
+    if held:
+        kind = label_kind(held[0])
+    elif classes is not None or not checked:
+        kind = None
+    else:  # a learner with no labels and no classes: the kind most of the labels have
+        kinds = [label_kind(v) for v in checked.values()]
+        kind = max(dict.fromkeys(kinds), key=kinds.count)
+    for j, v in checked.items():
+        problem = label_mismatch(v, classes, kind)
+        if problem:
+            out[j] = problem
+    return out
 
 
 _PG_CLAIM = sa.text("""

@@ -12,7 +12,7 @@ import io
 import json
 import math
 import os
-import pickle
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -22,11 +22,20 @@ import sqlalchemy as sa
 from activelens.backends import make_pool
 from activelens.storage.codec import load_label
 from activelens.storage.engine import StoreEngine
-from activelens.storage.errors import StoreError
+from activelens.storage.errors import StoreError, UntrustedEstimatorError
 from activelens.storage.pool_check import PoolHashes, RowHashes, check_pool, check_verify, sample_positions
 from activelens.storage.schema import T_ANN, T_BLOBS, T_GOLD, T_LABELS, T_META, T_ROUNDS, ensure_schema, read_meta
 
-__all__ = ["LabelStore", "open_store", "LABEL_COLUMNS", "LABEL_FIELDS", "MAX_POOL_BLOB_BYTES"]
+__all__ = ["LabelStore", "open_store", "LABEL_COLUMNS", "LABEL_FIELDS", "MAX_POOL_BLOB_BYTES", "ESTIMATOR_BLOB",
+           "TRUSTED_TYPES"]
+
+#: the blob holding the estimator, in skops format (``skops.io``: no code runs while it is read)
+ESTIMATOR_BLOB = "estimator.skops"
+#: where activelens before skops kept a pickled estimator; it is never unpickled
+LEGACY_ESTIMATOR_BLOB = "estimator"
+#: types a stored estimator may hold beyond what skops trusts by default (scikit-learn's estimators, numpy, scipy
+#: and Python's plain types); ``load_estimator(trusted=...)`` adds more, explicitly
+TRUSTED_TYPES: tuple[str, ...] = ()
 
 #: the pool is kept in the store (for the headless ``select`` command) up to this size
 MAX_POOL_BLOB_BYTES = 256 * 1024 * 1024
@@ -150,7 +159,8 @@ class LabelStore:
         hashes : list of str, optional
             Every row's ``row_hashes``, if the caller has them already.
         estimator : sklearn estimator, optional
-            Kept (pickled) on first use for the headless ``select`` command; an unpicklable one is skipped.
+            Kept (unfitted, in skops format) on first use for the headless ``select`` command; one skops cannot
+            serialize is skipped.
         settings : dict, optional
             The learner's settings (JSON-able), kept on first use.
         client : optional
@@ -193,10 +203,7 @@ class LabelStore:
                 np.save(buf, local, allow_pickle=False)
                 self.put_blob(conn, "pool", buf.getvalue())
             if estimator is not None:
-                try:
-                    self.put_blob(conn, "estimator", pickle.dumps(estimator))
-                except Exception:  # an unpicklable estimator only costs the headless select command
-                    pass
+                self.save_estimator(estimator, conn=conn, required=False)
         return RowHashes(pool, dict(zip(sample["rows"], sample["hashes"])))
 
     def _label_hashes(self) -> list:
@@ -224,10 +231,94 @@ class LabelStore:
                 "needs the pool in memory); pass --pool X.npy holding the same rows in the same order")
         return None if data is None else np.load(io.BytesIO(data), allow_pickle=False)
 
-    def load_estimator(self):
-        """The estimator saved with the store, or None (pickle: only open stores you trust, as with any pickle)."""
-        data = self.get_blob("estimator")
-        return None if data is None else pickle.loads(data)
+    def save_estimator(self, estimator, *, conn: sa.Connection | None = None, required: bool = True) -> bool:
+        """Keep ``estimator`` (its parameters; the learner refits it from the stored labels) for the headless ``select``
+        command, in skops format, replacing any saved before.
+
+        Parameters
+        ----------
+        estimator : sklearn estimator
+        conn : sqlalchemy.Connection, optional
+            A write transaction to save in.
+        required : bool, default=True
+            False: an estimator skops cannot serialize is skipped (returns False) instead of raising.
+
+        Returns
+        -------
+        bool
+            Whether it was saved.
+        """
+        import skops.io as sio
+
+        try:
+            data = sio.dumps(estimator)
+        except Exception as exc:  # noqa: BLE001 - skops raises several kinds for an object it cannot take apart
+            if not required:
+                return False
+            raise TypeError(f"estimator {type(estimator).__name__} cannot be saved in skops format ({exc}); the "
+                            "headless select command needs a scikit-learn style estimator made of plain parameters"
+                            ) from None
+        if conn is not None:
+            self.put_blob(conn, ESTIMATOR_BLOB, data)
+            conn.execute(sa.delete(T_BLOBS).where(T_BLOBS.c.name == LEGACY_ESTIMATOR_BLOB))
+        else:
+            with self.write() as c:
+                self.put_blob(c, ESTIMATOR_BLOB, data)
+                c.execute(sa.delete(T_BLOBS).where(T_BLOBS.c.name == LEGACY_ESTIMATOR_BLOB))
+        return True
+
+    def load_estimator(self, trusted=()):
+        """The estimator saved with the store, or None.
+
+        It is read with ``skops.io``, which builds only the types it trusts and runs no code from the data: the
+        types skops trusts by default (scikit-learn's estimators, numpy, scipy), ``TRUSTED_TYPES`` and ``trusted``.
+        A pickle is never loaded: on a shared database anyone who can write one row could run code in every process
+        that unpickles it.
+
+        Parameters
+        ----------
+        trusted : sequence of str, optional
+            More type names to trust, e.g. ``["mypackage.MyClassifier"]`` (``skops.io.get_untrusted_types`` lists
+            a blob's), for an estimator of your own, when you trust whoever can write to this store.
+
+        Returns
+        -------
+        estimator or None
+
+        Raises
+        ------
+        UntrustedEstimatorError
+            The blob holds types nobody trusted, or is a pickle, or is not a skops file; nothing was built from it.
+        """
+        import skops.io as sio
+
+        if isinstance(trusted, str) or not all(isinstance(t, str) for t in trusted):
+            raise TypeError(f"trusted must be a list of type names (strings), got {trusted!r:.80}")
+        data = self.get_blob(ESTIMATOR_BLOB)
+        if data is None:
+            if self.get_blob(LEGACY_ESTIMATOR_BLOB) is not None:
+                raise UntrustedEstimatorError(
+                    f"store {self.where!r} holds its estimator as a pickle (saved by an older activelens, or written by "
+                    "someone else); activelens never unpickles data from a database, since anyone who can write a row "
+                    "could run code in your process. Nothing was loaded. Save it again in the safe format: "
+                    "LabelStore(...).save_estimator(YourEstimator(...))")
+            return None
+        try:
+            if not zipfile.is_zipfile(io.BytesIO(data)):
+                raise ValueError("not a zip archive")
+            untrusted = sio.get_untrusted_types(data=data)
+        except Exception as exc:  # noqa: BLE001 - whatever is wrong with the blob, nothing is built from it
+            raise UntrustedEstimatorError(
+                f"store {self.where!r}: the saved estimator is not a skops file ({type(exc).__name__}: {exc}); nothing "
+                "was loaded. Save it again with LabelStore(...).save_estimator(YourEstimator(...))") from None
+        allowed = set(TRUSTED_TYPES) | set(trusted)
+        refused = [t for t in untrusted if t not in allowed]
+        if refused:
+            raise UntrustedEstimatorError(
+                f"store {self.where!r}: the saved estimator holds types that are not trusted: {', '.join(refused[:8])}; "
+                "nothing was built from it, because building them could run their code. If you trust whoever can "
+                "write to this store, trust them by name: load_estimator(trusted=[...]) or select --trust NAME")
+        return sio.loads(data, trusted=list(untrusted))
 
     def settings(self) -> dict:
         """The learner settings recorded with the pool (strategy, batch size, classes, seed), or {}."""

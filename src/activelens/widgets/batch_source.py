@@ -23,6 +23,7 @@ import numpy as np
 
 from activelens.core.records import Batch
 from activelens.storage.queue import AnnotationQueue, QueueError, check_annotator
+from activelens.widgets.runner import describe
 
 
 class SubmitFailed(ValueError):
@@ -170,17 +171,24 @@ class QueueSource(LearnerSource):
 
     def submit(self, taught: list[tuple[int, object]], rest: list[int], annotator=None) -> None:
         """Commit each label through the queue (``seconds``: the time since the batch was shown, per label),
-        release ``rest``, teach the learner the resolved labels. A refused label raises :class:`SubmitFailed`."""
+        release ``rest``, teach the learner the resolved labels. Any failure (a refused label, a locked or read-only
+        store) raises :class:`SubmitFailed` naming what was saved before it; the rest can be submitted again."""
         secs = max(0.0, time.monotonic() - self._shown_at) / max(1, len(taught))
         done = []
-        try:
-            for i, value in taught:
+        for i, value in taught:
+            try:
                 self.queue.submit(self.annotator, i, value, seconds=secs)
-                done.append(i)
-        except QueueError as exc:
-            raise SubmitFailed(f"submit to the queue failed: {exc}", done) from None
-        self.release(rest)
-        self.sync()
+            except Exception as exc:  # noqa: BLE001 - every failure goes to the page with what was saved
+                saved = f"the {len(done)} label(s) before it are saved; " if done else "nothing was saved; "
+                raise SubmitFailed(f"submit to the queue failed at item {i}: {describe(exc)}. {saved}your other picks "
+                                   "are kept: press Submit again to retry", done) from None
+            done.append(i)
+        try:
+            self.release(rest)
+            self.sync()
+        except Exception as exc:  # noqa: BLE001 - the labels are in the queue; only taking them in failed
+            raise SubmitFailed(f"your {len(done)} label(s) are saved in the queue, but taking them in failed: "
+                               f"{describe(exc)}. Press Submit again (or run w.refresh()) to retry", done) from None
 
     def release(self, indices) -> None:
         """Give claimed items back to the queue (skipped or left unpicked); a lease that already ended is fine."""

@@ -407,9 +407,12 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
             rest = [i for i, lab in picks if lab is None or lab < 0]
             try:
                 self._source.submit([(i, self._labels.value(lab)) for i, lab in taught], rest, annotator=annotator)
-            except SubmitFailed as exc:   # the labels committed before the failure are saved
+            except SubmitFailed as exc:   # the labels committed before the failure are saved; the picks stay
                 self.saved = sorted(set(self.saved) | set(exc.saved))
                 raise
+            except Exception as exc:  # noqa: BLE001 - the store refused (locked, read-only): nothing was taught
+                raise SubmitFailed(f"submit failed, nothing was saved: {describe(exc)}. Your picks are kept: press "
+                                   "Submit again to retry", []) from exc
             # the learner has them now: only now does the page show them as saved
             with self.hold_sync():
                 self.saved = sorted(set(self.saved) | {i for i, _ in taught})
