@@ -287,8 +287,8 @@ class ActiveLearner:
         if rounds:
             n = min(int(rounds[-1].n_labels), len(order))
             since_fit = [label_of[i] for i in order[n:]]
-            idx = np.asarray(order[:n], dtype=np.intp)
-            y = np.asarray([label_of[i] for i in order[:n]])
+            idx = np.sort(np.asarray(order[:n], dtype=np.intp))   # pool order, as fit trains
+            y = np.asarray([label_of[i] for i in idx.tolist()])
             if refit and n and np.unique(y).size >= 2:
                 model = clone(self.estimator).fit(self._pool.rows(idx), y)
         else:
@@ -402,8 +402,7 @@ class ActiveLearner:
         with self._lock:
             if not self._order:
                 raise ValueError("nothing is labeled yet; call teach(indices, labels) before fit()")
-            idx = self.labeled_indices
-            y = self.labels
+            idx, y = self._training_set()
             if np.unique(y).size < 2:
                 raise ValueError(
                     f"all {y.size} labeled items have the class {y[0]!r}; the model needs at least two classes. "
@@ -436,6 +435,13 @@ class ActiveLearner:
             for criterion in self.stopping:
                 criterion.update(self)
             return r
+
+    def _training_set(self):
+        """(positions, labels) of every labeled item in pool order: the model trains on the rows sorted by position,
+        so the same labels give the same model whatever order they arrived in (an SVM's calibration folds, a solver's
+        pass over the rows, the bootstrap of a committee all follow the row order)."""
+        idx = np.sort(self.labeled_indices)
+        return idx, np.asarray([self._label_of[i] for i in idx.tolist()])
 
     def _evaluate(self, model, idx, y):
         if self.X_test is not None:
@@ -486,7 +492,7 @@ class ActiveLearner:
             model, model_version, rng = self.model_, self.model_version, self._rng
             ask = Ask(n=n, labeled=labeled, rng=rng, model=model,
                       classes=None if model is None else self.proba_classes(model),
-                      uncertainty=self.uncertainty, weight=self.weight)
+                      uncertainty=self.uncertainty, weight=self.weight, estimator=self.estimator, y=self.labels)
             t0 = time.perf_counter()
             with rng_restored(rng):   # a failed round (a lost cluster, a bad custom strategy) draws nothing
                 if model is None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from activelens.strategies.coldstart import random_bootstrap
+from activelens.strategies.committee import COMMITTEE_SIZE, fit_committee
 from activelens.strategies.uncertainty import UNCERTAINTY_MEASURES
 
 
@@ -37,6 +38,10 @@ class Ask:
         The measure inside blends and the pretrained cold start.
     weight : float
         The uncertainty share of the "combined" blend.
+    estimator : unfitted classifier or None
+        The user's estimator, for strategies that train models of their own (a committee).
+    y : ndarray of shape (n_labeled,) or None
+        The labels of ``labeled``, in the same order.
     """
 
     n: int
@@ -46,6 +51,8 @@ class Ask:
     classes: np.ndarray | None = None
     uncertainty: str = "margin"
     weight: float = 0.5
+    estimator: object = None
+    y: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -142,6 +149,37 @@ class Combined(Strategy):
         return blend(pool, u, ask)
 
 
+class Badge(Strategy):
+    """BADGE: k-means++ seeding on gradient embeddings (exact last-layer gradients for a linear model)."""
+
+    name = "badge"
+
+    def select(self, pool, ask):
+        idx, norms, dist = pool.badge(ask.model, ask.classes, ask.n, ask.labeled, ask.rng)
+        norms = np.asarray(norms, dtype=np.float64)
+        return Selection(idx, norms, {"uncertainty": norms, "diversity": np.asarray(dist, dtype=np.float64)})
+
+
+class QueryByCommittee(Strategy):
+    """A committee of ``COMMITTEE_SIZE`` copies of the user's estimator, each trained on a stratified bootstrap of
+    the labeled items (in pool order); the top of its ``disagreement`` ("vote_entropy" or "kl")."""
+
+    def __init__(self, disagreement: str, name: str):
+        self.disagreement, self.name = disagreement, name
+
+    def select(self, pool, ask):
+        if ask.estimator is None or ask.y is None:
+            raise ValueError(f"strategy {self.name!r} trains a committee: the Ask needs the estimator and the labels")
+        labeled = np.asarray(ask.labeled, dtype=np.intp)
+        order = np.argsort(labeled, kind="stable")
+        members = fit_committee(ask.estimator, pool.rows(labeled[order]), np.asarray(ask.y)[order], COMMITTEE_SIZE,
+                                ask.rng)
+        u = pool.committee_scores(members, ask.classes, self.disagreement)
+        idx, su, rows = pool.top_n(u, ask.n, ask.rng, exclude=ask.labeled)
+        su = np.asarray(su, dtype=np.float64)
+        return Selection(idx, su, {"uncertainty": su, "diversity": pool.distance_to_labeled(idx, ask.labeled, rows)})
+
+
 def blend(pool, u, ask: Ask) -> Selection:
     """The greedy uncertainty × diversity blend of scores ``u`` (shared by "combined" and the pretrained cold start)."""
     idx, blended, u_part, d_part = pool.greedy_blend(u, ask.n, ask.labeled, ask.weight, ask.rng)
@@ -159,6 +197,9 @@ STRATEGIES = {
     "combined": Combined(),
     "cluster_margin": ClusterMargin(),
     "typiclust": TypiClust(),
+    "badge": Badge(),
+    "qbc": QueryByCommittee("vote_entropy", "qbc"),
+    "qbc_kl": QueryByCommittee("kl", "qbc_kl"),
 }
 assert set(UNCERTAINTY_MEASURES) <= set(STRATEGIES)
 
