@@ -12,7 +12,7 @@ from activelens.core.validation import check_matrix, check_proba
 from activelens.strategies import coldstart
 from activelens.strategies.badge import badge_sampling, gradient_factors
 from activelens.strategies.committee import disagreement_measure
-from activelens.strategies.combined import cluster_margin, fit_clusters, greedy_blend
+from activelens.strategies.combined import cluster_margin, fit_clusters, greedy_blend, spread_top
 from activelens.strategies.diversity import (d2_sampling, default_embedding, distance_to_nearest, farthest_first,
                                              prepare_embedding)
 from activelens.strategies.registry import strategy_name
@@ -130,6 +130,10 @@ class InMemoryPool(Pool):
     def badge(self, model, classes, n, labeled, rng):
         A, F, _ = gradient_factors(model, self.X, self.proba(model, classes), embedding=self.embedding)
         return badge_sampling(A, F, n, np.asarray(labeled, dtype=np.intp), rng)
+
+    def spread_top(self, scores, n, labeled, factor, rng):
+        return spread_top(np.asarray(scores, dtype=np.float64), self.embedding, n, np.asarray(labeled, dtype=np.intp),
+                          factor, rng)[:2]
 
     def committee_scores(self, models, classes, disagreement) -> np.ndarray:
         classes = np.asarray(classes)

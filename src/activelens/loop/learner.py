@@ -98,8 +98,8 @@ class ActiveLearner:
         One row per round (``activelens.Round``).
     """
 
-    def __init__(self, estimator, X, *, strategy="margin", batch_size: int = 10, classes=None, embeddings=None,
-                 cold_start="random", weight: float = 0.5, uncertainty="margin", X_test=None, y_test=None,
+    def __init__(self, estimator, X, *, strategy="auto", batch_size: int = 10, classes=None, embeddings=None,
+                 cold_start="auto", weight: float = 0.5, uncertainty="margin", X_test=None, y_test=None,
                  scoring="accuracy", stopping=None, budget=None, random_state=None, store=None, client=None,
                  fit_threads=1):
         check_scoring_estimator(estimator)
@@ -159,6 +159,7 @@ class ActiveLearner:
         self.model_ = None
         self.model_version = 0
         self._last_select_seconds = 0.0
+        self._last_rule, self._last_reason = "", ""   # what the last query used and why (for the next round)
         self._selected_scores: dict = {}     # pool position -> (score, strategy) of the latest query, for provenance
         self._listeners: list = []           # called with Taught / Fitted before memory changes (the store)
         self._store = None
@@ -427,6 +428,7 @@ class ActiveLearner:
                 gain=float(gain), fit_seconds=fit_seconds, select_seconds=self._last_select_seconds,
                 batch_class_mix={str(k): int(v) for k, v in Counter(map(str, since_fit)).items()},
                 strategy=self._strategy.name, model_version=version, timestamp=time.time(),
+                rule=self._last_rule, reason=self._last_reason,
             )
             self._emit(Fitted(r))
             self.model_, self.model_version = model, version
@@ -503,8 +505,10 @@ class ActiveLearner:
             idx, scores = np.asarray(sel.indices), np.asarray(sel.scores, dtype=np.float64)
             assert np.unique(idx).size == idx.size and not np.isin(idx, labeled).any()
             self._selected_scores.update(zip(idx.tolist(), zip(scores.tolist(), [name] * len(idx))))
+            self._last_rule, self._last_reason = sel.rule or name, sel.reason
             return Batch(indices=idx, scores=scores, components=dict(sel.components), strategy=name,
-                         round=len(self._rounds), model_version=model_version)
+                         round=len(self._rounds), model_version=model_version, rule=sel.rule or name,
+                         reason=sel.reason)
 
     def _check_cold_start(self, cold_start, n_pool):
         if isinstance(cold_start, str):
@@ -522,7 +526,8 @@ class ActiveLearner:
                 if rest:
                     extra = coldstart.random_bootstrap(self.n_pool, rest, np.concatenate([ask.labeled, pending]), ask.rng)
                     pending = np.concatenate([pending, extra])
-                return registry.Selection(pending, np.ones(pending.size)), "expert"
+                return registry.Selection(pending, np.ones(pending.size), rule="expert",
+                                          reason="cold start: the expert's seed set"), "expert"
             cs = "random"
         return registry.cold_start_selection(cs, self._pool, ask)
 
