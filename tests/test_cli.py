@@ -29,10 +29,11 @@ def test_simulate_from_a_csv_file(tmp_path):
     frame["kind"] = ["x"] * 60 + ["y"] * 60
     path = tmp_path / "pool.csv"
     frame.to_csv(path, index=False)
-    out = _run("simulate", "--dataset", str(path), "--strategies", "margin", "--seeds", "1", "--budget", "30",
-               "--initial", "6", "--quiet")
+    out = _run("simulate", "--dataset", str(path), "--seeds", "1", "--budget", "30", "--initial", "6", "--quiet")
     assert out.returncode == 0, out.stderr
-    assert "pool=84" in out.stdout
+    assert "pool=84" in out.stdout and "cold_start=auto" in out.stdout
+    rows = {line.split()[0] for line in out.stdout.splitlines() if line.split()}
+    assert {"random", "auto", "margin", "entropy", "combined"} <= rows    # the default race, auto first
 
 
 def test_unknown_dataset_and_strategy_are_clear_errors():
@@ -40,3 +41,5 @@ def test_unknown_dataset_and_strategy_are_clear_errors():
     assert out.returncode == 2 and "neither one of" in out.stderr
     out = _run("simulate", "--strategies", "psychic", "--quiet")
     assert out.returncode == 2 and "unknown strategy 'psychic'" in out.stderr
+    out = _run("simulate", "--cold-start", "telepathy", "--quiet")
+    assert out.returncode == 2 and "unknown cold start 'telepathy'" in out.stderr

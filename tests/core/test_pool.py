@@ -118,5 +118,9 @@ def test_a_pool_without_the_new_loops_refuses_their_strategies_at_construction(b
         with pytest.raises(ValueError, match=f"strategy '{name}' needs the whole pool in memory; on a dask pool"):
             ActiveLearner(LogisticRegression(), Scaled(X), strategy=name)
     ActiveLearner(LogisticRegression(), Scaled(X))          # the defaults: strategy="auto", cold_start="auto"
-    with pytest.raises(NotImplementedError, match="BADGE is not implemented on this abstract pool"):
-        Pool.badge(object.__new__(Pool), None, None, 1, [], None)
+    from types import SimpleNamespace
+
+    for method, what, n_args in (("badge", "BADGE", 5), ("committee_scores", "query-by-committee", 3),
+                                 ("spread_top", "k-means", 5)):
+        with pytest.raises(NotImplementedError, match=f"{what}.* not implemented on this remote pool"):
+            getattr(Pool, method)(SimpleNamespace(kind="remote"), *([None] * n_args))

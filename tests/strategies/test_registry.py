@@ -29,7 +29,7 @@ def ask_for(model, labeled, n=10, seed=0, y=None, **kw):
 
 def test_names_resolve_and_unknown_names_are_refused_with_the_choices():
     assert resolve("margin") is STRATEGIES["margin"]
-    with pytest.raises(ValueError, match="strategy must be one of random, entropy, margin.*got 'marginn'"):
+    with pytest.raises(ValueError, match="strategy must be one of auto, random, entropy, margin.*got 'marginn'"):
         resolve("marginn")
     with pytest.raises(ValueError, match="strategy must be one of"):
         resolve(42)

@@ -47,8 +47,10 @@ class ActiveLearner:
     X : array-like of shape (n_pool, n_features), dask array, or ``activelens.core.pool.Pool``
         The unlabeled pool. Indices everywhere are positions in X. The backend is chosen here, once
         (``activelens.backends.make_pool``), and is ``learner.pool`` from then on.
-    strategy : str or callable, default="margin"
-        A name of ``STRATEGIES`` or a callable ``proba (n, k) -> scores (n,)``, higher = more informative.
+    strategy : str, callable or ``activelens.strategies.registry.Strategy``, default="auto"
+        A name of ``STRATEGIES``, a callable ``proba (n, k) -> scores (n,)`` (higher = more informative) or a
+        Strategy object. "auto" picks a rule per round (``activelens.strategies.auto``; in memory: margin spread by
+        k-means over the most uncertain items) and records it with its reason in ``history`` and on every Batch.
     batch_size : int, default=10
         Items per query.
     classes : sequence, optional
@@ -56,9 +58,10 @@ class ActiveLearner:
         Default: the classes seen in the labels so far.
     embeddings : array-like of shape (n_pool, d), optional
         The space diversity is measured in; default: standardized X, or its PCA to 50 dimensions.
-    cold_start : {"random", "typiclust"}, fitted model, callable or array of int, default="random"
-        How the first batch is picked before a model exists: a named rule, a pretrained scorer (a fitted model or a
-        callable ``X -> proba``), or pool positions (an expert's starting set).
+    cold_start : {"auto", "random", "typiclust"}, fitted model, callable or array of int, default="auto"
+        How the first batch is picked before a model exists: a named rule ("auto": TypiClust, or random for a pool
+        with fewer than 10 rows per cluster), a pretrained scorer (a fitted model or a callable ``X -> proba``), or
+        pool positions (an expert's starting set).
     weight : float in [0, 1], default=0.5
         The uncertainty share of the "combined" blend (diversity gets ``1 - weight``).
     uncertainty : {"margin", "entropy", "least_confidence"}, default="margin"
@@ -95,7 +98,8 @@ class ActiveLearner:
     labeled_indices : ndarray of shape (n_labeled,)
         Pool positions with a label, in the order they were taught.
     history : pandas.DataFrame
-        One row per round (``activelens.Round``).
+        One row per round (``activelens.Round``): labels, score, timings, the strategy, and the ``rule`` that picked
+        the newest labels with the ``reason`` for it.
     """
 
     def __init__(self, estimator, X, *, strategy="auto", batch_size: int = 10, classes=None, embeddings=None,
@@ -399,7 +403,8 @@ class ActiveLearner:
 
     # ----- fit -----
     def fit(self) -> Round:
-        """Retrain a fresh clone of the estimator on every labeled item and append a round to ``history``."""
+        """Retrain a fresh clone of the estimator on every labeled item, in pool order (the same labels give the same
+        model whatever order they arrived in), and append a round to ``history``."""
         with self._lock:
             if not self._order:
                 raise ValueError("nothing is labeled yet; call teach(indices, labels) before fit()")
