@@ -51,3 +51,19 @@ def test_store_argument_validation(pool, tmp_path):
         make(X, tmp_path / "no" / "such" / "dir" / "labels.db")
     with pytest.raises(ValueError, match="timeout"):
         LabelStore(tmp_path / "x.db", timeout=0)
+
+
+def test_map_coords_are_kept_by_fingerprint(tmp_path):
+    import numpy as np
+
+    store = LabelStore(tmp_path / "maps.db")
+    assert store.get_map_coords("umap-2-abc") is None
+    xy = np.random.default_rng(0).normal(size=(50, 2))
+    store.put_map_coords("umap-2-abc", xy)
+    store.put_map_coords("umap-2-abc", xy * 2)                    # replaced, not added
+    again = LabelStore(tmp_path / "maps.db").get_map_coords("umap-2-abc")
+    assert again.dtype == np.float32 and np.allclose(again, xy * 2)
+    with pytest.raises(ValueError, match="shape"):
+        store.put_map_coords("k", np.zeros(5))
+    with pytest.raises(ValueError, match="fingerprint"):
+        store.get_map_coords("bad key; drop table")

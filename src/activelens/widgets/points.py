@@ -96,7 +96,7 @@ class WholePool:
         if coords is None:
             self._projection = _projection.Projection(learner.pool.local_array, method=projection,
                                                       random_state=learner.random_state, on_ready=on_ready,
-                                                      on_error=on_error)
+                                                      on_error=on_error, store=learner.store)
 
     @property
     def name(self) -> str:

@@ -2,7 +2,9 @@
 
 ``pca_2d`` is fast enough to paint on display (a randomized SVD on a sample, then one matrix product).
 ``Projection`` starts a UMAP fit in a daemon thread and calls back when it is ready; a finished UMAP is kept
-in a module-level cache keyed by a fingerprint of X, so re-displaying an explorer does not refit.
+in a module-level cache keyed by a fingerprint of X, so re-displaying an explorer does not refit, and, given a
+``store`` (the learner's :class:`~activelens.LabelStore`), in the store under the same fingerprint
+(``put_map_coords``), so a restarted kernel shows it at once.
 Past ``sample_above`` rows UMAP is fitted on a random sample and the rest is ``transform``-ed in chunks.
 """
 from __future__ import annotations
@@ -16,6 +18,8 @@ import numpy as np
 from activelens.core.linear_pca import LinearPCA
 
 METHODS = ("pca", "umap", "auto")
+#: bumps when ``umap_2d``'s settings change, so a store's cached map from other settings is not reused
+UMAP_VERSION = 2
 _CACHE: OrderedDict = OrderedDict()   # fingerprint -> (n, 2) float32 UMAP coordinates
 _CACHE_SIZE = 4
 _CACHE_LOCK = threading.Lock()
@@ -151,7 +155,7 @@ class Projection(BackgroundUMAP):
     is installed, else PCA).
     """
 
-    def __init__(self, X, method="auto", random_state=0, on_ready=None, on_error=None, umap_fn=None):
+    def __init__(self, X, method="auto", random_state=0, on_ready=None, on_error=None, umap_fn=None, store=None):
         if method not in METHODS:
             raise ValueError(f"projection must be one of {', '.join(METHODS)}, got {method!r}")
         self.X = X
@@ -159,7 +163,11 @@ class Projection(BackgroundUMAP):
         self.want_umap = method == "umap" or (method == "auto" and umap_available())
         self._umap_fn = umap_fn or umap_2d
         self._init_background(on_ready, on_error)
+        self.store = store
+        self.key = fingerprint(X, self.random_state) if self.want_umap else None
         cached = cached_umap(X, self.random_state) if self.want_umap else None
+        if cached is None and self.want_umap and store is not None:
+            cached = self._from_store(np.asarray(X).shape[0])
         if cached is not None:
             self.coords, self.name = cached, "umap"
             self.done.set()
@@ -168,11 +176,29 @@ class Projection(BackgroundUMAP):
             if not self.want_umap:
                 self.done.set()
 
+    def _store_key(self) -> str:
+        return f"umap-{UMAP_VERSION}-{self.key}"
+
+    def _from_store(self, n: int):
+        try:
+            coords = self.store.get_map_coords(self._store_key())
+        except Exception:  # noqa: BLE001 - a store that cannot answer only costs a refit
+            return None
+        if coords is None or coords.shape != (n, 2) or not np.isfinite(coords).all():
+            return None
+        _store(self.key, coords)
+        return coords
+
     def _umap(self):
-        key = fingerprint(self.X, self.random_state)
+        key = self.key or fingerprint(self.X, self.random_state)
         coords = self._checked(self._umap_fn(self.X, random_state=self.random_state), np.asarray(self.X).shape[0])
         _store(key, coords)
         self.coords, self.name = coords, "umap"
+        if self.store is not None:
+            try:
+                self.store.put_map_coords(self._store_key(), coords)
+            except Exception:  # noqa: BLE001 - the map is on screen; only the next restart refits
+                pass
         return coords
 
 
