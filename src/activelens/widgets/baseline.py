@@ -16,8 +16,8 @@ import numpy as np
 #: the learner trails the baseline when its score is this much below the baseline's at the same label count
 TRAIL_MARGIN = 0.02
 #: what the curve's caption says the baseline is
-DESCRIPTION = ("random baseline: the same model trained on n random holdout rows (the pool has no labels to draw "
-               "from), scored on the rest of the holdout; band: lowest to highest of {repeats} draws")
+DESCRIPTION = ("random baseline: the same model trained on n random holdout rows (pool items have no labels), scored "
+               "on the rest of the holdout; band: lowest–highest of {repeats} draws")
 
 
 class RandomBaseline:

@@ -15,6 +15,8 @@ projection         Unicode                                     python  "pca", "u
 projection_status  Unicode                                     python  e.g. "umap: fitting in the background"
 color_values       Bytes: uint8 (n,)                           python  palette index per point (only this is resent
                                                                        after a retrain; see ``palette.py``)
+labeled_points     Bytes: uint32 (m,)                          python  the point numbers of the labeled items (drawn
+                                                                       on top, larger, outlined, in every colouring)
 color_by           Unicode                                     python  "entropy" | "margin" | "predicted" | "label"
 palette            List[str] (hex colours, ≤ 256)              python  colour of each palette index
 legend             Dict                                        python  {"kind": "continuous"|"categorical", ...}
@@ -175,6 +177,7 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
     projection = traitlets.Unicode("pca").tag(sync=True)
     projection_status = traitlets.Unicode("").tag(sync=True)
     color_values = traitlets.Bytes(b"").tag(sync=True)
+    labeled_points = traitlets.Bytes(b"").tag(sync=True)
     color_by = traitlets.Unicode("entropy").tag(sync=True)
     palette = traitlets.List(traitlets.Unicode()).tag(sync=True)
     legend = traitlets.Dict().tag(sync=True)
@@ -295,6 +298,7 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
         legend = _palette.legend(self.color_by, self._proba is not None, self.label_names, self.class_colors)
         with self._lock, self.hold_sync():
             self.color_values = vals.tobytes()
+            self.labeled_points = np.asarray(rows, dtype=np.uint32).tobytes()
             self.legend = legend
 
     # ------------------------------------------------------------------ batch and cards
@@ -469,6 +473,9 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
                     self._why.update({i: dict(HAND_PICKED) for i in added})
                     self._sources.update({i: "hand" for i in added})
                     self.batch = cards
+                left = [i for i in self.selected if i not in set(added)]
+                if left != list(self.selected):
+                    self.selected = left          # what joined the batch is ringed now, no longer "selected"
                 self.error = ""
                 self._set_status(self.status.get("state", "idle"), " · ".join(notes))
             return added
