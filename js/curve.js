@@ -57,8 +57,11 @@ export function createCurve(model, el, ctx) {
     summary.textContent = parts.join(' · ');
     // the caption: only what is drawn
     const cap = [];
-    if (xs.length) cap.push('solid: your labels');
-    if (bx.length) cap.push(`dashed${hasBand ? ' + band' : ''}: ${c.baseline_note || 'random baseline'}`);
+    if (xs.length) cap.push(`blue ${xs.length > 1 ? 'line' : 'dot'}: your labels`);
+    if (bx.length) {
+      const drawn = bx.length > 1 ? `grey dashed line${hasBand ? ' and band' : ''}` : 'grey dot';
+      cap.push(`${drawn}: ${c.baseline_note || 'random baseline'}`);
+    }
     caption.textContent = cap.join(' · ');
     hint.textContent = c.hint || '';
     hint.hidden = !c.hint;

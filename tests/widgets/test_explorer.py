@@ -636,3 +636,23 @@ def test_umap_coords_come_back_from_the_store_after_a_restart(data, tmp_path, mo
     w2 = open_one()
     assert w2.projection == "umap" and calls == [1]           # at once, from the store, no refit
     assert np.allclose(w2.coordinates(), xy)
+
+
+def test_hint_names_disagreements_when_labels_are_shifted(data):
+    """Shifted keys (every label one class off): the learner trails random and the hint says the holdout model
+    disagrees with the labels."""
+    w, learner = make(data)
+    y = data[1]
+    for _ in range(3):
+        for i in w.batch_indices:
+            send(w, type="label", index=i, label=int((y[i] + 1) % 3))
+        send(w, type="submit")
+        assert w.wait(60)
+    hint = w.curve["hint"]
+    assert hint.startswith("below random") and "disagrees with" in hint and "check the keys" in hint
+    w2, _ = make(data)
+    for _ in range(3):
+        label_all(w2, y)
+        send(w2, type="submit")
+        assert w2.wait(60)
+    assert "check the keys" not in w2.curve["hint"]

@@ -17,7 +17,7 @@ import numpy as np
 TRAIL_MARGIN = 0.02
 #: what the curve's caption says the baseline is
 DESCRIPTION = ("random baseline: the same model trained on n random holdout rows (pool items have no labels), scored "
-               "on the rest of the holdout; band: lowest–highest of {repeats} draws")
+               "on the rest of the holdout (mean; the band spans the lowest to highest of {repeats} draws)")
 
 
 class RandomBaseline:
@@ -93,19 +93,35 @@ class RandomBaseline:
         k = self.n_labels.index(rounds[-1].n_labels)
         return rounds[-1].score < self.lo[k] - TRAIL_MARGIN
 
-    def disagreement(self, learner) -> tuple[int, int] | None:
+    def disagreement(self, learner) -> tuple[int, int, float] | None:
         """(how many of the learner's labels a model trained on the whole holdout disagrees with, how many labels
-        it checked), or None without a holdout or when it cannot be fitted."""
+        it checked, how many it would disagree with by its own error rate alone), or None without a holdout or when
+        it cannot be fitted. The error rate is the holdout model's on half of the holdout when trained on the other
+        half."""
         if learner.X_test is None or not learner.n_labeled:
             return None
         from sklearn.base import clone
 
         try:
             if self._holdout_model is None:
-                self._holdout_model = clone(learner.estimator).fit(learner.X_test, learner.y_test)
+                X, y = learner.X_test, learner.y_test
+                half = np.random.default_rng(0).permutation(len(y))
+                a, b = half[: len(y) // 2], half[len(y) // 2:]
+                check = clone(learner.estimator).fit(X[a], y[a])
+                self._holdout_error = float(np.mean(check.predict(X[b]) != y[b]))
+                self._holdout_model = clone(learner.estimator).fit(X, y)
             idx = learner.labeled_indices
             pred = self._holdout_model.predict(learner.pool.rows(idx))
         except Exception:  # noqa: BLE001 - a hint only
             return None
         labels = np.asarray(learner.labels)
-        return int(np.sum(np.asarray(pred).astype(str) != labels.astype(str))), int(idx.size)
+        wrong = int(np.sum(np.asarray(pred).astype(str) != labels.astype(str)))
+        return wrong, int(idx.size), self._holdout_error * idx.size
+
+    @staticmethod
+    def suspicious(found) -> bool:
+        """True when the disagreements are well past what the holdout model's own error explains (more than the
+        expected count plus two standard deviations plus one, and at least 3)."""
+        wrong, n, expected = found
+        p = expected / n if n else 0.0
+        return wrong >= 3 and wrong > expected + 2 * np.sqrt(n * p * (1 - p)) + 1

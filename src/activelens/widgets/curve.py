@@ -31,9 +31,12 @@ def curve_state(learner, baseline) -> dict:
         found = baseline.disagreement(learner)
         n = rounds[-1].n_labels
         hint = f"below random at {n} labels"
-        if found is not None:
-            hint += (f": a model trained on the holdout disagrees with {found[0]} of your {found[1]} labels — check "
-                     "the keys and the label names")
+        if found is not None and baseline.suspicious(found):
+            hint += (f": a model trained on the holdout disagrees with {found[0]} of your {found[1]} labels (its own "
+                     f"error explains about {found[2]:.0f}) — check the keys and the label names")
+        elif found is not None:
+            hint += (f" — usual early on (the strategy picks the hard items); a model trained on the holdout agrees "
+                     f"with {found[1] - found[0]} of your {found[1]} labels")
     return {
         "n_labels": [int(r.n_labels) for r in rounds],
         "scores": [float(r.score) for r in rounds],

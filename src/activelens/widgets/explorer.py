@@ -12,7 +12,7 @@ coords             Bytes: float32 (n, 2) row-major, in [-1,1]  python  the map's
 point_index        Bytes: uint32 (n,), sorted                  python  the pool position of each point; empty when
                                                                        point i is pool item i (the whole pool drawn)
 projection         Unicode                                     python  "pca", "umap" or "custom": what ``coords`` are
-projection_status  Unicode                                     python  e.g. "umap: fitting in the background"
+projection_status  Unicode                                     python  e.g. "pca now · umap on its way (fitting in the background)"
 color_values       Bytes: uint8 (n,)                           python  palette index per point (only this is resent
                                                                        after a retrain; see ``palette.py``)
 labeled_points     Bytes: uint32 (m,)                          python  the point numbers of the labeled items (drawn

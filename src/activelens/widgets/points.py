@@ -105,7 +105,7 @@ class WholePool:
 
     @property
     def status(self) -> str:
-        """The projection's state for the page, e.g. "umap: fitting in the background"."""
+        """The projection's state for the page, e.g. "pca now · umap on its way (fitting in the background)"."""
         return "custom" if self._projection is None else self._projection.status
 
     def snapshot(self) -> tuple[None, np.ndarray]:

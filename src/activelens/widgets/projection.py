@@ -19,7 +19,7 @@ from activelens.core.linear_pca import LinearPCA
 
 METHODS = ("pca", "umap", "auto")
 #: bumps when ``umap_2d``'s settings change, so a store's cached map from other settings is not reused
-UMAP_VERSION = 2
+UMAP_VERSION = 3
 _CACHE: OrderedDict = OrderedDict()   # fingerprint -> (n, 2) float32 UMAP coordinates
 _CACHE_SIZE = 4
 _CACHE_LOCK = threading.Lock()
@@ -47,15 +47,19 @@ def pca_2d(X, random_state=0, max_fit_rows: int = 20_000) -> np.ndarray:
 
 
 def umap_2d(X, random_state=0, sample_above: int = 50_000, chunk: int = 50_000, n_neighbors: int = 15) -> np.ndarray:
-    """(n, 2) float32 UMAP embedding; past ``sample_above`` rows fit on a sample and transform the rest."""
-    import umap  # imported lazily: numba compilation takes seconds
-
+    """(n, 2) float32 UMAP embedding. Up to ``sample_above`` rows: :func:`activelens.widgets.umap_layout.umap_layout`
+    (exact kNN, UMAP's fuzzy set in numpy, UMAP's layout compiled once and cached on disk, seeded from the PCA the
+    map shows first): seconds in a new kernel. Past that, umap-learn fits a sample and transforms the rest."""
     X = np.asarray(X, dtype=np.float32)
     n = X.shape[0]
+    if n <= sample_above:
+        from activelens.widgets.umap_layout import umap_layout
+
+        return umap_layout(X, pca_2d(X, random_state=random_state), n_neighbors=n_neighbors,
+                           random_state=0 if random_state is None else int(random_state))
+    import umap  # imported lazily: numba compilation takes seconds
     reducer = umap.UMAP(n_components=2, n_neighbors=min(n_neighbors, max(2, n - 1)), random_state=random_state,
                         low_memory=True, n_jobs=1)
-    if n <= sample_above:
-        return np.asarray(reducer.fit_transform(X), dtype=np.float32)
     rng = np.random.default_rng(random_state)
     sample = np.sort(rng.choice(n, sample_above, replace=False))
     out = np.empty((n, 2), dtype=np.float32)
@@ -129,7 +133,9 @@ class BackgroundUMAP:
         if self.error is not None:
             return f"umap failed: {self.error}, showing pca" + note
         if self.want_umap and self.name != "umap":
-            return "umap: fitting in the background" + note
+            return "pca now · umap on its way (fitting in the background)" + note
+        if self.name == "umap" and getattr(self, "from_store", False):
+            return "umap (saved with the labels)" + note
         return self.name + note
 
     @property
@@ -166,8 +172,10 @@ class Projection(BackgroundUMAP):
         self.store = store
         self.key = fingerprint(X, self.random_state) if self.want_umap else None
         cached = cached_umap(X, self.random_state) if self.want_umap else None
+        self.from_store = False
         if cached is None and self.want_umap and store is not None:
             cached = self._from_store(np.asarray(X).shape[0])
+            self.from_store = cached is not None
         if cached is not None:
             self.coords, self.name = cached, "umap"
             self.done.set()
