@@ -2,8 +2,20 @@
 // axis title on each axis, lines and bands drawn as SVG.
 import { s } from './dom.js';
 
-/** Rounded ticks from at or below `lo` to at or above `hi`, about `count` of them: [start, end, step, ticks]. */
+/**
+ * Rounded ticks from at or below `lo` to at or above `hi`: [start, end, step, ticks]. Of 3 to 6 ticks, the set
+ * whose range wastes the least room around the data.
+ */
 export function niceTicks(lo, hi, count = 4, integer = false) {
+  let best = null;
+  for (const c of [count - 1, count, count + 1]) {
+    const t = ticksFor(lo, hi, c, integer);
+    if (!best || (t[1] - t[0]) < (best[1] - best[0]) - 1e-12) best = t;
+  }
+  return best;
+}
+
+function ticksFor(lo, hi, count, integer) {
   if (!(hi > lo)) hi = lo + 1;
   const raw = (hi - lo) / Math.max(1, count);
   const mag = 10 ** Math.floor(Math.log10(raw));
