@@ -212,8 +212,10 @@ w
 WATCH = """
 () => {
   window.__al = {paint: null, umap: null, ready: null};
+  // only a widget drawn from now on counts (after a restart the old one is still on the page for a moment)
+  for (const old of document.querySelectorAll('.activelens')) old.setAttribute('data-bench-old', '1');
   const look = () => {
-    const r = document.querySelector('.activelens');
+    const r = document.querySelector('.activelens:not([data-bench-old])');
     if (!r) return;
     if (window.__al.paint === null && r.getAttribute('data-first-paint-ms') !== null) window.__al.paint = Date.now();
     if (window.__al.ready === null && r.getAttribute('data-ready') === 'true') window.__al.ready = Date.now();

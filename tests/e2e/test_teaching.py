@@ -102,6 +102,8 @@ def test_teaching_mode_and_race(lab):
     lab.assert_no_console_errors()
 
 
+@pytest.mark.frontends("lab")   # the same page in either front end: run once (CI time); the Explorer's own
+                                # tests run in JupyterLab and Notebook 7
 def test_race_notebook(lab):
     """notebooks/08_race.ipynb as a class runs it: teaching mode and the race render, respond, and agree with the kernel."""
     from pathlib import Path

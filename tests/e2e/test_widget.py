@@ -167,6 +167,16 @@ def test_explorer_label_by_clicks_and_keyboard(lab):
     assert now[:2] == order[4:] and len(now) == 6
     assert json.loads(lab.run_probe(LEARNER_LABELS)) == sorted([i, truth[i]] for i in order[:4])
     lab.screenshot(f"explorer-2-after-first-submit-{lab.frontend}")
+    # the curve: both axes titled, rounded ticks that include every point, a caption naming only what is drawn
+    titles = lab.page.locator(f"{ROOT} .al-curve-svg .al-axis-title").all_text_contents()
+    assert titles == ["labels", "accuracy (holdout)"]
+    ticks = lab.page.locator(f"{ROOT} .al-curve-svg text.al-tick").all_text_contents()
+    score = float(json.loads(lab.run_probe("print(json.dumps(learner.rounds[-1].score))")))
+    ys = [float(t) for t in ticks if "." in t]
+    assert min(ys) <= score <= max(ys), (ticks, score)
+    _wait_attr(lab, baseline_points="1")
+    caption = lab.page.locator(f"{ROOT} .al-curve-caption").text_content()
+    assert "blue dot: your labels" in caption and "grey dot: random baseline" in caption and "dashed" not in caption
 
     # with a model: every card keeps the buttons in the order of labels=, each with its probability, one suggested
     for card in lab.page.locator(f"{ROOT} .al-card").all():
@@ -323,7 +333,8 @@ def test_quickstart_digits_keys_focus_restart(lab):
     lab.restart_and_run_all()
     ran = time.monotonic() - t0
     t1 = time.monotonic()
-    _wait_attr(lab, ready="true", projection="umap", labeled="10", curve_points="1", batch="10", timeout=60)
+    _wait_attr(lab, ready="true", projection="umap", labeled="10", curve_points="1", batch="10", baseline_points="1",
+               timeout=60)
     back = time.monotonic() - t1
     lab.console.messages.append(f"[e2e] restart and run all {ran:.1f}s; widget back {back:.2f}s after")
     assert lab.run_probe("print(sorted(zip(map(int, learner.labeled_indices), map(int, learner.labels))))") == labels

@@ -656,3 +656,23 @@ def test_hint_names_disagreements_when_labels_are_shifted(data):
         send(w2, type="submit")
         assert w2.wait(60)
     assert "check the keys" not in w2.curve["hint"]
+
+
+def test_restored_learner_shows_its_curve_and_baseline(data, tmp_path):
+    Xp, yp, Xt, yt = data
+
+    def open_one():
+        learner = ActiveLearner(LogisticRegression(max_iter=300), Xp, batch_size=6, classes=[0, 1, 2], X_test=Xt,
+                                y_test=yt, random_state=0, store=tmp_path / "labels.db",
+                                cold_start=np.array([int(np.flatnonzero(yp == c)[k]) for k in range(2) for c in range(3)]))
+        return Explorer(learner, labels=["a", "b", "c"], projection="pca"), learner
+
+    w, learner = open_one()
+    label_all(w, yp)
+    send(w, type="submit")
+    assert w.wait(60)
+    batch, curve = w.batch_indices, w.curve
+    w2, learner2 = open_one()                       # a restarted kernel
+    assert w2.wait(60)
+    assert learner2.n_labeled == 6 and w2.batch_indices == batch
+    assert w2.curve["n_labels"] == curve["n_labels"] and w2.curve["baseline_n"] == curve["baseline_n"]

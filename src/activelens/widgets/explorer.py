@@ -258,6 +258,17 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
             self._init_teaching(teacher)
         self.on_msg(self._on_command)
         self._points.start()
+        if learner.rounds and learner.X_test is not None:   # restored rounds: their baseline, in the background
+            self._runner.start(self._update_baseline)
+
+    def _update_baseline(self):
+        try:
+            if self._baseline.update(self.learner):
+                with self._lock:
+                    self._refresh_curve()
+        except Exception as exc:  # noqa: BLE001 - the curve shows without a baseline; say why
+            with self._lock:
+                self.error = f"random baseline failed: {describe(exc)}"
 
     # ------------------------------------------------------------------ scores and colours
     def _refresh_scores(self):
@@ -560,9 +571,8 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
                 self._set_status("idle", f"{note} · {message}" if note else message)
                 if final:
                     self._training = False
-            if can_fit and self._baseline.update(learner):
-                with self._lock:
-                    self._refresh_curve()
+            if can_fit:
+                self._update_baseline()
         except Exception as exc:  # noqa: BLE001 - shown on the page; the labels are already saved
             if isinstance(exc, PoolError):   # its own text says "call again", which means fit() + refresh() here
                 message = (f"retrain failed: the {self.learner.pool.kind.capitalize()} cluster failed "
