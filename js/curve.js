@@ -60,7 +60,8 @@ export function createCurve(model, el, ctx) {
     if (xs.length) cap.push(`blue ${xs.length > 1 ? 'line' : 'dot'}: your labels`);
     if (bx.length) {
       const drawn = bx.length > 1 ? `grey dashed line${hasBand ? ' and band' : ''}` : 'grey dot';
-      cap.push(`${drawn}: ${c.baseline_note || 'random baseline'}`);
+      const spread = bx.length > 1 && hasBand ? `; the band spans the lowest to highest of the ${c.baseline_draws || ''} draws` : '';
+      cap.push(`${drawn}: ${c.baseline_note || 'random baseline'}${spread}`);
     }
     caption.textContent = cap.join(' · ');
     hint.textContent = c.hint || '';

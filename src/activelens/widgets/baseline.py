@@ -17,7 +17,7 @@ import numpy as np
 TRAIL_MARGIN = 0.02
 #: what the curve's caption says the baseline is
 DESCRIPTION = ("random baseline: the same model trained on n random holdout rows (pool items have no labels), scored "
-               "on the rest of the holdout (mean; the band spans the lowest to highest of {repeats} draws)")
+               "on the rest of the holdout (the mean of {repeats} draws)")
 
 
 class RandomBaseline:

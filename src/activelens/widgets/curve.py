@@ -20,7 +20,7 @@ def curve_state(learner, baseline) -> dict:
     -------
     dict
         ``{"n_labels": [int], "scores": [float], "baseline_n": [int], "baseline_scores": [float],
-        "baseline_lo": [float], "baseline_hi": [float], "baseline_note": str, "source": str, "metric": str,
+        "baseline_lo": [float], "baseline_hi": [float], "baseline_note": str, "baseline_draws": int, "source": str, "metric": str,
         "gain": float | None, "stopping": [str], "stop": str, "hint": str}``
     """
     rounds = [r for r in learner.rounds if np.isfinite(r.score)]
@@ -45,6 +45,7 @@ def curve_state(learner, baseline) -> dict:
         "baseline_lo": list(baseline.lo),
         "baseline_hi": list(baseline.hi),
         "baseline_note": baseline.description if baseline.n_labels else "",
+        "baseline_draws": int(baseline.repeats),
         "source": last.score_source if last is not None else "",
         "metric": str(learner.scoring),
         "gain": number(last.gain) if last is not None else None,
