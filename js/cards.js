@@ -1,6 +1,8 @@
-// The batch: one card per item with its candidate-label buttons inline (ordered by probability, % shown, the
-// suggested one marked). Picks go to Python as messages; a card shows "saved" only when Python says the
-// learner has its label (the `saved` trait). One click listener on the list serves every card.
+// The batch: one card per item with its label buttons inline, in the same place on every card (the order of
+// labels=, or by probability with button_order="probability"), each with its key, the model's probability as a
+// small bar and a %, the suggested one marked. A label's key is the same on every card (Python assigns it). Picks go
+// to Python as messages; a card shows "saved" only when Python says the learner has its label (the `saved` trait).
+// One click listener on the list serves every card.
 import { button, h, listen, on } from './dom.js';
 
 function pct(p) {
@@ -19,7 +21,7 @@ function whyText(why) {
   return parts.join(' · ');
 }
 
-function renderItem(item) {
+export function renderItem(item) {
   const box = h('div', 'al-item');
   if (!item) return box;
   if (item.kind === 'image') {
@@ -57,7 +59,7 @@ export function createCards(model, el, ctx) {
   const foot = h('div', 'al-cards-foot');
   const undo = button('Undo', 'al-undo', 'Undo the last pick (Backspace)');
   const submit = button('Submit batch', 'al-submit', 'Submit the picked labels and retrain (Enter)');
-  const hint = h('span', 'al-hint', '1–9/0 label · Space skip · ⌫ undo · ↑↓ move · Enter submit · Esc leave');
+  const hint = h('span', 'al-hint', '');
   foot.append(undo, submit, hint);
   el.append(head, list, foot);
 
@@ -95,18 +97,25 @@ export function createCards(model, el, ctx) {
         b.type = 'button';
         b.setAttribute('data-label', String(opt.label));
         b.setAttribute('data-name', opt.name);
-        const key = opt.key === null || opt.key === undefined ? '' : ` [${opt.key}]`;
+        const key = opt.key === null || opt.key === undefined ? '' : ` (key ${opt.key})`;
         const prob = opt.p === null || opt.p === undefined ? '' : ` (${pct(opt.p)})`;
         const sug = card.suggested === opt.label;
         b.setAttribute('aria-label', `Label item ${card.index} as ${opt.name}${prob}${sug ? ', suggested' : ''}${key}`);
         b.setAttribute('aria-pressed', 'false');
+        if (key) b.setAttribute('data-key', opt.key);
         if (sug) {
           b.classList.add('al-suggested');
           b.appendChild(h('span', 'al-star', '★'));
         }
+        // the key badge only when it differs from the name ("2" on the button "2" says it already)
+        if (key && opt.key !== opt.name) b.appendChild(h('span', 'al-key', String(opt.key)));
         b.appendChild(h('span', 'al-name', opt.name));
-        if (prob) b.appendChild(h('span', 'al-pct', pct(opt.p)));
-        if (key) b.appendChild(h('span', 'al-key', String(opt.key)));
+        if (prob) {
+          b.appendChild(h('span', 'al-pct', pct(opt.p)));
+          const bar = h('span', 'al-pbar');
+          bar.style.width = `${Math.round(Math.max(0, Math.min(1, opt.p)) * 100)}%`;
+          b.appendChild(bar);
+        }
         buttons.appendChild(b);
       }
       const skip = h('button', 'al-skip', 'Skip');
@@ -118,10 +127,24 @@ export function createCards(model, el, ctx) {
       return c;
     });
     updateStates();
+    renderHint();
     if (extended) setFocus(before.length);
-    else setFocus(0, false);
+    else {
+      // a new batch opens at its first card, scrolled into view and focused (the keys go to it)
+      list.scrollTop = 0;
+      setFocus(0, false);
+      if (ctx.hasFocus()) ctx.root.focus({ preventScroll: true });
+    }
     ctx.root.setAttribute('data-batch', String(cards.length));
     ctx.root.setAttribute('data-batch-id', String(model.get('batch_id')));
+  }
+
+  function renderHint() {
+    const opts = (cards[0] && cards[0].options) || [];
+    const keyed = opts.filter((o) => o.key !== null && o.key !== undefined);
+    const own = keyed.length && keyed.every((o) => o.key === o.name);
+    const keys = own ? "a label's own key" : keyed.length ? 'the key on each button' : 'click a label';
+    hint.textContent = `${keys} · Space skip · ⌫ undo · ↑↓ move · Enter submit · Esc leave`;
   }
 
   function updateStates() {
@@ -210,13 +233,14 @@ export function createCards(model, el, ctx) {
     handleKey(ev) {
       const k = ev.key;
       if (ev.ctrlKey || ev.metaKey || ev.altKey) return false;
-      if (/^[0-9]$/.test(k)) {
-        const card = cards[focused];
-        if (!card) return true;
-        const want = Number(k);
-        const opt = (card.options || []).find((o) => o.key === want);
-        if (opt) pick(focused, opt.label);
-        return true;
+      const card = cards[focused];
+      if (k.length === 1 && k !== ' ' && card) {
+        const opts = card.options || [];
+        // the label whose key this is; a letter also matches in the other case when no label has that exact key
+        const opt = opts.find((o) => o.key === k)
+          || opts.find((o) => typeof o.key === 'string' && o.key.toLowerCase() === k.toLowerCase());
+        if (opt) { pick(focused, opt.label); return true; }
+        if (/^[0-9]$/.test(k)) return true;   // a digit with no label: still ours, never the notebook's
       }
       switch (k) {
         case ' ': case 'Spacebar': pick(focused, -1); return true;

@@ -7,3 +7,6 @@ export const DEFAULT_ROUNDS = 5;
 
 /** The accent colour of the batch: selection ring, lasso, the race's latest picks (CSS: --al-accent). */
 export const ACCENT = '#ff3d00';
+
+/** The colour of the map's selection (points chosen by click or lasso, not yet on the batch). */
+export const SELECTION = '#1976d2';

@@ -1,11 +1,12 @@
-// The learning curve: score vs labels after every retrain (SVG drawn here), the random baseline when there is
-// one, the last batch's gain and the stopping criteria's state.
+// The learning curve: score vs labels after every retrain (SVG drawn here), the random baseline with the spread
+// of its draws when there is a holdout, the last batch's gain, a hint when the learner trails random, and the
+// stopping criteria's state. The caption names only what is drawn.
 import { h, listen, s } from './dom.js';
-import { polyline, scoreAxes } from './plot.js';
+import { band, polyline, scoreAxes } from './plot.js';
 
-const W = 340;
-const H = 150;
-const PAD = { l: 36, r: 10, t: 10, b: 24 };
+const W = 360;
+const H = 180;
+const PAD = { l: 48, r: 14, t: 10, b: 36 };
 
 export function createCurve(model, el, ctx) {
   el.classList.add('al-curve');
@@ -13,8 +14,11 @@ export function createCurve(model, el, ctx) {
   const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, width: W, height: H, role: 'img', 'aria-label': 'Learning curve' });
   svg.classList.add('al-curve-svg');
   const summary = h('div', 'al-curve-summary');
+  const caption = h('div', 'al-curve-caption');
+  const hint = h('div', 'al-curve-hint');
+  hint.setAttribute('role', 'note');
   const stopping = h('ul', 'al-stopping');
-  el.append(title, svg, summary, stopping);
+  el.append(title, svg, summary, caption, hint, stopping);
 
   function draw() {
     const c = model.get('curve') || {};
@@ -22,18 +26,19 @@ export function createCurve(model, el, ctx) {
     const ys = c.scores || [];
     const bx = c.baseline_n || [];
     const by = c.baseline_scores || [];
+    const lo = c.baseline_lo || [];
+    const hi = c.baseline_hi || [];
+    const hasBand = lo.length === bx.length && hi.length === bx.length && bx.length > 0;
     svg.replaceChildren();
     const x1 = Math.max(10, ...xs.concat(bx));
-    const { px, py } = scoreAxes(svg, ys.concat(by), x1, { W, H, PAD });
-    const axisLabel = s('text', { x: W - PAD.r, y: H - PAD.b - 4, 'text-anchor': 'end', class: 'al-tick' });
-    axisLabel.textContent = 'labels';
-    svg.appendChild(axisLabel);
-    const line = (X, Y, cls) => {
-      if (!X.length) return;
-      svg.appendChild(polyline(X, Y, px, py, { class: cls }));
-    };
-    line(bx, by, 'al-line-baseline');
-    line(xs, ys, 'al-line');
+    const metric = c.metric || 'score';
+    const yTitle = c.source === 'holdout' ? `${metric} (holdout)` : c.source ? `${metric} (${c.source})` : metric;
+    const all = ys.concat(by, hasBand ? lo.concat(hi) : []);
+    const { px, py } = scoreAxes(svg, all, x1, { W, H, PAD }, { xTitle: 'labels', yTitle });
+    if (hasBand && bx.length > 1) svg.appendChild(band(bx, lo, hi, px, py, { class: 'al-band-baseline' }));
+    if (bx.length > 1) svg.appendChild(polyline(bx, by, px, py, { class: 'al-line-baseline' }));
+    bx.forEach((v, i) => svg.appendChild(s('circle', { cx: px(v), cy: py(by[i]), r: 2, class: 'al-dot-baseline' })));
+    if (xs.length > 1) svg.appendChild(polyline(xs, ys, px, py, { class: 'al-line' }));
     xs.forEach((v, i) => {
       const dot = s('circle', { cx: px(v), cy: py(ys[i]), r: 3, class: 'al-dot' });
       const tip = s('title');
@@ -42,21 +47,30 @@ export function createCurve(model, el, ctx) {
       svg.appendChild(dot);
     });
     if (!xs.length) {
-      const t = s('text', { x: W / 2, y: H / 2, 'text-anchor': 'middle', class: 'al-empty' });
+      const t = s('text', { x: (PAD.l + W - PAD.r) / 2, y: (PAD.t + H - PAD.b) / 2, 'text-anchor': 'middle', class: 'al-empty' });
       t.textContent = 'a point appears after each retrain';
       svg.appendChild(t);
     }
-    // summary text
     const parts = [];
-    if (ys.length) parts.push(`${c.metric || 'score'} ${ys[ys.length - 1].toFixed(3)} at ${xs[xs.length - 1]} labels`);
+    if (ys.length) parts.push(`${metric} ${ys[ys.length - 1].toFixed(3)} at ${xs[xs.length - 1]} labels`);
     if (c.gain !== null && c.gain !== undefined) parts.push(`last batch ${c.gain >= 0 ? '+' : ''}${c.gain.toFixed(3)}`);
-    if (c.source) parts.push(c.source);
-    if (bx.length) parts.push('dashed: random sampling');
     summary.textContent = parts.join(' · ');
+    // the caption: only what is drawn
+    const cap = [];
+    if (xs.length) cap.push(`blue ${xs.length > 1 ? 'line' : 'dot'}: your labels`);
+    if (bx.length) {
+      const drawn = bx.length > 1 ? `grey dashed line${hasBand ? ' and band' : ''}` : 'grey dot';
+      const spread = bx.length > 1 && hasBand ? `; the band spans the lowest to highest of the ${c.baseline_draws || ''} draws` : '';
+      cap.push(`${drawn}: ${c.baseline_note || 'random baseline'}${spread}`);
+    }
+    caption.textContent = cap.join(' · ');
+    hint.textContent = c.hint || '';
+    hint.hidden = !c.hint;
     stopping.replaceChildren();
     for (const line of c.stopping || []) stopping.appendChild(h('li', null, line));
     if (c.stop) stopping.appendChild(h('li', 'al-stop', `stop: ${c.stop}`));
     ctx.root.setAttribute('data-curve-points', String(xs.length));
+    ctx.root.setAttribute('data-baseline-points', String(bx.length));
   }
 
   const off = listen(model, { 'change:curve': draw });

@@ -13,7 +13,9 @@ export function renderExplorer({ model, el }) {
   const root = h('div', 'activelens');
   root.tabIndex = 0;
   root.setAttribute('role', 'application');
-  root.setAttribute('aria-label', 'activelens explorer: label the batch with 1–9/0, Esc to leave');
+  root.setAttribute('aria-label', "activelens explorer: label the batch with each label's key, Esc to leave");
+  // JupyterLab and Notebook 7 (both Lumino) skip their shortcuts inside this element; the handler below also
+  // stops the keys it takes, so a front end without the attribute does not see them either
   root.setAttribute('data-lm-suppress-shortcuts', 'true');
   root.setAttribute('data-ready', 'false');
   const top = h('div', 'al-top');
@@ -30,7 +32,7 @@ export function renderExplorer({ model, el }) {
   el.appendChild(root);
 
   const status = createStatus(model, root, { counts: { 'data-labeled': 'n_labeled' } });
-  statusEl.append(status.progress, status.text, status.error);
+  statusEl.append(status.progress, status.text, status.savedTo, status.error);
   top.append(mapEl, cardsEl);
   bottom.append(curveEl, monitorEl, statusEl);
 
@@ -40,6 +42,7 @@ export function renderExplorer({ model, el }) {
     root,
     send: (msg) => model.send(msg),
     focusCard: (index) => { if (cards) cards.focusIndex(index); root.focus({ preventScroll: true }); },
+    hasFocus: () => root.contains(document.activeElement),
     reportError: (text) => status.showError(text),
     showBatch: (shown) => { if (map) map.setBatchShown(shown); },
   };
@@ -62,7 +65,14 @@ export function renderExplorer({ model, el }) {
     if (cards.handleKey(ev)) ev.preventDefault();
     ev.stopPropagation();
   }
-  const offKeys = on([root, 'keydown', onKey]);
+  // a click anywhere in the widget (not in a menu or field) gives it the keys, whatever the notebook does with focus
+  function onPointerDown(ev) {
+    const tag = ev.target && ev.target.tagName;
+    if (tag === 'SELECT' || tag === 'INPUT' || tag === 'TEXTAREA' || tag === 'OPTION') return;
+    requestAnimationFrame(() => { if (!root.contains(document.activeElement)) root.focus({ preventScroll: true }); });
+  }
+  // capture phase: the widget sees its keys before anything inside it, and stops them there
+  const offKeys = on([root, 'keydown', onKey, true], [root, 'pointerdown', onPointerDown]);
 
   return () => {
     offKeys();

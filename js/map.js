@@ -1,12 +1,16 @@
 // The pool map: every item a point (WebGL via regl-scatterplot, 2-D canvas fallback), coloured from a uint8
-// buffer through a small palette, the batch highlighted (selection ring, drawn on top).
+// buffer through a small palette. Over the points, kept on them through pans, zooms and resizes (ResizeObserver:
+// canvas and overlays resized together): the labeled points (larger, outlined, on top), the selection, and the
+// batch rings. A selection (click a point, or lasso: shift+drag or the Lasso button, by pointer events with pointer
+// capture) is `selected` in Python; "Add to batch" makes it labeling work.
 // A pool drawn as a sample: `point_index` gives the pool position of each point (sorted), and everything that
 // leaves this file (commands, card focus) speaks pool positions, never point numbers.
 // The map draws the `batch` trait; a caller that wants the batch out of sight for a while calls
 // setBatchShown(false), and the map needs to know no more than that.
 import createScatterplot from 'regl-scatterplot';
 import { toFloat32, toUint32, toUint8 } from './binary.js';
-import { ACCENT } from './constants.js';
+import { renderItem } from './cards.js';
+import { ACCENT, SELECTION } from './constants.js';
 import { button, h, listen, on, s } from './dom.js';
 
 const MODES = [['entropy', 'entropy'], ['margin', 'margin'], ['predicted', 'predicted class'], ['label', 'label']];
@@ -35,18 +39,25 @@ export function createMap(model, el, ctx) {
     select.appendChild(o);
   }
   colourLabel.appendChild(select);
-  const lassoBtn = button('Lasso', 'al-lasso', 'Lasso: draw around points to add them to the batch (or shift+drag)');
+  const lassoBtn = button('Lasso', 'al-lasso', 'Lasso: draw around points to select them (or shift+drag)');
   lassoBtn.setAttribute('aria-pressed', 'false');
+  const selBox = h('span', 'al-selection');
+  const selCount = h('span', 'al-sel-count');
+  const addBtn = button('Add to batch', 'al-add', 'Add the selected points to the batch as cards');
+  const clearBtn = button('Clear', 'al-clear', 'Clear the selection');
+  selBox.append(selCount, addBtn, clearBtn);
   const projection = h('span', 'al-projection');
-  bar.append(colourLabel, lassoBtn, projection);
+  bar.append(colourLabel, lassoBtn, selBox, projection);
 
   const wrap = h('div', 'al-canvas-wrap');
   const canvas = h('canvas', 'al-canvas');
   canvas.setAttribute('aria-label', 'Map of the pool');
+  const marks = h('canvas', 'al-marks');
+  marks.setAttribute('aria-hidden', 'true');
   const tooltip = h('div', 'al-tooltip');
   tooltip.hidden = true;
   const rings = s('svg', { class: 'al-rings', 'aria-hidden': 'true' });
-  wrap.append(canvas, rings, tooltip);
+  wrap.append(canvas, marks, rings, tooltip);
   const legend = h('div', 'al-legend');
   el.append(bar, wrap, legend);
 
@@ -65,6 +76,11 @@ export function createMap(model, el, ctx) {
   let spatialIndex = null;   // kd-tree of the current positions, kept across recolours
   let pointIndex = null;     // Uint32Array: pool position of each point (sorted), or null: point i is item i
   let batchShown = true;     // false: the batch is hidden (no rings, no selection) until shown again
+  let labeledPts = new Uint32Array(0);   // point numbers of the labeled items
+  let selectedPts = [];      // point numbers of the selection
+  let lassoMode = false;     // the Lasso button: a plain drag draws a lasso
+  let lasso = null;          // {id, pts: [[x, y], ...]} while a lasso is drawn
+  let overlayStale = false;  // the renderer's next frame redraws the overlays (after a resize)
 
   const toPool = (p) => (pointIndex ? pointIndex[p] : p);
   function toPoint(item) {   // the point drawing pool item `item`, or -1 when it is not on the map
@@ -112,6 +128,18 @@ export function createMap(model, el, ctx) {
     const c = toUint8(model.get('color_values'));
     z = new Float32Array(n);
     for (let i = 0; i < n && i < c.length; i++) z[i] = c[i];
+    labeledPts = Uint32Array.from(toUint32(model.get('labeled_points')));
+  }
+
+  function readSelection() {
+    selectedPts = (model.get('selected') || []).map(toPoint).filter((p) => p >= 0);
+    const k = (model.get('selected') || []).length;
+    const room = Math.max(0, model.get('max_hand_picked') - (model.get('batch') || []).length);
+    selBox.hidden = k === 0;
+    selCount.textContent = `${k} selected`;
+    addBtn.textContent = k > room ? `Add ${room} of ${k} to batch (a batch holds ${model.get('max_hand_picked')})` : `Add ${k} to batch`;
+    addBtn.disabled = room === 0;
+    ctx.root.setAttribute('data-selected', String(k));
   }
 
   // --- WebGL renderer, with a 2-D canvas fallback when WebGL is unavailable
@@ -136,12 +164,15 @@ export function createMap(model, el, ctx) {
         lassoColor: ACCENT,
         deselectOnDblClick: false,
         deselectOnEscape: false,
+        actionKeyMap: {},          // the lasso is ours (pointer events, below); no rotation on alt
+        lassoOnLongPress: false,
       });
       scatter.subscribe('select', onSelect);
       scatter.subscribe('deselect', () => { if (!ignoreSelect) highlight(); });
       scatter.subscribe('pointOver', onOver);
       scatter.subscribe('pointOut', onOut);
-      scatter.subscribe('view', drawRings);
+      scatter.subscribe('view', drawOverlay);
+      scatter.subscribe('draw', () => { if (overlayStale) { overlayStale = false; drawOverlay(); } });
     } catch (err) {
       scatter = null;
       renderer = 'canvas';
@@ -150,6 +181,32 @@ export function createMap(model, el, ctx) {
       cleanups.push(on([canvas, 'click', onCanvasClick]));
     }
     ctx.root.setAttribute('data-renderer', renderer);
+  }
+
+  // where point p is on the screen, relative to the map's box
+  function screenPos(p) {
+    if (scatter) {
+      try { return scatter.getScreenPosition(p); } catch (err) { return null; }
+    }
+    const half = Math.min(canvas.width, canvas.height) / 2;
+    return [canvas.width / 2 + x[p] * half, canvas.height / 2 - y[p] * half];
+  }
+
+  // a screen-from-data map for every point at once: the camera only scales and moves (rotation is off)
+  function screenTransform() {
+    if (!n) return null;
+    let a = 0; let b = 0; let c = 0; let d = 0;
+    for (let i = 1; i < n; i++) {
+      if (x[i] < x[a]) a = i;
+      if (x[i] > x[b]) b = i;
+      if (y[i] < y[c]) c = i;
+      if (y[i] > y[d]) d = i;
+    }
+    const pa = screenPos(a); const pb = screenPos(b); const pc = screenPos(c); const pd = screenPos(d);
+    if (!pa || !pb || !pc || !pd || x[b] === x[a] || y[d] === y[c]) return null;
+    const sx = (pb[0] - pa[0]) / (x[b] - x[a]);
+    const sy = (pd[1] - pc[1]) / (y[d] - y[c]);
+    return { sx, tx: pa[0] - sx * x[a], sy, ty: pc[1] - sy * y[c] };
   }
 
   function drawCanvas() {
@@ -240,24 +297,66 @@ export function createMap(model, el, ctx) {
     } else if (n) {
       drawCanvas();
     }
-    drawRings();
+    drawOverlay();
     ctx.root.setAttribute('data-highlighted', String(idx.length));
   }
 
-  // the batch ring: an SVG overlay on top of the points, moved with the camera
+  // the batch rings and the lasso: an SVG overlay on top of the points, moved with the camera
   function drawRings() {
     rings.replaceChildren();
-    if (!scatter || !n) return;
     const [w, hgt] = size();
     rings.setAttribute('width', String(w));
     rings.setAttribute('height', String(hgt));
+    if (lasso && lasso.pts.length > 1) {
+      rings.appendChild(s('polygon', { points: lasso.pts.map((q) => q.join(',')).join(' '), class: 'al-lasso-path' }));
+    }
+    if (!scatter || !n) return;
     const r = pointSize(n) / 2 + 5;
     for (const i of batchPoints()) {
-      let p;
-      try { p = scatter.getScreenPosition(i); } catch (err) { return; }
+      const p = screenPos(i);
       if (!p || p[0] < -r || p[1] < -r || p[0] > w + r || p[1] > hgt + r) continue;
       rings.appendChild(s('circle', { cx: p[0], cy: p[1], r, class: 'al-ring' }));
     }
+  }
+
+  // labeled points (their class colour, larger, outlined, drawn on top) and the selection, on a 2-D overlay
+  const MAX_MARKS = 20000;
+  function drawMarks() {
+    const [w, hgt] = size();
+    if (marks.width !== w || marks.height !== hgt) { marks.width = w; marks.height = hgt; }
+    const g = marks.getContext('2d');
+    g.clearRect(0, 0, w, hgt);
+    if (!n) return;
+    const palette = model.get('palette') || [];
+    const r = Math.max(3, pointSize(n) / 2 + 1.5);
+    const outline = getComputedStyle(ctx.root).getPropertyValue('--al-mark-outline').trim() || '#222';
+    g.lineWidth = 1.25;
+    g.strokeStyle = outline;
+    const count = Math.min(labeledPts.length, MAX_MARKS);
+    for (let k = 0; k < count; k++) {
+      const p = labeledPts[k];
+      if (p >= n) continue;
+      const q = screenPos(p);
+      if (!q || q[0] < -r || q[1] < -r || q[0] > w + r || q[1] > hgt + r) continue;
+      g.beginPath();
+      g.arc(q[0], q[1], r, 0, 2 * Math.PI);
+      g.fillStyle = palette[z[p]] || '#999';
+      g.fill();
+      g.stroke();
+    }
+    g.strokeStyle = SELECTION;
+    g.lineWidth = 2;
+    for (const p of selectedPts.slice(0, MAX_MARKS)) {
+      const q = screenPos(p);
+      if (!q) continue;
+      g.strokeRect(q[0] - r - 2, q[1] - r - 2, 2 * r + 4, 2 * r + 4);
+    }
+    ctx.root.setAttribute('data-labeled-marks', String(count));
+  }
+
+  function drawOverlay() {
+    drawMarks();
+    drawRings();
   }
 
   // the batch item whose ring holds the mouse: a click there means that item, even where a denser neighbour is
@@ -289,14 +388,77 @@ export function createMap(model, el, ctx) {
     }
     const items = Array.from(points, toPool);
     const inBatch = new Set(batchIndices());
-    const fresh = items.filter((i) => !inBatch.has(i));
-    if (items.length === 1 && !fresh.length) {
+    if (items.length === 1 && inBatch.has(items[0])) {
       ctx.focusCard(items[0]);
       highlight();
       return;
     }
-    if (fresh.length) ctx.send({ type: 'add', indices: fresh.slice(0, model.get('max_hand_picked')) });
+    // a click selects that point; labeling work only comes from "Add to batch"
+    ctx.send({ type: 'select', indices: items });
     highlight();
+  }
+
+  // --- the lasso: pointer events with pointer capture, so the drag stays ours wherever the pointer goes
+  function rel(ev) {
+    const rect = wrap.getBoundingClientRect();
+    return [ev.clientX - rect.left, ev.clientY - rect.top];
+  }
+
+  function onPointerDown(ev) {
+    hideTip();
+    if (ev.button !== 0 || !(ev.shiftKey || lassoMode) || !n) return;
+    ev.preventDefault();          // no mouse events follow: the renderer does not pan, the notebook does not drag
+    ev.stopPropagation();
+    wrap.setPointerCapture(ev.pointerId);
+    lasso = { id: ev.pointerId, pts: [rel(ev)] };
+    ctx.root.setAttribute('data-lasso', 'drawing');
+    drawRings();
+  }
+
+  function onPointerMove(ev) {
+    mouse = rel(ev);
+    if (!lasso || ev.pointerId !== lasso.id) return;
+    ev.preventDefault();
+    ev.stopPropagation();
+    const last = lasso.pts[lasso.pts.length - 1];
+    if ((mouse[0] - last[0]) ** 2 + (mouse[1] - last[1]) ** 2 >= 4) {
+      lasso.pts.push(mouse);
+      drawRings();
+    }
+  }
+
+  function inside(px, py, poly) {
+    let hit = false;
+    for (let i = 0, j = poly.length - 1; i < poly.length; j = i++) {
+      const [xi, yi] = poly[i];
+      const [xj, yj] = poly[j];
+      if ((yi > py) !== (yj > py) && px < ((xj - xi) * (py - yi)) / (yj - yi) + xi) hit = !hit;
+    }
+    return hit;
+  }
+
+  function onPointerUp(ev) {
+    if (!lasso || ev.pointerId !== lasso.id) return;
+    ev.preventDefault();
+    ev.stopPropagation();
+    const poly = lasso.pts;
+    lasso = null;
+    if (wrap.hasPointerCapture(ev.pointerId)) wrap.releasePointerCapture(ev.pointerId);
+    ctx.root.setAttribute('data-lasso', 'done');
+    drawRings();
+    if (poly.length < 3) return;
+    let [x0, y0, x1, y1] = [Infinity, Infinity, -Infinity, -Infinity];
+    for (const [px, py] of poly) { x0 = Math.min(x0, px); x1 = Math.max(x1, px); y0 = Math.min(y0, py); y1 = Math.max(y1, py); }
+    const t = screenTransform();
+    const chosen = [];
+    for (let i = 0; i < n; i++) {
+      let q;
+      if (t) q = [t.sx * x[i] + t.tx, t.sy * y[i] + t.ty];
+      else q = screenPos(i);
+      if (!q || q[0] < x0 || q[0] > x1 || q[1] < y0 || q[1] > y1) continue;
+      if (inside(q[0], q[1], poly)) chosen.push(toPool(i));
+    }
+    ctx.send({ type: 'select', indices: chosen });
   }
 
   function onOver(p) {
@@ -305,32 +467,39 @@ export function createMap(model, el, ctx) {
     ctx.send({ type: 'peek', index: hovered });
   }
 
-  function onOut() {
+  function onOut() { hideTip(); }
+
+  // capture phase: the position is known before the renderer's own handlers ask for it
+  cleanups.push(on([wrap, 'pointerdown', onPointerDown, true], [wrap, 'pointermove', onPointerMove, true],
+    [wrap, 'pointerup', onPointerUp, true], [wrap, 'pointercancel', onPointerUp, true],
+    [wrap, 'pointerleave', () => { if (!lasso) hideTip(); }]));
+
+  function hideTip() {
     hovered = -1;
     tooltip.hidden = true;
+    ctx.root.setAttribute('data-tooltip', 'hidden');
   }
 
-  function onMouseMove(ev) {
-    const rect = wrap.getBoundingClientRect();
-    mouse = [ev.clientX - rect.left, ev.clientY - rect.top];
-  }
-  // capture phase: the position is known before the renderer's own handlers ask for it
-  cleanups.push(on([wrap, 'mousemove', onMouseMove, true]));
-
+  // hover: the item itself (image, text excerpt or row), its label, the predicted class and probability, and the
+  // normalised entropy on the legend's 0-1 scale
   function onCustom(msg) {
-    if (!msg || msg.type !== 'peek' || msg.index !== hovered) return;
+    if (!msg || msg.type !== 'peek' || msg.index !== hovered || lasso) return;
     tooltip.replaceChildren();
     tooltip.appendChild(h('div', 'al-tip-title', `#${msg.index}`));
-    tooltip.appendChild(h('div', 'al-tip-text', msg.preview));
+    if (msg.item) tooltip.appendChild(renderItem(msg.item));
+    else tooltip.appendChild(h('div', 'al-tip-text', msg.preview));
     if (msg.label !== undefined) tooltip.appendChild(h('div', 'al-tip-row', `label: ${msg.label}`));
     if (msg.predicted !== undefined) {
       tooltip.appendChild(h('div', 'al-tip-row', `predicted: ${msg.predicted} (${Math.round(msg.p * 100)}%)`));
-      tooltip.appendChild(h('div', 'al-tip-row', `entropy: ${msg.entropy.toFixed(3)}`));
+      tooltip.appendChild(h('div', 'al-tip-row', `uncertainty: ${msg.entropy.toFixed(2)} (entropy, 0 sure – 1 unsure)`));
     }
-    const [w] = size();
-    tooltip.style.left = `${Math.min(mouse[0] + 12, w - 180)}px`;
-    tooltip.style.top = `${mouse[1] + 12}px`;
+    const [w, hgt] = size();
     tooltip.hidden = false;
+    const tw = tooltip.offsetWidth || 200;
+    const th = tooltip.offsetHeight || 100;
+    tooltip.style.left = `${Math.max(0, Math.min(mouse[0] + 12, w - tw - 4))}px`;
+    tooltip.style.top = `${mouse[1] + 12 + th > hgt ? Math.max(0, mouse[1] - th - 8) : mouse[1] + 12}px`;
+    ctx.root.setAttribute('data-tooltip', 'shown');
   }
 
   function renderLegend() {
@@ -345,14 +514,33 @@ export function createMap(model, el, ctx) {
     } else if (lg.note) {
       legend.appendChild(h('span', 'al-legend-note', lg.note));
     }
+    const classes = h('span', 'al-legend-classes');
     for (const c of lg.classes || []) {
       const item = h('span', 'al-legend-class');
       const sw = h('span', 'al-swatch');
       sw.style.background = c.color;
       item.append(sw, document.createTextNode(c.name));
-      legend.appendChild(item);
+      classes.appendChild(item);
     }
+    legend.appendChild(classes);
+    balanceLegend();
     select.value = model.get('color_by');
+  }
+
+  // the class swatches wrap in even rows: never one item alone on a line
+  function balanceLegend() {
+    const classes = legend.querySelector('.al-legend-classes');
+    if (!classes) return;
+    const items = classes.children.length;
+    classes.style.gridTemplateColumns = '';
+    if (!items) return;
+    const widest = Math.max(...Array.from(classes.children, (c) => c.scrollWidth)) + 8;
+    const avail = Math.max(widest, legend.clientWidth - 8);
+    const perRow = Math.max(1, Math.floor(avail / widest));
+    const rows = Math.ceil(items / perRow);
+    const cols = Math.ceil(items / rows);
+    classes.style.gridTemplateColumns = `repeat(${cols}, max-content)`;
+    ctx.root.setAttribute('data-legend-rows', String(rows));
   }
 
   function renderProjection() {
@@ -363,30 +551,43 @@ export function createMap(model, el, ctx) {
   // --- wire up
   const onSelectChange = () => ctx.send({ type: 'color_by', value: select.value });
   const onLasso = () => {
-    const lasso = lassoBtn.getAttribute('aria-pressed') !== 'true';
-    lassoBtn.setAttribute('aria-pressed', String(lasso));
-    if (scatter) scatter.set({ mouseMode: lasso ? 'lasso' : 'panZoom' });
+    lassoMode = lassoBtn.getAttribute('aria-pressed') !== 'true';
+    lassoBtn.setAttribute('aria-pressed', String(lassoMode));
+    wrap.classList.toggle('al-lasso-on', lassoMode);
   };
-  cleanups.push(on([select, 'change', onSelectChange], [lassoBtn, 'click', onLasso]));
+  const onAdd = () => ctx.send({ type: 'add' });
+  const onClear = () => ctx.send({ type: 'select', indices: [] });
+  cleanups.push(on([select, 'change', onSelectChange], [lassoBtn, 'click', onLasso], [addBtn, 'click', onAdd],
+    [clearBtn, 'click', onClear]));
 
+  // the canvas and the overlays follow the map's box (a window resize, a sidebar toggled)
   const resize = () => {
     if (destroyed) return;
     const [w, hgt] = size();
-    if (scatter) scatter.set({ width: w, height: hgt });
+    if (scatter) { scatter.set({ width: w, height: hgt }); overlayStale = true; }
     else if (canvas.width !== w || canvas.height !== hgt) {
       canvas.width = w;
       canvas.height = hgt;
       drawCanvas();
     }
+    balanceLegend();
+    // the renderer takes the new size on its next frame: the overlays follow once it has drawn
+    requestAnimationFrame(() => requestAnimationFrame(() => {
+      if (destroyed) return;
+      drawOverlay();
+      ctx.root.setAttribute('data-map-size', `${w}x${hgt}`);
+    }));
   };
   const ro = typeof ResizeObserver !== 'undefined' ? new ResizeObserver(resize) : null;
   if (ro) ro.observe(wrap);
 
   cleanups.push(listen(model, {
-    'change:coords': () => { spatialIndex = null; readCoords(); readColours(); draw(); },
+    'change:coords': () => { spatialIndex = null; readCoords(); readColours(); readSelection(); draw(); },
     'change:color_values': () => { readColours(); draw(); },
+    'change:labeled_points': () => { readColours(); drawMarks(); },
     'change:palette': () => { if (scatter) scatter.set({ pointColor: model.get('palette') }); draw(); },
-    'change:batch': highlight,
+    'change:batch': () => { readSelection(); highlight(); },
+    'change:selected': () => { readSelection(); drawMarks(); },
     'change:legend': renderLegend,
     'change:color_by': renderLegend,
     'change:projection_status': renderProjection,
@@ -420,6 +621,7 @@ export function createMap(model, el, ctx) {
   });
   renderLegend();
   renderProjection();
+  readSelection();
 
   return {
     /** Show or hide the batch (rings and selection); the batch trait is unchanged. */

@@ -53,7 +53,10 @@ export function createMonitor(model, el) {
 
   function render() {
     const m = model.get('monitor') || {};
-    const on = Array.isArray(m.annotators);
+    // one person labeling alone (a store, no queue, no gold): nothing to compare, so no panel
+    const team = Array.isArray(m.annotators) && (m.annotators.length > 1 || !!m.queue || !!m.annotator
+      || m.annotators.some((r) => r.gold_n) || !!m.error);
+    const on = team;
     el.hidden = !on;
     if (!on) return;
     const me = m.annotator || '';

@@ -10,7 +10,7 @@ import { createStatus } from './status.js';
 
 const W = 420;
 const H = 220;
-const PAD = { l: 40, r: 10, t: 10, b: 26 };
+const PAD = { l: 48, r: 14, t: 10, b: 36 };
 const MAP = 150;
 
 export function renderRace({ model, el }) {
@@ -35,10 +35,14 @@ export function renderRace({ model, el }) {
   const body = h('div', 'al-race-body');
   const curveBox = h('div', 'al-race-curves');
   const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, width: W, height: H, role: 'img', 'aria-label': 'Race: score vs labels' });
+  svg.classList.add('al-curve-svg');
   const table = h('table', 'al-table al-race-reach');
   curveBox.append(svg, table);
   const maps = h('div', 'al-race-maps');
-  body.append(curveBox, maps);
+  const mapKey = h('div', 'al-race-key', '◇ seed set (shared) · ■ picked · ○ latest round');
+  const mapBox = h('div', 'al-race-mapbox');
+  mapBox.append(maps, mapKey);
+  body.append(curveBox, mapBox);
   root.append(bar, body, status.error);
   el.appendChild(root);
 
@@ -80,20 +84,34 @@ export function renderRace({ model, el }) {
       const py = (v) => (1 - (v + 1) / 2) * (MAP - 8) + 4;
       const row = sel.subarray(k * n, (k + 1) * n);
       let chosen = 0;
-      g.fillStyle = '#c8c8c8';
+      g.fillStyle = '#dcdcdc';
       for (let i = 0; i < n; i++) if (!row[i]) g.fillRect(px(xy[2 * i]) - 1, py(xy[2 * i + 1]) - 1, 2, 2);
-      for (const level of [1, 2, 3]) {
-        g.fillStyle = level === 1 ? '#333' : cols[k] || '#1f77b4';
-        const r = level === 3 ? 2.5 : 1.5;
+      // picks: filled squares in the racer's colour; the latest round ringed in the accent colour
+      for (const level of [2, 3]) {
+        g.fillStyle = cols[k] || '#1f77b4';
         for (let i = 0; i < n; i++) {
           if (row[i] !== level) continue;
-          if (level > 1) chosen++;
-          g.fillRect(px(xy[2 * i]) - r, py(xy[2 * i + 1]) - r, 2 * r, 2 * r);
+          chosen++;
+          g.fillRect(px(xy[2 * i]) - 2, py(xy[2 * i + 1]) - 2, 4, 4);
           if (level === 3) {
             g.strokeStyle = ACCENT;
-            g.strokeRect(px(xy[2 * i]) - r - 1, py(xy[2 * i + 1]) - r - 1, 2 * r + 2, 2 * r + 2);
+            g.lineWidth = 1.5;
+            g.beginPath();
+            g.arc(px(xy[2 * i]), py(xy[2 * i + 1]), 4.5, 0, 2 * Math.PI);
+            g.stroke();
           }
         }
+      }
+      // the seed set every racer shares: open black diamonds on top, unlike any racer's picks
+      g.strokeStyle = '#000';
+      g.lineWidth = 1.2;
+      for (let i = 0; i < n; i++) {
+        if (row[i] !== 1) continue;
+        const cx = px(xy[2 * i]);
+        const cy = py(xy[2 * i + 1]);
+        g.beginPath();
+        g.moveTo(cx, cy - 3.5); g.lineTo(cx + 3.5, cy); g.lineTo(cx, cy + 3.5); g.lineTo(cx - 3.5, cy); g.closePath();
+        g.stroke();
       }
       c.setAttribute('data-chosen', String(chosen));
     });
@@ -112,7 +130,7 @@ export function renderRace({ model, el }) {
       x1 = Math.max(x1, x); ys.push(y);
     }
     svg.replaceChildren();
-    const { px, py, y0, y1 } = scoreAxes(svg, ys, x1, { W, H, PAD });
+    const { px, py, y0, y1 } = scoreAxes(svg, ys, x1, { W, H, PAD }, { xTitle: 'labels', yTitle: 'holdout score' });
     const reach = model.get('reach') || {};
     if (Number.isFinite(reach.target) && reach.target >= y0 && reach.target <= y1) {
       svg.appendChild(s('line', { x1: PAD.l, x2: W - PAD.r, y1: py(reach.target), y2: py(reach.target), class: 'al-race-target-line' }));

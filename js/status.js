@@ -9,6 +9,7 @@ import { h, listen } from './dom.js';
  */
 export function createStatus(model, root, { counts = {}, onChange = null } = {}) {
   const text = h('span', 'al-status-text');
+  const savedTo = h('div', 'al-saved-to');
   const progress = h('span', 'al-progress');
   const error = h('div', 'al-error');
   error.setAttribute('role', 'alert');
@@ -16,6 +17,8 @@ export function createStatus(model, root, { counts = {}, onChange = null } = {})
   function renderStatus() {
     const st = model.get('status') || {};
     text.textContent = st.message || '';
+    savedTo.textContent = st.saved_to || '';
+    savedTo.hidden = !st.saved_to;
     root.setAttribute('data-state', st.state || 'idle');
     root.setAttribute('data-busy', String(!!st.busy));
     root.setAttribute('data-round', String(st.round ?? 0));
@@ -33,6 +36,7 @@ export function createStatus(model, root, { counts = {}, onChange = null } = {})
   renderError();
   return {
     text,
+    savedTo,
     progress,
     error,
     showError(message) { error.textContent = message; },

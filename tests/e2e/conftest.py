@@ -1,8 +1,11 @@
 """Fixtures for browser end-to-end tests. Usage and an example: see tests/e2e/harness.py (module docstring).
 
-* ``jupyter_lab_server`` (session): :class:`harness.JupyterLabServer`
+* ``jupyter_servers``    (session): {front end: :class:`harness.JupyterServer`}, each started on first use
+* ``jupyter_lab_server`` (session): the JupyterLab one
 * ``chromium_browser``   (session): Playwright ``Browser`` on the system Chromium
-* ``lab``                (function): :class:`harness.Lab`, a fresh page per test
+* ``lab``                (function, per front end): :class:`harness.Lab`, a fresh page per test, in JupyterLab
+                         (``[lab]``) and in Jupyter Notebook 7 (``[notebook]``): every test that takes ``lab`` runs in
+                         both. ``ACTIVELENS_E2E_FRONTENDS=lab`` (comma-separated) runs only those.
 * ``browser_page``       (function): a blank Playwright ``Page`` (``page.console_log`` collects errors)
 
 Every test collected under tests/e2e gets the ``e2e`` marker automatically.
@@ -11,6 +14,7 @@ Every test collected under tests/e2e gets the ``e2e`` marker automatically.
 from __future__ import annotations
 
 import json
+import os
 import re
 import time
 from pathlib import Path
@@ -20,8 +24,9 @@ import pytest
 from .harness import (
     ARTIFACTS_DIR,
     DEFAULT_TIMEOUT,
+    FRONTENDS,
     ConsoleLog,
-    JupyterLabServer,
+    JupyterServer,
     Lab,
     chromium_executable,
     launch_chromium,
@@ -53,16 +58,56 @@ def _artifact_name(item) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", item.nodeid.split("::", 1)[-1])[:120]
 
 
+def _frontends() -> list[str]:
+    wanted = os.environ.get("ACTIVELENS_E2E_FRONTENDS", "")
+    names = [f.strip() for f in wanted.split(",") if f.strip()] or list(FRONTENDS)
+    bad = [f for f in names if f not in FRONTENDS]
+    if bad:
+        raise ValueError(f"ACTIVELENS_E2E_FRONTENDS: {bad} not among {FRONTENDS}")
+    return names
+
+
 @pytest.fixture(scope="session")
-def jupyter_lab_server():
-    """One real JupyterLab for the whole session (log: test-artifacts/jupyterlab.log)."""
-    server = JupyterLabServer(log_path=ARTIFACTS_DIR / "jupyterlab.log")
-    server.start()
-    print(f"\n[e2e] JupyterLab on {server.base_url} ready in {server.startup_seconds:.1f}s")
+def jupyter_servers():
+    """One real server per front end for the whole session, started when a test first needs it (logs:
+    test-artifacts/jupyterlab.log, test-artifacts/notebook.log)."""
+    servers: dict[str, JupyterServer] = {}
+
+    def get(frontend: str) -> JupyterServer:
+        if frontend not in servers:
+            name = "jupyterlab" if frontend == "lab" else frontend
+            server = JupyterServer(log_path=ARTIFACTS_DIR / f"{name}.log", frontend=frontend)
+            server.start()
+            print(f"\n[e2e] {name} on {server.base_url} ready in {server.startup_seconds:.1f}s")
+            servers[frontend] = server
+        return servers[frontend]
+
     try:
-        yield server
+        yield get
     finally:
-        server.cleanup()
+        for server in servers.values():
+            server.cleanup()
+
+
+@pytest.fixture(scope="session")
+def jupyter_lab_server(jupyter_servers):
+    """The session's JupyterLab."""
+    return jupyter_servers("lab")
+
+
+def pytest_generate_tests(metafunc):
+    """Every ``lab`` test runs in each front end; ``@pytest.mark.frontends("lab")`` keeps a test whose page does not
+    depend on the front end (a backend, a data path) to the ones named, which keeps CI's time down."""
+    if "lab" in metafunc.fixturenames:
+        marker = metafunc.definition.get_closest_marker("frontends")
+        names = [f for f in _frontends() if marker is None or f in marker.args]
+        metafunc.parametrize("frontend", names, scope="session")
+
+
+@pytest.fixture(scope="session")
+def frontend(request):
+    """The front end a ``lab`` test runs in: "lab" (JupyterLab) or "notebook" (Notebook 7)."""
+    return request.param
 
 
 @pytest.fixture(scope="session")
@@ -113,10 +158,10 @@ def _finish_page(request, page, console: ConsoleLog, lab: Lab | None = None) -> 
 
 
 @pytest.fixture
-def lab(request, jupyter_lab_server, chromium_browser):
-    """A fresh browser context + page on the shared JupyterLab; see :class:`harness.Lab`."""
+def lab(request, frontend, jupyter_servers, chromium_browser):
+    """A fresh browser context + page on the shared JupyterLab or Notebook 7; see :class:`harness.Lab`."""
     context = _new_context(chromium_browser)
-    helper = Lab(jupyter_lab_server, context, name=_artifact_name(request.node))
+    helper = Lab(jupyter_servers(frontend), context, name=_artifact_name(request.node))
     try:
         yield helper
     finally:

@@ -1,4 +1,7 @@
-"""Browser end-to-end harness: a real JupyterLab + headless Chromium (Playwright).
+"""Browser end-to-end harness: a real JupyterLab or Jupyter Notebook 7 + headless Chromium (Playwright).
+
+The same tests run in both front ends: the ``lab`` fixture is parametrized over ``FRONTENDS`` ("lab": JupyterLab,
+"notebook": Jupyter Notebook 7), one server of each per session. ``lab.frontend`` says which one a test is in.
 
 How a widget test uses it (fixtures come from tests/e2e/conftest.py)::
 
@@ -18,7 +21,8 @@ How a widget test uses it (fixtures come from tests/e2e/conftest.py)::
         lab.assert_no_console_errors()
 
 Fixtures (all in conftest.py):
-  * ``jupyter_lab_server`` (session) -> :class:`JupyterLabServer`: one JupyterLab per session on
+  * ``jupyter_server`` (session, per front end) -> :class:`JupyterServer`; ``jupyter_lab_server`` is the
+    JupyterLab one. One server per front end per session on
     127.0.0.1:<free port> with a random token, temp root dir and isolated config/data/runtime/settings/
     workspace dirs; news, update checks and the extension manager are off; log in
     test-artifacts/jupyterlab.log.
@@ -147,10 +151,18 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child between 
 # --------------------------------------------------------------------------------------------------
 
 
-class JupyterLabServer:
-    """A real ``jupyter lab`` subprocess on 127.0.0.1 with a random token and isolated dirs."""
+#: the front ends the e2e tests run in
+FRONTENDS = ("lab", "notebook")
 
-    def __init__(self, log_path: Path | None = None, timeout: float = DEFAULT_TIMEOUT) -> None:
+
+class JupyterServer:
+    """A real ``jupyter lab`` (``frontend="lab"``) or ``jupyter notebook`` (Notebook 7, ``frontend="notebook"``)
+    subprocess on 127.0.0.1 with a random token and isolated dirs."""
+
+    def __init__(self, log_path: Path | None = None, timeout: float = DEFAULT_TIMEOUT, frontend: str = "lab") -> None:
+        if frontend not in FRONTENDS:
+            raise ValueError(f"frontend must be one of {FRONTENDS}, got {frontend!r}")
+        self.frontend = frontend
         self.timeout = timeout
         self.token = secrets.token_hex(16)
         self.port = 0
@@ -190,9 +202,19 @@ class JupyterLabServer:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(values, indent=2))
 
+    @property
+    def app_path(self) -> str:
+        """The front end's page: /lab or /tree (Notebook 7)."""
+        return "/lab" if self.frontend == "lab" else "/tree"
+
+    def notebook_url(self, name: str, workspace: str) -> str:
+        """The page that opens notebook ``name`` (server path) in this front end."""
+        if self.frontend == "lab":  # a fresh workspace: nothing from earlier tests is restored next to it
+            return self.url(f"/lab/workspaces/{workspace}/tree/{quote(name)}", reset="")
+        return self.url(f"/notebooks/{quote(name)}")
+
     def command(self) -> list[str]:
-        cmd = [
-            sys.executable, "-m", "jupyterlab",
+        common = [
             "--no-browser",
             "--ServerApp.ip=127.0.0.1",
             f"--ServerApp.port={self.port}",
@@ -200,11 +222,16 @@ class JupyterLabServer:
             f"--IdentityProvider.token={self.token}",
             f"--ServerApp.root_dir={self.root_dir}",
             "--ServerApp.terminals_enabled=False",
-            "--LabApp.expose_app_in_browser=True",  # window.jupyterapp: commands + models for the helpers
-            "--LabApp.news_url=None",
-            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-            "--LabApp.extension_manager=readonly",
         ]
+        if self.frontend == "lab":
+            cmd = [sys.executable, "-m", "jupyterlab", *common,
+                   "--LabApp.expose_app_in_browser=True",  # window.jupyterapp: commands + models for the helpers
+                   "--LabApp.news_url=None",
+                   "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+                   "--LabApp.extension_manager=readonly"]
+        else:
+            cmd = [sys.executable, "-m", "notebook", *common,
+                   "--JupyterNotebookApp.expose_app_in_browser=True"]   # news: off by the user settings
         if hasattr(os, "geteuid") and os.geteuid() == 0:
             cmd.append("--allow-root")
         return cmd
@@ -255,19 +282,19 @@ class JupyterLabServer:
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(
-                    f"jupyter lab exited with {self.proc.returncode} before answering; "
+                    f"jupyter {self.frontend} exited with {self.proc.returncode} before answering; "
                     f"log {self.log_path}:\n{self.log_tail()}")
             try:
                 status = self.api("GET", "/api/status", timeout=2)
                 if isinstance(status, dict):
                     # /api/status answers as soon as the server listens; /lab must be servable too.
-                    with urllib.request.urlopen(self.url("/lab"), timeout=5) as r:
+                    with urllib.request.urlopen(self.url(self.app_path), timeout=5) as r:
                         if r.status == 200:
                             return
             except (OSError, urllib.error.URLError):
                 pass
             time.sleep(0.1)  # polling interval, not a wait-for-something sleep
-        raise RuntimeError(f"jupyter lab did not answer /api/status within {self.timeout:.0f}s; "
+        raise RuntimeError(f"jupyter {self.frontend} did not answer /api/status within {self.timeout:.0f}s; "
                            f"log {self.log_path}:\n{self.log_tail()}")
 
     def stop(self) -> None:
@@ -297,7 +324,7 @@ class JupyterLabServer:
         self.stop()
         shutil.rmtree(self._tmp, ignore_errors=True)
 
-    def __enter__(self) -> "JupyterLabServer":
+    def __enter__(self) -> "JupyterServer":
         return self.start()
 
     def __exit__(self, *exc) -> None:
@@ -308,8 +335,9 @@ class JupyterLabServer:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def url(self, path: str = "/lab", **query: str) -> str:
-        """Absolute URL with the token attached, e.g. ``url("/lab/tree/x.ipynb")``."""
+    def url(self, path: str | None = None, **query: str) -> str:
+        """Absolute URL with the token attached, e.g. ``url("/lab/tree/x.ipynb")`` (default: the front end's page)."""
+        path = self.app_path if path is None else path
         q = "&".join([f"token={self.token}"] + [f"{k}={v}" if v != "" else k for k, v in query.items()])
         sep = "&" if "?" in path else "?"
         return f"{self.base_url}{path}{sep}{q}"
@@ -341,6 +369,11 @@ class JupyterLabServer:
             return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-n:])
         except OSError:
             return ""
+
+
+def JupyterLabServer(log_path: Path | None = None, timeout: float = DEFAULT_TIMEOUT) -> JupyterServer:
+    """A :class:`JupyterServer` running JupyterLab (the name the benchmarks use)."""
+    return JupyterServer(log_path=log_path, timeout=timeout, frontend="lab")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -431,6 +464,11 @@ window.__alE2E = {
     }
     return null;
   },
+  kernelId(path) {
+    const p = this.panel(path);
+    const k = p && p.sessionContext && p.sessionContext.session && p.sessionContext.session.kernel;
+    return k ? k.id : null;
+  },
   kernelStatus(path) {
     const p = this.panel(path);
     const k = p && p.sessionContext && p.sessionContext.session && p.sessionContext.session.kernel;
@@ -519,13 +557,15 @@ def _timed(method):
 
 
 class Lab:
-    """One test's browser page in the shared JupyterLab. Created by the ``lab`` fixture."""
+    """One test's browser page in the shared JupyterLab or Notebook 7 (``frontend``). Created by the ``lab``
+    fixture."""
 
     _names = itertools.count(1)
 
-    def __init__(self, server: JupyterLabServer, context, name: str = "test",
+    def __init__(self, server: JupyterServer, context, name: str = "test",
                  timeout: float = DEFAULT_TIMEOUT) -> None:
         self.server = server
+        self.frontend = server.frontend
         self.context = context
         self.timeout = timeout
         self.name = re.sub(r"[^A-Za-z0-9_.-]+", "_", name)[:80] or "test"
@@ -572,9 +612,8 @@ class Lab:
             self.server.api("POST", "/api/sessions", {
                 "path": name, "name": Path(name).name, "type": "notebook",
                 "kernel": {"name": meta["kernelspec"].get("name", "python3")}}, timeout=30)
-        # A fresh workspace per open: nothing from earlier tests is restored next to our notebook.
         workspace = f"e2e-{self.name[:40]}-{secrets.token_hex(3)}"
-        self.page.goto(self.server.url(f"/lab/workspaces/{workspace}/tree/{quote(name)}", reset=""))
+        self.page.goto(self.server.notebook_url(name, workspace))
         self.page.wait_for_function("() => !!(window.jupyterapp && window.__alE2E)")
         self._wait_js("p => window.__alE2E.panel(p) !== null", f"notebook {name} to open", None, arg=name)
         self.wait_kernel_idle()
@@ -638,6 +677,27 @@ class Lab:
         self._require_notebook()
         return self.page.evaluate("p => window.__alE2E.cells(p)", self.path)
 
+    @_timed
+    def restart_and_run_all(self, timeout: float | None = None) -> list[dict]:
+        """What a user does: Kernel > "Restart Kernel and Run All Cells…", then "Restart" in the dialog; waits until
+        every code cell ran again in the new kernel (as :meth:`run_all`)."""
+        self._require_notebook()
+        before = self.page.evaluate("p => window.__alE2E.kernelId(p)", self.path)
+        self.page.evaluate("() => { window.__alE2E.restartDone = false;"
+                           " Promise.resolve(window.jupyterapp.commands.execute('notebook:restart-run-all'))"
+                           ".finally(() => { window.__alE2E.restartDone = true; }); }")
+        self.page.locator(".jp-Dialog .jp-mod-accept").click()
+        self._wait_js("() => window.__alE2E.restartDone", "restart and run all", timeout)
+        self._wait_js(
+            """([p, before]) => window.__alE2E.isIdle(p) && window.__alE2E.cells(p, false).every(
+                   c => c.type !== 'code' || !c.source.trim() || (c.executionCount !== null && !c.running))""",
+            "all code cells executed after the restart", timeout, arg=[self.path, before])
+        cells = self.cells()
+        errors = [c for c in cells for o in c["outputs"] if o.get("output_type") == "error"]
+        if errors:
+            raise CellError(self._format_error(errors[0]))
+        return cells
+
     def execute_command(self, command: str, args: dict | None = None) -> Any:
         """Run any JupyterLab command (e.g. ``"notebook:restart-kernel"``) and await it."""
         return self.page.evaluate(
@@ -662,6 +722,20 @@ class Lab:
                                f"browser console errors: {self.console.errors[-5:]}") from exc
         return loc
 
+    def pixels(self, points, clip=None) -> list[tuple[int, int, int]]:
+        """The RGB colour on screen (a real screenshot: WebGL, SVG and HTML as the user sees them) at each
+        page position ``(x, y)`` of ``points``."""
+        import io
+
+        from PIL import Image
+
+        img = Image.open(io.BytesIO(self.page.screenshot())).convert("RGB")
+        return [img.getpixel((int(round(x)), int(round(y)))) for x, y in points]
+
+    def set_width(self, width: int, height: int = 900) -> None:
+        """Resize the browser window (the page's viewport) to ``width`` x ``height`` pixels."""
+        self.page.set_viewport_size({"width": width, "height": height})
+
     # -- artifacts ---------------------------------------------------------------------------------
     def screenshot(self, name: str, locator=None, full_page: bool = False) -> Path:
         """Save test-artifacts/NAME.png (of ``locator`` if given, else the viewport)."""
@@ -677,9 +751,13 @@ class Lab:
     def console_errors(self) -> list[str]:
         return self.console.relevant_errors()
 
+    #: Notebook 7.6's own start-up error (a settings signal before its plugin is registered), not ours
+    NOTEBOOK_IGNORED = [r"\[pageerror\] Cannot read properties of undefined \(reading 'schema'\)"]
+
     def assert_no_console_errors(self, ignore: Iterable[str] = ()) -> None:
         """Fail if the page logged console errors / uncaught exceptions (``ignore``: regexes)."""
-        errors = self.console.relevant_errors(ignore)
+        extra = self.NOTEBOOK_IGNORED if self.frontend == "notebook" else []
+        errors = self.console.relevant_errors([*ignore, *extra])
         assert not errors, "browser console errors:\n" + "\n".join(errors)
 
     # -- teardown ----------------------------------------------------------------------------------

@@ -31,6 +31,8 @@ ROOT = ".activelens"
 PANEL = f"{ROOT} .al-monitor"
 
 
+@pytest.mark.frontends("lab")   # the same page in either front end: run once (CI time); the Explorer's own
+                                # tests run in JupyterLab and Notebook 7
 def test_annotator_mode_panel_shows_names_as_text(lab):
     lab.open_notebook(notebook(SETUP))
     lab.run_all()

@@ -57,6 +57,8 @@ def _ring_centre(lab, k):
     return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
 
 
+@pytest.mark.frontends("lab")   # the same page in either front end: run once (CI time); the Explorer's own
+                                # tests run in JupyterLab and Notebook 7
 def test_dask_pool_sample_on_the_map(lab):
     lab.open_notebook(notebook(SETUP))
     lab.run_all(timeout=240)

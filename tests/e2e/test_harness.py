@@ -73,6 +73,8 @@ def test_inline_anywidget_click_reaches_kernel(lab):
     lab.assert_no_console_errors()
 
 
+@pytest.mark.frontends("lab")   # the same page in either front end: run once (CI time); the Explorer's own
+                                # tests run in JupyterLab and Notebook 7
 def test_probe_results_cell_errors_and_console_capture(lab):
     # An empty cell must not block run_all; the kernel aborts the cells queued after a failing one.
     lab.open_notebook(["x = 41", "", "raise ValueError('boom from cell')", "never = 1"])

@@ -102,6 +102,8 @@ def test_teaching_mode_and_race(lab):
     lab.assert_no_console_errors()
 
 
+@pytest.mark.frontends("lab")   # the same page in either front end: run once (CI time); the Explorer's own
+                                # tests run in JupyterLab and Notebook 7
 def test_selection_lesson_notebook(lab):
     """notebooks/03_selection_on_the_map.ipynb as a class runs it: the teaching Explorer (one round stepped through,
     then switched to k-center) and the race render, respond, and agree with the kernel."""

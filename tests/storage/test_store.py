@@ -118,3 +118,19 @@ def test_a_skops_blob_with_untrusted_types_is_refused_unless_trusted_by_name(poo
     assert type(loaded).__name__ == "Sneaky" and loaded.C == 0.5
     with pytest.raises(TypeError, match="trusted must be a list of type names"):
         st.load_estimator(trusted=name)
+
+
+def test_map_coords_are_kept_by_fingerprint(tmp_path):
+    import numpy as np
+
+    store = LabelStore(tmp_path / "maps.db")
+    assert store.get_map_coords("umap-2-abc") is None
+    xy = np.random.default_rng(0).normal(size=(50, 2))
+    store.put_map_coords("umap-2-abc", xy)
+    store.put_map_coords("umap-2-abc", xy * 2)                    # replaced, not added
+    again = LabelStore(tmp_path / "maps.db").get_map_coords("umap-2-abc")
+    assert again.dtype == np.float32 and np.allclose(again, xy * 2)
+    with pytest.raises(ValueError, match="shape"):
+        store.put_map_coords("k", np.zeros(5))
+    with pytest.raises(ValueError, match="fingerprint"):
+        store.get_map_coords("bad key; drop table")

@@ -66,7 +66,7 @@ def test_initial_traits_cold_start(data):
     card = w.batch[0]
     assert [o["name"] for o in card["options"]] == ["a", "b", "c"]  # class order before any model
     assert all(o["p"] is None for o in card["options"]) and card["suggested"] is None
-    assert [o["key"] for o in card["options"]] == [1, 2, 3]
+    assert [o["key"] for o in card["options"]] == ["a", "b", "c"]   # a one-character name is its own key
     assert w.status["state"] == "idle" and w.curve["n_labels"] == []
     assert w.legend["kind"] == "categorical"
 
@@ -107,19 +107,35 @@ def test_labels_are_pending_until_submit_then_saved_and_retrained(data):
     assert w.legend["kind"] == "continuous"
 
 
-def test_cards_after_fit_ordered_by_probability_with_suggestion(data):
+def test_cards_after_fit_keep_label_order_with_probability_and_suggestion(data):
     w, learner = make(data)
     label_all(w, data[1])
     send(w, type="submit")
     assert w.wait(60)
     proba = learner.predict_proba()
     for card in w.batch:
+        assert [o["name"] for o in card["options"]] == ["a", "b", "c"]   # the order of labels=, on every card
+        assert [o["key"] for o in card["options"]] == ["a", "b", "c"]
         ps = [o["p"] for o in card["options"]]
-        assert ps == sorted(ps, reverse=True)
         assert abs(sum(ps) - 1) < 1e-3
-        assert card["suggested"] == card["options"][0]["label"]
+        assert card["suggested"] == int(np.argmax(ps))
         assert card["suggested"] == int(np.argmax(proba[card["index"]]))
         assert "uncertainty" in card["why"] and card["why"]["strategy"] == "margin"
+
+
+def test_button_order_probability_keeps_the_old_order(data):
+    w, learner = make(data, button_order="probability")
+    label_all(w, data[1])
+    send(w, type="submit")
+    assert w.wait(60)
+    for card in w.batch:
+        ps = [o["p"] for o in card["options"]]
+        assert ps == sorted(ps, reverse=True)
+        assert card["suggested"] == card["options"][0]["label"]
+        keys = {o["name"]: o["key"] for o in card["options"]}
+        assert keys == {"a": "a", "b": "b", "c": "c"}                      # a label's key follows the label
+    with pytest.raises(ValueError, match="button_order"):
+        make(data, button_order="alphabetical")
 
 
 def test_second_round_and_curve_gains_a_point(data):
@@ -143,7 +159,11 @@ def test_random_baseline_from_holdout(data):
     assert c["baseline_n"] == [6, 12]
     assert all(0 <= v <= 1 for v in c["baseline_scores"])
     fig = w.curve_figure()
-    assert [t.name for t in fig.data] == ["margin", "random"]
+    assert [t.name for t in fig.data] == ["random: spread of draws", "random baseline (mean)", "margin"]
+    assert len(c["baseline_lo"]) == len(c["baseline_hi"]) == 2
+    assert all(lo <= m <= hi for lo, m, hi in zip(c["baseline_lo"], c["baseline_scores"], c["baseline_hi"]))
+    assert "holdout" in c["baseline_note"]                       # the caption says what the baseline is
+    assert fig.layout.xaxis.title.text == "labels" and "holdout" in fig.layout.yaxis.title.text
 
 
 def test_no_baseline_without_holdout(data):
@@ -389,7 +409,7 @@ def test_peek_replies_with_preview(data, monkeypatch):
     sent = []
     monkeypatch.setattr(w, "send", lambda content, buffers=None: sent.append(content))
     send(w, type="peek", index=7)
-    assert sent == [{"type": "peek", "index": 7, "preview": "text 7"}]
+    assert sent == [{"type": "peek", "index": 7, "preview": "text 7", "item": {"kind": "text", "text": "text 7"}}]
 
 
 # ---------------------------------------------------------------- items
@@ -505,7 +525,164 @@ def test_figures(data):
     label_all(w, data[1])
     send(w, type="submit")
     assert w.wait(60)
+    w.selected = [w.batch_indices[0], 150]
     fig = w.figure()
-    assert len(fig.data[0].x) == 200 and list(fig.data[1].text) == [str(i) for i in w.batch_indices]
+    traces = {t.name: t for t in fig.data}
+    assert len(traces["pool"].x) == 200 and list(traces["batch"].text) == [str(i) for i in w.batch_indices]
+    assert len(traces["labeled"].x) == 6 and traces["labeled"].marker.size > traces["pool"].marker.size
+    assert len(traces["selected"].x) == 2
+    assert [t.name for t in fig.data][-1] == "batch"                # the rings on top
     cf = w.curve_figure()
-    assert list(cf.data[0].x) == [6] and cf.data[0].y[0] == pytest.approx(learner.rounds[0].score)
+    line = [t for t in cf.data if t.name == "margin"][0]
+    assert list(line.x) == [6] and line.y[0] == pytest.approx(learner.rounds[0].score)
+    assert cf.layout.xaxis.title.text == "labels" and cf.layout.yaxis.title.text
+
+
+# ---------------------------------------------------------------- nothing disappears silently
+def test_unpicked_cards_stay_in_the_batch_and_the_status_says_so(data):
+    w, learner = make(data)
+    y = data[1]
+    first = w.batch_indices
+    send(w, type="label", index=first[0], label=int(y[first[0]]))
+    send(w, type="label", index=first[1], label=int(y[first[1]]))
+    send(w, type="skip", index=first[2])
+    send(w, type="submit")
+    assert w.wait(60) and w.error == ""
+    assert sorted(learner.labeled_indices.tolist()) == sorted(first[:2])
+    assert w.batch_indices[:3] == first[3:]                      # the unpicked three open the next batch
+    assert first[2] not in w.batch_indices                       # the skipped one went back to the pool
+    assert len(w.batch_indices) == 6 and len(set(w.batch_indices)) == 6
+    msg = w.status["message"]
+    assert "saved 2 labels" in msg and "3 unpicked stay in the batch" in msg and "1 skipped went back to the pool" in msg
+
+
+def test_submit_with_nothing_picked_says_so_and_keeps_the_batch(data):
+    w, learner = make(data)
+    before, bid = w.batch_indices, w.batch_id
+    send(w, type="submit")
+    assert w.error.startswith("nothing picked")
+    assert w.batch_indices == before and w.batch_id == bid and learner.n_labeled == 0
+
+
+def test_selection_is_not_labeling_work_until_added(data):
+    w, learner = make(data)
+    before = w.batch_indices
+    free = [i for i in range(200) if i not in before]
+    send(w, type="select", indices=[free[3], free[1], free[1]])
+    assert w.selected == sorted([free[1], free[3]]) and w.batch_indices == before
+    w.selected = [free[5]]                                       # settable from Python
+    assert w.selected == [free[5]]
+    with pytest.raises(ValueError, match="not a pool position"):
+        w.selected = [10_000]
+    send(w, type="add")                                           # the page's "add to batch": the selection
+    assert w.batch_indices == before + [free[5]] and w.batch[-1]["source"] == "hand"
+    assert "added 1 of 1 selected" in w.status["message"]
+    assert w.add_to_batch([free[5], free[6]]) == [free[6]]
+    assert "1 already labeled or on the batch" in w.status["message"]
+
+
+def test_add_to_batch_states_the_cap(data):
+    w, learner = make(data)
+    many = [i for i in range(200) if i not in w.batch_indices][:80]
+    added = w.add_to_batch(many)
+    assert len(added) == MAX_HAND_PICKED - 6 and len(w.batch_indices) == MAX_HAND_PICKED
+    assert f"a batch holds at most {MAX_HAND_PICKED} cards" in w.status["message"]
+    assert f"{80 - len(added)} not added" in w.status["message"]
+
+
+def test_status_says_where_labels_are_saved(data, tmp_path):
+    w, _ = make(data)
+    assert "memory only" in w.status["saved_to"] and "store=" in w.status["saved_to"]
+    Xp, yp, Xt, yt = data
+    learner = ActiveLearner(LogisticRegression(max_iter=300), Xp, batch_size=6, classes=[0, 1, 2], X_test=Xt,
+                            y_test=yt, random_state=0, store=tmp_path / "labels.db")
+    w2 = Explorer(learner, labels=["a", "b", "c"], projection="pca")
+    assert w2.status["saved_to"].startswith("labels saved to") and "labels.db" in w2.status["saved_to"]
+
+
+def test_teaching_one_liner_takes_the_classes_from_the_oracle(data):
+    Xp, yp, Xt, yt = data
+    learner = ActiveLearner(LogisticRegression(max_iter=300), Xp, batch_size=6, X_test=Xt, y_test=yt,
+                            random_state=0)
+    w = Explorer(learner, oracle=yp, projection="pca")
+    assert w.label_names == ["0", "1", "2"]
+    send(w, type="oracle")
+    assert w.wait(60) and w.error == ""
+    assert learner.n_labeled == 6 and all(int(v) == int(yp[i]) for i, v in zip(learner.labeled_indices, learner.labels))
+
+
+def test_composes_in_ipywidgets_boxes(data):
+    import ipywidgets
+
+    w, _ = make(data)
+    box = ipywidgets.VBox([ipywidgets.HTML("<b>labeling</b>"), ipywidgets.HBox([w])])
+    assert box.children[1].children[0] is w
+    state = w.get_state()
+    assert state["_model_module"] == "anywidget" and "batch" in state
+
+
+def test_umap_coords_come_back_from_the_store_after_a_restart(data, tmp_path, monkeypatch):
+    from activelens.widgets import projection
+
+    Xp, yp, Xt, yt = data
+    calls = []
+
+    def fake_umap(X, random_state=0):
+        calls.append(1)
+        return np.column_stack([X[:, 0], X[:, 1] * 0.5]).astype(np.float32)
+
+    monkeypatch.setattr(projection, "umap_2d", fake_umap)
+    monkeypatch.setattr(projection, "umap_available", lambda: True)
+
+    def open_one():
+        learner = ActiveLearner(LogisticRegression(max_iter=300), Xp, batch_size=6, classes=[0, 1, 2],
+                                random_state=0, store=tmp_path / "labels.db")
+        return Explorer(learner, labels=["a", "b", "c"], projection="umap")
+
+    w = open_one()
+    assert w.wait_projection(30) and w.projection == "umap" and calls == [1]
+    xy = w.coordinates().copy()
+    projection._CACHE.clear()                                 # a new kernel: nothing in memory
+    w2 = open_one()
+    assert w2.projection == "umap" and calls == [1]           # at once, from the store, no refit
+    assert np.allclose(w2.coordinates(), xy)
+
+
+def test_hint_names_disagreements_when_labels_are_shifted(data):
+    """Shifted keys (every label one class off): the learner trails random and the hint says the holdout model
+    disagrees with the labels."""
+    w, learner = make(data)
+    y = data[1]
+    for _ in range(3):
+        for i in w.batch_indices:
+            send(w, type="label", index=i, label=int((y[i] + 1) % 3))
+        send(w, type="submit")
+        assert w.wait(60)
+    hint = w.curve["hint"]
+    assert hint.startswith("below random") and "disagrees with" in hint and "check the keys" in hint
+    w2, _ = make(data)
+    for _ in range(3):
+        label_all(w2, y)
+        send(w2, type="submit")
+        assert w2.wait(60)
+    assert "check the keys" not in w2.curve["hint"]
+
+
+def test_restored_learner_shows_its_curve_and_baseline(data, tmp_path):
+    Xp, yp, Xt, yt = data
+
+    def open_one():
+        learner = ActiveLearner(LogisticRegression(max_iter=300), Xp, batch_size=6, classes=[0, 1, 2], X_test=Xt,
+                                y_test=yt, random_state=0, store=tmp_path / "labels.db",
+                                cold_start=np.array([int(np.flatnonzero(yp == c)[k]) for k in range(2) for c in range(3)]))
+        return Explorer(learner, labels=["a", "b", "c"], projection="pca"), learner
+
+    w, learner = open_one()
+    label_all(w, yp)
+    send(w, type="submit")
+    assert w.wait(60)
+    batch, curve = w.batch_indices, w.curve
+    w2, learner2 = open_one()                       # a restarted kernel
+    assert w2.wait(60)
+    assert learner2.n_labeled == 6 and w2.batch_indices == batch
+    assert w2.curve["n_labels"] == curve["n_labels"] and w2.curve["baseline_n"] == curve["baseline_n"]

@@ -126,3 +126,23 @@ def test_real_umap_fits_a_sample_and_transforms_the_rest():
     out = P.umap_2d(X, random_state=0, sample_above=200, chunk=90)
     assert out.shape == (400, 2) and np.isfinite(out).all()
     assert len(np.unique(out, axis=0)) > 350          # every row got its own position, not a fill value
+
+
+def test_umap_layout_keeps_neighbours_and_memberships_sum_to_log2_k():
+    from sklearn.datasets import load_digits
+    from sklearn.manifold import trustworthiness
+
+    from activelens.widgets import umap_layout as ul
+    from activelens.widgets.projection import pca_2d
+
+    X = (load_digits().data[:600] / 16).astype(np.float32)
+    idx, dist = ul.knn(X, 15)
+    sigma, rho = ul.smooth_knn_dist(dist, 15)
+    gap = np.maximum(dist[:, 1:] - rho[:, None], 0)
+    assert np.allclose(np.exp(-gap / sigma[:, None]).sum(axis=1), np.log2(15), atol=1e-3)
+    G = ul.fuzzy_graph(idx, dist)
+    assert abs(G - G.T).max() < 1e-9 and G.data.max() <= 1 + 1e-9       # symmetric fuzzy union
+    emb = ul.umap_layout(X, pca_2d(X), random_state=0)
+    assert emb.shape == (600, 2) and np.isfinite(emb).all()
+    assert trustworthiness(X, emb, n_neighbors=10) > trustworthiness(X, pca_2d(X), n_neighbors=10) + 0.08
+    assert np.array_equal(emb, ul.umap_layout(X, pca_2d(X), random_state=0))   # seeded

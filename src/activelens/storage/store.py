@@ -12,6 +12,7 @@ import io
 import json
 import math
 import os
+import re
 import zipfile
 from pathlib import Path
 
@@ -138,6 +139,32 @@ class LabelStore:
         """The blob kept under ``name``, or None."""
         with self.read() as conn:
             return conn.execute(sa.select(T_BLOBS.c.data).where(T_BLOBS.c.name == name)).scalar()
+
+    # ----- cached map coordinates -----
+    def put_map_coords(self, fingerprint: str, coords) -> None:
+        """Keep a map's 2-D coordinates (e.g. a UMAP of the pool) under ``fingerprint``, so a restarted kernel shows
+        them at once instead of fitting again.
+
+        Parameters
+        ----------
+        fingerprint : str
+            Names the pool and how the map was made (the caller's key; letters, digits, ``-_.:``).
+        coords : array-like of shape (n, 2)
+            Stored as float32.
+        """
+        name = _map_blob_name(fingerprint)
+        c = np.ascontiguousarray(coords, dtype=np.float32)
+        if c.ndim != 2 or c.shape[1] != 2:
+            raise ValueError(f"coords must have shape (n, 2), got {c.shape}")
+        buf = io.BytesIO()
+        np.save(buf, c, allow_pickle=False)
+        with self.write() as conn:
+            self.put_blob(conn, name, buf.getvalue())
+
+    def get_map_coords(self, fingerprint: str) -> np.ndarray | None:
+        """The coordinates kept by :meth:`put_map_coords` under ``fingerprint`` ((n, 2) float32), or None."""
+        data = self.get_blob(_map_blob_name(fingerprint))
+        return None if data is None else np.load(io.BytesIO(data), allow_pickle=False)
 
     # ----- the pool -----
     def bind_pool(self, X, hashes=None, *, estimator=None, settings=None, client=None,
@@ -447,6 +474,12 @@ class LabelStore:
 
     def __repr__(self):
         return f"LabelStore({self.where!r}, backend={self.backend!r})"
+
+
+def _map_blob_name(fingerprint: str) -> str:
+    if not isinstance(fingerprint, str) or not re.fullmatch(r"[A-Za-z0-9_.:-]{1,200}", fingerprint):
+        raise ValueError(f"fingerprint must be a short string of letters, digits and -_.: , got {fingerprint!r}")
+    return f"map_coords:{fingerprint}"
 
 
 def open_store(store, **kwargs) -> LabelStore:

@@ -46,6 +46,10 @@ class LearnerSource:
     leases = False
     #: the annotator's name ("" for the learner's own batches)
     annotator = ""
+    #: cards left unpicked at a submit stay in the next batch (else they are given back)
+    keeps_unpicked = True
+    #: where skipped (and given back) items go, for the status line
+    returns_to = "pool"
 
     def __init__(self, learner):
         self.learner = learner
@@ -107,6 +111,8 @@ class QueueSource(LearnerSource):
     """
 
     leases = True
+    keeps_unpicked = False   # a claim is leased: unpicked cards go back to the queue for another annotator
+    returns_to = "queue"
 
     def __init__(self, learner, queue: AnnotationQueue, annotator: str):
         super().__init__(learner)

@@ -3,15 +3,18 @@
 A card::
 
     {"index": pool position, "item": ItemSource payload,
-     "options": [{"label": button position, "name", "key": 1..9, 0 or None, "p": probability or None}],
+     "options": [{"label": button position, "name", "key": str or None, "p": probability or None}],
      "suggested": button position or None, "why": {"strategy", "score", <component>: ...}, "source": "query"|"hand"}
 
-Options are ordered by the model's probability (button order before the first model); the first is suggested.
+Options keep the order of ``labels=`` on every card (``order="labels"``, the default: the eye and the hand find a
+label in the same place each time), or follow the model's probability (``order="probability"``, for many classes).
+The suggestion is the most probable label; each label's key is the same on every card (``label_names.label_keys``).
 """
 from __future__ import annotations
 
 import numpy as np
 
+from activelens.widgets.label_names import label_keys
 from activelens.widgets.wire import number
 
 #: why an item picked by hand on the map is on the batch
@@ -30,7 +33,20 @@ def why_of(batch) -> dict[int, dict]:
     return why
 
 
-def card(index: int, item: dict, names: list[str], probs, why: dict, source: str = "query") -> dict:
+#: how the label buttons are ordered on a card
+BUTTON_ORDERS = ("labels", "probability")
+
+
+def check_button_order(order) -> str:
+    """``order`` if it is one of :data:`BUTTON_ORDERS`, else a ValueError naming them."""
+    if order not in BUTTON_ORDERS:
+        raise ValueError(f"button_order must be 'labels' (the order of labels=, on every card) or 'probability' "
+                         f"(most probable first, for many classes), got {order!r}")
+    return order
+
+
+def card(index: int, item: dict, names: list[str], probs, why: dict, source: str = "query", keys=None,
+         order: str = "labels") -> dict:
     """One card.
 
     Parameters
@@ -47,16 +63,22 @@ def card(index: int, item: dict, names: list[str], probs, why: dict, source: str
         Why the item is on the batch.
     source : str
         "query" (chosen by the strategy or claimed from the queue) or "hand" (picked on the map).
+    keys : list of str or None, length k, optional
+        Each label's key (default: ``label_keys(names)``).
+    order : {"labels", "probability"}
+        The buttons' order.
     """
+    keys = label_keys(names) if keys is None else keys
     options = list(range(len(names)))
-    if probs is not None:
+    if probs is not None and order == "probability":
         options.sort(key=lambda j: (-probs[j], j))
+    suggested = None if probs is None else min(range(len(names)), key=lambda j: (-probs[j], j))
     return {
         "index": int(index),
         "item": item,
-        "options": [{"label": j, "name": names[j], "key": (j + 1) % 10 if j < 10 else None,
+        "options": [{"label": j, "name": names[j], "key": keys[j],
                      "p": None if probs is None else round(float(probs[j]), 4)} for j in options],
-        "suggested": None if probs is None else int(options[0]),
+        "suggested": suggested,
         "why": why,
         "source": source,
     }

@@ -12,9 +12,11 @@ coords             Bytes: float32 (n, 2) row-major, in [-1,1]  python  the map's
 point_index        Bytes: uint32 (n,), sorted                  python  the pool position of each point; empty when
                                                                        point i is pool item i (the whole pool drawn)
 projection         Unicode                                     python  "pca", "umap" or "custom": what ``coords`` are
-projection_status  Unicode                                     python  e.g. "umap: fitting in the background"
+projection_status  Unicode                                     python  e.g. "pca now · umap on its way (fitting in the background)"
 color_values       Bytes: uint8 (n,)                           python  palette index per point (only this is resent
                                                                        after a retrain; see ``palette.py``)
+labeled_points     Bytes: uint32 (m,)                          python  the point numbers of the labeled items (drawn
+                                                                       on top, larger, outlined, in every colouring)
 color_by           Unicode                                     python  "entropy" | "margin" | "predicted" | "label"
 palette            List[str] (hex colours, ≤ 256)              python  colour of each palette index
 legend             Dict                                        python  {"kind": "continuous"|"categorical", ...}
@@ -24,14 +26,23 @@ batch              List[Dict]                                  python  one card 
 batch_id           Int                                         python  bumps each time a new batch arrives
 max_hand_picked    Int                                         python  at most this many cards (items picked on the
                                                                        map are added up to it)
+selected           List[int]                                   python  the pool positions chosen on the map (click,
+                                                                       lasso, box), sorted; settable from Python;
+                                                                       the page asks with ``select``
+button_order       Unicode                                     python  "labels" (the order of ``labels=`` on every
+                                                                       card) or "probability"
 pending            Dict[str(index) -> int]                     python  label position picked per card, -1 = skip;
                                                                        acknowledged picks not yet in the learner
 saved              List[int]                                   python  batch items the learner has a label for
                                                                        (annotator mode: submitted to the queue)
 status             Dict                                        python  {"state": "idle"|"training"|"error", "busy",
-                                                                       "message", "round", "n_labeled"}
+                                                                       "message", "round", "n_labeled", "saved_to"}
+                                                                       (saved_to: where labels are kept, e.g.
+                                                                       "labels saved to labels.db")
 curve              Dict                                        python  {"n_labels", "scores", "baseline_n",
-                                                                       "baseline_scores", "source", "gain", "stopping"}
+                                                                       "baseline_scores", "baseline_lo", "baseline_hi",
+                                                                       "baseline_note", "source", "gain", "stopping",
+                                                                       "hint"}
                                                                        (see ``curve.py``)
 error              Unicode                                     python  last error, "" when none
 teaching           Dict                                        python  teaching mode ({} when off): {"enabled",
@@ -49,14 +60,20 @@ monitor            Dict                                        python  annotatio
 
 Commands from the page (``model.send``, one table: ``Explorer._commands``): ``{"type": "label", "index", "label"}``
 (label = position in ``label_names``), ``{"type": "skip", "index"}``, ``{"type": "undo"}``, ``{"type": "submit"}``,
-``{"type": "color_by", "value"}``, ``{"type": "add", "indices"}`` (lasso / click on the map),
+``{"type": "color_by", "value"}``, ``{"type": "select", "indices"}`` (click, lasso or box on the map: the
+selection), ``{"type": "add", "indices"}`` (the "add to batch" control: the selection joins the batch),
 ``{"type": "peek", "index"}`` (hover; answered with a ``{"type": "peek", ...}`` message).
 Teaching mode (``oracle=``) adds ``{"type": "oracle"}`` (label the batch with the oracle and submit),
 ``{"type": "run", "rounds"}``, ``{"type": "strategy", "value"}``, ``{"type": "noise", "value"}`` and
 ``{"type": "step"}`` (advance the step view: scores → selection → labels → retrain).
 
 Submitting teaches the learner at once (a card shows "saved" only then), and retrain → rescore → next batch run
-in the background runner (``runner.py``); ``wait()`` blocks until that work is done.
+in the background runner (``runner.py``); ``wait()`` blocks until that work is done. Nothing leaves the batch
+silently: cards left unpicked stay in the next batch (annotator mode: they go back to the queue), skipped cards go
+back to the pool, a submit with nothing picked is refused with "nothing picked", and the status line says which.
+
+A selection on the map (``selected``) is for exploring; it becomes labeling work only through ``add_to_batch``
+(or the page's "add to batch" button), which states any cap (``MAX_HAND_PICKED`` cards).
 
 Where the parts live: the map's points (the whole pool, or a sample of a pool whose rows live elsewhere) in
 ``points.py``; where batches come from and labels go (the learner, or the shared annotation queue in annotator
@@ -87,14 +104,14 @@ from activelens.core.pool import PoolError
 from activelens.widgets import palette as _palette
 from activelens.widgets.baseline import RandomBaseline
 from activelens.widgets.batch_source import QueueSource, SubmitFailed
-from activelens.widgets.cards import HAND_PICKED, card, why_of
+from activelens.widgets.cards import HAND_PICKED, card, check_button_order, why_of
 from activelens.widgets.commands import dispatch
 from activelens.widgets.curve import curve_state
 from activelens.widgets.figures import curve_figure, map_figure
 from activelens.widgets.items import ItemSource
 from activelens.widgets.label_names import LabelNames
 from activelens.widgets.monitor_panel import monitor_state
-from activelens.widgets.palette import check_color_by, entropy_nats
+from activelens.widgets.palette import check_color_by, uncertainty
 from activelens.widgets.points import check_points, make_points
 from activelens.widgets.runner import Runner, describe
 from activelens.widgets.teaching import TeachingMixin
@@ -142,6 +159,13 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
     max_points : int, optional
         A pool whose rows live elsewhere: at most this many points drawn (default 1,000,000), a sample that keeps
         rare regions plus every labeled item and the batch. A pool in memory is always drawn whole.
+    button_order : {"labels", "probability"}
+        "labels" (default): the buttons keep the order of ``labels=`` on every card, each with the model's
+        probability, the suggestion marked. "probability": most probable first (for many classes).
+
+    Keys: a label whose name is a single character is picked by that very key ("2" by 2); the others get 1-9
+    then 0 in the order of ``labels=``, skipping keys taken. Space skips, Backspace undoes, arrows move, Enter
+    submits, Esc hands the keys back to the notebook.
     """
 
     _esm = _STATIC / "widget.js"
@@ -153,6 +177,7 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
     projection = traitlets.Unicode("pca").tag(sync=True)
     projection_status = traitlets.Unicode("").tag(sync=True)
     color_values = traitlets.Bytes(b"").tag(sync=True)
+    labeled_points = traitlets.Bytes(b"").tag(sync=True)
     color_by = traitlets.Unicode("entropy").tag(sync=True)
     palette = traitlets.List(traitlets.Unicode()).tag(sync=True)
     legend = traitlets.Dict().tag(sync=True)
@@ -161,6 +186,8 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
     batch = traitlets.List(traitlets.Dict()).tag(sync=True)
     batch_id = traitlets.Int(0).tag(sync=True)
     max_hand_picked = traitlets.Int(MAX_HAND_PICKED).tag(sync=True)
+    selected = traitlets.List(traitlets.Int()).tag(sync=True)
+    button_order = traitlets.Unicode("labels").tag(sync=True)
     pending = traitlets.Dict().tag(sync=True)
     saved = traitlets.List(traitlets.Int()).tag(sync=True)
     status = traitlets.Dict().tag(sync=True)
@@ -171,15 +198,16 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
 
     def __init__(self, learner, *, items=None, labels=None, coords=None, projection="auto", color_by="entropy",
                  item_renderer=None, oracle=None, noise=0.0, strategies=None, annotator=None, queue=None,
-                 max_points=None, **kwargs):
+                 max_points=None, button_order="labels", **kwargs):
         from activelens.loop.learner import ActiveLearner
 
         if not isinstance(learner, ActiveLearner):
             raise TypeError(f"learner must be an activelens.ActiveLearner, got {type(learner).__name__}")
         check_color_by(color_by)
+        check_button_order(button_order)
         # --- validate everything before anything is built or displayed ---
         self._items = ItemSource(items, learner.n_pool, renderer=item_renderer)
-        self._labels = LabelNames.resolve(learner, labels)
+        self._labels = LabelNames.resolve(learner, labels, oracle=oracle)
         user_coords = check_points(learner, coords, projection, max_points)
         teacher = self._check_teaching(learner, oracle, noise, strategies) if oracle is not None else None
         source = QueueSource.for_explorer(learner, annotator, queue, oracle)
@@ -192,7 +220,11 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
         self._proba = None                 # (n_points, k) over the buttons' classes for the current model
         self._proba_version = -1
         self._cards_for = []               # pool indices of the current cards, in order
+        self._why = {}                     # pool index -> why it is on the batch (kept with an unpicked card)
+        self._keep = []                    # unpicked cards of the last submit: they open the next batch
+        self._sources = {}                 # pool index -> "query" | "hand"
         self._pick_order = []              # indices in the order their labels were picked (for undo)
+        self._submit_note = ""             # what the last submit did (shown with the next status)
         self._baseline = RandomBaseline()
         self._source = source
         self._commands = {
@@ -201,7 +233,8 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
             "undo": lambda c: self._cmd_undo(),
             "submit": lambda c: self._cmd_submit(),
             "color_by": lambda c: self.set_color_by(c.get("value")),
-            "add": lambda c: self._cmd_add(c.get("indices") or []),
+            "select": lambda c: self._cmd_select(c.get("indices")),
+            "add": lambda c: self._cmd_add(c.get("indices")),
             "peek": lambda c: self._cmd_peek(c.get("index")),
             **self._teaching_commands(),
         }
@@ -209,6 +242,7 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
         k = len(self._labels)
         with self.hold_sync():
             self.label_names = self._labels.names
+            self.button_order = button_order
             self.class_colors = _palette.class_colours(k)
             self.palette = _palette.build_palette(k)
             self.color_by = color_by
@@ -224,6 +258,17 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
             self._init_teaching(teacher)
         self.on_msg(self._on_command)
         self._points.start()
+        if learner.rounds and learner.X_test is not None:   # restored rounds: their baseline, in the background
+            self._runner.start(self._update_baseline)
+
+    def _update_baseline(self):
+        try:
+            if self._baseline.update(self.learner):
+                with self._lock:
+                    self._refresh_curve()
+        except Exception as exc:  # noqa: BLE001 - the curve shows without a baseline; say why
+            with self._lock:
+                self.error = f"random baseline failed: {describe(exc)}"
 
     # ------------------------------------------------------------------ scores and colours
     def _refresh_scores(self):
@@ -264,18 +309,27 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
         legend = _palette.legend(self.color_by, self._proba is not None, self.label_names, self.class_colors)
         with self._lock, self.hold_sync():
             self.color_values = vals.tobytes()
+            self.labeled_points = np.asarray(rows, dtype=np.uint32).tobytes()
             self.legend = legend
 
     # ------------------------------------------------------------------ batch and cards
     def _card(self, i, why, source="query"):
         probs = None if self._proba is None else self._proba[self._points.rows([i])[0]]
-        return card(i, self._items.payload(i), self.label_names, probs, why, source)
+        return card(i, self._items.payload(i), self.label_names, probs, why, source, keys=self._labels.keys,
+                    order=self.button_order)
 
     def _new_batch(self, batch):
         if batch is not None and self._show_on_map(batch.indices):
             self._recolor()
         why = why_of(batch) if batch is not None else {}
-        cards = [self._card(i, w) for i, w in why.items()]
+        labeled = set(self.learner.labeled_indices.tolist()) if self._keep else set()
+        kept, self._keep = [i for i in self._keep if i not in labeled], []
+        fresh = [(i, w) for i, w in why.items() if i not in set(kept)]
+        fresh = fresh[:max(0, len(why) - len(kept))] if kept else fresh
+        cards = [self._card(i, self._why.get(i, {}), self._sources.get(i, "query")) for i in kept]
+        cards += [self._card(i, w) for i, w in fresh]
+        self._why = {c["index"]: c["why"] for c in cards}
+        self._sources = {c["index"]: c["source"] for c in cards}
         self._cards_for = [c["index"] for c in cards]
         self._pick_order = []
         self._source.shown()
@@ -287,9 +341,13 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
 
     def _next_batch(self):
         """The next batch from the source (the learner, or the queue in annotator mode), smaller at the end of the
-        pool; None when every item is labeled (or the queue has nothing for this annotator)."""
-        left = self.learner.n_pool - self.learner.n_labeled
-        return self._source.next_batch(min(self.learner.batch_size, left)) if left > 0 else None
+        pool; None when every item is labeled (or the queue has nothing for this annotator). The unpicked cards kept
+        from the last submit (``_keep``) take their places first."""
+        left = self.learner.n_pool - self.learner.n_labeled - len(self._keep)
+        want = min(self.learner.batch_size - len(self._keep), left)
+        if want <= 0:
+            return None
+        return self._source.next_batch(min(want + len(self._keep), left + len(self._keep)))
 
     # ------------------------------------------------------------------ panels and status
     def _refresh_monitor(self):
@@ -317,9 +375,16 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
             return "cold start: label this batch, then submit"
         return f"round {len(learner.rounds)} · pick labels, then submit"
 
+    def _saved_to(self) -> str:
+        store = self.learner.store
+        if store is None:
+            return "labels in memory only: ActiveLearner(..., store=\"labels.db\") keeps them across restarts"
+        return f"labels saved to {store.where}"
+
     def _set_status(self, state, message):
         self.status = {"state": state, "busy": state == "training", "message": message,
-                       "round": len(self.learner.rounds), "n_labeled": int(self.learner.n_labeled)}
+                       "round": len(self.learner.rounds), "n_labeled": int(self.learner.n_labeled),
+                       "saved_to": self._saved_to()}
 
     # ------------------------------------------------------------------ commands from the page
     def _on_command(self, _widget, content, _buffers=None):
@@ -357,29 +422,74 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
             pending.pop(str(i), None)
             self.pending = pending
 
+    def _positions(self, what, indices) -> list[int]:
+        """``indices`` checked as pool positions drawn on the map, in order, without repeats."""
+        if isinstance(indices, (str, bytes)) or not hasattr(indices, "__iter__"):
+            raise TypeError(f"{what}: give a list of pool positions, got {indices!r}")
+        out = []
+        for i in indices:
+            if isinstance(i, bool) or not isinstance(i, (int, np.integer)) or not 0 <= i < self.learner.n_pool:
+                raise ValueError(f"{what}: {i!r} is not a pool position (0..{self.learner.n_pool - 1})")
+            i = int(i)
+            if not self._points.contains(i):
+                raise ValueError(f"{what}: item {i} is not on the map; pick points that are drawn")
+            out.append(i)
+        return list(dict.fromkeys(out))
+
+    @traitlets.validate("selected")
+    def _valid_selected(self, proposal):
+        return sorted(self._positions("selected", proposal["value"]))
+
+    def _cmd_select(self, indices):
+        self.selected = [] if indices is None else indices
+
     def _cmd_add(self, indices):
+        self.add_to_batch(self.selected if indices is None else indices)
+
+    def add_to_batch(self, positions) -> list[int]:
+        """Add pool items to the batch as hand-picked cards (the map's "add to batch" control does this with the
+        selection). Items already labeled or on the batch are left out; a batch holds at most
+        ``MAX_HAND_PICKED`` cards, and the status line says how many were added and why any were not.
+
+        Parameters
+        ----------
+        positions : list of int
+            Pool positions (e.g. ``explorer.selected``).
+
+        Returns
+        -------
+        list of int
+            The positions added, in order.
+        """
         with self._lock:
             if self._training:
                 raise ValueError("still training; add items when the next batch is shown")
             self._source.check_add()
+            asked = self._positions("add_to_batch", positions)
             labeled = set(self.learner.labeled_indices.tolist())
             have = set(self._cards_for)
-            new = []
-            for i in indices:
-                if isinstance(i, bool) or not isinstance(i, (int, np.integer)) or not 0 <= i < self.learner.n_pool:
-                    raise ValueError(f"add: {i!r} is not a pool position")
-                i = int(i)
-                if not self._points.contains(i):
-                    raise ValueError(f"add: item {i} is not on the map; pick points that are drawn")
-                if i not in labeled and i not in have and i not in new:
-                    new.append(i)
-            new = new[:max(0, MAX_HAND_PICKED - len(self._cards_for))]
-            if not new:
-                return
-            cards = list(self.batch) + [self._card(i, dict(HAND_PICKED), source="hand") for i in new]
-            self._cards_for += new
-            self.batch = cards
-            self.error = ""
+            new = [i for i in asked if i not in labeled and i not in have]
+            room = max(0, MAX_HAND_PICKED - len(self._cards_for))
+            added = new[:room]
+            notes = [f"added {len(added)} of {len(asked)} selected to the batch"]
+            if len(asked) - len(new):
+                notes.append(f"{len(asked) - len(new)} already labeled or on the batch")
+            if len(new) > room:
+                notes.append(f"{len(new) - room} not added: a batch holds at most {MAX_HAND_PICKED} cards — "
+                             "label and submit, then add the rest")
+            with self.hold_sync():
+                if added:
+                    cards = list(self.batch) + [self._card(i, dict(HAND_PICKED), source="hand") for i in added]
+                    self._cards_for += added
+                    self._why.update({i: dict(HAND_PICKED) for i in added})
+                    self._sources.update({i: "hand" for i in added})
+                    self.batch = cards
+                left = [i for i in self.selected if i not in set(added)]
+                if left != list(self.selected):
+                    self.selected = left          # what joined the batch is ringed now, no longer "selected"
+                self.error = ""
+                self._set_status(self.status.get("state", "idle"), " · ".join(notes))
+            return added
 
     def _cmd_peek(self, index):
         if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or not 0 <= index < self.learner.n_pool:
@@ -387,7 +497,7 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
         i = int(index)
         if not self._points.contains(i):
             return
-        out = {"type": "peek", "index": i, "preview": self._items.preview(i)}
+        out = {"type": "peek", "index": i, "preview": self._items.preview(i), "item": self._items.thumbnail(i)}
         label = dict(zip(self.learner.labeled_indices.tolist(), self.learner.labels.tolist())).get(i) \
             if self.learner.n_labeled < 5000 else None
         if label is not None:
@@ -395,7 +505,8 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
         if self._proba is not None:
             p = self._proba[self._points.rows([i])[0]]
             j = int(p.argmax())
-            out.update(predicted=self.label_names[j], p=round(float(p[j]), 4), entropy=round(float(entropy_nats(p)), 4))
+            out.update(predicted=self.label_names[j], p=round(float(p[j]), 4),
+                       entropy=round(float(uncertainty(p[None, :], "entropy")[0]), 3))
         self.send(out)
 
     def _cmd_submit(self, annotator=None, retrain=True):
@@ -404,7 +515,13 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
                 raise ValueError("already training")
             picks = [(i, self.pending.get(str(i))) for i in self._cards_for if i not in self.saved]
             taught = [(i, lab) for i, lab in picks if lab is not None and lab >= 0]
-            rest = [i for i, lab in picks if lab is None or lab < 0]
+            skipped = [i for i, lab in picks if lab is not None and lab < 0]
+            unpicked = [i for i, lab in picks if lab is None]
+            if unpicked and not taught and not skipped:   # open cards, none picked (an empty batch claims more)
+                raise ValueError("nothing picked: pick a label on a card (a click, or its key) or skip it (Space), "
+                                 "then submit")
+            keeps = retrain and self._source.keeps_unpicked
+            rest = skipped if keeps else skipped + unpicked
             try:
                 self._source.submit([(i, self._labels.value(lab)) for i, lab in taught], rest, annotator=annotator)
             except SubmitFailed as exc:   # the labels committed before the failure are saved; the picks stay
@@ -414,14 +531,26 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
                 raise SubmitFailed(f"submit failed, nothing was saved: {describe(exc)}. Your picks are kept: press "
                                    "Submit again to retry", []) from exc
             # the learner has them now: only now does the page show them as saved
+            self._keep = unpicked if keeps else []
+            self._submit_note = self._submitted_text(len(taught), len(skipped), len(unpicked), keeps)
             with self.hold_sync():
                 self.saved = sorted(set(self.saved) | {i for i, _ in taught})
                 self.error = ""
                 if not retrain:   # teaching mode's step view: labels now, retrain on the next step
                     return
-                self._set_status("training", "retraining…")
+                self._set_status("training", f"{self._submit_note} · retraining…")
             self._training = True
             self._runner.start(self._retrain)
+
+    def _submitted_text(self, n_taught, n_skipped, n_unpicked, kept) -> str:
+        """What a submit did with each card, for the status line."""
+        parts = [f"saved {n_taught} label{'' if n_taught == 1 else 's'}"]
+        if n_unpicked:
+            where = "stay in the batch" if kept else f"went back to the {self._source.returns_to}"
+            parts.append(f"{n_unpicked} unpicked {where}")
+        if n_skipped:
+            parts.append(f"{n_skipped} skipped went back to the {self._source.returns_to}")
+        return ", ".join(parts)
 
     def _retrain(self, final=True):
         """Retrain (when the labels allow it), rescore, show the next batch; then the random baseline. Runs in the
@@ -440,12 +569,13 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
                 self._refresh_curve()
                 self._refresh_monitor()
                 self._last_retrain_seconds = time.perf_counter() - t0
-                self._set_status("idle", self._ready_message() if batch is not None else self._source.empty_message())
+                message = self._ready_message() if self._cards_for else self._source.empty_message()
+                note, self._submit_note = self._submit_note, ""
+                self._set_status("idle", f"{note} · {message}" if note else message)
                 if final:
                     self._training = False
-            if can_fit and self._baseline.update(learner):
-                with self._lock:
-                    self._refresh_curve()
+            if can_fit:
+                self._update_baseline()
         except Exception as exc:  # noqa: BLE001 - shown on the page; the labels are already saved
             if isinstance(exc, PoolError):   # its own text says "call again", which means fit() + refresh() here
                 message = (f"retrain failed: the {self.learner.pool.kind.capitalize()} cluster failed "
@@ -552,12 +682,14 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
         return np.frombuffer(self.point_index, dtype=np.uint32).astype(np.int64)
 
     def figure(self):
-        """The map as a ``plotly.graph_objects.Figure`` (for reports): points coloured as on the page, the batch
-        ringed."""
+        """The map as a ``plotly.graph_objects.Figure`` (for reports): points coloured as on the page, labeled points
+        on top (larger, outlined), the batch ringed, the selection marked."""
         vals = np.frombuffer(self.color_values, dtype=np.uint8)
         rows = self._points.rows(self._cards_for) if self._cards_for else np.empty(0, dtype=int)
+        labeled = self._points.rows(self.learner.labeled_indices)
+        selected = self._points.rows(self.selected) if self.selected else None
         return map_figure(self.coordinates(), np.asarray(self.palette)[vals].tolist(), rows, self._cards_for,
-                          self.projection, self.color_by)
+                          self.projection, self.color_by, labeled_rows=labeled, selected_rows=selected)
 
     def curve_figure(self):
         """The learning curve (and the random baseline when there is one) as a ``plotly.graph_objects.Figure``."""

@@ -6,8 +6,10 @@ from __future__ import annotations
 import numpy as np
 
 
-def map_figure(coords: np.ndarray, colours, batch_rows: np.ndarray, batch_indices, projection: str, color_by: str):
-    """The map: points coloured as on the page, the batch ringed.
+def map_figure(coords: np.ndarray, colours, batch_rows: np.ndarray, batch_indices, projection: str, color_by: str,
+               labeled_rows=None, selected_rows=None):
+    """The map: points coloured as on the page, labeled points on top (larger, outlined), the batch ringed, the
+    selection marked.
 
     Parameters
     ----------
@@ -21,18 +23,30 @@ def map_figure(coords: np.ndarray, colours, batch_rows: np.ndarray, batch_indice
         Their pool positions (the hover text).
     projection, color_by : str
         For the title.
+    labeled_rows, selected_rows : ndarray, optional
+        The point numbers of the labeled items and of the selection.
     """
     import plotly.graph_objects as go
 
+    colours = np.asarray(list(colours))
     fig = go.Figure()
     fig.add_trace(go.Scattergl(x=coords[:, 0], y=coords[:, 1], mode="markers", name="pool",
-                               marker=dict(color=list(colours), size=4), hoverinfo="skip"))
+                               marker=dict(color=colours.tolist(), size=4), hoverinfo="skip"))
+    if labeled_rows is not None and len(labeled_rows):
+        r = np.asarray(labeled_rows)
+        fig.add_trace(go.Scattergl(x=coords[r, 0], y=coords[r, 1], mode="markers", name="labeled",
+                                   marker=dict(color=colours[r].tolist(), size=8, line=dict(color="#222", width=1))))
+    if selected_rows is not None and len(selected_rows):
+        r = np.asarray(selected_rows)
+        fig.add_trace(go.Scattergl(x=coords[r, 0], y=coords[r, 1], mode="markers", name="selected",
+                                   marker=dict(color="rgba(0,0,0,0)", size=10, line=dict(color="#1976d2", width=2))))
     if batch_rows.size:
         fig.add_trace(go.Scattergl(x=coords[batch_rows, 0], y=coords[batch_rows, 1], mode="markers", name="batch",
                                    marker=dict(color="rgba(0,0,0,0)", size=12, line=dict(color="#ff3d00", width=2)),
                                    text=[str(i) for i in batch_indices]))
     fig.update_layout(title=f"pool map ({projection}), colour: {color_by}", template="plotly_white",
-                      xaxis=dict(visible=False), yaxis=dict(visible=False, scaleanchor="x"))
+                      xaxis=dict(title=f"{projection} 1", showticklabels=False, zeroline=False),
+                      yaxis=dict(title=f"{projection} 2", showticklabels=False, zeroline=False, scaleanchor="x"))
     return fig
 
 
@@ -50,12 +64,23 @@ def curve_figure(curve: dict, strategy: str):
 
     c = curve
     fig = go.Figure()
+    bx = c.get("baseline_n") or []
+    if bx and c.get("baseline_lo"):
+        fig.add_trace(go.Scatter(x=list(bx) + list(bx)[::-1], y=list(c["baseline_hi"]) + list(c["baseline_lo"])[::-1],
+                                 fill="toself", fillcolor="rgba(120,120,120,0.18)", line=dict(width=0),
+                                 name="random: spread of draws", hoverinfo="skip"))
+    if bx:
+        fig.add_trace(go.Scatter(x=bx, y=c["baseline_scores"], mode="lines", name="random baseline (mean)",
+                                 line=dict(dash="dash", color="#777")))
     fig.add_trace(go.Scatter(x=c.get("n_labels", []), y=c.get("scores", []), mode="lines+markers", name=strategy))
-    if c.get("baseline_n"):
-        fig.add_trace(go.Scatter(x=c["baseline_n"], y=c["baseline_scores"], mode="lines", name="random",
-                                 line=dict(dash="dash")))
-    fig.update_layout(title="learning curve", xaxis_title="labels", yaxis_title=f"{c.get('metric', 'score')} "
-                      f"({c.get('source') or 'no score yet'})", template="plotly_white")
+    caption = c.get("baseline_note") or ""
+    if not c.get("n_labels"):
+        caption = "no score yet: a point appears after each retrain"
+    fig.update_layout(title=dict(text="learning curve" + (f"<br><sup>{caption}</sup>" if caption else "")),
+                      xaxis=dict(title="labels", rangemode="tozero"),
+                      yaxis=dict(title=f"{c.get('metric', 'score')} on the holdout" if c.get("source") == "holdout"
+                                 else f"{c.get('metric', 'score')} ({c.get('source') or 'no score yet'})"),
+                      template="plotly_white", margin=dict(t=80))
     return fig
 
 

@@ -14,6 +14,7 @@ import numpy as np
 
 MAX_TEXT = 2000
 MAX_COLUMNS = 12
+MAX_EXCERPT = 240
 
 
 def png_bytes(image: np.ndarray) -> bytes:
@@ -116,6 +117,16 @@ class ItemSource:
         row = np.asarray(self.items[i]).ravel()
         cols = [f"x{j}" for j in range(min(row.size, MAX_COLUMNS))]
         return {"kind": "table", "columns": cols, "values": [_short(v) for v in row[:MAX_COLUMNS]]}
+
+    def thumbnail(self, i: int) -> dict:
+        """What the map's hover shows of item ``i``: the image itself, a text excerpt (``MAX_EXCERPT`` characters)
+        or the row as a small table (at most 6 columns); the same payload kinds as a card."""
+        p = self.payload(i)
+        if p["kind"] == "text" and len(p["text"]) > MAX_EXCERPT:
+            return {"kind": "text", "text": p["text"][:MAX_EXCERPT - 1] + "…"}
+        if p["kind"] == "table":
+            return {"kind": "table", "columns": p["columns"][:6], "values": p["values"][:6]}
+        return p
 
     def preview(self, i: int) -> str:
         """A one-line text preview for the map's tooltip."""

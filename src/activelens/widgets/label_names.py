@@ -9,6 +9,49 @@ from __future__ import annotations
 import numpy as np
 
 
+#: keys the batch uses for other things (Space skips); never a label's key
+RESERVED_KEYS = (" ",)
+#: the keys given, in this order, to labels whose name is not a single character
+NUMBER_KEYS = tuple("1234567890")
+
+
+def label_keys(names: list[str]) -> list[str | None]:
+    """The keyboard key of each label, the same on every card.
+
+    A name that is a single character is labeled by that very key ("2" by the key 2, "a" by a); the others get
+    1-9 then 0 in the order of ``names``, skipping keys already taken. None for a label left without a key (more
+    than ten such labels).
+
+    Parameters
+    ----------
+    names : list of str
+        The button names, in class order.
+
+    Returns
+    -------
+    list of str or None, length ``len(names)``
+    """
+    keys: list[str | None] = [n if len(n) == 1 and n not in RESERVED_KEYS else None for n in names]
+    taken = {k for k in keys if k is not None}
+    free = [k for k in NUMBER_KEYS if k not in taken]
+    for j, k in enumerate(keys):
+        if k is None and free:
+            keys[j] = free.pop(0)
+    return keys
+
+
+def _sorted_unique(values: list) -> np.ndarray:
+    """Sorted unique class values (mixed types sorted by their text); NaN and None refused."""
+    uniq = list(dict.fromkeys(v.item() if hasattr(v, "item") else v for v in values))
+    if any(v is None or (isinstance(v, float) and v != v) for v in uniq):
+        raise ValueError("oracle contains None or NaN; give the true class of every pool item")
+    try:
+        uniq.sort()
+    except TypeError:
+        uniq.sort(key=str)
+    return np.asarray(uniq, dtype=object) if len({type(v) for v in uniq}) > 1 else np.asarray(uniq)
+
+
 class LabelNames:
     """Class values and the button name of each, in button order.
 
@@ -26,17 +69,19 @@ class LabelNames:
         self.classes = classes
         self.names = names
         self._position = {c: i for i, c in enumerate(classes.tolist())}
+        self.keys = label_keys(names)
 
     def __len__(self) -> int:
         return len(self.names)
 
     @classmethod
-    def resolve(cls, learner, labels) -> LabelNames:
+    def resolve(cls, learner, labels, oracle=None) -> LabelNames:
         """The classes and names for ``labels`` (None, a list of unique strings, or a dict {class: name}).
 
-        Without ``labels``: the learner's declared classes, else the classes already taught. A list maps to the
-        declared classes in order; without them to the taught classes (when they are the names, or 0..k-1), else
-        to 0..k-1. Raises TypeError or ValueError naming ``labels`` and the fix."""
+        Without ``labels``: the learner's declared classes, else the classes already taught, else (teaching mode)
+        the oracle's classes (its sorted unique values, shown as their strings). A list maps to the declared classes
+        in order; without them to the taught classes (when they are the names, or 0..k-1), else to 0..k-1. Raises
+        TypeError or ValueError naming ``labels`` and the fix."""
         declared = learner.declared_classes
         taught = learner.classes_ if learner.n_labeled else None
         if labels is None:
@@ -44,6 +89,10 @@ class LabelNames:
                 classes = np.asarray(declared)
             elif taught is not None and taught.size:
                 classes = np.asarray(taught)
+                if oracle is not None:   # the oracle may know classes not taught yet
+                    classes = _sorted_unique(list(classes.tolist()) + list(np.asarray(oracle).tolist()))
+            elif oracle is not None:
+                classes = _sorted_unique(np.asarray(oracle).tolist())
             else:
                 raise ValueError("labels: give the class names to show on the buttons (labels=[...]), or declare "
                                  "classes= on the ActiveLearner")

@@ -96,7 +96,7 @@ class WholePool:
         if coords is None:
             self._projection = _projection.Projection(learner.pool.map_array, method=projection,
                                                       random_state=learner.random_state, on_ready=on_ready,
-                                                      on_error=on_error)
+                                                      on_error=on_error, store=learner.store)
 
     @property
     def name(self) -> str:
@@ -105,7 +105,7 @@ class WholePool:
 
     @property
     def status(self) -> str:
-        """The projection's state for the page, e.g. "umap: fitting in the background"."""
+        """The projection's state for the page, e.g. "pca now · umap on its way (fitting in the background)"."""
         return "custom" if self._projection is None else self._projection.status
 
     def snapshot(self) -> tuple[None, np.ndarray]:

@@ -2,7 +2,9 @@
 
 ``pca_2d`` is fast enough to paint on display (a randomized SVD on a sample, then one matrix product).
 ``Projection`` starts a UMAP fit in a daemon thread and calls back when it is ready; a finished UMAP is kept
-in a module-level cache keyed by a fingerprint of X, so re-displaying an explorer does not refit.
+in a module-level cache keyed by a fingerprint of X, so re-displaying an explorer does not refit, and, given a
+``store`` (the learner's :class:`~activelens.LabelStore`), in the store under the same fingerprint
+(``put_map_coords``), so a restarted kernel shows it at once.
 Past ``sample_above`` rows UMAP is fitted on a random sample and the rest is ``transform``-ed in chunks.
 """
 from __future__ import annotations
@@ -16,6 +18,8 @@ import numpy as np
 from activelens.core.linear_pca import LinearPCA
 
 METHODS = ("pca", "umap", "auto")
+#: bumps when ``umap_2d``'s settings change, so a store's cached map from other settings is not reused
+UMAP_VERSION = 3
 _CACHE: OrderedDict = OrderedDict()   # fingerprint -> (n, 2) float32 UMAP coordinates
 _CACHE_SIZE = 4
 _CACHE_LOCK = threading.Lock()
@@ -43,15 +47,19 @@ def pca_2d(X, random_state=0, max_fit_rows: int = 20_000) -> np.ndarray:
 
 
 def umap_2d(X, random_state=0, sample_above: int = 50_000, chunk: int = 50_000, n_neighbors: int = 15) -> np.ndarray:
-    """(n, 2) float32 UMAP embedding; past ``sample_above`` rows fit on a sample and transform the rest."""
-    import umap  # imported lazily: numba compilation takes seconds
-
+    """(n, 2) float32 UMAP embedding. Up to ``sample_above`` rows: :func:`activelens.widgets.umap_layout.umap_layout`
+    (exact kNN, UMAP's fuzzy set in numpy, UMAP's layout compiled once and cached on disk, seeded from the PCA the
+    map shows first): seconds in a new kernel. Past that, umap-learn fits a sample and transforms the rest."""
     X = np.asarray(X, dtype=np.float32)
     n = X.shape[0]
+    if n <= sample_above:
+        from activelens.widgets.umap_layout import umap_layout
+
+        return umap_layout(X, pca_2d(X, random_state=random_state), n_neighbors=n_neighbors,
+                           random_state=0 if random_state is None else int(random_state))
+    import umap  # imported lazily: numba compilation takes seconds
     reducer = umap.UMAP(n_components=2, n_neighbors=min(n_neighbors, max(2, n - 1)), random_state=random_state,
                         low_memory=True, n_jobs=1)
-    if n <= sample_above:
-        return np.asarray(reducer.fit_transform(X), dtype=np.float32)
     rng = np.random.default_rng(random_state)
     sample = np.sort(rng.choice(n, sample_above, replace=False))
     out = np.empty((n, 2), dtype=np.float32)
@@ -125,7 +133,9 @@ class BackgroundUMAP:
         if self.error is not None:
             return f"umap failed: {self.error}, showing pca" + note
         if self.want_umap and self.name != "umap":
-            return "umap: fitting in the background" + note
+            return "pca now · umap on its way (fitting in the background)" + note
+        if self.name == "umap" and getattr(self, "from_store", False):
+            return "umap (saved with the labels)" + note
         return self.name + note
 
     @property
@@ -151,7 +161,7 @@ class Projection(BackgroundUMAP):
     is installed, else PCA).
     """
 
-    def __init__(self, X, method="auto", random_state=0, on_ready=None, on_error=None, umap_fn=None):
+    def __init__(self, X, method="auto", random_state=0, on_ready=None, on_error=None, umap_fn=None, store=None):
         if method not in METHODS:
             raise ValueError(f"projection must be one of {', '.join(METHODS)}, got {method!r}")
         self.X = X
@@ -159,7 +169,13 @@ class Projection(BackgroundUMAP):
         self.want_umap = method == "umap" or (method == "auto" and umap_available())
         self._umap_fn = umap_fn or umap_2d
         self._init_background(on_ready, on_error)
+        self.store = store
+        self.key = fingerprint(X, self.random_state) if self.want_umap else None
         cached = cached_umap(X, self.random_state) if self.want_umap else None
+        self.from_store = False
+        if cached is None and self.want_umap and store is not None:
+            cached = self._from_store(np.asarray(X).shape[0])
+            self.from_store = cached is not None
         if cached is not None:
             self.coords, self.name = cached, "umap"
             self.done.set()
@@ -168,11 +184,29 @@ class Projection(BackgroundUMAP):
             if not self.want_umap:
                 self.done.set()
 
+    def _store_key(self) -> str:
+        return f"umap-{UMAP_VERSION}-{self.key}"
+
+    def _from_store(self, n: int):
+        try:
+            coords = self.store.get_map_coords(self._store_key())
+        except Exception:  # noqa: BLE001 - a store that cannot answer only costs a refit
+            return None
+        if coords is None or coords.shape != (n, 2) or not np.isfinite(coords).all():
+            return None
+        _store(self.key, coords)
+        return coords
+
     def _umap(self):
-        key = fingerprint(self.X, self.random_state)
+        key = self.key or fingerprint(self.X, self.random_state)
         coords = self._checked(self._umap_fn(self.X, random_state=self.random_state), np.asarray(self.X).shape[0])
         _store(key, coords)
         self.coords, self.name = coords, "umap"
+        if self.store is not None:
+            try:
+                self.store.put_map_coords(self._store_key(), coords)
+            except Exception:  # noqa: BLE001 - the map is on screen; only the next restart refits
+                pass
         return coords
 
 
