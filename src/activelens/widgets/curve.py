@@ -35,8 +35,8 @@ def curve_state(learner, baseline) -> dict:
             hint += (f": a model trained on the holdout disagrees with {found[0]} of your {found[1]} labels (its own "
                      f"error explains about {found[2]:.0f}) — check the keys and the label names")
         elif found is not None:
-            hint += (f" — usual early on (the strategy picks the hard items); a model trained on the holdout agrees "
-                     f"with {found[1] - found[0]} of your {found[1]} labels")
+            hint += (f" — common with few labels, or while the strategy picks the hardest items; a model trained on "
+                     f"the holdout agrees with {found[1] - found[0]} of your {found[1]} labels")
     return {
         "n_labels": [int(r.n_labels) for r in rounds],
         "scores": [float(r.score) for r in rounds],
