@@ -80,6 +80,7 @@ def test_probe_results_cell_errors_and_console_capture(lab):
     lab.open_notebook(["x = 41", "", "raise ValueError('boom from cell')", "never = 1"])
     with pytest.raises(CellError, match="boom from cell"):
         lab.run_all()
+    lab.wait_kernel_idle()   # the first run's aborted cells are done before the second run starts
     cells = lab.run_all(allow_errors=True)
     assert cells[2]["outputs"][0]["ename"] == "ValueError"
     assert cells[3]["executionCount"] is None
