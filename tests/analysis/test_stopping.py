@@ -106,3 +106,15 @@ def test_criteria_inside_a_real_loop(blobs):
     learner.fit()
     assert learner.stop_reason().criterion == "stabilizing_predictions"
     assert len(learner.stopping_progress()) == 2
+
+
+def test_progress_past_the_stop_never_reads_more_than_the_whole():
+    """A loop that keeps going after a criterion fired must not print "11 of 4" or "1100 of 1000"."""
+    fl, plateau, budget = FakeLearner(), Plateau(patience=2, min_delta=0.01), Budget(30)
+    for i in range(6):
+        fl.push(10 * (i + 1), 0.5)
+        plateau.update(fl)
+        budget.update(fl)
+    assert plateau.progress() == "plateau: 5 rounds without gain (the stop came at 2)"
+    assert budget.progress() == "budget: 60 labels, past the budget of 30"
+    assert plateau.check() is not None and budget.check() is not None

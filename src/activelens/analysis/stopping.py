@@ -64,6 +64,8 @@ class Budget(StoppingCriterion):
         return None
 
     def progress(self) -> str:
+        if self._n > self.max_labels:
+            return f"budget: {self._n} labels, past the budget of {self.max_labels}"
         return f"budget: {self._n} of {self.max_labels} labels"
 
 
@@ -119,6 +121,8 @@ class Plateau(StoppingCriterion):
         return None
 
     def progress(self) -> str:
+        if self._stale > self.patience:
+            return f"plateau: {self._stale} rounds without gain (the stop came at {self.patience})"
         return f"plateau: {self._stale} of {self.patience} rounds without gain"
 
 
