@@ -47,7 +47,7 @@ from activelens.widgets import projection as _projection
 from activelens.widgets.commands import dispatch
 from activelens.widgets.figures import race_figure
 from activelens.widgets.palette import CATEGORICAL
-from activelens.widgets.runner import Runner, describe
+from activelens.widgets.runner import Runner, check_rounds, describe
 
 _STATIC = pathlib.Path(__file__).parent.parent / "static"
 #: random is always grey; the other racers take the first categorical colours
@@ -213,8 +213,7 @@ class Race(anywidget.AnyWidget):
         Race
             self.
         """
-        if isinstance(rounds, bool) or not isinstance(rounds, (int, np.integer)) or not 1 <= rounds <= MAX_ROUNDS:
-            raise ValueError(f"rounds must be an int from 1 to {MAX_ROUNDS}, got {rounds!r}")
+        rounds = check_rounds(rounds, MAX_ROUNDS)
         with self._lock:
             if not self._runner.idle:
                 raise ValueError("the race is running; wait for it to finish")

@@ -15,6 +15,13 @@ def describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+def check_rounds(rounds, limit: int) -> int:
+    """``rounds`` as an int from 1 to ``limit`` (a bool is not a count), or one ValueError naming the argument."""
+    if isinstance(rounds, bool) or not hasattr(rounds, "__index__") or not 1 <= rounds <= limit:
+        raise ValueError(f"rounds must be an int from 1 to {limit}, got {rounds!r}")
+    return int(rounds)
+
+
 class Runner:
     """A worker thread with an idle event.
 

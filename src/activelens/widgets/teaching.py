@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from activelens.strategies.registry import STRATEGIES, strategy_name
-from activelens.widgets.runner import describe
+from activelens.widgets.runner import check_rounds, describe
 
 #: the four steps of one round, as the step view shows them on the map
 STEPS = ("scores", "selection", "labels", "retrain")
@@ -263,8 +263,7 @@ class TeachingMixin:
             From 1 to ``MAX_ROUNDS``; ``wait()`` blocks until they are done.
         """
         self._require_oracle()
-        if isinstance(rounds, bool) or not isinstance(rounds, (int, np.integer)) or not 1 <= rounds <= MAX_ROUNDS:
-            raise ValueError(f"rounds must be an int from 1 to {MAX_ROUNDS}, got {rounds!r}")
+        rounds = check_rounds(rounds, MAX_ROUNDS)
         with self._lock:
             if self._training:
                 raise ValueError("still training; wait for the next batch")
