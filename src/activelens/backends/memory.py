@@ -126,17 +126,22 @@ class InMemoryPool(Pool):
         return idx, margin(proba[idx]), self._clusters[idx]
 
     # ----- content hashes -----
+    @staticmethod
+    def hash_rows(rows) -> list[str]:
+        """Content hashes of some rows of this kind of pool (a subclass with another row format overrides it)."""
+        return row_hashes(rows)
+
     def hashes(self, idx) -> list[str]:
         idx = [int(i) for i in idx]
         if not idx:
             return []
         if self._all_hashes is not None:
             return [self._all_hashes[i] for i in idx]
-        return row_hashes(self.rows(idx))
+        return self.hash_rows(self.rows(idx))
 
     def all_hashes(self) -> list[str]:
         if self._all_hashes is None:
-            self._all_hashes = row_hashes(self.X)
+            self._all_hashes = self.hash_rows(self.X)
         return self._all_hashes
 
     def digest(self) -> np.ndarray:

@@ -239,19 +239,8 @@ class SparsePool(InMemoryPool):
                                                     name="embeddings")
         return self._embedding
 
-    # ----- content hashes -----
-    def hashes(self, idx) -> list[str]:
-        idx = [int(i) for i in idx]
-        if not idx:
-            return []
-        if self._all_hashes is not None:
-            return [self._all_hashes[i] for i in idx]
-        return sparse_row_hashes(self.rows(idx))
-
-    def all_hashes(self) -> list[str]:
-        if self._all_hashes is None:
-            self._all_hashes = sparse_row_hashes(self.X)
-        return self._all_hashes
+    # ----- content hashes (cached and looked up by InMemoryPool.hashes / all_hashes) -----
+    hash_rows = staticmethod(sparse_row_hashes)
 
     def digest(self) -> np.ndarray:
         return digest_words(hash_words(self.all_hashes()), 0)
