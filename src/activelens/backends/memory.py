@@ -38,6 +38,10 @@ class InMemoryPool(Pool):
             self.X = check_matrix(X, name="X", dtype=X.dtype, float32_range=True)
         else:
             self.X = check_matrix(X, name="X", float32_range=True)
+        self._set_up(embeddings, random_state)
+
+    def _set_up(self, embeddings, random_state) -> None:
+        """The state every in-memory pool keeps beside ``X`` (the caller has set ``self.X``)."""
         self._embeddings_given = None
         if embeddings is not None:
             emb = check_matrix(embeddings, name="embeddings", dtype=np.float32)

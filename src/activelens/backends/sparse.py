@@ -163,19 +163,7 @@ class SparsePool(InMemoryPool):
 
     def __init__(self, X, *, embeddings=None, random_state=None):   # noqa: D107 - documented on the class
         self.X = check_sparse(X, name="X")
-        self._embeddings_given = None
-        if embeddings is not None:
-            emb = check_matrix(embeddings, name="embeddings", dtype=np.float32)
-            if emb.shape[0] != self.n_rows:
-                raise ValueError(f"embeddings has {emb.shape[0]} rows but X has {self.n_rows}; give one row per pool item")
-            self._embeddings_given = emb
-        self.random_state = random_state
-        self._embedding = None
-        self._clusters = None
-        self._proba = (None, None, None)
-        self._all_hashes = None
-        import threading
-        self._lock = threading.Lock()
+        self._set_up(embeddings, random_state)
 
     @property
     def local_array(self):
