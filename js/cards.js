@@ -145,7 +145,9 @@ export function createCards(model, el, ctx) {
       const top = h('div', 'al-card-head');
       const idEl = h('span', 'al-card-id', hasId ? String(card.id) : `#${card.index}`);
       if (hasId) idEl.setAttribute('title', `id ${card.id} · pool position ${card.index}`);
-      top.append(idEl, h('span', 'al-why', whyText(card.why)), h('span', 'al-card-state'));
+      const why = h('span', 'al-why', whyText(card.why));
+      why.setAttribute('title', whyText(card.why));
+      top.append(idEl, why, h('span', 'al-card-state'));
       if (card.source === 'hand') c.classList.add('al-hand');
       const buttons = h('div', 'al-buttons');
       for (const opt of card.options || []) {
