@@ -4,6 +4,7 @@ in JupyterLab and in Notebook 7."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -13,6 +14,7 @@ pytestmark = pytest.mark.e2e
 
 SETUP = '''
 import json
+import re
 import numpy as np
 import pandas as pd
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -115,6 +117,18 @@ def test_label_text_documents_in_the_browser(lab):
     vocab = json.loads(lab.run_probe("print(json.dumps(list(vec.get_feature_names_out())))"))
     assert word in vocab
     assert lab.page.locator(f"{ROOT} .al-text script, {ROOT} .al-text img").count() == 0
+
+    # the map's hover names the document by its id and shows an excerpt of its text
+    ring = lab.page.locator(f"{ROOT} svg.al-rings circle").first
+    ring.scroll_into_view_if_needed()
+    box = ring.bounding_box()
+    lab.page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    tip = lab.wait_for(f"{ROOT} .al-tooltip .al-text")
+    title = lab.page.locator(f"{ROOT} .al-tooltip .al-tip-title").text_content()
+    assert re.fullmatch(r"doc-\d{4}", title), title
+    assert 40 <= len(tip.text_content()) <= 240
+    lab.screenshot(f"text-2-hover-{lab.frontend}", locator=lab.page.locator(ROOT).first)
+    lab.page.mouse.move(5, 5)
 
     for width in (1100, 1600):
         lab.set_width(width)
