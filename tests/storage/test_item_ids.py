@@ -130,26 +130,50 @@ def test_without_ids_a_reordered_pool_is_still_refused(tmp_path):
         ActiveLearner(LogisticRegression(), X[::-1].copy(), store=path)
 
 
-def test_a_version_1_store_opens_and_learns_its_ids(docs, tmp_path):
-    X, y = docs
-    path = tmp_path / "old.db"
-    plain = ActiveLearner(LogisticRegression(), X.to_numpy(), store=path)
+def _make_version_1(target, X, y):
+    """A store as activelens before ids wrote it: labels without an item_id column, schema version 1."""
+    plain = ActiveLearner(LogisticRegression(), X.to_numpy(), store=target)
     plain.teach([5, 6], [int(y.iloc[5]), int(y.iloc[6])])
-    plain.store.close()
-    eng = sa.create_engine(f"sqlite:///{path}")   # make it a store as version 1 wrote it: no item_id column
-    with eng.begin() as conn:
+    with plain.store.write() as conn:
         conn.execute(sa.text("ALTER TABLE activelens_labels DROP COLUMN item_id"))
         conn.execute(sa.text("UPDATE activelens_meta SET value = '1' WHERE key = 'schema_version'"))
-    eng.dispose()
+    plain.store.close()
 
-    learner = ActiveLearner(LogisticRegression(), X, store=path)
-    assert LabelStore(path).meta()["schema_version"] == str(SCHEMA_VERSION)
+
+def test_a_version_1_store_opens_and_learns_its_ids(docs, store_target):
+    X, y = docs
+    _make_version_1(store_target, X, y)
+    learner = ActiveLearner(LogisticRegression(), X, store=store_target)
+    assert learner.store.meta()["schema_version"] == str(SCHEMA_VERSION)
     assert _label_by_id(learner) == {X.index[5]: int(y.iloc[5]), X.index[6]: int(y.iloc[6])}
     assert learner.store.labels()["id"].tolist() == [X.index[5], X.index[6]]   # ids filled in for old labels
     learner.store.close()
     shuffled = X.sample(frac=1.0, random_state=2)
-    again = ActiveLearner(LogisticRegression(), shuffled, store=path)
+    again = ActiveLearner(LogisticRegression(), shuffled, store=store_target)
     assert _label_by_id(again) == _label_by_id(learner)
+
+
+OLD_READ_ONLY_PROBE = """
+from activelens import LabelStore
+from activelens.storage import StoreFormatError
+try:
+    LabelStore({path!r})
+except StoreFormatError as exc:
+    print("refused", exc)
+"""
+
+
+def test_a_version_1_store_that_may_not_be_written_says_what_to_do(docs, shared_dir, run_unprivileged):
+    X, y = docs
+    path = shared_dir / "old.db"
+    _make_version_1(path, X, y)
+    before = path.read_bytes()
+    shared_dir.chmod(0o555)
+    rc, out, err = run_unprivileged(OLD_READ_ONLY_PROBE.format(path=str(path)))
+    assert rc == 0, err
+    assert out.startswith("refused ") and "earlier activelens (schema version 1)" in out
+    assert "Nothing was written" in out and "Open it once where you may write" in out
+    assert path.read_bytes() == before
 
 
 def test_integer_ids_keep_their_type(tmp_path):

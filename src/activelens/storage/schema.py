@@ -120,7 +120,8 @@ def ensure_schema(engine: StoreEngine) -> None:
     Raises
     ------
     StoreFormatError
-        Another application's database, a damaged store, or a store of a newer schema version (nothing is written).
+        Another application's database, a damaged store, a store of a newer schema version, or an older store that
+        needs an upgrade where it may not be written (nothing is written).
     """
     tables = set(engine.table_names())
     ours = {t for t in tables if t.startswith("activelens_")}
@@ -140,6 +141,12 @@ def ensure_schema(engine: StoreEngine) -> None:
                                    f"understands ({SCHEMA_VERSION}); upgrade activelens")
         if not set(TABLES) - ours and version == SCHEMA_VERSION:
             return
+        if engine.read_only is not None and version < SCHEMA_VERSION:
+            raise StoreFormatError(
+                f"store {engine.where!r} was made by an earlier activelens (schema version {version}) and needs a "
+                f"one-time upgrade to version {SCHEMA_VERSION} (a column added; no label changes), which writes, but "
+                f"it is read-only here: {engine.read_only}. Nothing was written. Open it once where you may write "
+                "to it (or open a copy); after that it opens read-only as before")
     with engine.write() as conn:
         if engine.backend == "postgresql":  # two processes creating the schema at once: one waits for the other
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext('activelens_schema'))"))
