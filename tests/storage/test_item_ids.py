@@ -72,6 +72,26 @@ def test_cli_export_shows_ids(docs, tmp_path, capsys):
     assert out["id"].tolist() == ["doc-089", "doc-088"]
 
 
+def test_parquet_export_keeps_ids_or_says_what_to_install(docs, tmp_path, capsys):
+    from importlib.util import find_spec
+
+    X, y = docs
+    path = str(tmp_path / "s.db")
+    learner = ActiveLearner(LogisticRegression(), X, store=path, random_state=0)
+    learner.teach([0, 1], [int(y.iloc[0]), int(y.iloc[1])])
+    out = tmp_path / "labels.parquet"
+    assert main(["export", "--store", path, "--format", "parquet"]) == 2
+    assert "--format parquet writes a binary file: pass --out" in capsys.readouterr().err
+    if find_spec("pyarrow") is None and find_spec("fastparquet") is None:
+        with pytest.raises(ValueError, match=r"needs a Parquet engine.*nothing was written.*activelens\[text\]"):
+            learner.store.export(out)
+        assert main(["export", "--store", path, "--out", str(out)]) == 2
+        assert not out.exists()
+    else:
+        learner.store.export(out)
+        assert pd.read_parquet(out)["id"].tolist() == ["doc-089", "doc-088"]
+
+
 def test_a_reordered_frame_is_matched_by_id(docs, store_target):
     X, y = docs
     learner = ActiveLearner(LogisticRegression(), X, store=store_target, random_state=0)

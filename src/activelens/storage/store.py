@@ -48,6 +48,8 @@ LABEL_COLUMNS = ["index", "label", "annotator", "timestamp", "seconds", "round",
 #: keys of a label row for ``LabelStore.add_labels`` (the columns of the labels table but its id)
 LABEL_FIELDS = ("idx", "item_hash", "label", "annotator", "ts", "seconds", "round", "model_version", "strategy",
                 "score", "source", "item_id")
+#: the file formats ``LabelStore.export`` writes
+EXPORT_FORMATS = ("csv", "jsonl", "parquet")
 ANNOTATION_COLUMNS = ["index", "annotator", "label", "timestamp", "seconds", "gold", "gold_label"]
 
 
@@ -519,33 +521,49 @@ class LabelStore:
 
     # ----- export -----
     def export(self, path=None, *, format: str | None = None, what: str = "labels"):
-        """Labels (or annotations) with provenance: a DataFrame, or written to ``path`` as CSV or JSON Lines.
+        """Labels (or annotations) with provenance — and each item's ``id`` when the store has ids: a DataFrame, or
+        written to ``path`` as CSV, JSON Lines or Parquet.
 
         Parameters
         ----------
         path : str or os.PathLike, optional
             Where to write; without it (and without ``format``) the DataFrame is returned.
-        format : {"csv", "jsonl"}, optional
-            Default: from ``path``'s extension. Labels keep their type in JSON Lines; CSV writes them as text.
+        format : {"csv", "jsonl", "parquet"}, optional
+            Default: from ``path``'s extension. Labels keep their type in JSON Lines and Parquet; CSV writes them as
+            text. Parquet needs ``path`` and a Parquet engine (``pip install "activelens[text]"``: pyarrow).
         what : {"labels", "annotations"}, default="labels"
 
         Returns
         -------
         DataFrame, str or path
-            The DataFrame (no path, no format), the text (a format, no path), or ``path`` once written.
+            The DataFrame (no path, no format), the text (a text format, no path), or ``path`` once written.
+
+        Raises
+        ------
+        ValueError
+            An unknown format or ``what``, Parquet without a path or without a Parquet engine; nothing is written.
         """
         if what not in ("labels", "annotations"):
             raise ValueError(f"what must be 'labels' or 'annotations', got {what!r}")
-        df = self.labels() if what == "labels" else self.annotations()
-        if path is None and format is None:
-            return df
-        if format is None:
+        if format is None and path is not None:
             suffix = Path(os.fspath(path)).suffix.lower()
-            format = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl"}.get(suffix)
+            format = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".parquet": "parquet",
+                      ".pq": "parquet"}.get(suffix)
             if format is None:
-                raise ValueError(f"cannot tell the format from {os.fspath(path)!r}; pass format='csv' or format='jsonl'")
-        if format not in ("csv", "jsonl"):
-            raise ValueError(f"format must be 'csv' or 'jsonl', got {format!r}")
+                raise ValueError(f"cannot tell the format from {os.fspath(path)!r}; pass format='csv', 'jsonl' or "
+                                 "'parquet'")
+        if format not in (None, *EXPORT_FORMATS):
+            raise ValueError(f"format must be 'csv', 'jsonl' or 'parquet', got {format!r}")
+        if format == "parquet":
+            if path is None:
+                raise ValueError("format='parquet' writes a binary file: pass a path (e.g. 'labels.parquet')")
+            _check_parquet_engine()
+        df = self.labels() if what == "labels" else self.annotations()
+        if format is None:
+            return df
+        if format == "parquet":
+            df.to_parquet(path, index=False)
+            return path
         if format == "csv":
             text = df.to_csv(index=False, lineterminator="\n")
         else:
@@ -595,6 +613,15 @@ def _insert_labels(conn, rows):
     sql = (f"INSERT INTO {T_LABELS.name} ({', '.join(LABEL_FIELDS)}) "
            f"VALUES ({', '.join([mark] * len(LABEL_FIELDS))})")
     conn.exec_driver_sql(sql, [tuple(r.get(f) for f in LABEL_FIELDS) for r in rows])
+
+
+def _check_parquet_engine() -> None:
+    """A ValueError saying what to install when pandas has no Parquet engine (pyarrow or fastparquet)."""
+    import importlib.util
+
+    if importlib.util.find_spec("pyarrow") is None and importlib.util.find_spec("fastparquet") is None:
+        raise ValueError("writing Parquet needs a Parquet engine, and neither pyarrow nor fastparquet is installed; "
+                         "nothing was written. pip install \"activelens[text]\" (or pyarrow), or export as .csv or .jsonl")
 
 
 def _frame(records, columns, objects=(), floats=()):
