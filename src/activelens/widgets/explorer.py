@@ -62,7 +62,8 @@ Commands from the page (``model.send``, one table: ``Explorer._commands``): ``{"
 (label = position in ``label_names``), ``{"type": "skip", "index"}``, ``{"type": "undo"}``, ``{"type": "submit"}``,
 ``{"type": "color_by", "value"}``, ``{"type": "select", "indices"}`` (click, lasso or box on the map: the
 selection), ``{"type": "add", "indices"}`` (the "add to batch" control: the selection joins the batch),
-``{"type": "peek", "index"}`` (hover; answered with a ``{"type": "peek", ...}`` message).
+``{"type": "peek", "index"}`` (hover; answered with a ``{"type": "peek", "index", "id" (with ids), "preview",
+"item", ...}`` message).
 Teaching mode (``oracle=``) adds ``{"type": "oracle"}`` (label the batch with the oracle and submit),
 ``{"type": "run", "rounds"}``, ``{"type": "strategy", "value"}``, ``{"type": "noise", "value"}`` and
 ``{"type": "step"}`` (advance the step view: scores → selection → labels → retrain).
