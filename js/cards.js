@@ -21,7 +21,60 @@ function whyText(why) {
   return parts.join(' · ');
 }
 
-export function renderItem(item) {
+// a text longer than this (or with more lines) shows its first lines and a "more" control
+const SHORT_TEXT = 280;
+const SHORT_LINES = 4;
+// a word as scikit-learn's vectorisers see one: letters, digits and underscores
+const WORD = /[\p{L}\p{N}_]+/gu;
+
+/** The text as text nodes, with the words in `terms` (lower case) wrapped in highlight spans (textContent only). */
+export function highlighted(text, terms) {
+  const box = h('div', 'al-text');
+  const wanted = new Set((terms || []).filter((t) => !/\s/.test(t)).map((t) => t.toLowerCase()));
+  if (!wanted.size) {
+    box.textContent = text;
+    return box;
+  }
+  let last = 0;
+  for (const m of text.matchAll(WORD)) {
+    if (!wanted.has(m[0].toLowerCase())) continue;
+    if (m.index > last) box.appendChild(document.createTextNode(text.slice(last, m.index)));
+    const mark = h('span', 'al-term', m[0]);
+    mark.setAttribute('title', 'weighs for the suggested label');
+    box.appendChild(mark);
+    last = m.index + m[0].length;
+  }
+  if (last < text.length) box.appendChild(document.createTextNode(text.slice(last)));
+  return box;
+}
+
+/** A text item: its first lines, and a "more" button that opens the rest in a box of bounded height. */
+function renderText(item, expandable) {
+  const text = String(item.text ?? '');
+  const body = highlighted(text, item.terms);
+  if (!expandable) return [body];
+  const long = text.length > SHORT_TEXT || text.split('\n').length > SHORT_LINES;
+  if (!long) return [body];
+  body.classList.add('al-clamped');
+  const more = h('button', 'al-more', 'more');
+  more.type = 'button';
+  more.setAttribute('aria-expanded', 'false');
+  more.setAttribute('aria-label', 'Show the whole text');
+  return [body, more];
+}
+
+/** Open or close a card's text ("more" / "less"). */
+export function toggleText(more) {
+  const body = more.previousElementSibling;
+  const open = more.getAttribute('aria-expanded') !== 'true';
+  body.classList.toggle('al-clamped', !open);
+  body.classList.toggle('al-open', open);
+  more.textContent = open ? 'less' : 'more';
+  more.setAttribute('aria-expanded', String(open));
+  more.setAttribute('aria-label', open ? 'Show the first lines only' : 'Show the whole text');
+}
+
+export function renderItem(item, { expandable = false } = {}) {
   const box = h('div', 'al-item');
   if (!item) return box;
   if (item.kind === 'image') {
@@ -43,7 +96,7 @@ export function renderItem(item) {
     table.appendChild(tbody);
     box.appendChild(table);
   } else {
-    box.appendChild(h('div', 'al-text', item.text));
+    box.append(...renderText(item, expandable));
   }
   return box;
 }
@@ -85,11 +138,16 @@ export function createCards(model, el, ctx) {
       c.setAttribute('role', 'listitem');
       c.setAttribute('data-index', String(card.index));
       c.setAttribute('data-pos', String(pos));
-      c.setAttribute('aria-label', `Item ${card.index}`);
+      const hasId = card.id !== undefined && card.id !== null;
+      c.setAttribute('aria-label', hasId ? `Item ${card.id}` : `Item ${card.index}`);
+      if (hasId) c.setAttribute('data-id', String(card.id));
       c.tabIndex = -1;
       const top = h('div', 'al-card-head');
-      top.append(h('span', 'al-card-id', `#${card.index}`), h('span', 'al-why', whyText(card.why)),
-        h('span', 'al-card-state'));
+      const idEl = h('span', 'al-card-id', hasId ? String(card.id) : `#${card.index}`);
+      if (hasId) idEl.setAttribute('title', `id ${card.id} · pool position ${card.index}`);
+      const why = h('span', 'al-why', whyText(card.why));
+      why.setAttribute('title', whyText(card.why));
+      top.append(idEl, why, h('span', 'al-card-state'));
       if (card.source === 'hand') c.classList.add('al-hand');
       const buttons = h('div', 'al-buttons');
       for (const opt of card.options || []) {
@@ -122,7 +180,7 @@ export function createCards(model, el, ctx) {
       skip.type = 'button';
       skip.setAttribute('aria-label', `Skip item ${card.index} (Space)`);
       buttons.appendChild(skip);
-      c.append(top, renderItem(card.item), buttons);
+      c.append(top, renderItem(card.item, { expandable: true }), buttons);
       list.appendChild(c);
       return c;
     });
@@ -207,6 +265,13 @@ export function createCards(model, el, ctx) {
     const c = ev.target.closest('.al-card');
     if (!c || !list.contains(c)) return;
     const pos = Number(c.getAttribute('data-pos'));
+    const more = ev.target.closest('.al-more');
+    if (more && c.contains(more)) {
+      ev.stopPropagation();
+      toggleText(more);
+      setFocus(pos, false);
+      return;
+    }
     const b = ev.target.closest('.al-label, .al-skip');
     if (b && c.contains(b)) {
       ev.stopPropagation();

@@ -32,7 +32,12 @@ export function createCurve(model, el, ctx) {
     svg.replaceChildren();
     const x1 = Math.max(10, ...xs.concat(bx));
     const metric = c.metric || 'score';
-    const yTitle = c.source === 'holdout' ? `${metric} (holdout)` : c.source ? `${metric} (${c.source})` : metric;
+    // a source with a note ("labeled-cv (biased: ...)"): the axis gets its name, the summary line its note
+    const source = c.source || '';
+    const cut = source.indexOf(' (');
+    const sourceName = cut > 0 ? source.slice(0, cut) : source;
+    const sourceNote = cut > 0 ? source.slice(cut + 2).replace(/\)$/, '') : '';
+    const yTitle = sourceName ? `${metric} (${sourceName})` : metric;
     const all = ys.concat(by, hasBand ? lo.concat(hi) : []);
     const { px, py } = scoreAxes(svg, all, x1, { W, H, PAD }, { xTitle: 'labels', yTitle });
     if (hasBand && bx.length > 1) svg.appendChild(band(bx, lo, hi, px, py, { class: 'al-band-baseline' }));
@@ -54,6 +59,7 @@ export function createCurve(model, el, ctx) {
     const parts = [];
     if (ys.length) parts.push(`${metric} ${ys[ys.length - 1].toFixed(3)} at ${xs[xs.length - 1]} labels`);
     if (c.gain !== null && c.gain !== undefined) parts.push(`last batch ${c.gain >= 0 ? '+' : ''}${c.gain.toFixed(3)}`);
+    if (ys.length && sourceNote) parts.push(`${sourceName}: ${sourceNote}`);
     summary.textContent = parts.join(' · ');
     // the caption: only what is drawn
     const cap = [];

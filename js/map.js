@@ -485,7 +485,8 @@ export function createMap(model, el, ctx) {
   function onCustom(msg) {
     if (!msg || msg.type !== 'peek' || msg.index !== hovered || lasso) return;
     tooltip.replaceChildren();
-    tooltip.appendChild(h('div', 'al-tip-title', `#${msg.index}`));
+    const hasId = msg.id !== undefined && msg.id !== null;
+    tooltip.appendChild(h('div', 'al-tip-title', hasId ? String(msg.id) : `#${msg.index}`));
     if (msg.item) tooltip.appendChild(renderItem(msg.item));
     else tooltip.appendChild(h('div', 'al-tip-text', msg.preview));
     if (msg.label !== undefined) tooltip.appendChild(h('div', 'al-tip-row', `label: ${msg.label}`));

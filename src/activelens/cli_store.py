@@ -38,10 +38,12 @@ def add_store_commands(sub) -> None:
     rej.add_argument("--annotator", default=None, help="only this annotator's annotation")
     rej.set_defaults(func=_reject)
 
-    exp = sub.add_parser("export", help="write labels (or annotations) with provenance as CSV or JSON Lines")
+    exp = sub.add_parser("export", help="write labels (or annotations) with provenance (and item ids, when the store "
+                                        "has them) as CSV, JSON Lines or Parquet")
     exp.add_argument("--store", required=True, help="label store: a SQLite file or an SQLAlchemy URL")
     exp.add_argument("--out", default=None, help="output file (default: standard output)")
-    exp.add_argument("--format", default=None, choices=["csv", "jsonl"], help="default: from --out's extension, else csv")
+    exp.add_argument("--format", default=None, choices=["csv", "jsonl", "parquet"],
+                     help="default: from --out's extension, else csv; parquet needs --out")
     exp.add_argument("--what", default="labels", choices=["labels", "annotations"])
     exp.set_defaults(func=_export)
 
@@ -141,6 +143,8 @@ def _export(args) -> int:
     try:
         st = _open(args.store)
         fmt = args.format
+        if fmt == "parquet" and not args.out:
+            raise ValueError("--format parquet writes a binary file: pass --out FILE.parquet")
         if fmt is None:
             fmt = None if args.out else "csv"
         if args.out:

@@ -57,3 +57,24 @@ def test_ids_argument_and_default_positions():
         ActiveLearner(LogisticRegression(), X, ids=range(29))
     with pytest.raises(ValueError, match="unique"):
         ActiveLearner(LogisticRegression(), X, ids=[0] * 30)
+
+
+def test_has_ids_and_a_store_reopened_in_another_order(frame, tmp_path):
+    X, y = frame
+    assert ActiveLearner(LogisticRegression(), X).has_ids
+    assert not ActiveLearner(LogisticRegression(), X.to_numpy()).has_ids
+    path = tmp_path / "labels.db"
+    learner = ActiveLearner(LogisticRegression(), X, store=path, random_state=0)
+    b = learner.query(6)
+    learner.teach(b.indices, y[b.indices])
+    learner.fit()
+    before = learner.labeled_frame().label.sort_index()
+    learner.store.close()
+
+    resorted = X.sort_index()                       # the frame came back sorted by id: every position moved
+    again = ActiveLearner(LogisticRegression(), resorted, store=path, random_state=0)
+    after = again.labeled_frame().label.sort_index()
+    pd.testing.assert_series_equal(after, before)
+    assert again.model_ is not None and len(again.rounds) == 1     # the restored round refits on the right rows
+    truth = pd.Series(y, index=X.index)
+    assert (truth[after.index] == after).all()

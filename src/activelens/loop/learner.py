@@ -79,6 +79,7 @@ class ActiveLearner:
     ids : sequence of hashable, optional
         One unique id per pool item (document ids, file names); default: the index of a pandas DataFrame/Series X,
         else the positions. ``learner.ids``, ``learner.positions(ids)`` and ``learner.labeled_frame()`` speak them;
+        a store records them, and matches a reopened pool in another order by id;
         ``teach`` and ``query`` keep speaking positions.
 
     Attributes
@@ -199,6 +200,11 @@ class ActiveLearner:
     def ids(self) -> pd.Index:
         """The id of every pool item, in pool order (the positions when no ids were given)."""
         return pd.RangeIndex(self.n_pool, name="id") if self._ids is None else self._ids
+
+    @property
+    def has_ids(self) -> bool:
+        """Whether items have ids of their own (``ids=`` or a pandas pool's index) rather than their positions."""
+        return self._ids is not None
 
     def positions(self, ids) -> np.ndarray:
         """Pool positions of ``ids`` (a KeyError names the first id that is not in the pool)."""

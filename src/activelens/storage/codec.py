@@ -1,11 +1,11 @@
-"""Labels as JSON text in the store: ints and strings (and any JSON value) round-trip exactly."""
+"""Labels and item ids as JSON text in the store: ints and strings (and any JSON value) round-trip exactly."""
 from __future__ import annotations
 
 import json
 
 import numpy as np
 
-__all__ = ["dump_label", "load_label", "dump_label_cached"]
+__all__ = ["dump_label", "load_label", "dump_label_cached", "dump_id"]
 
 
 def dump_label(value) -> str:
@@ -61,3 +61,22 @@ def dump_label_cached(cache: dict, value) -> str:
     if out is None:
         out = cache[key] = dump_label(value)
     return out
+
+
+def dump_id(value) -> str:
+    """An item id as JSON text: ints and strings round-trip exactly; other ids (timestamps, tuples' parts) are kept
+    as their ``str``, so ``load_label`` gives that text back.
+
+    Parameters
+    ----------
+    value : hashable
+        One item's id (``learner.ids``).
+
+    Returns
+    -------
+    str
+        The same text for equal ids, so stored and given ids are compared as text.
+    """
+    if isinstance(value, np.generic):
+        value = value.item()
+    return json.dumps(value, ensure_ascii=False, default=str)

@@ -1,8 +1,9 @@
 """A learner's write-through: the store subscribes to the learner's events (``Taught``, ``Fitted``) and commits them in
 the same call, and a reopened store restores the learner through ``learner.restore``.
 
-The learner is used through its public API only: ``pool``, ``estimator``, ``settings``, ``restore(state)`` and
-``subscribe(listener)``.
+The learner is used through its public API only: ``pool``, ``estimator``, ``settings``, ``ids``, ``has_ids``,
+``restore(state)`` and ``subscribe(listener)``. With ids, each label is stored with its item's id, and a store reopened
+against the same items in another order is matched by id (``LabelStore.bind_pool``).
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import Sequence
 
 from activelens.core.records import Fitted, LabelRecord, LearnerState, Round, Taught
 from activelens.core.validation import label_mismatch
-from activelens.storage.codec import dump_label, dump_label_cached, load_label
+from activelens.storage.codec import dump_id, dump_label, dump_label_cached, load_label
 from activelens.storage.errors import StoreError
 from activelens.storage.pool_check import RowHashes
 from activelens.storage.store import LabelStore, open_store
@@ -29,10 +30,12 @@ class LearnerLink:
         Where to commit.
     hashes : RowHashes
         The pool's content hashes (``LabelStore.bind_pool``), for each label's ``item_hash``.
+    ids : sequence of hashable, optional
+        Every pool item's id, in pool order, for each label's ``item_id`` (None: labels are stored without ids).
     """
 
-    def __init__(self, store: LabelStore, hashes: RowHashes):
-        self.store, self.hashes = store, hashes
+    def __init__(self, store: LabelStore, hashes: RowHashes, ids=None):
+        self.store, self.hashes, self.ids = store, hashes, ids
         self._dumped = {}
 
     def __call__(self, event) -> None:
@@ -54,7 +57,8 @@ class LearnerLink:
         return [{"idx": r.index, "item_hash": self.hashes[r.index], "label": dump_label_cached(self._dumped, r.label),
                  "annotator": r.annotator, "ts": r.timestamp, "seconds": _finite_or_none(r.seconds),
                  "round": r.round, "model_version": r.model_version, "strategy": r.strategy,
-                 "score": _finite_or_none(r.score), "source": r.source} for r in records]
+                 "score": _finite_or_none(r.score), "source": r.source,
+                 "item_id": None if self.ids is None else dump_id(self.ids[r.index])} for r in records]
 
 
 def stored_state(st: LabelStore) -> LearnerState:
@@ -79,10 +83,13 @@ def open_store_for(learner, store) -> LabelStore:
     """Open ``store`` for ``learner``: check (or record) the pool, restore labels, rounds and the model through
     ``learner.restore``, then subscribe to the learner so every label and round it emits is committed.
 
+    With ids (``learner.has_ids``) the store records them, and a store made with ids is matched by id: the same items
+    in another order restore onto the right rows (``LabelStore.bind_pool``). Without ids a reordered pool is refused.
+
     Parameters
     ----------
     learner : ActiveLearner
-        Used through ``pool``, ``estimator``, ``settings``, ``restore`` and ``subscribe``.
+        Used through ``pool``, ``estimator``, ``settings``, ``ids``, ``has_ids``, ``restore`` and ``subscribe``.
     store : LabelStore, str or os.PathLike
         A store, a file path (SQLite) or an SQLAlchemy URL.
 
@@ -93,14 +100,15 @@ def open_store_for(learner, store) -> LabelStore:
     Raises
     ------
     PoolMismatchError
-        The store was made for another pool.
+        The store was made for another pool (or, with ids on both sides, for items with other ids).
     StoreError
         The learner declares other classes than the store was made with, or the store holds labels outside them.
     """
     st = open_store(store)
     declared = learner.settings.get("classes")
     check_store_classes(st, declared)
-    hashes = st.bind_pool(learner.pool, estimator=learner.estimator, settings=learner.settings)
+    ids = learner.ids if learner.has_ids else None
+    hashes = st.bind_pool(learner.pool, estimator=learner.estimator, settings=learner.settings, ids=ids)
     state = stored_state(st)
     if declared is not None:
         for i, v in state.labels:
@@ -110,7 +118,7 @@ def open_store_for(learner, store) -> LabelStore:
                                  "use, or use a new store")
     if state.labels or state.rounds:
         learner.restore(state)
-    learner.subscribe(LearnerLink(st, hashes))
+    learner.subscribe(LearnerLink(st, hashes, ids=ids))
     return st
 
 

@@ -504,13 +504,13 @@ class AnnotationQueue:
                 "gold": int(gold), "annotations": int(ann)}
 
     def leases(self) -> pd.DataFrame:
-        """Items currently leased (DataFrame: index, annotator, expires)."""
+        """Items currently leased (DataFrame: index, id when the store has ids, annotator, expires)."""
         now = self.clock()
         q = T_QUEUE
         with self.store.read() as conn:
             rows = conn.execute(sa.select(q.c.idx, q.c.lease_annotator, q.c.lease_expires)
                                 .where(q.c.lease_expires > now).order_by(q.c.seq)).all()
-        return pd.DataFrame(rows, columns=["index", "annotator", "expires"])
+        return self.store.with_ids(pd.DataFrame(rows, columns=["index", "annotator", "expires"]))
 
     def pending_indices(self) -> np.ndarray:
         """Pool positions queued and not yet done (leased or not), in queue order (ndarray of intp)."""
@@ -525,7 +525,7 @@ class AnnotationQueue:
             return np.asarray(conn.execute(sa.select(T_QUEUE.c.idx).order_by(T_QUEUE.c.seq)).scalars().all(), dtype=np.intp)
 
     def annotations(self) -> pd.DataFrame:
-        """Every submitted annotation (``LabelStore.annotations``)."""
+        """Every submitted annotation (``LabelStore.annotations``; with an ``id`` column when the store has ids)."""
         return self.store.annotations()
 
     # ----- resolution -----
@@ -546,7 +546,7 @@ class AnnotationQueue:
         indices : ndarray of intp, shape (n,)
         labels : list of length n
         detail : DataFrame
-            One row per item: index, label, annotators, votes, seconds, score, strategy.
+            One row per item: index, id (when the store has ids), label, annotators, votes, seconds, score, strategy.
         """
         if method not in RESOLUTIONS:
             raise ValueError(f"method must be one of {RESOLUTIONS}, got {method!r}")
@@ -573,8 +573,8 @@ class AnnotationQueue:
             detail.append({"index": int(item.idx), "label": label, "annotators": [v.annotator for v in votes],
                            "votes": [v.label for v in votes], "seconds": float(sum(secs)) if secs else None,
                            "score": item.score, "strategy": item.strategy})
-        return np.asarray(out_idx, dtype=np.intp), out_lab, pd.DataFrame(
-            detail, columns=["index", "label", "annotators", "votes", "seconds", "score", "strategy"])
+        return np.asarray(out_idx, dtype=np.intp), out_lab, self.store.with_ids(pd.DataFrame(
+            detail, columns=["index", "label", "annotators", "votes", "seconds", "score", "strategy"]))
 
     def sync(self, learner, method: str = "majority") -> int:
         """Teach ``learner`` the resolved labels of finished items (committed to the store with provenance).

@@ -1,7 +1,8 @@
 """The label store's tables (all prefixed ``activelens_`` so a shared PostgreSQL database can hold other things):
 
     meta         key -> value: the schema version, the pool fingerprint, learner settings
-    labels       the learner's training labels, one per pool item, with provenance
+    labels       the learner's training labels, one per pool item, with provenance and (when the learner has ids)
+                 the item's id
     rounds       one row per retrain (the learner's ``history``)
     blobs        the pool and the estimator, so ``python -m activelens select`` can run headless
     queue        items waiting for annotation, their lease and how many annotations they need
@@ -9,8 +10,10 @@
     served       (item, annotator) pairs ever served: an annotator never gets an item twice
     annotations  every submitted annotation (several per item when items overlap)
 
-``ensure_schema`` checks an existing database is an activelens store this version understands, and creates what is
-missing.
+The ids of every pool item, when the learner has them, are the blob ``ids`` (``activelens.storage.item_ids``).
+
+``ensure_schema`` checks an existing database is an activelens store this version understands, creates what is
+missing, and migrates an older store in place (version 1 → 2: the labels' nullable ``item_id`` column).
 """
 from __future__ import annotations
 
@@ -22,9 +25,11 @@ from activelens.storage.engine import StoreEngine
 from activelens.storage.errors import StoreFormatError, foreign_database_error
 
 __all__ = ["SCHEMA_VERSION", "APP", "metadata", "TABLES", "T_META", "T_LABELS", "T_ROUNDS", "T_BLOBS", "T_QUEUE",
-           "T_GOLD", "T_SERVED", "T_ANN", "read_meta", "ensure_schema"]
+           "T_GOLD", "T_SERVED", "T_ANN", "ADDED_COLUMNS", "read_meta", "ensure_schema"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+#: columns added after version 1: (table, column, SQL type), added to an older store by ``ensure_schema``
+ADDED_COLUMNS = (("activelens_labels", "item_id", "TEXT"),)
 APP = "activelens"
 
 metadata = sa.MetaData()
@@ -43,7 +48,10 @@ T_LABELS = sa.Table("activelens_labels", metadata,
                     sa.Column("model_version", sa.Integer, nullable=False),
                     sa.Column("strategy", sa.Text, nullable=True),
                     sa.Column("score", sa.Float, nullable=True),
-                    sa.Column("source", sa.Text, nullable=False))
+                    sa.Column("source", sa.Text, nullable=False),
+                    # the item's id as JSON text (activelens.storage.codec.dump_id); NULL without ids (and in stores
+                    # made before version 2)
+                    sa.Column("item_id", sa.Text, nullable=True))
 T_ROUNDS = sa.Table("activelens_rounds", metadata,
                     sa.Column("round", sa.Integer, primary_key=True, autoincrement=False),
                     sa.Column("data", sa.Text, nullable=False))
@@ -112,7 +120,8 @@ def ensure_schema(engine: StoreEngine) -> None:
     Raises
     ------
     StoreFormatError
-        Another application's database, a damaged store, or a store of a newer schema version (nothing is written).
+        Another application's database, a damaged store, a store of a newer schema version, or an older store that
+        needs an upgrade where it may not be written (nothing is written).
     """
     tables = set(engine.table_names())
     ours = {t for t in tables if t.startswith("activelens_")}
@@ -130,15 +139,31 @@ def ensure_schema(engine: StoreEngine) -> None:
         if version > SCHEMA_VERSION:
             raise StoreFormatError(f"store {engine.where!r} has schema version {version}, newer than this activelens "
                                    f"understands ({SCHEMA_VERSION}); upgrade activelens")
-        if not set(TABLES) - ours:
+        if not set(TABLES) - ours and version == SCHEMA_VERSION:
             return
+        if engine.read_only is not None and version < SCHEMA_VERSION:
+            raise StoreFormatError(
+                f"store {engine.where!r} was made by an earlier activelens (schema version {version}) and needs a "
+                f"one-time upgrade to version {SCHEMA_VERSION} (a column added; no label changes), which writes, but "
+                f"it is read-only here: {engine.read_only}. Nothing was written. Open it once where you may write "
+                "to it (or open a copy); after that it opens read-only as before")
     with engine.write() as conn:
         if engine.backend == "postgresql":  # two processes creating the schema at once: one waits for the other
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext('activelens_schema'))"))
         metadata.create_all(conn, checkfirst=True)
+        _add_missing_columns(conn)
         have = {r.key for r in conn.execute(sa.select(T_META.c.key))}
         rows = [{"key": k, "value": v} for k, v in
                 (("app", APP), ("schema_version", str(SCHEMA_VERSION)), ("created", repr(time.time())))
                 if k not in have]
         if rows:
             conn.execute(sa.insert(T_META), rows)
+        conn.execute(sa.update(T_META).where(T_META.c.key == "schema_version").values(value=str(SCHEMA_VERSION)))
+
+
+def _add_missing_columns(conn: sa.Connection) -> None:
+    """Migrate an older store: add the nullable columns of ``ADDED_COLUMNS`` it lacks (existing rows get NULL)."""
+    inspector = sa.inspect(conn)
+    for table, column, sql_type in ADDED_COLUMNS:
+        if column not in {c["name"] for c in inspector.get_columns(table)}:
+            conn.execute(sa.text(f"ALTER TABLE {table} ADD COLUMN {column} {sql_type}"))

@@ -24,6 +24,7 @@ from activelens.backends import make_pool
 from activelens.storage.codec import load_label
 from activelens.storage.engine import StoreEngine
 from activelens.storage.errors import StoreError, UntrustedEstimatorError
+from activelens.storage.item_ids import decode_ids, encode_ids, move_positions, new_positions, read_ids, write_ids
 from activelens.storage.pool_check import PoolHashes, RowHashes, check_pool, check_verify, sample_positions
 from activelens.storage.schema import T_ANN, T_BLOBS, T_GOLD, T_LABELS, T_META, T_ROUNDS, ensure_schema, read_meta
 
@@ -46,7 +47,9 @@ LABEL_COLUMNS = ["index", "label", "annotator", "timestamp", "seconds", "round",
                  "item_hash", "source"]
 #: keys of a label row for ``LabelStore.add_labels`` (the columns of the labels table but its id)
 LABEL_FIELDS = ("idx", "item_hash", "label", "annotator", "ts", "seconds", "round", "model_version", "strategy",
-                "score", "source")
+                "score", "source", "item_id")
+#: the file formats ``LabelStore.export`` writes
+EXPORT_FORMATS = ("csv", "jsonl", "parquet")
 ANNOTATION_COLUMNS = ["index", "annotator", "label", "timestamp", "seconds", "gold", "gold_label"]
 
 
@@ -168,7 +171,7 @@ class LabelStore:
 
     # ----- the pool -----
     def bind_pool(self, X, hashes=None, *, estimator=None, settings=None, client=None,
-                  verify: str | None = None) -> RowHashes:
+                  verify: str | None = None, ids=None) -> RowHashes:
         """Check X against the pool this store was made for (or record it on first use).
 
         First use: one pass over the pool records its fingerprint (row and feature counts, an order-sensitive and an
@@ -176,6 +179,11 @@ class LabelStore:
         Reopening (``verify="sample"``, the default) checks the counts, every labeled row against the content hash
         stored with its label, and the sampled rows: no pass over the pool. ``verify="full"`` hashes the whole pool
         again and compares its fingerprint. Nothing is written on a mismatch.
+
+        With ``ids``, the store keeps them, and a store that has ids matches a reopened pool by id: the same items in
+        another order are accepted when every row still has its content (one pass over the pool), and the store's positions
+        (labels, queue, gold, annotations) are rewritten to the new order in one transaction. Every notebook and annotator using the store should then reopen it with
+        the new order. Without ids (given or stored) a reordered pool is refused, as before.
 
         Parameters
         ----------
@@ -194,6 +202,8 @@ class LabelStore:
             The compute client of a distributed pool.
         verify : {"sample", "full"}, optional
             Overrides the store's ``verify_pool`` for this call.
+        ids : sequence of hashable, optional
+            One unique id per pool item, in pool order (``learner.ids`` when the learner has ids).
 
         Returns
         -------
@@ -203,13 +213,24 @@ class LabelStore:
         Raises
         ------
         PoolMismatchError
-            Naming what differs (row count, feature count, order, which rows changed).
+            Naming what differs (row count, feature count, order, which rows changed, which ids).
         """
         verify = self.verify_pool if verify is None else check_verify(verify)
         pool = PoolHashes(make_pool(X, client=client), hashes=hashes)
+        given = None if ids is None else encode_ids(ids)
+        if given is not None and len(given) != pool.n_rows:
+            raise ValueError(f"ids has {len(given)} entries but X has {pool.n_rows} rows; give one id per row")
         meta = self.meta()
         if "pool_hash" in meta:
-            return check_pool(meta, pool, self._label_hashes(), verify, self.where)
+            stored_ids = self.item_ids(encoded=True) if given is not None else None
+            moved = None if stored_ids is None else new_positions(stored_ids, given, self.where)
+            if moved is not None:
+                return self._rebind_moved(meta, pool, moved, given, verify)
+            row_hashes = check_pool(meta, pool, self._label_hashes(), verify, self.where)
+            if given is not None and stored_ids is None:   # a store made without ids learns them now
+                with self.write() as conn:
+                    write_ids(conn, given)
+            return row_hashes
         fp = pool.fingerprint()
         positions = sample_positions(pool.n_rows)
         sample = {"rows": positions.tolist(), "hashes": pool.hashes(positions)}
@@ -231,7 +252,48 @@ class LabelStore:
                 self.put_blob(conn, "pool", buf.getvalue())
             if estimator is not None:
                 self.save_estimator(estimator, conn=conn, required=False)
+            if given is not None:
+                write_ids(conn, given)
         return RowHashes(pool, dict(zip(sample["rows"], sample["hashes"])))
+
+    def _rebind_moved(self, meta: dict, pool: PoolHashes, moved: np.ndarray, given: list, verify: str) -> RowHashes:
+        """The same items (by id) in another order: check the whole pool's content (its order-free hash), then rewrite the
+        store to the new order (positions, fingerprint, sample, ids, the kept pool) in one transaction."""
+        sample = json.loads(meta.get("pool_sample") or '{"rows": [], "hashes": []}')
+        pairs = sorted(zip((int(moved[r]) for r in sample["rows"]), sample["hashes"]))
+        new_sample = {"rows": [r for r, _ in pairs], "hashes": [h for _, h in pairs]}
+        stored = [(int(moved[int(i)]), h) for i, h in self._label_hashes()]
+        fp = pool.fingerprint()   # the new order's, to record; its order-free hash must be the stored one
+        moved_meta = dict(meta, pool_sample=json.dumps(new_sample))
+        if fp["pool_set_hash"] == meta.get("pool_set_hash"):
+            moved_meta["pool_hash"] = fp["pool_hash"]
+        row_hashes = check_pool(moved_meta, pool, stored, verify, self.where, fp=fp)   # every row's content checked
+        local = pool.pool.local_array
+        with self.write() as conn:
+            move_positions(conn, moved)
+            self.set_meta(conn, {**{k: str(v) for k, v in fp.items()}, "pool_sample": json.dumps(new_sample)})
+            write_ids(conn, given)
+            if local is not None and local.nbytes <= MAX_POOL_BLOB_BYTES:
+                buf = io.BytesIO()
+                np.save(buf, local, allow_pickle=False)
+                self.put_blob(conn, "pool", buf.getvalue())
+        return row_hashes
+
+    def item_ids(self, encoded: bool = False) -> list | None:
+        """The id of every pool item in the store's pool order, or None if the store was made without ids.
+
+        Parameters
+        ----------
+        encoded : bool, default=False
+            True: as ``activelens.storage.codec.dump_id`` texts (what the store compares).
+
+        Returns
+        -------
+        list or None
+        """
+        with self.read() as conn:
+            stored = read_ids(conn)
+        return stored if encoded else decode_ids(stored)
 
     def _label_hashes(self) -> list:
         with self.read() as conn:
@@ -388,13 +450,17 @@ class LabelStore:
         Returns
         -------
         DataFrame
-            Columns ``LABEL_COLUMNS``; labels keep their Python type.
+            Columns ``LABEL_COLUMNS``, and ``id`` (each item's id) after ``index`` when the store has ids; labels
+            and ids keep their Python type.
         """
         rows = self.labels_raw()
-        data = [{"index": r.idx, "label": load_label(r.label), "annotator": r.annotator, "timestamp": r.ts,
+        columns = LABEL_COLUMNS
+        if any(r.item_id is not None for r in rows) or (not rows and self.item_ids(encoded=True) is not None):
+            columns = ["index", "id", *LABEL_COLUMNS[1:]]
+        data = [{"index": r.idx, "id": load_label(r.item_id), "label": load_label(r.label), "annotator": r.annotator, "timestamp": r.ts,
                  "seconds": r.seconds, "round": r.round, "model_version": r.model_version, "strategy": r.strategy,
                  "score": r.score, "item_hash": r.item_hash, "source": r.source} for r in rows]
-        return _frame(data, LABEL_COLUMNS, objects=("label", "annotator", "strategy", "item_hash", "source"),
+        return _frame(data, columns, objects=("id", "label", "annotator", "strategy", "item_hash", "source"),
                       floats=("timestamp", "seconds", "score"))
 
     def n_labels(self) -> int:
@@ -419,45 +485,85 @@ class LabelStore:
 
     # ----- annotations (the queue writes them) -----
     def annotations(self) -> pd.DataFrame:
-        """Every submitted annotation: index, annotator, label, timestamp, seconds, gold (1 if a gold item), gold_label."""
+        """Every submitted annotation: index, (id, when the store has ids), annotator, label, timestamp, seconds, gold
+        (1 if a gold item), gold_label."""
         with self.read() as conn:
             rows = conn.execute(sa.select(T_ANN, T_GOLD.c.label.label("gold_label"))
                                 .select_from(T_ANN.outerjoin(T_GOLD, T_ANN.c.idx == T_GOLD.c.idx))
                                 .order_by(T_ANN.c.id)).all()
         data = [{"index": r.idx, "annotator": r.annotator, "label": load_label(r.label), "timestamp": r.ts,
                  "seconds": r.seconds, "gold": bool(r.gold), "gold_label": load_label(r.gold_label)} for r in rows]
-        return _frame(data, ANNOTATION_COLUMNS, objects=("annotator", "label", "gold_label"),
-                      floats=("timestamp", "seconds"))
+        frame = _frame(data, ANNOTATION_COLUMNS, objects=("annotator", "label", "gold_label"),
+                       floats=("timestamp", "seconds"))
+        return self.with_ids(frame)
+
+    def with_ids(self, frame: pd.DataFrame, column: str = "index") -> pd.DataFrame:
+        """``frame`` with an ``id`` column (each item's id, looked up from the pool positions in ``column``) inserted
+        after ``column``, when the store has ids; else ``frame`` unchanged.
+
+        Parameters
+        ----------
+        frame : DataFrame
+        column : str, default="index"
+            The column holding pool positions.
+
+        Returns
+        -------
+        DataFrame
+        """
+        ids = self.item_ids()
+        if ids is None or "id" in frame.columns:
+            return frame
+        out = frame.copy()
+        out.insert(out.columns.get_loc(column) + 1, "id",
+                   pd.Series([ids[int(i)] for i in out[column]], index=out.index, dtype=object))
+        return out
 
     # ----- export -----
     def export(self, path=None, *, format: str | None = None, what: str = "labels"):
-        """Labels (or annotations) with provenance: a DataFrame, or written to ``path`` as CSV or JSON Lines.
+        """Labels (or annotations) with provenance — and each item's ``id`` when the store has ids: a DataFrame, or
+        written to ``path`` as CSV, JSON Lines or Parquet.
 
         Parameters
         ----------
         path : str or os.PathLike, optional
             Where to write; without it (and without ``format``) the DataFrame is returned.
-        format : {"csv", "jsonl"}, optional
-            Default: from ``path``'s extension. Labels keep their type in JSON Lines; CSV writes them as text.
+        format : {"csv", "jsonl", "parquet"}, optional
+            Default: from ``path``'s extension. Labels keep their type in JSON Lines and Parquet; CSV writes them as
+            text. Parquet needs ``path`` and a Parquet engine (``pip install "activelens[text]"``: pyarrow).
         what : {"labels", "annotations"}, default="labels"
 
         Returns
         -------
         DataFrame, str or path
-            The DataFrame (no path, no format), the text (a format, no path), or ``path`` once written.
+            The DataFrame (no path, no format), the text (a text format, no path), or ``path`` once written.
+
+        Raises
+        ------
+        ValueError
+            An unknown format or ``what``, Parquet without a path or without a Parquet engine; nothing is written.
         """
         if what not in ("labels", "annotations"):
             raise ValueError(f"what must be 'labels' or 'annotations', got {what!r}")
-        df = self.labels() if what == "labels" else self.annotations()
-        if path is None and format is None:
-            return df
-        if format is None:
+        if format is None and path is not None:
             suffix = Path(os.fspath(path)).suffix.lower()
-            format = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl"}.get(suffix)
+            format = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".parquet": "parquet",
+                      ".pq": "parquet"}.get(suffix)
             if format is None:
-                raise ValueError(f"cannot tell the format from {os.fspath(path)!r}; pass format='csv' or format='jsonl'")
-        if format not in ("csv", "jsonl"):
-            raise ValueError(f"format must be 'csv' or 'jsonl', got {format!r}")
+                raise ValueError(f"cannot tell the format from {os.fspath(path)!r}; pass format='csv', 'jsonl' or "
+                                 "'parquet'")
+        if format not in (None, *EXPORT_FORMATS):
+            raise ValueError(f"format must be 'csv', 'jsonl' or 'parquet', got {format!r}")
+        if format == "parquet":
+            if path is None:
+                raise ValueError("format='parquet' writes a binary file: pass a path (e.g. 'labels.parquet')")
+            _check_parquet_engine()
+        df = self.labels() if what == "labels" else self.annotations()
+        if format is None:
+            return df
+        if format == "parquet":
+            df.to_parquet(path, index=False)
+            return path
         if format == "csv":
             text = df.to_csv(index=False, lineterminator="\n")
         else:
@@ -506,7 +612,16 @@ def _insert_labels(conn, rows):
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     sql = (f"INSERT INTO {T_LABELS.name} ({', '.join(LABEL_FIELDS)}) "
            f"VALUES ({', '.join([mark] * len(LABEL_FIELDS))})")
-    conn.exec_driver_sql(sql, [tuple(r[f] for f in LABEL_FIELDS) for r in rows])
+    conn.exec_driver_sql(sql, [tuple(r.get(f) for f in LABEL_FIELDS) for r in rows])
+
+
+def _check_parquet_engine() -> None:
+    """A ValueError saying what to install when pandas has no Parquet engine (pyarrow or fastparquet)."""
+    import importlib.util
+
+    if importlib.util.find_spec("pyarrow") is None and importlib.util.find_spec("fastparquet") is None:
+        raise ValueError("writing Parquet needs a Parquet engine, and neither pyarrow nor fastparquet is installed; "
+                         "nothing was written. pip install \"activelens[text]\" (or pyarrow), or export as .csv or .jsonl")
 
 
 def _frame(records, columns, objects=(), floats=()):

@@ -2,7 +2,8 @@
 
 A card::
 
-    {"index": pool position, "item": ItemSource payload,
+    {"index": pool position, "id": the item's id (only when the learner has ids), "item": ItemSource payload
+     (a text's with "terms": the words that drove the suggestion, when known),
      "options": [{"label": button position, "name", "key": str or None, "p": probability or None}],
      "suggested": button position or None, "why": {"strategy", "score", <component>: ...}, "source": "query"|"hand"}
 
@@ -46,7 +47,7 @@ def check_button_order(order) -> str:
 
 
 def card(index: int, item: dict, names: list[str], probs, why: dict, source: str = "query", keys=None,
-         order: str = "labels") -> dict:
+         order: str = "labels", item_id=None) -> dict:
     """One card.
 
     Parameters
@@ -67,13 +68,15 @@ def card(index: int, item: dict, names: list[str], probs, why: dict, source: str
         Each label's key (default: ``label_keys(names)``).
     order : {"labels", "probability"}
         The buttons' order.
+    item_id : int or str, optional
+        The item's id (``activelens.widgets.wire.item_id``), shown on the card; None when the learner has no ids.
     """
     keys = label_keys(names) if keys is None else keys
     options = list(range(len(names)))
     if probs is not None and order == "probability":
         options.sort(key=lambda j: (-probs[j], j))
-    suggested = None if probs is None else min(range(len(names)), key=lambda j: (-probs[j], j))
-    return {
+    suggested = suggested_position(probs)
+    out = {
         "index": int(index),
         "item": item,
         "options": [{"label": j, "name": names[j], "key": keys[j],
@@ -82,3 +85,11 @@ def card(index: int, item: dict, names: list[str], probs, why: dict, source: str
         "why": why,
         "source": source,
     }
+    if item_id is not None:
+        out["id"] = item_id
+    return out
+
+
+def suggested_position(probs) -> int | None:
+    """The button position of the most probable label (the first on a tie), or None without probabilities."""
+    return None if probs is None else min(range(len(probs)), key=lambda j: (-probs[j], j))

@@ -62,7 +62,8 @@ Commands from the page (``model.send``, one table: ``Explorer._commands``): ``{"
 (label = position in ``label_names``), ``{"type": "skip", "index"}``, ``{"type": "undo"}``, ``{"type": "submit"}``,
 ``{"type": "color_by", "value"}``, ``{"type": "select", "indices"}`` (click, lasso or box on the map: the
 selection), ``{"type": "add", "indices"}`` (the "add to batch" control: the selection joins the batch),
-``{"type": "peek", "index"}`` (hover; answered with a ``{"type": "peek", ...}`` message).
+``{"type": "peek", "index"}`` (hover; answered with a ``{"type": "peek", "index", "id" (with ids), "preview",
+"item", ...}`` message).
 Teaching mode (``oracle=``) adds ``{"type": "oracle"}`` (label the batch with the oracle and submit),
 ``{"type": "run", "rounds"}``, ``{"type": "strategy", "value"}``, ``{"type": "noise", "value"}`` and
 ``{"type": "step"}`` (advance the step view: scores → selection → labels → retrain).
@@ -104,7 +105,7 @@ from activelens.core.pool import PoolError
 from activelens.widgets import palette as _palette
 from activelens.widgets.baseline import RandomBaseline
 from activelens.widgets.batch_source import QueueSource, SubmitFailed
-from activelens.widgets.cards import HAND_PICKED, card, check_button_order, why_of
+from activelens.widgets.cards import HAND_PICKED, card, check_button_order, suggested_position, why_of
 from activelens.widgets.commands import dispatch
 from activelens.widgets.curve import curve_state
 from activelens.widgets.figures import curve_figure, map_figure
@@ -115,6 +116,8 @@ from activelens.widgets.palette import check_color_by, uncertainty
 from activelens.widgets.points import check_points, make_points
 from activelens.widgets.runner import Runner, describe
 from activelens.widgets.teaching import TeachingMixin
+from activelens.widgets.term_weights import TermWeights, check_feature_names
+from activelens.widgets.wire import item_id
 
 _STATIC = pathlib.Path(__file__).parent.parent / "static"
 
@@ -162,6 +165,13 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
     button_order : {"labels", "probability"}
         "labels" (default): the buttons keep the order of ``labels=`` on every card, each with the model's
         probability, the suggestion marked. "probability": most probable first (for many classes).
+    feature_names : sequence of str or fitted vectoriser, optional
+        One name per pool feature, or the vectoriser that made the pool (e.g. a fitted ``TfidfVectorizer``). With a
+        linear model (``coef_``, also as a pipeline's last step), a text card highlights the document's terms that
+        weigh most for the suggested label.
+
+    Cards and the map's hover show each item's id when the learner has ids (``ids=`` or a pandas pool's index). A
+    text card shows its first lines, with "more" to read the rest in a scrolling box.
 
     Keys: a label whose name is a single character is picked by that very key ("2" by 2); the others get 1-9
     then 0 in the order of ``labels=``, skipping keys taken. Space skips, Backspace undoes, arrows move, Enter
@@ -198,13 +208,14 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
 
     def __init__(self, learner, *, items=None, labels=None, coords=None, projection="auto", color_by="entropy",
                  item_renderer=None, oracle=None, noise=0.0, strategies=None, annotator=None, queue=None,
-                 max_points=None, button_order="labels", **kwargs):
+                 max_points=None, button_order="labels", feature_names=None, **kwargs):
         from activelens.loop.learner import ActiveLearner
 
         if not isinstance(learner, ActiveLearner):
             raise TypeError(f"learner must be an activelens.ActiveLearner, got {type(learner).__name__}")
         check_color_by(color_by)
         check_button_order(button_order)
+        names = check_feature_names(feature_names, learner.pool.n_features)
         # --- validate everything before anything is built or displayed ---
         self._items = ItemSource(items, learner.n_pool, renderer=item_renderer)
         self._labels = LabelNames.resolve(learner, labels, oracle=oracle)
@@ -214,6 +225,7 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
 
         super().__init__(**kwargs)
         self.learner = learner
+        self._terms = None if names is None else TermWeights(names)
         self._lock = threading.RLock()
         self._runner = Runner("activelens-retrain")
         self._training = False             # True from submit until the next batch is shown
@@ -315,8 +327,19 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
     # ------------------------------------------------------------------ batch and cards
     def _card(self, i, why, source="query"):
         probs = None if self._proba is None else self._proba[self._points.rows([i])[0]]
-        return card(i, self._items.payload(i), self.label_names, probs, why, source, keys=self._labels.keys,
-                    order=self.button_order)
+        item = self._items.payload(i)
+        j = suggested_position(probs)
+        model = self.learner.model_
+        if self._terms is not None and item["kind"] == "text" and j is not None and model is not None:
+            terms = self._terms.terms(model, self.learner.pool.rows([i]), self._labels.value(j))
+            if terms:
+                item = {**item, "terms": terms}
+        return card(i, item, self.label_names, probs, why, source, keys=self._labels.keys, order=self.button_order,
+                    item_id=self._item_id(i))
+
+    def _item_id(self, i):
+        """Item ``i``'s id for the page, or None when the learner has no ids."""
+        return item_id(self.learner.ids[i]) if self.learner.has_ids else None
 
     def _new_batch(self, batch):
         if batch is not None and self._show_on_map(batch.indices):
@@ -498,6 +521,8 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
         if not self._points.contains(i):
             return
         out = {"type": "peek", "index": i, "preview": self._items.preview(i), "item": self._items.thumbnail(i)}
+        if self.learner.has_ids:
+            out["id"] = self._item_id(i)
         label = dict(zip(self.learner.labeled_indices.tolist(), self.learner.labels.tolist())).get(i) \
             if self.learner.n_labeled < 5000 else None
         if label is not None:

@@ -12,7 +12,8 @@ import zlib
 
 import numpy as np
 
-MAX_TEXT = 2000
+#: a card carries at most this many characters of a text (the rest is cut, marked with "…")
+MAX_TEXT = 4000
 MAX_COLUMNS = 12
 MAX_EXCERPT = 240
 
@@ -144,7 +145,7 @@ class ItemSource:
         if isinstance(value, np.ndarray) and value.ndim in (2, 3):
             return image_payload(value)
         text = value if isinstance(value, str) else str(value)
-        return {"kind": "text", "text": text[:MAX_TEXT]}
+        return {"kind": "text", "text": text if len(text) <= MAX_TEXT else text[:MAX_TEXT - 1] + "…"}
 
 
 def image_payload(img) -> dict:

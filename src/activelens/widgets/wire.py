@@ -11,3 +11,11 @@ def number(v) -> float | None:
     except (TypeError, ValueError):
         return None
     return round(v, 4) if np.isfinite(v) else None
+
+
+def item_id(v):
+    """An item's id for the page: an int or str as it is (a numpy scalar as its Python value), anything else as its
+    ``str`` (JSON has no timestamps or tuples)."""
+    if isinstance(v, np.generic):
+        v = v.item()
+    return v if isinstance(v, (int, str)) and not isinstance(v, bool) else str(v)
