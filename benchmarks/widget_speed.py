@@ -256,6 +256,9 @@ def umap_and_restart(server, browser):
             f"{(umap - paint) / 1000:.2f} s", "≤ 5 s")
         row("browser: first paint → final UMAP layout on screen, new kernel, n=10,000", f"{(final - paint) / 1000:.2f} s",
             "")
+        steps = lab.run_probe("import json; print(json.dumps(w._points._projection.timings))")
+        steps = ", ".join(f"{k} {v:.2f}" for k, v in __import__("json").loads(steps).items())
+        row("  of which, in the kernel's UMAP thread (s)", steps, "")
         truth = lab.run_probe("print(' '.join(str(int(y[i])) for i in w.batch_indices))").split()
         lab.page.locator(".activelens .al-card .al-card-id").first.click()
         for lab_ in truth:

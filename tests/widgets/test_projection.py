@@ -172,5 +172,8 @@ def test_umap_layout_runs_in_steps_like_in_one_go():
     parts = []
     stepped = ul.umap_layout(X, pca_2d(X), on_progress=lambda c, e, n: parts.append((e, n)))
     assert parts == [(15, 200)]
+    timings = {}
+    ul.umap_layout(X, pca_2d(X), timings=timings)
+    assert set(timings) == {"knn", "graph", "wait_compiled", "rest_epochs"}
     assert np.array_equal(stepped, ul.umap_layout(X, pca_2d(X)))
     assert ul.default_epochs(1_797) == 200 and ul.default_epochs(10_000) == 60

@@ -72,10 +72,11 @@ def _warm_up():
 
 
 def umap_2d(X, random_state=0, sample_above: int = 50_000, chunk: int = 50_000, n_neighbors: int = 15,
-            on_progress=None) -> np.ndarray:
+            on_progress=None, timings=None) -> np.ndarray:
     """(n, 2) float32 UMAP embedding. Up to ``sample_above`` rows: :func:`activelens.widgets.umap_layout.umap_layout`
     (exact kNN, UMAP's fuzzy set in numpy, UMAP's layout compiled once and cached on disk, seeded from the PCA the
-    map shows first): seconds in a new kernel; ``on_progress(coords, epoch, n_epochs)`` gets the layout part way.
+    map shows first): seconds in a new kernel; ``on_progress(coords, epoch, n_epochs)`` gets the layout part way,
+    ``timings`` (a dict) the seconds of each step.
     Past that, umap-learn fits a sample and transforms the rest."""
     X = np.asarray(X, dtype=np.float32)
     n = X.shape[0]
@@ -84,7 +85,8 @@ def umap_2d(X, random_state=0, sample_above: int = 50_000, chunk: int = 50_000, 
         from activelens.widgets.umap_layout import umap_layout
 
         return umap_layout(X, pca_2d(X, random_state=random_state), n_neighbors=n_neighbors,
-                           random_state=0 if random_state is None else int(random_state), on_progress=on_progress)
+                           random_state=0 if random_state is None else int(random_state), on_progress=on_progress,
+                           timings=timings)
     import umap  # imported lazily: numba compilation takes seconds
     reducer = umap.UMAP(n_components=2, n_neighbors=min(n_neighbors, max(2, n - 1)), random_state=random_state,
                         low_memory=True, n_jobs=1)
@@ -202,6 +204,7 @@ class Projection(BackgroundUMAP):
         self._init_background(on_ready, on_error)
         self.store = store
         self.refining = None   # (epoch, n_epochs) while a part-way layout is on show
+        self.timings = {}      # seconds per step of the background UMAP (umap_layout's names)
         self.key = fingerprint(X, self.random_state) if self.want_umap else None
         cached = cached_umap(X, self.random_state) if self.want_umap else None
         self.from_store = False
@@ -234,10 +237,10 @@ class Projection(BackgroundUMAP):
     def _umap(self):
         key = self.key or fingerprint(self.X, self.random_state)
         n = np.asarray(self.X).shape[0]
-        if _takes_progress(self._umap_fn):
-            coords = self._umap_fn(self.X, random_state=self.random_state, on_progress=self._progress)
-        else:
-            coords = self._umap_fn(self.X, random_state=self.random_state)
+        offered = {"on_progress": self._progress, "timings": self.timings}
+        takes = _parameters(self._umap_fn)
+        coords = self._umap_fn(self.X, random_state=self.random_state,
+                               **{k: v for k, v in offered.items() if k in takes})
         coords = self._checked(coords, n)
         _store(key, coords)
         self.refining = None
@@ -259,13 +262,14 @@ class Projection(BackgroundUMAP):
             self.on_ready(coords, "umap")
 
 
-def _takes_progress(fn) -> bool:
+def _parameters(fn) -> set:
+    """The keyword names ``fn`` takes (a user's or a test's UMAP function may take neither extra)."""
     import inspect
 
     try:
-        return "on_progress" in inspect.signature(fn).parameters
+        return set(inspect.signature(fn).parameters)
     except (TypeError, ValueError):
-        return False
+        return set()
 
 
 def normalize(coords: np.ndarray) -> np.ndarray:

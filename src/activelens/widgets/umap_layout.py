@@ -160,7 +160,7 @@ def default_epochs(n: int) -> int:
 
 
 def umap_layout(X: np.ndarray, init: np.ndarray, n_neighbors: int = 15, random_state: int = 0,
-                n_epochs: int | None = None, on_progress=None, first_epochs: int = 15) -> np.ndarray:
+                n_epochs: int | None = None, on_progress=None, first_epochs: int = 15, timings=None) -> np.ndarray:
     """(n, 2) float32 UMAP embedding of X (n, d), seeded from ``init`` (n, 2), e.g. the PCA the map shows first.
 
     Parameters
@@ -176,16 +176,38 @@ def umap_layout(X: np.ndarray, init: np.ndarray, n_neighbors: int = 15, random_s
         Default :func:`default_epochs`.
     on_progress : callable (coords (n, 2) float32, epoch, n_epochs) -> None, optional
         Called with the layout after ``first_epochs`` epochs, before the rest run (the map shows it meanwhile).
+    timings : dict, optional
+        Filled with seconds per step: "knn", "graph", "wait_compiled" (numba's import and the cached layout's load
+        left to wait for), "first_epochs", "rest_epochs".
     """
+    import time
+
+    clock = [time.perf_counter()]
+    times = {} if timings is None else timings
+
+    def lap(name):
+        now = time.perf_counter()
+        times[name] = now - clock[0]
+        clock[0] = now
+
     X = np.asarray(X, dtype=np.float32)
     n = X.shape[0]
     if n < 4:
         return np.asarray(init, dtype=np.float32)
     k = min(n_neighbors, n - 1)
     idx, dist = knn(X, k)
+    lap("knn")
     graph = fuzzy_graph(idx, dist)
+    lap("graph")
     epochs = n_epochs if n_epochs is not None else default_epochs(n)
     lay = Layout(graph, init, epochs, random_state)
+    warm_up()   # at once when the warm-up thread has loaded it; else waits for it (or loads it here)
+    lap("wait_compiled")
     if on_progress is not None and first_epochs < epochs:
-        on_progress(lay.run(first_epochs).coords, lay.epoch, epochs)
-    return lay.run().coords
+        lay.run(first_epochs)
+        lap("first_epochs")
+        on_progress(lay.coords, lay.epoch, epochs)
+        clock[0] = time.perf_counter()
+    out = lay.run().coords
+    lap("rest_epochs")
+    return out
