@@ -83,6 +83,7 @@ export function createMap(model, el, ctx) {
   let tool = null;           // 'lasso' or 'box' while its button is pressed: a plain drag draws one
   let lasso = null;          // {id, kind: 'lasso' | 'box', pts: [[x, y], ...]} while a lasso or a box is drawn
   let overlayStale = false;  // the renderer's next frame redraws the overlays (after a resize)
+  let userView = false;      // the user zoomed or panned: a resize keeps their view instead of fitting the map
 
   const toPool = (p) => (pointIndex ? pointIndex[p] : p);
   function toPoint(item) {   // the point drawing pool item `item`, or -1 when it is not on the map
@@ -169,6 +170,7 @@ export function createMap(model, el, ctx) {
         actionKeyMap: {},          // the lasso is ours (pointer events, below); no rotation on alt
         lassoOnLongPress: false,
       });
+      fitView();
       scatter.subscribe('select', onSelect);
       scatter.subscribe('deselect', () => { if (!ignoreSelect) highlight(); });
       scatter.subscribe('pointOver', onOver);
@@ -183,6 +185,16 @@ export function createMap(model, el, ctx) {
       cleanups.push(on([canvas, 'click', onCanvasClick]));
     }
     ctx.root.setAttribute('data-renderer', renderer);
+  }
+
+  // The whole map in view: the coordinates lie in [-1, 1] on both axes, and the renderer's default camera shows
+  // [-1, 1] vertically only, so a box narrower than tall (a narrow window, a sidebar open) cut the points off left
+  // and right. Fit the square instead, until the user zooms or pans.
+  function fitView() {
+    if (!scatter || userView) return;
+    try {
+      scatter.zoomToArea({ x: -1, y: -1, width: 2, height: 2 }, { transition: false });
+    } catch (err) { /* an older renderer: its default view */ }
   }
 
   // where point p is on the screen, relative to the map's box
@@ -424,6 +436,7 @@ export function createMap(model, el, ctx) {
 
   function onPointerMove(ev) {
     mouse = rel(ev);
+    if (!lasso && (ev.buttons & 1)) userView = true;   // a drag that is not ours pans the map: keep that view
     if (!lasso || ev.pointerId !== lasso.id) return;
     ev.preventDefault();
     ev.stopPropagation();
@@ -485,7 +498,7 @@ export function createMap(model, el, ctx) {
   // capture phase: the position is known before the renderer's own handlers ask for it
   cleanups.push(on([wrap, 'pointerdown', onPointerDown, true], [wrap, 'pointermove', onPointerMove, true],
     [wrap, 'pointerup', onPointerUp, true], [wrap, 'pointercancel', onPointerUp, true],
-    [wrap, 'pointerleave', () => { if (!lasso) hideTip(); }]));
+    [wrap, 'pointerleave', () => { if (!lasso) hideTip(); }], [wrap, 'wheel', () => { userView = true; }, true]));
 
   function hideTip() {
     hovered = -1;
@@ -581,7 +594,15 @@ export function createMap(model, el, ctx) {
   const resize = () => {
     if (destroyed) return;
     const [w, hgt] = size();
-    if (scatter) { scatter.set({ width: w, height: hgt }); overlayStale = true; }
+    if (scatter) {
+      overlayStale = true;
+      // the renderer takes the new aspect ratio on its next frame: fit the view once it has
+      Promise.resolve(scatter.set({ width: w, height: hgt })).then(() => {
+        if (destroyed) return;
+        overlayStale = true;
+        fitView();
+      });
+    }
     else if (canvas.width !== w || canvas.height !== hgt) {
       canvas.width = w;
       canvas.height = hgt;

@@ -139,6 +139,18 @@ def test_box_selection_with_the_mouse(lab):
     inside, outside = _marks(lab, len(got), wrap, [x0, y0, x1, y1])
     assert inside > 0 and outside == 0, (inside, outside)
     assert _attr(lab, "data-batch") == "6"
+
+    # a narrow window (JupyterLab: the file browser open too): the map's box is taller than wide, and every point
+    # is still inside it (the renderer's default view showed [-1, 1] vertically only and cut the sides off)
+    before = _attr(lab, "data-map-size")
+    lab.set_width(1100)
+    lab.page.wait_for_function(
+        "b => document.querySelector('.activelens').getAttribute('data-map-size') !== b", arg=before)
+    pos, wrap = _screen_map(lab)
+    inside = ((pos[:, 0] >= wrap["x"] + 2) & (pos[:, 0] <= wrap["x"] + wrap["width"] - 2)
+              & (pos[:, 1] >= wrap["y"] + 2) & (pos[:, 1] <= wrap["y"] + wrap["height"] - 2))
+    assert inside.all(), (int((~inside).sum()), wrap, pos[~inside][:5].tolist())
+    lab.screenshot(f"map-1100px-{lab.frontend}", locator=lab.page.locator(ROOT).first)
     lab.assert_no_console_errors()
 
 
