@@ -166,7 +166,7 @@ class BackgroundUMAP:
             return "pca now · umap on its way (fitting in the background)" + note
         refining = getattr(self, "refining", None)
         if self.name == "umap" and refining is not None:
-            return f"umap (refining: {refining[0]} of {refining[1]} epochs)" + note
+            return f"umap (quick {refining[0]}-epoch layout · {refining[1]}-epoch one on its way)" + note
         if self.name == "umap" and getattr(self, "from_store", False):
             return "umap (saved with the labels)" + note
         return self.name + note
@@ -203,7 +203,7 @@ class Projection(BackgroundUMAP):
         self._umap_fn = umap_fn or umap_2d
         self._init_background(on_ready, on_error)
         self.store = store
-        self.refining = None   # (epoch, n_epochs) while a part-way layout is on show
+        self.refining = None   # (quick epochs, full epochs) while the quick layout is on show
         self.timings = {}      # seconds per step of the background UMAP (umap_layout's names)
         self.key = fingerprint(X, self.random_state) if self.want_umap else None
         cached = cached_umap(X, self.random_state) if self.want_umap else None
@@ -254,7 +254,7 @@ class Projection(BackgroundUMAP):
 
 
     def _progress(self, coords, epoch, n_epochs):
-        """A part-way layout: on the map at once (the rest of the epochs refine it), never cached."""
+        """The quick layout: on the map at once (the full one replaces it), never cached."""
         coords = self._checked(coords, np.asarray(self.X).shape[0])
         self.refining = (int(epoch), int(n_epochs))
         self.coords, self.name = coords, "umap"

@@ -10,7 +10,7 @@ compiler on a busy 2-core machine; 13 s on a quiet one). This module computes th
 * UMAP's layout: the same attractive/repulsive SGD on the fuzzy set's edges with negative sampling, one numba
   function compiled once and cached on disk (``cache=True``), so a second kernel loads it instead of compiling,
 * a layout seeded from PCA (instead of a spectral embedding), :func:`default_epochs` (200 up to 2,000 rows, 100 up
-  to 5,000, 60 past that), handed out part way (``on_progress``) so the map shows UMAP while the rest refine it.
+  to 5,000, 60 past that); a complete quick layout of 20 epochs goes to the map first (``on_progress``).
 
 On digits (1,797 rows) its trustworthiness (10 neighbours) is 0.988 and a 5-NN classifier on the 2-D map scores
 0.974 (PCA: 0.830 and 0.609).
@@ -160,7 +160,7 @@ def default_epochs(n: int) -> int:
 
 
 def umap_layout(X: np.ndarray, init: np.ndarray, n_neighbors: int = 15, random_state: int = 0,
-                n_epochs: int | None = None, on_progress=None, first_epochs: int = 15, timings=None) -> np.ndarray:
+                n_epochs: int | None = None, on_progress=None, quick_epochs: int = 20, timings=None) -> np.ndarray:
     """(n, 2) float32 UMAP embedding of X (n, d), seeded from ``init`` (n, 2), e.g. the PCA the map shows first.
 
     Parameters
@@ -174,11 +174,15 @@ def umap_layout(X: np.ndarray, init: np.ndarray, n_neighbors: int = 15, random_s
         Seeds the negative sampling.
     n_epochs : int, optional
         Default :func:`default_epochs`.
-    on_progress : callable (coords (n, 2) float32, epoch, n_epochs) -> None, optional
-        Called with the layout after ``first_epochs`` epochs, before the rest run (the map shows it meanwhile).
+    on_progress : callable (coords (n, 2) float32, quick_epochs, n_epochs) -> None, optional
+        Called with a complete quick layout of ``quick_epochs`` epochs (its own schedule, from ``init``) before the
+        ``n_epochs`` one runs: the map shows it meanwhile. Not a snapshot part way through the full run: UMAP's
+        layout only settles as its learning rate anneals (10,000 rows of ``make_classification``: trustworthiness
+        0.769 after 15 of 60 epochs, 0.824 after 40 of 60, below the PCA's 0.810 early on; a complete 25-epoch
+        layout scores 0.864).
     timings : dict, optional
         Filled with seconds per step: "knn", "graph", "wait_compiled" (numba's import and the cached layout's load
-        left to wait for), "first_epochs", "rest_epochs".
+        left to wait for), "quick_layout", "layout".
     """
     import time
 
@@ -200,14 +204,13 @@ def umap_layout(X: np.ndarray, init: np.ndarray, n_neighbors: int = 15, random_s
     graph = fuzzy_graph(idx, dist)
     lap("graph")
     epochs = n_epochs if n_epochs is not None else default_epochs(n)
-    lay = Layout(graph, init, epochs, random_state)
     warm_up()   # at once when the warm-up thread has loaded it; else waits for it (or loads it here)
     lap("wait_compiled")
-    if on_progress is not None and first_epochs < epochs:
-        lay.run(first_epochs)
-        lap("first_epochs")
-        on_progress(lay.coords, lay.epoch, epochs)
+    if on_progress is not None and quick_epochs < epochs:
+        quick = Layout(graph, init, quick_epochs, random_state).run().coords
+        lap("quick_layout")
+        on_progress(quick, quick_epochs, epochs)
         clock[0] = time.perf_counter()
-    out = lay.run().coords
-    lap("rest_epochs")
+    out = Layout(graph, init, epochs, random_state).run().coords
+    lap("layout")
     return out
