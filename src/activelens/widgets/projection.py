@@ -75,7 +75,7 @@ def umap_2d(X, random_state=0, sample_above: int = 50_000, chunk: int = 50_000, 
             on_progress=None, timings=None) -> np.ndarray:
     """(n, 2) float32 UMAP embedding. Up to ``sample_above`` rows: :func:`activelens.widgets.umap_layout.umap_layout`
     (exact kNN, UMAP's fuzzy set in numpy, UMAP's layout compiled once and cached on disk, seeded from the PCA the
-    map shows first): seconds in a new kernel; ``on_progress(coords, epoch, n_epochs)`` gets the layout part way,
+    map shows first): seconds in a new kernel; ``on_progress(coords, quick_epochs, n_epochs)`` gets a quick layout first,
     ``timings`` (a dict) the seconds of each step.
     Past that, umap-learn fits a sample and transforms the rest."""
     X = np.asarray(X, dtype=np.float32)
