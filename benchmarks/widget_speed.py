@@ -125,7 +125,7 @@ async () => {
 """
 
 
-def browser_side():
+def browser_side(umap_only=False):
     from playwright.sync_api import sync_playwright
 
     from tests.e2e.harness import JupyterLabServer, Lab, chromium_executable, launch_chromium, notebook
@@ -134,7 +134,7 @@ def browser_side():
     pw = sync_playwright().start()
     browser = launch_chromium(pw, chromium_executable())
     try:
-        for n in (10_000, 1_000_000):
+        for n in () if umap_only else (10_000, 1_000_000):
             context = browser.new_context(viewport={"width": 1400, "height": 900})
             lab = Lab(server, context, name=f"bench-{n}", timeout=300)
             try:
@@ -211,7 +211,7 @@ w
 
 WATCH = """
 () => {
-  window.__al = {paint: null, umap: null, ready: null};
+  window.__al = {paint: null, umap: null, final: null, ready: null};
   // only a widget drawn from now on counts (after a restart the old one is still on the page for a moment)
   for (const old of document.querySelectorAll('.activelens')) old.setAttribute('data-bench-old', '1');
   const look = () => {
@@ -220,8 +220,12 @@ WATCH = """
     if (window.__al.paint === null && r.getAttribute('data-first-paint-ms') !== null) window.__al.paint = Date.now();
     if (window.__al.ready === null && r.getAttribute('data-ready') === 'true') window.__al.ready = Date.now();
     if (window.__al.umap === null && r.getAttribute('data-projection') === 'umap') window.__al.umap = Date.now();
+    const status = r.querySelector('.al-projection');
+    if (window.__al.final === null && r.getAttribute('data-projection') === 'umap' && status
+        && !status.textContent.includes('on its way')) window.__al.final = Date.now();
   };
   new MutationObserver(look).observe(document.body, {subtree: true, childList: true, attributes: true,
+    characterData: true,
     attributeFilter: ['data-first-paint-ms', 'data-ready', 'data-projection']});
   look();
 }
@@ -246,9 +250,15 @@ def umap_and_restart(server, browser):
         lab.open_notebook(notebook(UMAP_SETUP))
         lab.page.evaluate(WATCH)
         lab.run_all()
-        lab.wait_for('.activelens[data-projection="umap"]', timeout=600)
-        paint, umap = lab.page.evaluate("() => [window.__al.paint, window.__al.umap]")
-        row("browser: first paint → UMAP on screen, new kernel, n=10,000", f"{(umap - paint) / 1000:.2f} s", "≤ 5 s")
+        lab.page.wait_for_function("() => window.__al.final !== null", timeout=600_000)
+        paint, umap, final = lab.page.evaluate("() => [window.__al.paint, window.__al.umap, window.__al.final]")
+        row("browser: first paint → UMAP on screen (the quick 20-epoch layout), new kernel, n=10,000",
+            f"{(umap - paint) / 1000:.2f} s", "≤ 5 s")
+        row("browser: first paint → final UMAP layout on screen, new kernel, n=10,000", f"{(final - paint) / 1000:.2f} s",
+            "")
+        steps = lab.run_probe("import json; print(json.dumps(w._points._projection.timings))")
+        steps = ", ".join(f"{k} {v:.2f}" for k, v in __import__("json").loads(steps).items())
+        row("  of which, in the kernel's UMAP thread (s)", steps, "")
         truth = lab.run_probe("print(' '.join(str(int(y[i])) for i in w.batch_indices))").split()
         lab.page.locator(".activelens .al-card .al-card-id").first.click()
         for lab_ in truth:
@@ -275,12 +285,14 @@ def umap_and_restart(server, browser):
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--browser", action="store_true", help="also measure in a real JupyterLab + Chromium")
+    ap.add_argument("--umap-only", action="store_true", help="only the browser's UMAP and restart rows")
     args = ap.parse_args()
     print(f"# widget_speed — {platform.platform()}, {os.cpu_count()} CPUs, python {platform.python_version()}")
-    bundle()
-    kernel_side()
-    if args.browser:
-        browser_side()
+    if not args.umap_only:
+        bundle()
+        kernel_side()
+    if args.browser or args.umap_only:
+        browser_side(umap_only=args.umap_only)
     w = max(len(r[0]) for r in ROWS)
     v = max(len(r[1]) for r in ROWS)
     print(f"| {'measure'.ljust(w)} | {'value'.ljust(v)} | target |")

@@ -1,8 +1,8 @@
 // The pool map: every item a point (WebGL via regl-scatterplot, 2-D canvas fallback), coloured from a uint8
 // buffer through a small palette. Over the points, kept on them through pans, zooms and resizes (ResizeObserver:
 // canvas and overlays resized together): the labeled points (larger, outlined, on top), the selection, and the
-// batch rings. A selection (click a point, or lasso: shift+drag or the Lasso button, by pointer events with pointer
-// capture) is `selected` in Python; "Add to batch" makes it labeling work.
+// batch rings. A selection (click a point; lasso: shift+drag or the Lasso button; box: alt+drag or the Box button;
+// both by pointer events with pointer capture) is `selected` in Python; "Add to batch" makes it labeling work.
 // A pool drawn as a sample: `point_index` gives the pool position of each point (sorted), and everything that
 // leaves this file (commands, card focus) speaks pool positions, never point numbers.
 // The map draws the `batch` trait; a caller that wants the batch out of sight for a while calls
@@ -28,7 +28,7 @@ export function createMap(model, el, ctx) {
   const cleanups = [];
   el.classList.add('al-map');
 
-  // --- toolbar: colour switch, lasso toggle, projection status
+  // --- toolbar: colour switch, lasso and box toggles, projection status
   const bar = h('div', 'al-map-bar');
   const colourLabel = h('label', 'al-field', 'Colour ');
   const select = h('select', 'al-select');
@@ -41,13 +41,15 @@ export function createMap(model, el, ctx) {
   colourLabel.appendChild(select);
   const lassoBtn = button('Lasso', 'al-lasso', 'Lasso: draw around points to select them (or shift+drag)');
   lassoBtn.setAttribute('aria-pressed', 'false');
+  const boxBtn = button('Box', 'al-box', 'Box: drag a rectangle to select the points in it (or alt+drag)');
+  boxBtn.setAttribute('aria-pressed', 'false');
   const selBox = h('span', 'al-selection');
   const selCount = h('span', 'al-sel-count');
   const addBtn = button('Add to batch', 'al-add', 'Add the selected points to the batch as cards');
   const clearBtn = button('Clear', 'al-clear', 'Clear the selection');
   selBox.append(selCount, addBtn, clearBtn);
   const projection = h('span', 'al-projection');
-  bar.append(colourLabel, lassoBtn, selBox, projection);
+  bar.append(colourLabel, lassoBtn, boxBtn, selBox, projection);
 
   const wrap = h('div', 'al-canvas-wrap');
   const canvas = h('canvas', 'al-canvas');
@@ -78,9 +80,10 @@ export function createMap(model, el, ctx) {
   let batchShown = true;     // false: the batch is hidden (no rings, no selection) until shown again
   let labeledPts = new Uint32Array(0);   // point numbers of the labeled items
   let selectedPts = [];      // point numbers of the selection
-  let lassoMode = false;     // the Lasso button: a plain drag draws a lasso
-  let lasso = null;          // {id, pts: [[x, y], ...]} while a lasso is drawn
+  let tool = null;           // 'lasso' or 'box' while its button is pressed: a plain drag draws one
+  let lasso = null;          // {id, kind: 'lasso' | 'box', pts: [[x, y], ...]} while a lasso or a box is drawn
   let overlayStale = false;  // the renderer's next frame redraws the overlays (after a resize)
+  let userView = false;      // the user zoomed or panned: a resize keeps their view instead of fitting the map
 
   const toPool = (p) => (pointIndex ? pointIndex[p] : p);
   function toPoint(item) {   // the point drawing pool item `item`, or -1 when it is not on the map
@@ -167,6 +170,7 @@ export function createMap(model, el, ctx) {
         actionKeyMap: {},          // the lasso is ours (pointer events, below); no rotation on alt
         lassoOnLongPress: false,
       });
+      fitView();
       scatter.subscribe('select', onSelect);
       scatter.subscribe('deselect', () => { if (!ignoreSelect) highlight(); });
       scatter.subscribe('pointOver', onOver);
@@ -181,6 +185,16 @@ export function createMap(model, el, ctx) {
       cleanups.push(on([canvas, 'click', onCanvasClick]));
     }
     ctx.root.setAttribute('data-renderer', renderer);
+  }
+
+  // The whole map in view: the coordinates lie in [-1, 1] on both axes, and the renderer's default camera shows
+  // [-1, 1] vertically only, so a box narrower than tall (a narrow window, a sidebar open) cut the points off left
+  // and right. Fit the square instead, until the user zooms or pans.
+  function fitView() {
+    if (!scatter || userView) return;
+    try {
+      scatter.zoomToArea({ x: -1, y: -1, width: 2, height: 2 }, { transition: false });
+    } catch (err) { /* an older renderer: its default view */ }
   }
 
   // where point p is on the screen, relative to the map's box
@@ -307,7 +321,11 @@ export function createMap(model, el, ctx) {
     const [w, hgt] = size();
     rings.setAttribute('width', String(w));
     rings.setAttribute('height', String(hgt));
-    if (lasso && lasso.pts.length > 1) {
+    if (lasso && lasso.kind === 'box' && lasso.pts.length > 1) {
+      const [[ax, ay], [bx, by]] = [lasso.pts[0], lasso.pts[lasso.pts.length - 1]];
+      rings.appendChild(s('rect', { x: Math.min(ax, bx), y: Math.min(ay, by), width: Math.abs(bx - ax),
+        height: Math.abs(by - ay), class: 'al-lasso-path al-box-path' }));
+    } else if (lasso && lasso.pts.length > 1) {
       rings.appendChild(s('polygon', { points: lasso.pts.map((q) => q.join(',')).join(' '), class: 'al-lasso-path' }));
     }
     if (!scatter || !n) return;
@@ -398,7 +416,7 @@ export function createMap(model, el, ctx) {
     highlight();
   }
 
-  // --- the lasso: pointer events with pointer capture, so the drag stays ours wherever the pointer goes
+  // --- the lasso and the box: pointer events with pointer capture, so the drag stays ours wherever the pointer goes
   function rel(ev) {
     const rect = wrap.getBoundingClientRect();
     return [ev.clientX - rect.left, ev.clientY - rect.top];
@@ -406,20 +424,27 @@ export function createMap(model, el, ctx) {
 
   function onPointerDown(ev) {
     hideTip();
-    if (ev.button !== 0 || !(ev.shiftKey || lassoMode) || !n) return;
+    const kind = ev.shiftKey ? 'lasso' : (ev.altKey ? 'box' : tool);
+    if (ev.button !== 0 || !kind || !n) return;
     ev.preventDefault();          // no mouse events follow: the renderer does not pan, the notebook does not drag
     ev.stopPropagation();
     wrap.setPointerCapture(ev.pointerId);
-    lasso = { id: ev.pointerId, pts: [rel(ev)] };
-    ctx.root.setAttribute('data-lasso', 'drawing');
+    lasso = { id: ev.pointerId, kind, pts: [rel(ev)] };
+    ctx.root.setAttribute(`data-${kind}`, 'drawing');
     drawRings();
   }
 
   function onPointerMove(ev) {
     mouse = rel(ev);
+    if (!lasso && (ev.buttons & 1)) userView = true;   // a drag that is not ours pans the map: keep that view
     if (!lasso || ev.pointerId !== lasso.id) return;
     ev.preventDefault();
     ev.stopPropagation();
+    if (lasso.kind === 'box') {   // the start corner and where the pointer is now
+      lasso.pts = [lasso.pts[0], mouse];
+      drawRings();
+      return;
+    }
     const last = lasso.pts[lasso.pts.length - 1];
     if ((mouse[0] - last[0]) ** 2 + (mouse[1] - last[1]) ** 2 >= 4) {
       lasso.pts.push(mouse);
@@ -441,14 +466,15 @@ export function createMap(model, el, ctx) {
     if (!lasso || ev.pointerId !== lasso.id) return;
     ev.preventDefault();
     ev.stopPropagation();
-    const poly = lasso.pts;
+    const { kind } = lasso;
+    const poly = kind === 'box' ? [lasso.pts[0], rel(ev)] : lasso.pts;
     lasso = null;
     if (wrap.hasPointerCapture(ev.pointerId)) wrap.releasePointerCapture(ev.pointerId);
-    ctx.root.setAttribute('data-lasso', 'done');
+    ctx.root.setAttribute(`data-${kind}`, 'done');
     drawRings();
-    if (poly.length < 3) return;
     let [x0, y0, x1, y1] = [Infinity, Infinity, -Infinity, -Infinity];
     for (const [px, py] of poly) { x0 = Math.min(x0, px); x1 = Math.max(x1, px); y0 = Math.min(y0, py); y1 = Math.max(y1, py); }
+    if (kind === 'box' ? (x1 - x0 < 3 || y1 - y0 < 3) : poly.length < 3) return;   // a click, not a drag
     const t = screenTransform();
     const chosen = [];
     for (let i = 0; i < n; i++) {
@@ -456,7 +482,7 @@ export function createMap(model, el, ctx) {
       if (t) q = [t.sx * x[i] + t.tx, t.sy * y[i] + t.ty];
       else q = screenPos(i);
       if (!q || q[0] < x0 || q[0] > x1 || q[1] < y0 || q[1] > y1) continue;
-      if (inside(q[0], q[1], poly)) chosen.push(toPool(i));
+      if (kind === 'box' || inside(q[0], q[1], poly)) chosen.push(toPool(i));
     }
     ctx.send({ type: 'select', indices: chosen });
   }
@@ -472,7 +498,7 @@ export function createMap(model, el, ctx) {
   // capture phase: the position is known before the renderer's own handlers ask for it
   cleanups.push(on([wrap, 'pointerdown', onPointerDown, true], [wrap, 'pointermove', onPointerMove, true],
     [wrap, 'pointerup', onPointerUp, true], [wrap, 'pointercancel', onPointerUp, true],
-    [wrap, 'pointerleave', () => { if (!lasso) hideTip(); }]));
+    [wrap, 'pointerleave', () => { if (!lasso) hideTip(); }], [wrap, 'wheel', () => { userView = true; }, true]));
 
   function hideTip() {
     hovered = -1;
@@ -551,21 +577,33 @@ export function createMap(model, el, ctx) {
 
   // --- wire up
   const onSelectChange = () => ctx.send({ type: 'color_by', value: select.value });
-  const onLasso = () => {
-    lassoMode = lassoBtn.getAttribute('aria-pressed') !== 'true';
-    lassoBtn.setAttribute('aria-pressed', String(lassoMode));
-    wrap.classList.toggle('al-lasso-on', lassoMode);
+  const setTool = (which) => {   // one drag tool at a time: pressing one releases the other
+    tool = tool === which ? null : which;
+    lassoBtn.setAttribute('aria-pressed', String(tool === 'lasso'));
+    boxBtn.setAttribute('aria-pressed', String(tool === 'box'));
+    wrap.classList.toggle('al-lasso-on', tool !== null);
   };
+  const onLasso = () => setTool('lasso');
+  const onBox = () => setTool('box');
   const onAdd = () => ctx.send({ type: 'add' });
   const onClear = () => ctx.send({ type: 'select', indices: [] });
-  cleanups.push(on([select, 'change', onSelectChange], [lassoBtn, 'click', onLasso], [addBtn, 'click', onAdd],
+  cleanups.push(on([select, 'change', onSelectChange], [lassoBtn, 'click', onLasso], [boxBtn, 'click', onBox],
+    [addBtn, 'click', onAdd],
     [clearBtn, 'click', onClear]));
 
   // the canvas and the overlays follow the map's box (a window resize, a sidebar toggled)
   const resize = () => {
     if (destroyed) return;
     const [w, hgt] = size();
-    if (scatter) { scatter.set({ width: w, height: hgt }); overlayStale = true; }
+    if (scatter) {
+      overlayStale = true;
+      // the renderer takes the new aspect ratio on its next frame: fit the view once it has
+      Promise.resolve(scatter.set({ width: w, height: hgt })).then(() => {
+        if (destroyed) return;
+        overlayStale = true;
+        fitView();
+      });
+    }
     else if (canvas.width !== w || canvas.height !== hgt) {
       canvas.width = w;
       canvas.height = hgt;

@@ -77,6 +77,11 @@ def test_inline_anywidget_click_reaches_kernel(lab):
                                 # tests run in JupyterLab and Notebook 7
 def test_probe_results_cell_errors_and_console_capture(lab):
     # An empty cell must not block run_all; the kernel aborts the cells queued after a failing one.
+    # Known flake (about 1 run in 13 at load 4-5): JupyterLab sends every cell's request at once and ipykernel 7 aborts
+    # only the requests it already holds when the failure is handled; a request still on its way runs ("never = 1"
+    # got execution count 5 in the second Run All). Making the failing cell wait until the kernel holds the next
+    # request (its inproc queue or a pending run_in_context task) fixed that but then left JupyterLab's execution
+    # indicator "busy" after the aborted cell (1 run in 3); not solved yet.
     lab.open_notebook(["x = 41", "", "raise ValueError('boom from cell')", "never = 1"])
     with pytest.raises(CellError, match="boom from cell"):
         lab.run_all()

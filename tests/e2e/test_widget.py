@@ -316,6 +316,9 @@ def test_quickstart_digits_keys_focus_restart(lab):
     # UMAP is fitted in the background and swapped in; the status line said which map it showed meanwhile
     _wait_attr(lab, projection="umap", timeout=600)
     assert "umap" in lab.page.locator(f"{ROOT} .al-projection").text_content().lower()
+    # a quick layout first, then the full one (the one kept in the store), said on the status line
+    lab.page.wait_for_function("() => document.querySelector('.activelens .al-projection').textContent"
+                               " === 'map: umap'", timeout=600_000)
     lab.page.locator(f"{ROOT} .al-map select.al-select").select_option("predicted")
     lab.page.wait_for_function(
         "() => document.querySelector('.activelens .al-legend-title').textContent === 'predicted class'")

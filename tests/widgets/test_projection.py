@@ -146,3 +146,34 @@ def test_umap_layout_keeps_neighbours_and_memberships_sum_to_log2_k():
     assert emb.shape == (600, 2) and np.isfinite(emb).all()
     assert trustworthiness(X, emb, n_neighbors=10) > trustworthiness(X, pca_2d(X), n_neighbors=10) + 0.08
     assert np.array_equal(emb, ul.umap_layout(X, pca_2d(X), random_state=0))   # seeded
+
+
+def test_umap_shows_a_quick_layout_then_the_full_one_which_alone_is_cached():
+    X = blobs(300)
+    seen = []
+
+    def fit(X, random_state=0, on_progress=None):
+        on_progress(np.asarray(X)[:, [0, 1]].astype(np.float32), 20, 60)
+        return np.asarray(X)[:, [1, 0]].astype(np.float32)
+
+    proj = P.Projection(X, method="umap", umap_fn=fit, on_ready=lambda c, name: seen.append((proj.status, c.copy())))
+    proj.start()
+    assert proj.wait(10)
+    assert [s for s, _ in seen] == ["umap (quick 20-epoch layout · 60-epoch one on its way)", "umap"]
+    assert np.array_equal(seen[0][1], X[:, [0, 1]].astype(np.float32))
+    assert np.array_equal(P.cached_umap(X), X[:, [1, 0]].astype(np.float32))   # the final layout, not the part-way one
+
+
+def test_umap_layout_hands_out_a_quick_layout_and_ends_as_without_it():
+    from activelens.widgets import umap_layout as ul
+    from activelens.widgets.projection import pca_2d
+
+    X = blobs(300)
+    parts = []
+    stepped = ul.umap_layout(X, pca_2d(X), on_progress=lambda c, e, n: parts.append((e, n)))
+    assert parts == [(20, 200)]
+    timings = {}
+    ul.umap_layout(X, pca_2d(X), timings=timings, on_progress=lambda *a: None)
+    assert set(timings) == {"knn", "graph", "wait_compiled", "quick_layout", "layout"}
+    assert np.array_equal(stepped, ul.umap_layout(X, pca_2d(X)))
+    assert ul.default_epochs(1_797) == 200 and ul.default_epochs(10_000) == 60

@@ -46,17 +46,47 @@ def pca_2d(X, random_state=0, max_fit_rows: int = 20_000) -> np.ndarray:
     return LinearPCA.fit(fit, 2, random_state=random_state).transform(X)
 
 
-def umap_2d(X, random_state=0, sample_above: int = 50_000, chunk: int = 50_000, n_neighbors: int = 15) -> np.ndarray:
+_WARM_LOCK = threading.Lock()
+_WARM = None   # the thread that imports numba and loads the compiled layout, once per process
+
+
+def prewarm() -> threading.Thread:
+    """Start importing numba and loading UMAP's compiled layout (numba's on-disk cache) in a daemon thread, once per
+    process, so the fit finds it ready: the map's UMAP calls this first thing, before its PCA and kNN graph, which
+    run meanwhile. Returns the thread."""
+    global _WARM
+    with _WARM_LOCK:
+        if _WARM is None:
+            _WARM = threading.Thread(target=_warm_up, name="activelens-umap-warm-up", daemon=True)
+            _WARM.start()
+        return _WARM
+
+
+def _warm_up():
+    try:
+        from activelens.widgets.umap_layout import warm_up
+
+        warm_up()
+    except Exception:  # noqa: BLE001 - the fit itself reports the error on the map
+        pass
+
+
+def umap_2d(X, random_state=0, sample_above: int = 50_000, chunk: int = 50_000, n_neighbors: int = 15,
+            on_progress=None, timings=None) -> np.ndarray:
     """(n, 2) float32 UMAP embedding. Up to ``sample_above`` rows: :func:`activelens.widgets.umap_layout.umap_layout`
     (exact kNN, UMAP's fuzzy set in numpy, UMAP's layout compiled once and cached on disk, seeded from the PCA the
-    map shows first): seconds in a new kernel. Past that, umap-learn fits a sample and transforms the rest."""
+    map shows first): seconds in a new kernel; ``on_progress(coords, quick_epochs, n_epochs)`` gets a quick layout first,
+    ``timings`` (a dict) the seconds of each step.
+    Past that, umap-learn fits a sample and transforms the rest."""
     X = np.asarray(X, dtype=np.float32)
     n = X.shape[0]
     if n <= sample_above:
+        prewarm()
         from activelens.widgets.umap_layout import umap_layout
 
         return umap_layout(X, pca_2d(X, random_state=random_state), n_neighbors=n_neighbors,
-                           random_state=0 if random_state is None else int(random_state))
+                           random_state=0 if random_state is None else int(random_state), on_progress=on_progress,
+                           timings=timings)
     import umap  # imported lazily: numba compilation takes seconds
     reducer = umap.UMAP(n_components=2, n_neighbors=min(n_neighbors, max(2, n - 1)), random_state=random_state,
                         low_memory=True, n_jobs=1)
@@ -134,6 +164,9 @@ class BackgroundUMAP:
             return f"umap failed: {self.error}, showing pca" + note
         if self.want_umap and self.name != "umap":
             return "pca now · umap on its way (fitting in the background)" + note
+        refining = getattr(self, "refining", None)
+        if self.name == "umap" and refining is not None:
+            return f"umap (quick {refining[0]}-epoch layout · {refining[1]}-epoch one on its way)" + note
         if self.name == "umap" and getattr(self, "from_store", False):
             return "umap (saved with the labels)" + note
         return self.name + note
@@ -170,6 +203,8 @@ class Projection(BackgroundUMAP):
         self._umap_fn = umap_fn or umap_2d
         self._init_background(on_ready, on_error)
         self.store = store
+        self.refining = None   # (quick epochs, full epochs) while the quick layout is on show
+        self.timings = {}      # seconds per step of the background UMAP (umap_layout's names)
         self.key = fingerprint(X, self.random_state) if self.want_umap else None
         cached = cached_umap(X, self.random_state) if self.want_umap else None
         self.from_store = False
@@ -180,6 +215,8 @@ class Projection(BackgroundUMAP):
             self.coords, self.name = cached, "umap"
             self.done.set()
         else:
+            if self.want_umap and umap_fn is None and np.asarray(X).shape[0] <= 50_000:
+                prewarm()   # numba's import and the compiled layout load while the widget is built and painted
             self.coords, self.name = pca_2d(X, random_state=self.random_state), "pca"
             if not self.want_umap:
                 self.done.set()
@@ -199,8 +236,14 @@ class Projection(BackgroundUMAP):
 
     def _umap(self):
         key = self.key or fingerprint(self.X, self.random_state)
-        coords = self._checked(self._umap_fn(self.X, random_state=self.random_state), np.asarray(self.X).shape[0])
+        n = np.asarray(self.X).shape[0]
+        offered = {"on_progress": self._progress, "timings": self.timings}
+        takes = _parameters(self._umap_fn)
+        coords = self._umap_fn(self.X, random_state=self.random_state,
+                               **{k: v for k, v in offered.items() if k in takes})
+        coords = self._checked(coords, n)
         _store(key, coords)
+        self.refining = None
         self.coords, self.name = coords, "umap"
         if self.store is not None:
             try:
@@ -208,6 +251,25 @@ class Projection(BackgroundUMAP):
             except Exception:  # noqa: BLE001 - the map is on screen; only the next restart refits
                 pass
         return coords
+
+
+    def _progress(self, coords, epoch, n_epochs):
+        """The quick layout: on the map at once (the full one replaces it), never cached."""
+        coords = self._checked(coords, np.asarray(self.X).shape[0])
+        self.refining = (int(epoch), int(n_epochs))
+        self.coords, self.name = coords, "umap"
+        if self.on_ready is not None:
+            self.on_ready(coords, "umap")
+
+
+def _parameters(fn) -> set:
+    """The keyword names ``fn`` takes (a user's or a test's UMAP function may take neither extra)."""
+    import inspect
+
+    try:
+        return set(inspect.signature(fn).parameters)
+    except (TypeError, ValueError):
+        return set()
 
 
 def normalize(coords: np.ndarray) -> np.ndarray:
