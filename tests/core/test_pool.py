@@ -80,7 +80,7 @@ class CountingPool(InMemoryPool):
 
     def __getattribute__(self, name):
         if name in ("rows", "proba", "scores", "top_n", "farthest_first", "d2_sampling", "typiclust", "greedy_blend",
-                    "cluster_margin", "distance_to_labeled", "pretrained_scores"):
+                    "cluster_margin", "distance_to_labeled", "pretrained_scores", "badge", "committee_scores"):
             object.__getattribute__(self, "calls").append(name)
         return object.__getattribute__(self, name)
 
@@ -102,3 +102,25 @@ def test_the_learner_runs_every_strategy_through_the_protocol(blobs3, strategy):
     assert "rows" in pool.calls   # fit reads the labeled rows through the pool
     if strategy != "random":
         assert set(pool.calls) - {"rows"}, f"{strategy} never asked the pool"
+
+
+def test_a_pool_without_the_new_loops_refuses_their_strategies_at_construction(blobs3):
+    """The Dask pool lists what it runs (backends.dask.pool.SCALE_STRATEGIES): BADGE and QBC are not there yet, so a Dask learner
+    refuses them with the usual message; "auto" adapts to any pool."""
+    from activelens.backends.dask.pool import SCALE_STRATEGIES
+
+    class Scaled(InMemoryPool):
+        kind = "dask"
+        supported_strategies = SCALE_STRATEGIES
+
+    X, _ = blobs3
+    for name in ("badge", "qbc", "qbc_kl"):
+        with pytest.raises(ValueError, match=f"strategy '{name}' needs the whole pool in memory; on a dask pool"):
+            ActiveLearner(LogisticRegression(), Scaled(X), strategy=name)
+    ActiveLearner(LogisticRegression(), Scaled(X))          # the defaults: strategy="auto", cold_start="auto"
+    from types import SimpleNamespace
+
+    for method, what, n_args in (("badge", "BADGE", 5), ("committee_scores", "query-by-committee", 3),
+                                 ("spread_top", "k-means", 5)):
+        with pytest.raises(NotImplementedError, match=f"{what}.* not implemented on this remote pool"):
+            getattr(Pool, method)(SimpleNamespace(kind="remote"), *([None] * n_args))
