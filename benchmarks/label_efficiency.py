@@ -184,12 +184,12 @@ MODAL = ["modAL margin", "modAL entropy", "modAL least_confident", "modAL ranked
 SKAL = ["skal margin", "skal entropy", "skal least_confident", "skal QBC KL", "skal QBC vote_entropy",
         "skal QBC variation_ratios", "skal GreedyBALD", "skal BADGE", "skal TypiClust", "skal CoreSet", "skal ProbCover",
         "skal DropQuery", "skal Clue", "skal Falcun", "skal MaxHerding", "skal ContrastiveAL", "skal GreedySamplingX",
-        "skal DiscriminativeAL", "skal Quire", "skal TypiClust start + margin",
+        "skal DiscriminativeAL", "skal Quire", "skal BatchBALD", "skal CostEmbeddingAL", "skal TypiClust start + margin",
         "skal TypiClust start + BADGE"]
 #: rows that pick their own first labels (their library's cold start)
 OWN_START = {DEFAULT_ROW, "skal TypiClust start + margin", "skal TypiClust start + BADGE"}
 #: rows too slow for every dataset: only where pool x classes is small
-EXPENSIVE = {"skal Quire": 1500, "skal DiscriminativeAL": 2000}
+EXPENSIVE = {"skal Quire": 1500, "skal DiscriminativeAL": 2000, "skal CostEmbeddingAL": 7000}
 COMMITTEE = 5   # bagged members for every library's committee rows
 
 
@@ -287,6 +287,8 @@ def _skal_query(row, Xp, y_partial, clf, model, classes, n, seed, rnd):
         return P.ProbCover(n_classes=classes.size, random_state=rs).query(Xp, y_partial, batch_size=n)
     if row == "skal Quire":
         return P.Quire(classes=classes, random_state=rs).query(Xp, y_partial, batch_size=n)
+    if row == "skal CostEmbeddingAL":
+        return P.CostEmbeddingAL(classes=classes, random_state=rs).query(Xp, y_partial, batch_size=n)
     if row == "skal DiscriminativeAL":
         disc = SklearnClassifier(LogisticRegression(max_iter=1000), classes=[0, 1], random_state=rs)
         return P.DiscriminativeAL(random_state=rs).query(Xp, y_partial, discriminator=disc, batch_size=n)
@@ -302,13 +304,14 @@ def _skal_query(row, Xp, y_partial, clf, model, classes, n, seed, rnd):
         return P.Clue(random_state=rs).query(Xp, y_partial, estimator=clf, fit_estimator=False, batch_size=n)
     qbc = {"skal QBC KL": "KL_divergence", "skal QBC vote_entropy": "vote_entropy",
            "skal QBC variation_ratios": "variation_ratios"}
-    if row in qbc or row == "skal GreedyBALD":
+    if row in qbc or row in ("skal GreedyBALD", "skal BatchBALD"):
         from sklearn.ensemble import BaggingClassifier
 
         ens = SklearnClassifier(BaggingClassifier(clone(model), n_estimators=COMMITTEE, random_state=rs),
                                 classes=classes, random_state=rs).fit(Xp, y_partial)
-        if row == "skal GreedyBALD":
-            return P.GreedyBALD(random_state=rs).query(Xp, y_partial, ensemble=ens, fit_ensemble=False, batch_size=n)
+        if row in ("skal GreedyBALD", "skal BatchBALD"):
+            bald = P.GreedyBALD if row == "skal GreedyBALD" else P.BatchBALD
+            return bald(random_state=rs).query(Xp, y_partial, ensemble=ens, fit_ensemble=False, batch_size=n)
         return P.QueryByCommittee(method=qbc[row], random_state=rs).query(Xp, y_partial, ensemble=ens,
                                                                           fit_ensemble=False, batch_size=n)
     raise ValueError(f"unknown scikit-activeml row {row!r}")
@@ -506,6 +509,14 @@ def target_rows(results, refs, datasets, models):
             best_row = max(gain, key=gain.get)
             peers = {r: v for r, v in mean.items() if library(r) != "activelens"}
             best_peer = max(peers, key=peers.get) if peers else None
+            def paired_vs(row):
+                """(mean difference, paired t-test p) of the default minus ``row`` on the seeds both ran."""
+                both = [sd for sd in stats[DEFAULT_ROW]["seeds"] if sd in stats[row]["seeds"]]
+                a = {sd: v for sd, v in zip(stats[DEFAULT_ROW]["seeds"], stats[DEFAULT_ROW]["aubc"])}
+                b = {sd: v for sd, v in zip(stats[row]["seeds"], stats[row]["aubc"])}
+                d = np.array([a[sd] - b[sd] for sd in both])
+                return d.mean(), paired_p(d)
+
             ok1 = dflt >= -0.003
             ok2 = gain[best_row] < 0.02 or dflt >= gain[best_row] / 2
             ok3 = best_peer is None or mean[DEFAULT_ROW] >= peers[best_peer] - 0.005
@@ -516,6 +527,8 @@ def target_rows(results, refs, datasets, models):
                 ">= half of it": ("n/a" if gain[best_row] < 0.02 else ("yes" if ok2 else "NO")),
                 "default - best peer": ("-" if best_peer is None else f"{mean[DEFAULT_ROW] - peers[best_peer]:+.4f} ({best_peer})"),
                 ">= -0.005": "-" if best_peer is None else ("yes" if ok3 else "NO"),
+                "p (default vs best peer)": "-" if best_peer is None else f"{paired_vs(best_peer)[1]:.2f}",
+                "p (default vs random)": f"{paired_p(stats[DEFAULT_ROW]['d']):.3f}",
             })
     return out
 

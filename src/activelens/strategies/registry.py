@@ -246,9 +246,11 @@ COLD_STARTS = ("auto", "random", "typiclust")
 
 
 def resolve(strategy, pool=None) -> Strategy:
-    """The ``Strategy`` for a name or a callable proba -> scores; a ValueError names the choices.
+    """The ``Strategy`` for a name, a callable proba -> scores, or a ``Strategy`` object (returned as is); a
+    ValueError names the choices.
 
-    With ``pool``, a name the pool cannot run is refused here, at construction, not at the first query.
+    With ``pool``, a name the pool cannot run is refused here, at construction, not at the first query ("auto" runs
+    on every pool: it picks among what the pool supports).
     """
     if isinstance(strategy, Strategy):
         return strategy
