@@ -416,10 +416,14 @@ def run_task(dataset, model_name, row, seed):
     if row == "@reference":
         return {"dataset": dataset, "model": model_name, "row": row, "seed": seed,
                 "ref": reference(dataset, model_name, seed), "seconds": time.perf_counter() - t0}
-    if is_ours(row):
-        n, s, rules = run_ours(dataset, model_name, row, seed)
-    else:
-        n, s, rules = run_peer(dataset, model_name, row, seed)
+    try:
+        if is_ours(row):
+            n, s, rules = run_ours(dataset, model_name, row, seed)
+        else:
+            n, s, rules = run_peer(dataset, model_name, row, seed)
+    except Exception as exc:  # noqa: BLE001 - a library failing on a dataset is a result; the tables list it
+        return {"dataset": dataset, "model": model_name, "row": row, "seed": seed,
+                "error": f"{type(exc).__name__}: {str(exc)[:200]}", "seconds": time.perf_counter() - t0}
     return {"dataset": dataset, "model": model_name, "row": row, "seed": seed, "n_labels": n.tolist(),
             "scores": [round(float(v), 6) for v in s], "rules": rules, "seconds": time.perf_counter() - t0}
 
@@ -503,6 +507,10 @@ def target_rows(results, refs, datasets, models):
             stats, seeds = block(results, refs, dsn, m, list(OURS) + MODAL + SKAL)
             if DEFAULT_ROW not in stats or "random" not in stats:
                 continue
+            # only rows that ran on every seed the default ran on (a row that failed on some seeds is listed under
+            # its table, not compared here on a subset)
+            full = set(stats[DEFAULT_ROW]["seeds"])
+            stats = {r: st for r, st in stats.items() if full <= set(st["seeds"])}
             mean = {r: st["aubc"].mean() for r, st in stats.items()}
             gain = {r: st["d"].mean() for r, st in stats.items()}
             dflt = gain[DEFAULT_ROW]
@@ -554,6 +562,9 @@ def digits_target(results, refs, rows):
 
 
 # ----- main -------------------------------------------------------------------------------------------------------
+FAILED = {}   # (dataset, model, row, seed) -> the error a run raised
+
+
 def load_cache(path):
     results, refs, seconds, rules = {}, {}, {}, {}
     if path and os.path.exists(path):
@@ -565,6 +576,8 @@ def load_cache(path):
                 key = (r["dataset"], r["model"], r["row"], r["seed"])
                 if r["row"] == "@reference":
                     refs[key[0], key[1], key[3]] = r["ref"]
+                elif "error" in r:
+                    FAILED[key] = r["error"]
                 else:
                     results[key] = (np.asarray(r["n_labels"]), np.asarray(r["scores"]))
                     rules[key] = r.get("rules", [])
@@ -622,7 +635,8 @@ def main(argv=None):
                     if (dsn, m, sd) not in refs:
                         tasks.append((dsn, m, "@reference", sd))
                     tasks += [(dsn, m, r, sd) for r in rows
-                              if (dsn, m, r, sd) not in results and applicable(r, dsn)]
+                              if (dsn, m, r, sd) not in results and (dsn, m, r, sd) not in FAILED
+                              and applicable(r, dsn)]
         print(f"# {len(tasks)} runs to do; n_jobs {args.n_jobs}", flush=True)
         t0 = time.perf_counter()
         fh = open(args.cache, "a") if args.cache else None
@@ -631,6 +645,8 @@ def main(argv=None):
             key = (out["dataset"], out["model"], out["row"], out["seed"])
             if out["row"] == "@reference":
                 refs[key[0], key[1], key[3]] = out["ref"]
+            elif "error" in out:
+                FAILED[key] = out["error"]
             else:
                 results[key] = (np.asarray(out["n_labels"]), np.asarray(out["scores"]))
                 rules[key] = out["rules"]
@@ -653,6 +669,12 @@ def main(argv=None):
                   f"random@{ds.n_ref} scores {ref:.4f} ({ds.note})\n")
             order = sorted(stats, key=lambda r: (r != "random", -stats[r]["aubc"].mean()))
             print(markdown_table(fmt_block(stats, dsn, order)))
+            failed = {}
+            for (d, mm, r, sd), err in FAILED.items():
+                if d == dsn and mm == m and r in rows:
+                    failed.setdefault(r, []).append((sd, err))
+            for r, errs in failed.items():
+                print(f"\n{r}: failed on {len(errs)} of {len(seeds_have)} seeds (left out above): {errs[0][1]}")
     print("\n#### Targets (default row: " + DEFAULT_ROW + ")\n")
     print(markdown_table(target_rows(results, refs, datasets, models)))
     if "digits" in datasets and "lr" in models:

@@ -212,9 +212,13 @@ def warm_time(fn, repeat):
     return median_time(fn, repeat)
 
 
-def model_rows(n, X, labeled, args):
+def model_rows(n, X, labeled, args, mem_rows):
     model, y = model_setup(X, labeled)
     rows = []
+    for name in ("auto", "badge"):
+        peak = peak_bytes(ours_select(name, X, model, y, labeled))
+        mem_rows.append({"task": f"{name} {BATCH} from {n:,}", "pool (X)": f"{X.nbytes / 2**20:.0f} MB",
+                         "peak extra (tracemalloc)": f"{peak / 2**20:.0f} MB", "peak / pool": f"{peak / X.nbytes:.2f}"})
     t_auto = warm_time(ours_select("auto", X, model, y, labeled), args.repeat)
     t_margin = warm_time(ours_select("margin", X, model, y, labeled), args.repeat)
     t_ranked = warm_time(lambda: modal_ranked(model.predict_proba(X), X, BATCH, labeled), args.peer_repeat) \
@@ -287,7 +291,7 @@ def main(argv=None):
     for n in sizes:
         X, P, labeled = pool(n)
         pool_mb = X.nbytes / 2**20
-        rows += model_rows(n, X, labeled, args)
+        rows += model_rows(n, X, labeled, args, mem_rows)
         if args.rows == "model":
             print(f"# {n:,} done", flush=True)
             continue

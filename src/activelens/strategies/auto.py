@@ -31,8 +31,9 @@ def query_rule(n: int, supported=None) -> tuple[str, str]:
         return "margin", "the most uncertain items (margin); this pool cannot run the k-means spread"
     if n == 1:
         return "margin", "one item: the most uncertain (margin)"
-    return "margin_kmeans", (f"the {n} most uncertain items (margin) of {n} k-means groups of the {round(SPREAD * n)} "
-                             "most uncertain, so the batch covers different stretches of the boundary")
+    return "margin_kmeans", (f"uncertainty, spread out: the {round(SPREAD * n)} lowest-margin items in {n} k-means "
+                             "groups, the item nearest each group's centre, so the batch covers several stretches of "
+                             "the decision boundary instead of one")
 
 
 #: candidates per pick of the k-means spread

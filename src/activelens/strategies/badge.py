@@ -26,6 +26,10 @@ from activelens.core.validation import check_indices, check_n, check_proba, chec
 from activelens.strategies.diversity import argmax_random_ties, one_blas_thread, prepare_embedding
 
 
+#: rows of the pool put through the model's earlier steps at a time
+_CHUNK_ROWS = 65_536
+
+
 def last_layer(model):
     """(features, head): a function X -> the features the model's last step reads, and that step (a Pipeline's last
     step, else the model)."""
@@ -59,12 +63,19 @@ def gradient_factors(model, X, proba, embedding=None):
     A = pseudo_label_residual(proba).astype(np.float32)
     features, head = last_layer(model)
     if is_linear_head(head):
-        Z = features(X)
-        Z = Z.toarray() if sp.issparse(Z) else np.asarray(Z)
-        if Z.shape[1] == np.asarray(head.coef_).shape[1]:
-            F = np.empty((Z.shape[0], Z.shape[1] + 1), dtype=np.float32)
-            F[:, :-1] = Z
-            F[:, -1] = 1.0
+        d = np.asarray(head.coef_).shape[1]
+        n = X.shape[0]
+        # feature-major (Fortran order): the seeding loop reads F.T without a copy; filled a chunk of rows at a
+        # time so the pipeline's float64 output never exists for the whole pool
+        F = np.empty((n, d + 1), dtype=np.float32, order="F")
+        F[:, -1] = 1.0
+        for r0 in range(0, n, _CHUNK_ROWS):
+            Z = features(X[r0:r0 + _CHUNK_ROWS])
+            Z = Z.toarray() if sp.issparse(Z) else np.asarray(Z)
+            if Z.shape[1] != d:
+                break
+            F[r0:r0 + _CHUNK_ROWS, :-1] = Z
+        else:
             return A, F, True
     if embedding is None:
         raise ValueError("the model has no linear last layer, so BADGE needs an embedding of the pool")
