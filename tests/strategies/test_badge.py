@@ -102,6 +102,31 @@ def test_factorized_seeding_picks_what_explicit_embeddings_pick(seed):
     assert np.isinf(dist[0]) and np.all(dist[1:] > 0)
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_sparse_head_input_stays_sparse_and_picks_what_the_dense_one_picks(seed):
+    """A linear model on a sparse pool (TF-IDF): F is CSR with the column of ones, never densified, and the seeding
+    over it picks what the same F held dense picks."""
+    import scipy.sparse as sp
+
+    rng = np.random.default_rng(seed)
+    dense = np.where(rng.random((90, 30)) < 0.15, rng.random((90, 30)), 0.0)
+    dense[:, 0] += 0.01                                   # no empty row: every document has a word
+    y = rng.integers(0, 3, 90)
+    X = sp.csr_matrix(dense)
+    model = LogisticRegression(max_iter=500).fit(X, y)
+    p = model.predict_proba(X)
+    A, F, exact = gradient_factors(model, X, p)
+    assert exact and sp.issparse(F) and F.shape == (90, 31) and F.dtype == np.float32
+    np.testing.assert_array_equal(F[:, -1].toarray().ravel(), np.ones(90))
+    A_dense, F_dense, _ = gradient_factors(model, dense, p)
+    np.testing.assert_allclose(F.toarray(), F_dense)
+    labeled = np.array([1, 50])
+    got = badge_sampling(A, F, 10, labeled, np.random.default_rng(seed))
+    want = badge_sampling(A_dense, F_dense, 10, labeled, np.random.default_rng(seed))
+    np.testing.assert_array_equal(got[0], want[0])
+    np.testing.assert_allclose(got[1], want[1], rtol=1e-5)
+
+
 def test_exact_copies_of_a_pick_are_never_drawn_again():
     rng = np.random.default_rng(0)
     X = np.vstack([np.tile([[8.0, 8.0]], (10, 1)), rng.uniform(-5, 5, (40, 2))])

@@ -58,31 +58,65 @@ def gradient_factors(model, X, proba, embedding=None):
     """(A, F, exact): the factors of the gradient embeddings ``g_i = A[i] ⊗ F[i]``.
 
     ``A`` is ``p − onehot(ŷ)`` (float32, (n, k)); ``F`` (float32, (n, d)) is the linear head's input with a column
-    of ones (``exact`` True), or ``embedding`` for any other model (``exact`` False).
+    of ones (``exact`` True) — a CSR matrix when that input is sparse (a TF-IDF pool is never densified) — or
+    ``embedding`` for any other model (``exact`` False).
     """
     A = pseudo_label_residual(proba).astype(np.float32)
     features, head = last_layer(model)
     if is_linear_head(head):
         d = np.asarray(head.coef_).shape[1]
         n = X.shape[0]
-        # feature-major (Fortran order): the seeding loop reads F.T without a copy; filled a chunk of rows at a
-        # time so the pipeline's float64 output never exists for the whole pool
-        F = np.empty((n, d + 1), dtype=np.float32, order="F")
-        F[:, -1] = 1.0
-        for r0 in range(0, n, _CHUNK_ROWS):
-            Z = features(X[r0:r0 + _CHUNK_ROWS])
-            Z = Z.toarray() if sp.issparse(Z) else np.asarray(Z)
-            if Z.shape[1] != d:
-                break
-            F[r0:r0 + _CHUNK_ROWS, :-1] = Z
+        first = features(X[:_CHUNK_ROWS])
+        if sp.issparse(first):   # a sparse pool (TF-IDF) and the features the head reads stay sparse
+            F = _sparse_head_input(features, X, first, d)
+            if F is not None:
+                return A, F, True
         else:
-            return A, F, True
+            # feature-major (Fortran order): the seeding loop reads F.T without a copy; filled a chunk of rows at a
+            # time so the pipeline's float64 output never exists for the whole pool
+            F = np.empty((n, d + 1), dtype=np.float32, order="F")
+            F[:, -1] = 1.0
+            for r0 in range(0, n, _CHUNK_ROWS):
+                Z = np.asarray(first if r0 == 0 else features(X[r0:r0 + _CHUNK_ROWS]))
+                if sp.issparse(Z) or Z.shape[1] != d:
+                    break
+                F[r0:r0 + _CHUNK_ROWS, :-1] = Z
+            else:
+                return A, F, True
     if embedding is None:
         raise ValueError("the model has no linear last layer, so BADGE needs an embedding of the pool")
     return A, np.asarray(embedding, dtype=np.float32), False
 
 
-def badge_sampling(A: np.ndarray, F: np.ndarray, n: int, labeled: np.ndarray, rng: np.random.Generator):
+def _sparse_head_input(features, X, first, d: int):
+    """The linear head's input with a column of ones, as float32 CSR (never densified), or None if the features'
+    width is not the head's."""
+    blocks = [first] + [features(X[r0:r0 + _CHUNK_ROWS]) for r0 in range(_CHUNK_ROWS, X.shape[0], _CHUNK_ROWS)]
+    if any(b.shape[1] != d for b in blocks):
+        return None
+    Z = sp.vstack([sp.csr_matrix(b) for b in blocks], format="csr")
+    ones = sp.csr_matrix(np.ones((Z.shape[0], 1), dtype=np.float32))
+    return sp.hstack([Z, ones], format="csr", dtype=np.float32)
+
+
+def _row_products(F):
+    """(‖f_i‖² for every row as float32, a function i -> (f_i·f_j for every row j) as float32) of dense or CSR ``F``."""
+    if sp.issparse(F):
+        F = sp.csr_matrix(F, dtype=np.float32)
+        f_sq = np.asarray(F.multiply(F).sum(axis=1), dtype=np.float32).ravel()
+        row = np.zeros(F.shape[1], dtype=np.float32)
+
+        def dots(i):
+            a, b = F.indptr[i], F.indptr[i + 1]
+            row[:] = 0.0
+            row[F.indices[a:b]] = F.data[a:b]
+            return np.asarray(F @ row, dtype=np.float32)
+        return f_sq, dots
+    FT = np.ascontiguousarray(np.asarray(F, dtype=np.float32).T)   # feature-major: one streaming pass per pick
+    return np.einsum("ji,ji->i", FT, FT), lambda i: FT[:, i] @ FT
+
+
+def badge_sampling(A: np.ndarray, F, n: int, labeled: np.ndarray, rng: np.random.Generator):
     """k-means++ seeding over ``g_i = A[i] ⊗ F[i]``, never picking ``labeled``. The first pick is the largest
     gradient (ties by ``rng``), each next one drawn with probability ∝ its squared distance to the nearest pick.
     Returns (indices, gradient norm of each pick, distance of each pick to the nearest earlier pick)."""
@@ -92,10 +126,9 @@ def badge_sampling(A: np.ndarray, F: np.ndarray, n: int, labeled: np.ndarray, rn
 
 def _badge_sampling(A, F, n, labeled, rng):
     A = np.asarray(A, dtype=np.float32)
-    FT = np.ascontiguousarray(np.asarray(F, dtype=np.float32).T)   # feature-major: one streaming pass per pick
+    f_sq, f_dots = _row_products(F)
     AT = np.ascontiguousarray(A.T)
     a_sq = np.einsum("ij,ij->i", A, A)
-    f_sq = np.einsum("ji,ji->i", FT, FT)
     g_sq = (a_sq * f_sq).astype(np.float32)                          # ‖g_i‖²
     taken = np.zeros(A.shape[0], dtype=bool)
     taken[labeled] = True
@@ -120,7 +153,7 @@ def _badge_sampling(A, F, n, labeled, rng):
         picks[t] = i
         taken[i] = True
         # ‖g_j − g_i‖² = ‖g_j‖² + ‖g_i‖² − 2 (a_j·a_i)(f_j·f_i), for every j in one pass over each factor
-        np.multiply(A[i] @ AT, FT[:, i] @ FT, out=scratch)
+        np.multiply(A[i] @ AT, f_dots(i), out=scratch)
         scratch *= np.float32(-2.0)
         scratch += g_sq
         scratch += g_sq[i]

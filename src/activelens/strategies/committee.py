@@ -11,6 +11,7 @@ Disagreement of a committee's probabilities ``probas`` (m members, n items, k cl
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import clone
 
 from activelens.core.threads import blas_threads
@@ -79,7 +80,7 @@ def fit_committee(estimator, X, y, n_members: int = COMMITTEE_SIZE, random_state
     """``n_members`` clones of ``estimator``, each fitted on a stratified bootstrap sample of (X, y) in row order
     (one BLAS thread: the fits are small)."""
     rng = check_random_state(random_state)
-    X, y = np.asarray(X), np.asarray(y)
+    X, y = (X if sp.issparse(X) else np.asarray(X)), np.asarray(y)   # sparse rows (TF-IDF) stay sparse
     if np.unique(y).size < 2:
         raise ValueError("a committee needs labeled items of at least two classes")
     with blas_threads(1):
