@@ -157,3 +157,20 @@ def test_badge_batches_are_unique_unlabeled_and_seeded(n_rows, k, d, data):
     assert idx.shape == (n,) and np.unique(idx).size == n and not np.isin(idx, labeled).any()
     assert np.all(np.isfinite(comp["gradient"])) and np.all(comp["gradient"] >= 0)
     assert np.array_equal(idx, badge(p, X, n, labeled=labeled, random_state=seed))
+
+
+@settings(max_examples=40, deadline=None)
+@given(n_rows=st.integers(2, 40), k=st.integers(2, 4), d=st.integers(1, 6), data=st.data())
+def test_sparse_factors_give_unique_unlabeled_reproducible_batches(n_rows, k, d, data):
+    import scipy.sparse as sp
+
+    seed = data.draw(st.integers(0, 2**16))
+    rng = np.random.default_rng(seed)
+    A = pseudo_label_residual(rng.dirichlet(np.ones(k), size=n_rows))
+    F = sp.random(n_rows, d, density=data.draw(st.sampled_from([0.0, 0.3, 1.0])), format="csr", random_state=seed)
+    labeled = np.asarray(data.draw(st.lists(st.integers(0, n_rows - 1), unique=True, max_size=n_rows - 1)), dtype=int)
+    n = data.draw(st.integers(1, n_rows - labeled.size))
+    idx, norms, dist = badge_sampling(A, F, n, labeled, np.random.default_rng(seed))
+    assert idx.shape == (n,) and np.unique(idx).size == n and not np.isin(idx, labeled).any()
+    assert np.all(np.isfinite(norms)) and np.all(norms >= 0) and np.isinf(dist[0])
+    assert np.array_equal(idx, badge_sampling(A, F, n, labeled, np.random.default_rng(seed))[0])
