@@ -77,8 +77,9 @@ def gradient_factors(model, X, proba, embedding=None):
             F = np.empty((n, d + 1), dtype=np.float32, order="F")
             F[:, -1] = 1.0
             for r0 in range(0, n, _CHUNK_ROWS):
-                Z = np.asarray(first if r0 == 0 else features(X[r0:r0 + _CHUNK_ROWS]))
-                if sp.issparse(Z) or Z.shape[1] != d:
+                Z = first if r0 == 0 else features(X[r0:r0 + _CHUNK_ROWS])
+                Z = Z.toarray() if sp.issparse(Z) else np.asarray(Z)   # a later chunk's sparse output: one chunk
+                if Z.shape[1] != d:
                     break
                 F[r0:r0 + _CHUNK_ROWS, :-1] = Z
             else:
