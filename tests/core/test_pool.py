@@ -105,19 +105,26 @@ def test_the_learner_runs_every_strategy_through_the_protocol(blobs3, strategy):
 
 
 def test_a_pool_without_the_new_loops_refuses_their_strategies_at_construction(blobs3):
-    """The Dask pool lists what it runs (backends.dask.pool.SCALE_STRATEGIES): BADGE and QBC are not there yet, so a Dask learner
-    refuses them with the usual message; "auto" adapts to any pool."""
-    from activelens.backends.dask.pool import SCALE_STRATEGIES
+    """A backend lists what it runs (``supported_strategies``; the Dask pool runs every named strategy): one without
+    BADGE, QBC and the k-means spread refuses them with the usual message, and "auto" adapts to it — TypiClust if it
+    can, else random, then plain margin, each with its reason."""
+    class Limited(InMemoryPool):
+        kind = "remote"
+        supported_strategies = ("random", "margin", "entropy", "typiclust")
+        supported_cold_starts = ("random",)
 
-    class Scaled(InMemoryPool):
-        kind = "dask"
-        supported_strategies = SCALE_STRATEGIES
-
-    X, _ = blobs3
-    for name in ("badge", "qbc", "qbc_kl"):
-        with pytest.raises(ValueError, match=f"strategy '{name}' needs the whole pool in memory; on a dask pool"):
-            ActiveLearner(LogisticRegression(), Scaled(X), strategy=name)
-    ActiveLearner(LogisticRegression(), Scaled(X))          # the defaults: strategy="auto", cold_start="auto"
+    X, y = blobs3
+    for name in ("badge", "qbc", "qbc_kl", "margin_kmeans"):
+        with pytest.raises(ValueError, match=f"strategy '{name}' needs the whole pool in memory; on a remote pool"):
+            ActiveLearner(LogisticRegression(), Limited(X), strategy=name)
+    learner = ActiveLearner(LogisticRegression(), Limited(X), batch_size=5, random_state=0)   # the defaults
+    first = learner.query()
+    assert first.rule == "random" and "cannot run TypiClust" in first.reason
+    one_per_class = np.setdiff1d([np.flatnonzero(y == c)[0] for c in np.unique(y)], first.indices)
+    learner.teach(np.concatenate([first.indices, one_per_class]), y[np.concatenate([first.indices, one_per_class])])
+    learner.fit()
+    second = learner.query()
+    assert second.rule == "margin" and "cannot run the k-means spread" in second.reason
     from types import SimpleNamespace
 
     for method, what, n_args in (("badge", "BADGE", 5), ("committee_scores", "query-by-committee", 3),
