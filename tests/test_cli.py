@@ -37,10 +37,11 @@ def test_simulate_from_a_csv_file(tmp_path):
     frame["kind"] = ["x"] * 60 + ["y"] * 60
     path = tmp_path / "pool.csv"
     frame.to_csv(path, index=False)
-    out = _run("simulate", "--dataset", str(path), "--strategies", "margin", "--seeds", "1", "--budget", "30",
-               "--initial", "6", "--quiet")
+    out = _run("simulate", "--dataset", str(path), "--seeds", "1", "--budget", "30", "--initial", "6", "--quiet")
     assert out.returncode == 0, out.stderr
-    assert "pool=84" in out.stdout
+    assert "pool=84" in out.stdout and "cold_start=auto" in out.stdout
+    rows = {line.split()[0] for line in out.stdout.splitlines() if line.split()}
+    assert {"random", "auto", "margin", "entropy", "combined"} <= rows    # the default race, auto first
 
 
 # ----- the store commands: select (the headless selection service) and export -----
@@ -59,19 +60,19 @@ def test_cli_select_and_export(store_pool, tmp_path, capsys):
     path = str(tmp_path / "labels.db")
     _learner(X, path, batch_size=5)
     assert main(["select", "--store", path, "--n", "12"]) == 0
-    assert "queued 12 items by random" in capsys.readouterr().out
+    assert "queued 12 items by typiclust" in capsys.readouterr().out   # the default cold start (auto)
     q = AnnotationQueue(path)
     got = q.claim("ann <i>", n=12)
     for i in got:
         q.submit("ann <i>", i, int(y[i]), seconds=1.5)
     assert main(["select", "--store", path, "--n", "7"]) == 0
     out = capsys.readouterr().out
-    assert "taught from finished annotations: 12" in out and "retrained: round 1" in out and "queued 7 items by margin" in out
+    assert "taught from finished annotations: 12" in out and "retrained: round 1" in out and "queued 7 items by auto" in out
     assert q.status()["pending"] == 7
     learner = _learner(X, path)
     assert sorted(learner.labeled_indices.tolist()) == sorted(got)
     df = learner.store.labels()
-    assert set(df["strategy"]) == {"random"} and set(df["annotator"]) == {"ann <i>"}
+    assert set(df["strategy"]) == {"typiclust"} and set(df["annotator"]) == {"ann <i>"}
     assert main(["export", "--store", path, "--out", str(tmp_path / "l.jsonl")]) == 0
     recs = [json.loads(x) for x in (tmp_path / "l.jsonl").read_text().splitlines()]
     assert sorted(r["index"] for r in recs) == sorted(got)
@@ -80,3 +81,12 @@ def test_cli_select_and_export(store_pool, tmp_path, capsys):
     assert capsys.readouterr().out.count("ann <i>") == 12
     assert main(["select", "--store", str(tmp_path / "missing.db")]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_unknown_dataset_and_strategy_are_clear_errors():
+    out = _run("simulate", "--dataset", "mnist_from_the_internet", "--quiet")
+    assert out.returncode == 2 and "neither one of" in out.stderr
+    out = _run("simulate", "--strategies", "psychic", "--quiet")
+    assert out.returncode == 2 and "unknown strategy 'psychic'" in out.stderr
+    out = _run("simulate", "--cold-start", "telepathy", "--quiet")
+    assert out.returncode == 2 and "unknown cold start 'telepathy'" in out.stderr

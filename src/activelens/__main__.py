@@ -9,7 +9,7 @@ import numpy as np
 
 def _simulate(args) -> int:
     from activelens.datasets import load_dataset
-    from activelens.strategies.registry import STRATEGIES
+    from activelens.strategies.registry import COLD_STARTS, STRATEGIES
     from activelens.models import make_model
     from activelens.loop.simulate import split_holdout, compare, full_pool_score, summarize
 
@@ -17,6 +17,9 @@ def _simulate(args) -> int:
     unknown = [s for s in strategies if s not in STRATEGIES]
     if unknown:
         print(f"error: unknown strategy {unknown[0]!r}; choose from {', '.join(STRATEGIES)}", file=sys.stderr)
+        return 2
+    if args.cold_start not in COLD_STARTS:
+        print(f"error: unknown cold start {args.cold_start!r}; choose from {', '.join(COLD_STARTS)}", file=sys.stderr)
         return 2
     if "random" not in strategies:
         strategies.insert(0, "random")  # the baseline every ratio is measured against
@@ -37,13 +40,14 @@ def _simulate(args) -> int:
     targets = {f"{int(f * 100)}%": f * ceiling for f in fractions}
     try:
         curves = compare(model, Xp, yp, strategies, seeds=args.seeds, X_test=Xt, y_test=yt, initial=args.initial,
-                         batch_size=args.batch_size, budget=budget, n_jobs=args.jobs, progress=not args.quiet)
+                         batch_size=args.batch_size, budget=budget, n_jobs=args.jobs, progress=not args.quiet,
+                         cold_start=args.cold_start)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     table = summarize(curves, targets)
     print(f"dataset={args.dataset} model={args.model} pool={Xp.shape[0]} test={Xt.shape[0]} budget={budget} "
-          f"batch={args.batch_size} initial={args.initial} seeds={args.seeds}")
+          f"batch={args.batch_size} initial={args.initial} cold_start={args.cold_start} seeds={args.seeds}")
     print(f"full-pool {args.model} accuracy: {ceiling:.4f} (targets: " +
           ", ".join(f"{k}={v:.4f}" for k, v in targets.items()) + ")")
     shown = table[["aubc", "aubc_sd", "aubc_vs_random"] + [f"labels_to_{k}" for k in targets] +
@@ -86,7 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--target", default=None, help="label column of a dataset file (default: the last column)")
     sim.add_argument("--text", default=None, metavar="COLUMN",
                      help="a text column of the dataset file: the pool is its TF-IDF matrix (sparse)")
-    sim.add_argument("--strategies", default="random,margin,entropy,combined")
+    sim.add_argument("--strategies", default="auto,margin,entropy,combined",
+                     help="comma-separated strategy names (random is always added); auto is the default strategy")
+    sim.add_argument("--cold-start", default="auto", help="auto (default), random or typiclust")
     sim.add_argument("--seeds", type=int, default=5)
     sim.add_argument("--model", default="logreg", choices=["logreg", "svm"])
     sim.add_argument("--batch-size", type=int, default=10)

@@ -19,7 +19,7 @@ def add_store_commands(sub) -> None:
     sel.add_argument("--pool", default=None, help="the pool as .npy or .csv (default: the copy kept in the store)")
     sel.add_argument("--text", default=None, metavar="COLUMN",
                      help="with a .csv/.parquet --pool: the pool is the TF-IDF matrix of this text column")
-    sel.add_argument("--strategy", default=None, help="selection strategy (default: the learner's, else margin)")
+    sel.add_argument("--strategy", default=None, help="selection strategy (default: the learner's, else auto)")
     sel.add_argument("--resolution", default="majority", choices=["majority", "gold_weighted"],
                      help="how several annotations of one item become its label")
     sel.add_argument("--overlap", type=float, default=0.0, help="share of new items that go to several annotators")
@@ -89,7 +89,7 @@ def _select(args) -> int:
             raise StoreError(f"store {st.where!r} has no saved estimator; it is made by ActiveLearner(estimator, X, "
                              "store=...), or saved with LabelStore(...).save_estimator(estimator)")
         settings = st.settings()
-        learner = ActiveLearner(estimator, X, store=st, strategy=args.strategy or settings.get("strategy") or "margin",
+        learner = ActiveLearner(estimator, X, store=st, strategy=args.strategy or settings.get("strategy") or "auto",
                                 batch_size=settings.get("batch_size") or 10, classes=settings.get("classes"),
                                 random_state=settings.get("random_state"))
         queue = AnnotationQueue(st, overlap=args.overlap, overlap_annotators=args.overlap_annotators)

@@ -176,6 +176,24 @@ def test_cold_starts_on_a_sparse_pool(text, cold_start, no_densify):
     assert not no_densify
 
 
+def test_the_defaults_on_a_sparse_pool(text, no_densify):
+    """ActiveLearner(model, X) on a TF-IDF pool: the TypiClust cold start on the SVD embedding, then "auto"'s margin
+    spread by k-means, with the rule and its reason in history; never densified."""
+    _, X, y = text
+    learner = ActiveLearner(model(), X, batch_size=10, random_state=0)
+    rules = []
+    for _ in range(3):
+        batch = learner.query()
+        rules.append(batch.rule)
+        assert batch.indices.size == 10 and not np.isin(batch.indices, learner.labeled_indices).any()
+        learner.teach(batch.indices, y[batch.indices])
+        learner.fit()
+    assert rules == ["typiclust", "margin_kmeans", "margin_kmeans"]
+    assert learner.history["rule"].tolist() == rules and learner.history["strategy"].eq("auto").all()
+    assert all(r for r in learner.history["reason"])
+    assert not no_densify
+
+
 def test_simulate_and_compare_on_a_sparse_pool(text, no_densify):
     _, X, y = text
     r = simulate(model(), X, y, "combined", initial=12, batch_size=12, budget=48, random_state=0)

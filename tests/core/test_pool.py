@@ -80,7 +80,7 @@ class CountingPool(InMemoryPool):
 
     def __getattribute__(self, name):
         if name in ("rows", "proba", "scores", "top_n", "farthest_first", "d2_sampling", "typiclust", "greedy_blend",
-                    "cluster_margin", "distance_to_labeled", "pretrained_scores"):
+                    "cluster_margin", "distance_to_labeled", "pretrained_scores", "badge", "committee_scores"):
             object.__getattribute__(self, "calls").append(name)
         return object.__getattribute__(self, name)
 
@@ -102,3 +102,32 @@ def test_the_learner_runs_every_strategy_through_the_protocol(blobs3, strategy):
     assert "rows" in pool.calls   # fit reads the labeled rows through the pool
     if strategy != "random":
         assert set(pool.calls) - {"rows"}, f"{strategy} never asked the pool"
+
+
+def test_a_pool_without_the_new_loops_refuses_their_strategies_at_construction(blobs3):
+    """A backend lists what it runs (``supported_strategies``; the Dask pool runs every named strategy): one without
+    BADGE, QBC and the k-means spread refuses them with the usual message, and "auto" adapts to it — TypiClust if it
+    can, else random, then plain margin, each with its reason."""
+    class Limited(InMemoryPool):
+        kind = "remote"
+        supported_strategies = ("random", "margin", "entropy", "typiclust")
+        supported_cold_starts = ("random",)
+
+    X, y = blobs3
+    for name in ("badge", "qbc", "qbc_kl", "margin_kmeans"):
+        with pytest.raises(ValueError, match=f"strategy '{name}' needs the whole pool in memory; on a remote pool"):
+            ActiveLearner(LogisticRegression(), Limited(X), strategy=name)
+    learner = ActiveLearner(LogisticRegression(), Limited(X), batch_size=5, random_state=0)   # the defaults
+    first = learner.query()
+    assert first.rule == "random" and "cannot run TypiClust" in first.reason
+    one_per_class = np.setdiff1d([np.flatnonzero(y == c)[0] for c in np.unique(y)], first.indices)
+    learner.teach(np.concatenate([first.indices, one_per_class]), y[np.concatenate([first.indices, one_per_class])])
+    learner.fit()
+    second = learner.query()
+    assert second.rule == "margin" and "cannot run the k-means spread" in second.reason
+    from types import SimpleNamespace
+
+    for method, what, n_args in (("badge", "BADGE", 5), ("committee_scores", "query-by-committee", 3),
+                                 ("spread_top", "k-means", 5)):
+        with pytest.raises(NotImplementedError, match=f"{what}.* not implemented on this remote pool"):
+            getattr(Pool, method)(SimpleNamespace(kind="remote"), *([None] * n_args))

@@ -41,7 +41,7 @@ def test_labeled_frame_has_ids_labels_and_provenance(frame):
     assert lf.index.tolist() == [X.index[i] for i in learner.labeled_indices]
     assert lf.label.tolist() == learner.labels.tolist()
     assert lf.position.tolist() == learner.labeled_indices.tolist()
-    assert (lf.annotator.iloc[:6] == "ana").all() and (lf.strategy.iloc[:6] == "random").all()
+    assert (lf.annotator.iloc[:6] == "ana").all() and (lf.strategy.iloc[:6] == b.strategy).all()
     assert set(lf.columns) >= {"position", "label", "annotator", "timestamp", "seconds", "score", "strategy",
                                "round", "model_version", "source"}
 

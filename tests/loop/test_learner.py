@@ -250,3 +250,39 @@ def test_bad_fit_threads(bad):
     X, _ = make_blobs(n_samples=20, centers=2, random_state=0)
     with pytest.raises(ValueError, match="fit_threads must be a positive int"):
         ActiveLearner(LogisticRegression(), X, fit_threads=bad)
+
+
+@pytest.mark.parametrize("model_name", ["logreg", "svm"])
+def test_the_model_does_not_depend_on_the_order_labels_arrived_in(model_name):
+    from activelens.models import make_model
+
+    X, y = make_blobs(n_samples=400, centers=4, cluster_std=3.0, random_state=3)
+    chosen = np.random.default_rng(0).choice(400, 60, replace=False)
+    probas = []
+    for order in (chosen, chosen[::-1], np.sort(chosen)):
+        learner = ActiveLearner(make_model(model_name), X, random_state=0)
+        for part in np.array_split(order, 4):     # four teach calls, in a different order each time
+            learner.teach(part, y[part])
+        learner.fit()
+        probas.append(learner.predict_proba())
+    for p in probas[1:]:
+        np.testing.assert_array_equal(p, probas[0])
+    # the same model as fitting the labeled rows sorted by pool position
+    idx = np.sort(chosen)
+    np.testing.assert_allclose(probas[0], make_model(model_name).fit(X[idx], y[idx]).predict_proba(X), rtol=1e-12)
+
+
+def test_restore_refits_in_pool_order_too():
+    from activelens.models import make_model
+
+    X, y = make_blobs(n_samples=300, centers=3, cluster_std=3.0, random_state=4)
+    chosen = np.random.default_rng(1).choice(300, 40, replace=False)
+    a = ActiveLearner(make_model("svm"), X, random_state=0)
+    a.teach(chosen, y[chosen])
+    a.fit()
+    b = ActiveLearner(make_model("svm"), X, random_state=0)
+    state = a.snapshot()
+    reordered = type(state)(labels=tuple(reversed(state.labels)), rounds=state.rounds,
+                            model_version=state.model_version, settings=state.settings)
+    b.restore(reordered)
+    np.testing.assert_array_equal(b.predict_proba(), a.predict_proba())

@@ -84,7 +84,7 @@ def test_taught_records_carry_provenance(blobs):
     recs = ev.records
     assert [r.index for r in recs] == b.indices.tolist() and [r.annotator for r in recs] == ["a", "b", "a", None, "c"]
     assert recs[1].score == 0.5 and recs[1].strategy == "queue"
-    assert recs[0].strategy == "random" and recs[0].score == 0.0   # the query's own provenance
+    assert recs[0].strategy == "typiclust" and recs[0].score == 1.0   # the query's own (the auto cold start's)
     assert [r.seconds for r in recs] == [1, 2, 3, 4, 5] and all(r.source == "teach" for r in recs)
     with pytest.raises(TypeError, match="strategy must be a string"):
         learner.teach([0], [y[0]], strategy=3)

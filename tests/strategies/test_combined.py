@@ -77,3 +77,68 @@ def test_cluster_margin_fits_clusters_itself_and_excludes_labeled():
     assert len(set(idx.tolist())) == 20 and not np.isin(idx, labeled).any()
     with pytest.raises(ValueError, match="one label per pool item"):
         cluster_margin(p, X, 5, clusters=np.zeros(10))
+
+
+# ----- margin spread by k-means (diverse mini-batch) -----
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from activelens.strategies.combined import margin_kmeans, weighted_kmeans  # noqa: E402
+from activelens.strategies.uncertainty import margin  # noqa: E402
+
+
+def _two_uncertain_spots():
+    """Four copies of a most-uncertain item at A, four slightly less uncertain at B far away, 40 confident items."""
+    rng = np.random.default_rng(0)
+    X = np.vstack([np.tile([[0.0, 0.0]], (4, 1)), np.tile([[10.0, 10.0]], (4, 1)), rng.uniform(-20, 20, (40, 2))])
+    p = np.vstack([np.tile([[0.5, 0.5]], (4, 1)), np.tile([[0.52, 0.48]], (4, 1)), np.tile([[1.0, 0.0]], (40, 1))])
+    return X, p
+
+
+def test_margin_kmeans_takes_one_item_per_uncertain_spot_where_top_margin_takes_copies():
+    X, p = _two_uncertain_spots()
+    top = np.argsort(-margin(p), kind="stable")[:2]
+    assert set(top.tolist()) <= {0, 1, 2, 3}                       # plain margin: two copies of A
+    for seed in range(5):
+        idx = margin_kmeans(p, X, 2, random_state=seed)
+        assert len({i // 4 for i in idx}) == 2 and set(idx.tolist()) <= set(range(8))   # one of A, one of B
+
+
+def test_margin_kmeans_with_one_pick_is_margin_and_components_are_margins():
+    X, p = _two_uncertain_spots()
+    assert margin_kmeans(p, X, 1, random_state=0)[0] in {0, 1, 2, 3}
+    idx, comp = margin_kmeans(p, X, 3, labeled=[0, 1], random_state=0, return_components=True)
+    np.testing.assert_allclose(comp["uncertainty"], margin(p)[idx])
+    with pytest.raises(ValueError, match="factor must be a number >= 1"):
+        margin_kmeans(p, X, 2, factor=0.5)
+    with pytest.raises(ValueError, match="same pool"):
+        margin_kmeans(p[:-1], X, 2)
+
+
+def test_weighted_kmeans_separates_two_blobs_and_follows_the_weights():
+    rng = np.random.default_rng(1)
+    E = np.vstack([rng.normal(0, 0.1, (30, 2)), rng.normal(5, 0.1, (30, 2))])
+    centres, labels = weighted_kmeans(E, np.ones(60), 2, np.random.default_rng(0))
+    assert len(set(labels[:30])) == 1 and len(set(labels[30:])) == 1 and labels[0] != labels[30]
+    # one cluster: the centre is the weighted mean
+    w = rng.uniform(0.1, 1.0, 60)
+    centres, _ = weighted_kmeans(E, w, 1, np.random.default_rng(0))
+    np.testing.assert_allclose(centres[0], (E * w[:, None]).sum(0) / w.sum())
+
+
+@settings(max_examples=60, deadline=None)
+@given(n_rows=st.integers(2, 40), k=st.integers(2, 4), factor=st.floats(1, 8), data=st.data())
+def test_margin_kmeans_batches_are_unique_unlabeled_uncertain_and_seeded(n_rows, k, factor, data):
+    seed = data.draw(st.integers(0, 2**16))
+    rng = np.random.default_rng(seed)
+    p = rng.dirichlet(np.ones(k), size=n_rows)
+    X = np.round(rng.normal(size=(n_rows, 2)), data.draw(st.integers(0, 2)))   # rounding makes duplicates
+    labeled = np.asarray(data.draw(st.lists(st.integers(0, n_rows - 1), unique=True, max_size=n_rows - 1)), dtype=int)
+    n = data.draw(st.integers(1, n_rows - labeled.size))
+    idx = margin_kmeans(p, X, n, labeled=labeled, factor=factor, random_state=seed)
+    assert idx.shape == (n,) and np.unique(idx).size == n and not np.isin(idx, labeled).any()
+    u = margin(p)
+    m = min(n_rows - labeled.size, max(n, round(factor * n)))
+    free = np.setdiff1d(np.arange(n_rows), labeled)
+    assert u[idx].min() >= np.sort(u[free])[::-1][m - 1] - 1e-12   # always among the m most uncertain
+    assert np.array_equal(idx, margin_kmeans(p, X, n, labeled=labeled, factor=factor, random_state=seed))

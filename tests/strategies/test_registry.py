@@ -21,14 +21,15 @@ def fitted():
     return X, y, labeled, model
 
 
-def ask_for(model, labeled, n=10, seed=0, **kw):
+def ask_for(model, labeled, n=10, seed=0, y=None, **kw):
     return Ask(n=n, labeled=labeled, rng=np.random.default_rng(seed), model=model,
-               classes=None if model is None else np.asarray(model.classes_), **kw)
+               classes=None if model is None else np.asarray(model.classes_),
+               estimator=LogisticRegression(max_iter=500), y=y, **kw)
 
 
 def test_names_resolve_and_unknown_names_are_refused_with_the_choices():
     assert resolve("margin") is STRATEGIES["margin"]
-    with pytest.raises(ValueError, match="strategy must be one of random, entropy, margin.*got 'marginn'"):
+    with pytest.raises(ValueError, match="strategy must be one of auto, random, entropy, margin.*got 'marginn'"):
         resolve("marginn")
     with pytest.raises(ValueError, match="strategy must be one of"):
         resolve(42)
@@ -107,13 +108,16 @@ def test_cold_start_selection_names_what_it_did(fitted):
 
 @settings(max_examples=25, deadline=None)
 @given(name=st.sampled_from(sorted(STRATEGIES)), n=st.integers(1, 30), seed=st.integers(0, 10_000),
-       n_labeled=st.integers(0, 40))
+       n_labeled=st.integers(2, 40))
 def test_every_entry_returns_n_distinct_unlabeled_items(fitted, name, n, seed, n_labeled):
-    X, _, _, model = fitted
+    X, y, _, model = fitted
     labeled = np.random.default_rng(seed).choice(300, n_labeled, replace=False).astype(np.intp)
+    labeled[:2] = [int(np.flatnonzero(y == 0)[0]), int(np.flatnonzero(y == 1)[0])]   # two classes for a committee
+    labeled = np.unique(labeled)
     pool = InMemoryPool(X)
     strategy = STRATEGIES[name]
-    sel = strategy.select(pool, ask_for(model if strategy.needs_model else None, labeled, n=n, seed=seed))
+    sel = strategy.select(pool, ask_for(model if strategy.needs_model else None, labeled, n=n, seed=seed,
+                                        y=y[labeled]))
     idx = np.asarray(sel.indices)
     assert idx.size == n and np.unique(idx).size == n and not np.isin(idx, labeled).any()
     assert np.asarray(sel.scores).shape == (n,)

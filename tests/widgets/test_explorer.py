@@ -120,7 +120,7 @@ def test_cards_after_fit_keep_label_order_with_probability_and_suggestion(data):
         assert abs(sum(ps) - 1) < 1e-3
         assert card["suggested"] == int(np.argmax(ps))
         assert card["suggested"] == int(np.argmax(proba[card["index"]]))
-        assert "uncertainty" in card["why"] and card["why"]["strategy"] == "margin"
+        assert "uncertainty" in card["why"] and card["why"]["strategy"] == "auto"   # the default strategy
 
 
 def test_button_order_probability_keeps_the_old_order(data):
@@ -159,7 +159,7 @@ def test_random_baseline_from_holdout(data):
     assert c["baseline_n"] == [6, 12]
     assert all(0 <= v <= 1 for v in c["baseline_scores"])
     fig = w.curve_figure()
-    assert [t.name for t in fig.data] == ["random: spread of draws", "random baseline (mean)", "margin"]
+    assert [t.name for t in fig.data] == ["random: spread of draws", "random baseline (mean)", "auto"]
     assert len(c["baseline_lo"]) == len(c["baseline_hi"]) == 2
     assert all(lo <= m <= hi for lo, m, hi in zip(c["baseline_lo"], c["baseline_scores"], c["baseline_hi"]))
     assert "holdout" in c["baseline_note"]                       # the caption says what the baseline is
@@ -533,7 +533,7 @@ def test_figures(data):
     assert len(traces["selected"].x) == 2
     assert [t.name for t in fig.data][-1] == "batch"                # the rings on top
     cf = w.curve_figure()
-    line = [t for t in cf.data if t.name == "margin"][0]
+    line = [t for t in cf.data if t.name == "auto"][0]
     assert list(line.x) == [6] and line.y[0] == pytest.approx(learner.rounds[0].score)
     assert cf.layout.xaxis.title.text == "labels" and cf.layout.yaxis.title.text
 

@@ -10,7 +10,9 @@ from activelens.core.model import padded_proba
 from activelens.core.pool import Pool
 from activelens.core.validation import check_matrix, check_proba
 from activelens.strategies import coldstart
-from activelens.strategies.combined import cluster_margin, fit_clusters, greedy_blend
+from activelens.strategies.badge import badge_sampling, gradient_factors
+from activelens.strategies.committee import disagreement_measure
+from activelens.strategies.combined import cluster_margin, fit_clusters, greedy_blend, spread_top
 from activelens.strategies.diversity import (d2_sampling, default_embedding, distance_to_nearest, farthest_first,
                                              prepare_embedding)
 from activelens.strategies.registry import strategy_name
@@ -128,6 +130,18 @@ class InMemoryPool(Pool):
         proba = self.proba(model, classes)
         idx = cluster_margin(proba, None, n, labeled, clusters=self._clusters, random_state=rng)
         return idx, margin(proba[idx]), self._clusters[idx]
+
+    def badge(self, model, classes, n, labeled, rng):
+        A, F, _ = gradient_factors(model, self.X, self.proba(model, classes), embedding=self.embedding)
+        return badge_sampling(A, F, n, np.asarray(labeled, dtype=np.intp), rng)
+
+    def spread_top(self, scores, n, labeled, factor, rng):
+        return spread_top(np.asarray(scores, dtype=np.float64), self.embedding, n, np.asarray(labeled, dtype=np.intp),
+                          factor, rng)[:2]
+
+    def committee_scores(self, models, classes, disagreement) -> np.ndarray:
+        classes = np.asarray(classes)
+        return disagreement_measure(disagreement)(np.stack([padded_proba(m, self.X, classes) for m in models]))
 
     # ----- content hashes -----
     @staticmethod

@@ -15,7 +15,8 @@ def check_scoring_estimator(estimator, name: str = "estimator") -> None:
     if not (hasattr(estimator, "predict_proba") or hasattr(estimator, "decision_function")):
         raise TypeError(
             f"{name} ({type(estimator).__name__}) has neither predict_proba nor decision_function, so the pool "
-            "cannot be scored; use a probabilistic classifier (e.g. SVC(probability=True))"
+            "cannot be scored; use a probabilistic classifier (e.g. LogisticRegression, or an SVM calibrated explicitly: "
+            "activelens.models.CalibratedSVC() or CalibratedClassifierCV(SVC()))"
         )
 
 

@@ -134,6 +134,22 @@ class Pool(abc.ABC):
     def cluster_margin(self, model, classes, n: int, labeled, rng):
         """(idx, margins at idx, cluster id at idx): Cluster-Margin over clusters of the embedding (fitted once)."""
 
+    # ----- loops a backend may lack (then its ``supported_strategies`` leaves out the strategies that use them) -----
+    def badge(self, model, classes, n: int, labeled, rng):
+        """(idx, gradient norm at idx, gradient distance of each pick to the earlier ones): BADGE's k-means++ seeding
+        on the gradient embeddings ``(p − onehot(ŷ)) ⊗ f`` (``activelens.strategies.badge``)."""
+        raise NotImplementedError(f"BADGE is not implemented on this {self.kind} pool")
+
+    def committee_scores(self, models, classes, disagreement: str) -> np.ndarray:
+        """(n_rows,) disagreement ("vote_entropy" or "kl") of fitted ``models`` over the pool, their probabilities
+        padded to ``classes`` (``activelens.strategies.committee``)."""
+        raise NotImplementedError(f"query-by-committee is not implemented on this {self.kind} pool")
+
+    def spread_top(self, scores, n: int, labeled, factor: float, rng):
+        """(idx, scores at idx): the ``factor·n`` highest ``scores`` clustered by a score-weighted k-means in the
+        embedding, the item nearest each centre (``activelens.strategies.combined.spread_top``)."""
+        raise NotImplementedError(f"the k-means spread of the top scores is not implemented on this {self.kind} pool")
+
     def blend_is_affordable(self, n: int) -> bool:
         """Whether the greedy blend of ``n`` picks is cheap enough here; a backend where each pick costs a pass
         over the pool answers False for large batches and the "combined" strategy uses Cluster-Margin instead."""

@@ -17,6 +17,8 @@ class Batch:
     strategy: str = ""
     round: int = 0
     model_version: int = 0
+    rule: str = ""      # the concrete rule that picked the batch ("auto" chooses one; otherwise the strategy itself)
+    reason: str = ""    # why that rule, in a short sentence ("" for a named strategy)
 
     def __len__(self) -> int:
         return int(self.indices.size)
@@ -45,6 +47,13 @@ class Round:
     strategy: str
     model_version: int
     timestamp: float
+    rule: str = ""      # the rule of the last query before this retrain (what picked the newest labels)
+    reason: str = ""    # why the strategy used that rule
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Round":
+        """A Round from its ``__dict__`` as saved; fields added since the record was written take their defaults."""
+        return cls(**{k: d[k] for k in cls.__dataclass_fields__ if k in d})
 
 
 @dataclass(frozen=True)

@@ -39,8 +39,10 @@ class ActiveLearner:
     X : array-like of shape (n_pool, n_features), dask array, or ``activelens.core.pool.Pool``
         The unlabeled pool. Indices everywhere are positions in X. The backend is chosen here, once
         (``activelens.backends.make_pool``), and is ``learner.pool`` from then on.
-    strategy : str or callable, default="margin"
-        A name of ``STRATEGIES`` or a callable ``proba (n, k) -> scores (n,)``, higher = more informative.
+    strategy : str, callable or ``activelens.strategies.registry.Strategy``, default="auto"
+        A name of ``STRATEGIES``, a callable ``proba (n, k) -> scores (n,)`` (higher = more informative) or a
+        Strategy object. "auto" picks a rule per round (``activelens.strategies.auto``; in memory: margin spread by
+        k-means over the most uncertain items) and records it with its reason in ``history`` and on every Batch.
     batch_size : int, default=10
         Items per query.
     classes : sequence, optional
@@ -48,9 +50,10 @@ class ActiveLearner:
         Default: the classes seen in the labels so far.
     embeddings : array-like of shape (n_pool, d), optional
         The space diversity is measured in; default: standardized X, or its PCA to 50 dimensions.
-    cold_start : {"random", "typiclust"}, fitted model, callable or array of int, default="random"
-        How the first batch is picked before a model exists: a named rule, a pretrained scorer (a fitted model or a
-        callable ``X -> proba``), or pool positions (an expert's starting set).
+    cold_start : {"auto", "random", "typiclust"}, fitted model, callable or array of int, default="auto"
+        How the first batch is picked before a model exists: a named rule ("auto": TypiClust, or random for a pool
+        with fewer than 10 rows per cluster), a pretrained scorer (a fitted model or a callable ``X -> proba``), or
+        pool positions (an expert's starting set).
     weight : float in [0, 1], default=0.5
         The uncertainty share of the "combined" blend (diversity gets ``1 - weight``).
     uncertainty : {"margin", "entropy", "least_confidence"}, default="margin"
@@ -92,11 +95,12 @@ class ActiveLearner:
     labeled_indices : ndarray of shape (n_labeled,)
         Pool positions with a label, in the order they were taught.
     history : pandas.DataFrame
-        One row per round (``activelens.Round``).
+        One row per round (``activelens.Round``): labels, score, timings, the strategy, and the ``rule`` that picked
+        the newest labels with the ``reason`` for it.
     """
 
-    def __init__(self, estimator, X, *, strategy="margin", batch_size: int = 10, classes=None, embeddings=None,
-                 cold_start="random", weight: float = 0.5, uncertainty="margin", X_test=None, y_test=None,
+    def __init__(self, estimator, X, *, strategy="auto", batch_size: int = 10, classes=None, embeddings=None,
+                 cold_start="auto", weight: float = 0.5, uncertainty="margin", X_test=None, y_test=None,
                  scoring="accuracy", stopping=None, budget=None, random_state=None, store=None, client=None,
                  fit_threads=1, ids=None):
         check_scoring_estimator(estimator)
@@ -151,6 +155,7 @@ class ActiveLearner:
         self.model_ = None
         self.model_version = 0
         self._last_select_seconds = 0.0
+        self._last_rule, self._last_reason = "", ""   # what the last query used and why (for the next round)
         self._selected_scores: dict = {}     # pool position -> (score, strategy) of the latest query, for provenance
         self._listeners: list = []           # called with Taught / Fitted before memory changes (the store)
         self._records: dict = {}             # pool position -> LabelRecord of labels taught here (provenance)
@@ -315,8 +320,8 @@ class ActiveLearner:
         if rounds:
             n = min(int(rounds[-1].n_labels), len(order))
             since_fit = [label_of[i] for i in order[n:]]
-            idx = np.asarray(order[:n], dtype=np.intp)
-            y = np.asarray([label_of[i] for i in order[:n]])
+            idx = np.sort(np.asarray(order[:n], dtype=np.intp))   # pool order, as fit trains
+            y = np.asarray([label_of[i] for i in idx.tolist()])
             if refit and n and np.unique(y).size >= 2:
                 model = clone(self.estimator).fit(self._pool.rows(idx), y)
         else:
@@ -423,12 +428,12 @@ class ActiveLearner:
 
     # ----- fit -----
     def fit(self) -> Round:
-        """Retrain a fresh clone of the estimator on every labeled item and append a round to ``history``."""
+        """Retrain a fresh clone of the estimator on every labeled item, in pool order (the same labels give the same
+        model whatever order they arrived in), and append a round to ``history``."""
         with self._lock:
             if not self._order:
                 raise ValueError("nothing is labeled yet; call teach(indices, labels) before fit()")
-            idx = self.labeled_indices
-            y = self.labels
+            idx, y = self._training_set()
             if np.unique(y).size < 2:
                 raise ValueError(
                     f"all {y.size} labeled items have the class {y[0]!r}; the model needs at least two classes. "
@@ -453,6 +458,7 @@ class ActiveLearner:
                 gain=float(gain), fit_seconds=fit_seconds, select_seconds=self._last_select_seconds,
                 batch_class_mix={str(k): int(v) for k, v in Counter(map(str, since_fit)).items()},
                 strategy=self._strategy.name, model_version=version, timestamp=time.time(),
+                rule=self._last_rule, reason=self._last_reason,
             )
             self._emit(Fitted(r))
             self.model_, self.model_version = model, version
@@ -461,6 +467,13 @@ class ActiveLearner:
             for criterion in self.stopping:
                 criterion.update(self)
             return r
+
+    def _training_set(self):
+        """(positions, labels) of every labeled item in pool order: the model trains on the rows sorted by position,
+        so the same labels give the same model whatever order they arrived in (an SVM's calibration folds, a solver's
+        pass over the rows, the bootstrap of a committee all follow the row order)."""
+        idx = np.sort(self.labeled_indices)
+        return idx, np.asarray([self._label_of[i] for i in idx.tolist()])
 
     def _evaluate(self, model, idx, y):
         if self.X_test is not None:
@@ -511,7 +524,7 @@ class ActiveLearner:
             model, model_version, rng = self.model_, self.model_version, self._rng
             ask = Ask(n=n, labeled=labeled, rng=rng, model=model,
                       classes=None if model is None else self.proba_classes(model),
-                      uncertainty=self.uncertainty, weight=self.weight)
+                      uncertainty=self.uncertainty, weight=self.weight, estimator=self.estimator, y=self.labels)
             t0 = time.perf_counter()
             with rng_restored(rng):   # a failed round (a lost cluster, a bad custom strategy) draws nothing
                 if model is None:
@@ -522,8 +535,10 @@ class ActiveLearner:
             idx, scores = np.asarray(sel.indices), np.asarray(sel.scores, dtype=np.float64)
             assert np.unique(idx).size == idx.size and not np.isin(idx, labeled).any()
             self._selected_scores.update(zip(idx.tolist(), zip(scores.tolist(), [name] * len(idx))))
+            self._last_rule, self._last_reason = sel.rule or name, sel.reason
             return Batch(indices=idx, scores=scores, components=dict(sel.components), strategy=name,
-                         round=len(self._rounds), model_version=model_version)
+                         round=len(self._rounds), model_version=model_version, rule=sel.rule or name,
+                         reason=sel.reason)
 
     def _check_cold_start(self, cold_start, n_pool):
         if isinstance(cold_start, str):
@@ -541,7 +556,8 @@ class ActiveLearner:
                 if rest:
                     extra = coldstart.random_bootstrap(self.n_pool, rest, np.concatenate([ask.labeled, pending]), ask.rng)
                     pending = np.concatenate([pending, extra])
-                return registry.Selection(pending, np.ones(pending.size)), "expert"
+                return registry.Selection(pending, np.ones(pending.size), rule="expert",
+                                          reason="cold start: the expert's seed set"), "expert"
             cs = "random"
         return registry.cold_start_selection(cs, self._pool, ask)
 

@@ -97,10 +97,13 @@ def _check_stratified_split(y, test_size) -> None:
                          "every class. Use more rows or a test_size nearer 0.5")
 
 
-def simulate(estimator, X, y, strategy="margin", *, X_test=None, y_test=None, initial: int = 20,
+def simulate(estimator, X, y, strategy="auto", *, X_test=None, y_test=None, initial: int = 20,
              batch_size: int = 10, budget: int = 300, random_state=0, test_size: float = 0.3,
              **learner_kwargs) -> SimulationResult:
     """Run the loop with a simulated oracle: ``initial`` cold-start labels, then batches until ``budget``.
+
+    ``strategy`` and the learner's ``cold_start`` (a keyword passed through) default to "auto", as in
+    ``ActiveLearner``; ``result.history`` says which rule each round used and why.
 
     Without ``X_test``/``y_test`` a stratified ``test_size`` share of X is held out (seeded by random_state).
     Every class in y (and y_test) is declared up front, so probabilities cover classes not yet seen.
@@ -147,7 +150,7 @@ def _run_one(estimator, X, y, strategy, seed, kwargs):
                          "seconds": r.seconds})
 
 
-def compare(estimator, X, y, strategies=("random", "entropy", "margin", "combined"), seeds=5, *, n_jobs=1,
+def compare(estimator, X, y, strategies=("random", "auto", "margin", "entropy", "combined"), seeds=5, *, n_jobs=1,
             progress: bool = True, **simulate_kwargs) -> pd.DataFrame:
     """Run every strategy with every seed (same seeds, same test split for all) and return the curves in
     long form: one row per (strategy, seed, round) with ``n_labels`` and ``score``.

@@ -16,11 +16,14 @@ def dask_pool(X):
     return da.from_array(X, chunks=(CHUNK, D))
 
 
-def run_rounds(pool, y, strategy, client=None, rounds=2, batch=15):
-    """A learner after ``rounds`` rounds of query, teach the truth, fit; and every batch it was given (one more)."""
+def run_rounds(pool, y, strategy, client=None, rounds=2, batch=15, cold_start="random"):
+    """A learner after ``rounds`` rounds of query, teach the truth, fit; and every batch it was given (one more).
+
+    The first batch is random unless ``cold_start`` says otherwise: these tests compare a strategy on two backends,
+    and a random starting set is the one every backend draws alike, past the sample too."""
     kw = {} if client is None else {"client": client}
     learner = ActiveLearner(LogisticRegression(max_iter=300), pool, strategy=strategy, batch_size=batch,
-                            random_state=11, **kw)
+                            random_state=11, cold_start=cold_start, **kw)
     batches = []
     for _ in range(rounds):
         b = learner.query()

@@ -53,7 +53,9 @@ def test_store_with_a_dask_pool(client, data, tmp_path):
     a, b = st.labels(), mem.labels()
     hashes = row_hashes(X)
     assert len(a) == 30 and a["item_hash"].tolist() == [hashes[i] for i in a["index"]]
-    assert (a["annotator"] == "ann").all() and (a["strategy"].iloc[15:] == "margin").all()
+    # the defaults on both backends: a TypiClust cold start, then strategy="auto"
+    assert (a["annotator"] == "ann").all() and (a["strategy"].iloc[:15] == "typiclust").all()
+    assert (a["strategy"].iloc[15:] == "auto").all()
     cols = ["index", "label", "annotator", "seconds", "round", "model_version", "strategy", "item_hash", "source"]
     assert a[cols].equals(b[cols])
     np.testing.assert_allclose(a["score"], b["score"], rtol=1e-5)

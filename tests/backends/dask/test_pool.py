@@ -17,22 +17,82 @@ from .helpers import CHUNK, D, N, dask_pool, run_rounds  # noqa: E402
 
 
 @pytest.mark.parametrize("strategy", ["margin", "entropy", "least_confidence", "random", "k_center", "combined",
-                                      "cluster_margin"])
+                                      "cluster_margin", "auto", "margin_kmeans", "badge", "qbc", "qbc_kl"])
 @pytest.mark.usefixtures("several_chunks_per_pick")
 def test_same_results_as_in_memory(client, data, strategy):
     X, y = data
-    rounds = 2 if strategy == "cluster_margin" else 1  # its second round reuses the persisted cluster ids
+    rounds = 1 if strategy in ("margin", "entropy", "least_confidence", "random", "k_center", "combined") else 2
     mem, mem_batches = run_rounds(X, y, strategy, rounds=rounds)
     dsk, dsk_batches = run_rounds(da.from_array(X, chunks=(CHUNK, D)), y, strategy, client=client, rounds=rounds)
     for a, b in zip(mem_batches, dsk_batches):
         np.testing.assert_array_equal(a.indices, b.indices)
         np.testing.assert_allclose(a.scores, b.scores, rtol=1e-5)
         assert a.strategy == b.strategy and set(a.components) == set(b.components)
+        assert (a.rule, a.reason) == (b.rule, b.reason)
         for k in a.components:
             np.testing.assert_allclose(a.components[k], b.components[k], rtol=1e-4, atol=1e-5)
     np.testing.assert_array_equal(mem.labeled_indices, dsk.labeled_indices)
     assert mem.history["score"].tolist() == pytest.approx(dsk.history["score"].tolist())
     assert mem._rng.bit_generator.state == dsk._rng.bit_generator.state  # the same draws, in the same number
+
+
+@pytest.mark.usefixtures("several_chunks_per_pick")
+def test_the_defaults_run_on_a_dask_pool_as_in_memory(client, dense_data):
+    """ActiveLearner(model, X) on a dask pool: the defaults (cold_start="auto", strategy="auto") make the in-memory
+    path's choices — TypiClust first, then margin spread by k-means — with the same picks and the same reasons."""
+    X, y = dense_data
+    got = []
+    for pool, kw in ((X, {}), (dask_pool(X), {"client": client})):
+        learner = ActiveLearner(LogisticRegression(max_iter=300), pool, batch_size=12, random_state=4, **kw)
+        batches = []
+        for _ in range(2):
+            b = learner.query()
+            batches.append(b)
+            learner.teach(b.indices, y[b.indices])
+            learner.fit()
+        got.append((learner, batches))
+    (mem, a), (dsk, b) = got
+    assert [x.rule for x in b] == ["typiclust", "margin_kmeans"] and b[1].strategy == "auto"
+    for x, z in zip(a, b):
+        np.testing.assert_array_equal(x.indices, z.indices)
+        np.testing.assert_allclose(x.scores, z.scores, rtol=1e-5)
+        assert (x.rule, x.reason) == (z.rule, z.reason)
+    assert dsk.history["rule"].tolist() == mem.history["rule"].tolist() == ["typiclust", "margin_kmeans"]
+    assert mem._rng.bit_generator.state == dsk._rng.bit_generator.state
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+@pytest.mark.usefixtures("several_chunks_per_pick")
+def test_badge_on_a_dask_pool_without_a_linear_head(client, dense_data, seed):
+    """A model with no linear last step (naive Bayes): BADGE's features are the diversity embedding, on both paths."""
+    from sklearn.naive_bayes import GaussianNB
+
+    X, y = dense_data
+    start = np.arange(0, N, 150)
+    picks = []
+    for pool, kw in ((X, {}), (dask_pool(X), {"client": client})):
+        learner = ActiveLearner(GaussianNB(), pool, strategy="badge", batch_size=15, random_state=seed, **kw)
+        learner.teach(start, y[start])
+        learner.fit()
+        picks.append(learner.query())
+    np.testing.assert_array_equal(picks[0].indices, picks[1].indices)
+    np.testing.assert_allclose(picks[0].scores, picks[1].scores, rtol=1e-4)
+    np.testing.assert_allclose(picks[0].components["diversity"], picks[1].components["diversity"], rtol=1e-3)
+    assert not np.isin(picks[1].indices, start).any() and np.unique(picks[1].indices).size == 15
+
+
+def test_badge_function_refuses_what_it_cannot_do(client, data):
+    from sklearn.naive_bayes import GaussianNB
+
+    from activelens.backends.dask.badge import dask_badge
+
+    X, y = data
+    model = GaussianNB().fit(X, y)
+    with pytest.raises(ValueError, match="no linear last layer.*embedding"):
+        dask_badge(dask_pool(X), model, np.unique(y), 3, None, np.random.default_rng(0), client=client)
+    lr = LogisticRegression(max_iter=300).fit(X, y)
+    with pytest.raises(ValueError, match="asked for 5 items but only"):
+        dask_badge(dask_pool(X[:3]), lr, np.unique(y), 5, np.arange(3), np.random.default_rng(0), client=client)
 
 
 def test_default_scheduler_and_lazy_proba(client, data):
@@ -63,7 +123,9 @@ def test_rows_that_do_not_match(data):
 
 def test_refusals_name_what_runs_at_scale(dense_data, monkeypatch):
     X, _ = dense_data
-    assert {"kmeans_pp", "typiclust"} <= set(SCALE_STRATEGIES) and "typiclust" in SCALE_COLD_STARTS
+    from activelens.strategies.registry import STRATEGIES
+
+    assert set(SCALE_STRATEGIES) == set(STRATEGIES) and "typiclust" in SCALE_COLD_STARTS   # every strategy at scale
     # what is left to refuse (nothing today) is refused with a message that names what runs at scale
     monkeypatch.setattr(DaskPool, "supported_strategies", ("margin",))
     with pytest.raises(ValueError, match="strategy 'kmeans_pp' needs the whole pool in memory.*margin"):

@@ -9,10 +9,11 @@ Same data, same seed, same results as the in-memory path: every random draw (tie
 pick, k-means++'s D² draws, cluster seeds) happens on the client from the learner's generator, in the same order and
 number as in memory, on the same candidates. Where this can not be bitwise:
 
-* diversity (k_center, kmeans_pp, combined, the pretrained cold start) runs the in-memory float32 arithmetic chunk
+* diversity (k_center, kmeans_pp, combined, badge, the pretrained cold start) runs the in-memory float32 arithmetic chunk
   by chunk; a matrix-vector product over a chunk may round differently from one over the whole pool, so a distance
   can differ in the last bit and picks only differ on a near-exact tie. kmeans_pp draws as ``rng.choice(p=d²/Σd²)``
-  does, summing per chunk: a pick differs only if the draw falls within rounding of a boundary.
+  does (badge too, on gradient distances), summing per chunk: a pick differs only if the draw falls within rounding
+  of a boundary.
 * up to ``rows.SAMPLE_ROWS`` pool rows the pool is a sample itself and its embedding is computed by the in-memory
   code on the client; past it the embedding's statistics, Cluster-Margin's clusters and TypiClust's clusters and
   typicality are fitted on one seeded sample rather than the whole pool — the point at scale, with no in-memory
@@ -25,12 +26,14 @@ Modules, one concept each (lower ones import none above them)::
     memmap.py      MemmapRows, from_memmap: a raw file on disk read per chunk by the workers
     rows.py        check_dask_pool, gather_rows, apply_rows, the seeded sample (SAMPLE_ROWS)
     hashing.py     the label store's row hashes and pool digest, computed per chunk
-    scoring.py     probabilities, uncertainty scores, a pretrained scorer's scores, per chunk
+    scoring.py     probabilities, uncertainty scores, a committee's disagreement, a pretrained scorer's scores, per chunk
     select.py      top-n: a partial sort per chunk, one reduce on the client
     embedding.py   Embedding, dask_embedding: the space diversity is measured in
     nearest.py     DaskNearestDistance: each row's distance to its nearest centre, kept on the workers
     diversity.py   k-center, the greedy blend, k-means++ seeding, TypiClust
     clusters.py    Cluster-Margin: clusters fitted on a sample, assigned per chunk
+    spread.py      margin spread by k-means: the top candidates per chunk, the weighted k-means on the client
+    badge.py       BADGE: gradient factors kept per chunk, k-means++ seeding over them pick by pick
     map_sample.py  which rows the map of a large pool draws, balanced over k-means groups
     pool.py        DaskPool: the Pool protocol on all of the above
 

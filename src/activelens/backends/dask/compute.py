@@ -212,7 +212,10 @@ class ChunkRunner:
 
     def persist(self, A) -> list:
         """The blocks of the dask array ``A`` (chunked along rows only) computed and kept: a list, one per chunk."""
-        blocks = A.to_delayed().ravel().tolist()
+        return self.keep(A.to_delayed().ravel().tolist())
+
+    def keep(self, blocks: list) -> list:
+        """Delayed values (one per chunk) computed and kept where they were computed: a list in the same order."""
         if self.client is not None:
             return [self._keep(f) for f in self._call(self.client.compute, blocks)]
         return list(compute(*blocks))

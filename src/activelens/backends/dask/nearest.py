@@ -65,7 +65,7 @@ def _take_rows(e, local):
     return np.array(e[local])
 
 
-def _merge_chunks(E, min_rows: int):
+def merge_row_chunks(E, min_rows: int):
     """Adjacent row chunks merged until each holds ``min_rows`` (a pick's tasks then do real work per chunk)."""
     merged, acc = [], 0
     for c in E.chunks[0]:
@@ -79,6 +79,13 @@ def _merge_chunks(E, min_rows: int):
         else:
             merged.append(acc)
     return E if tuple(merged) == E.chunks[0] else E.rechunk((tuple(merged), E.shape[1]))
+
+
+def pick_chunk_rows(n_rows: int, client=None) -> int:
+    """Rows per chunk for a loop with one task per chunk and pick: ``KCENTER_CHUNK_ROWS`` (read when called), but at
+    least two chunks per worker so every worker has a share."""
+    workers = len(guard(client.nthreads)) if client is not None else 1
+    return min(KCENTER_CHUNK_ROWS, -(-int(n_rows) // (2 * max(1, workers))))
 
 
 class DaskNearestDistance:
@@ -118,10 +125,9 @@ class DaskNearestDistance:
     def __init__(self, E, client=None, min_chunk_rows: int | None = None):
         self.client = client if client is not None else default_client()
         self._run = ChunkRunner(self.client)
-        if min_chunk_rows is None:  # full chunks, but at least two per worker so every worker has a share
-            workers = len(guard(self.client.nthreads)) if self.client is not None else 1
-            min_chunk_rows = min(KCENTER_CHUNK_ROWS, -(-int(E.shape[0]) // (2 * max(1, workers))))
-        E = _merge_chunks(E, min_chunk_rows)
+        if min_chunk_rows is None:
+            min_chunk_rows = pick_chunk_rows(int(E.shape[0]), self.client)
+        E = merge_row_chunks(E, min_chunk_rows)
         self.offsets = offsets(E.chunks[0])
         self.starts = [int(o) for o in self.offsets[:-1]]
         self.n_pool = int(E.shape[0])

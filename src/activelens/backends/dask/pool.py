@@ -4,24 +4,27 @@ from __future__ import annotations
 
 import numpy as np
 
+from activelens.backends.dask.badge import dask_badge
 from activelens.backends.dask.clusters import dask_cluster_margin, dask_fit_clusters
 from activelens.backends.dask.diversity import dask_greedy_blend, dask_k_center, dask_kmeans_pp, dask_typiclust
 from activelens.backends.dask.embedding import Embedding, dask_embedding
 from activelens.backends.dask.hashing import dask_digest, dask_row_hashes
 from activelens.backends.dask.map_sample import fit_groups, map_sample
 from activelens.backends.dask.rows import apply_rows, check_dask_pool, gather_rows
-from activelens.backends.dask.scoring import dask_pretrained_scores, dask_proba, dask_scores
+from activelens.backends.dask.scoring import dask_committee_scores, dask_pretrained_scores, dask_proba, dask_scores
 from activelens.backends.dask.select import dask_top_n
+from activelens.backends.dask.spread import dask_spread_top
 from activelens.core.fingerprint import row_hashes
 from activelens.core.pool import Pool
+from activelens.strategies.badge import is_linear_head, last_layer
 from activelens.strategies.diversity import distance_to_nearest
 
 #: from this batch size on, "combined" on a Dask pool runs Cluster-Margin (one pass per round) instead of a
 #: greedy blend that needs a pass over the pool per pick
 LARGE_BATCH = 100
-#: strategies that run at scale; the rest need the whole pool in memory
-SCALE_STRATEGIES = ("random", "entropy", "margin", "least_confidence", "k_center", "kmeans_pp", "cluster_margin",
-                    "combined", "typiclust")
+#: strategies that run at scale (every named strategy today); a name left out would need the whole pool in memory
+SCALE_STRATEGIES = ("auto", "random", "entropy", "margin", "least_confidence", "k_center", "kmeans_pp",
+                    "cluster_margin", "combined", "typiclust", "margin_kmeans", "badge", "qbc", "qbc_kl")
 #: named cold starts that run at scale (a pretrained scorer and expert positions do too)
 SCALE_COLD_STARTS = ("random", "typiclust")
 
@@ -150,6 +153,17 @@ class DaskPool(Pool):
             self._clusters = dask_fit_clusters(self.embedding, max(20, 2 * n), rng, client=self.client)
         u = dask_scores(self.X, model, classes, "margin")
         return dask_cluster_margin(u, self._clusters, n, labeled, rng, client=self.client)
+
+    def spread_top(self, scores, n, labeled, factor, rng):
+        return dask_spread_top(scores, self.embedding, n, labeled, factor, rng, client=self.client)
+
+    def badge(self, model, classes, n, labeled, rng):
+        # a linear last step reads its own features; any other model is embedded in the diversity space
+        embedding = None if is_linear_head(last_layer(model)[1]) else self.embedding.array
+        return dask_badge(self.X, model, classes, n, labeled, rng, embedding=embedding, client=self.client)
+
+    def committee_scores(self, models, classes, disagreement):
+        return dask_committee_scores(self.X, models, classes, disagreement)
 
     # ----- content hashes -----
     def hashes(self, idx) -> list[str]:
