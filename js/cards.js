@@ -146,7 +146,7 @@ export function createCards(model, el, ctx) {
       const idEl = h('span', 'al-card-id', hasId ? String(card.id) : `#${card.index}`);
       if (hasId) idEl.setAttribute('title', `id ${card.id} · pool position ${card.index}`);
       const why = h('span', 'al-why', whyText(card.why));
-      why.setAttribute('title', whyText(card.why));
+      why.setAttribute('title', [whyText(card.why), card.why && card.why.reason].filter(Boolean).join(' — '));
       top.append(idEl, why, h('span', 'al-card-state'));
       if (card.source === 'hand') c.classList.add('al-hand');
       const buttons = h('div', 'al-buttons');

@@ -24,8 +24,6 @@ def make(X, store, **kw):
 
 def test_labels_committed_with_provenance_and_restored(pool, store_target):
     X, y = pool
-    # margin: a rule that draws nothing, so the reopened learner's query must equal the original's (the generator's
-    # state is not stored; a rule that draws — "auto"'s k-means — makes another valid batch after a reopen)
     a = make(X, store_target, strategy="margin", cold_start="random")
     batch = a.query(12)
     a.teach(batch.indices, y[batch.indices], annotator="ana", seconds=2.5)
@@ -55,6 +53,28 @@ def test_labels_committed_with_provenance_and_restored(pool, store_target):
     assert b.model_ is not None
     np.testing.assert_array_equal(b.query(5).indices, a.query(5).indices)
     a.store.close(), b.store.close()
+
+
+def test_reopen_with_the_defaults_gives_the_batch_the_first_session_would_have(pool, store_target):
+    """auto's k-means draws from the learner's generator: its state as the last round ended is kept with the round,
+    so a restarted notebook shows the same next batch (the Explorer's "Restart Kernel and Run All")."""
+    X, y = pool
+    a = make(X, store_target, batch_size=8)
+    for _ in range(2):
+        batch = a.query()
+        a.teach(batch.indices, y[batch.indices])
+        a.fit()
+    assert a.history["rule"].iloc[-1] == "margin_kmeans" and "rng_state" not in a.history.columns
+    b = make(X, store_target, batch_size=8)
+    first, reopened = a.query(), b.query()
+    assert first.rule == reopened.rule == "margin_kmeans"
+    np.testing.assert_array_equal(reopened.indices, first.indices)
+    # a caller's own Generator is theirs: used as given, never overwritten from the store
+    mine = np.random.default_rng(5)
+    before = mine.bit_generator.state
+    c = ActiveLearner(LogisticRegression(max_iter=300), X, store=store_target, random_state=mine, batch_size=8)
+    assert mine.bit_generator.state == before and c.n_labeled == a.n_labeled
+    a.store.close(), b.store.close(), c.store.close()
 
 
 def test_teach_error_writes_nothing(pool, store_target):

@@ -120,7 +120,17 @@ def test_cards_after_fit_keep_label_order_with_probability_and_suggestion(data):
         assert abs(sum(ps) - 1) < 1e-3
         assert card["suggested"] == int(np.argmax(ps))
         assert card["suggested"] == int(np.argmax(proba[card["index"]]))
-        assert "uncertainty" in card["why"] and card["why"]["strategy"] == "auto"   # the default strategy
+        # the default strategy, with the rule it used this round and why
+        assert "uncertainty" in card["why"] and card["why"]["strategy"] in ("auto: margin_kmeans", "auto: margin")
+        assert "margin" in card["why"]["reason"]
+
+
+def test_first_cards_say_which_cold_start_the_default_used(data):
+    learner = ActiveLearner(LogisticRegression(max_iter=300), data[0], batch_size=6, classes=[0, 1, 2], random_state=0)
+    w = Explorer(learner, labels=["a", "b", "c"], projection="pca")
+    rules = {c["why"]["strategy"] for c in w.batch}
+    assert rules <= {"typiclust", "random"} and len(rules) == 1   # the cold start auto chose
+    assert all("model" in c["why"]["reason"] for c in w.batch)   # and why: there is no model yet
 
 
 def test_button_order_probability_keeps_the_old_order(data):

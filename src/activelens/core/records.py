@@ -49,6 +49,10 @@ class Round:
     timestamp: float
     rule: str = ""      # the rule of the last query before this retrain (what picked the newest labels)
     reason: str = ""    # why the strategy used that rule
+    #: the learner's own random generator as the round ended (JSON of ``bit_generator.state``): what the next query
+    #: draws from, kept so a learner restored from a store picks the batch the first session would have picked;
+    #: "" when the caller passed their own Generator (it is theirs, and not restored)
+    rng_state: str = field(default="", repr=False)
 
     @classmethod
     def from_dict(cls, d: dict) -> "Round":

@@ -249,8 +249,8 @@ class ActiveLearner:
 
     @property
     def history(self) -> pd.DataFrame:
-        columns = list(Round.__dataclass_fields__)
-        return pd.DataFrame([r.__dict__ for r in self._rounds], columns=columns)
+        columns = [f for f in Round.__dataclass_fields__ if f != "rng_state"]
+        return pd.DataFrame([{c: getattr(r, c) for c in columns} for r in self._rounds], columns=columns)
 
     @property
     def rounds(self) -> list[Round]:
@@ -333,6 +333,17 @@ class ActiveLearner:
                 self.model_version = int(state.model_version or rounds[-1].model_version)
             if model is not None:
                 self.model_ = model
+            if rounds and rounds[-1].rng_state and self._owns_rng():
+                # the generator as the last round ended: the next query draws what the first session's did
+                self._rng.bit_generator.state = json.loads(rounds[-1].rng_state)
+
+    def _owns_rng(self) -> bool:
+        """The learner made its generator (from None or a seed) rather than being handed the caller's own."""
+        return not isinstance(self.random_state, np.random.Generator)
+
+    def _rng_state(self) -> str:
+        """JSON of the learner's own generator state ("" for a caller's Generator), as a Round keeps it."""
+        return json.dumps(self._rng.bit_generator.state) if self._owns_rng() else ""
 
     # ----- teach -----
     def teach(self, indices, labels, *, annotator=None, seconds=None, scores=None, strategy=None,
@@ -458,7 +469,7 @@ class ActiveLearner:
                 gain=float(gain), fit_seconds=fit_seconds, select_seconds=self._last_select_seconds,
                 batch_class_mix={str(k): int(v) for k, v in Counter(map(str, since_fit)).items()},
                 strategy=self._strategy.name, model_version=version, timestamp=time.time(),
-                rule=self._last_rule, reason=self._last_reason,
+                rule=self._last_rule, reason=self._last_reason, rng_state=self._rng_state(),
             )
             self._emit(Fitted(r))
             self.model_, self.model_version = model, version

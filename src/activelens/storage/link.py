@@ -74,7 +74,7 @@ def stored_state(st: LabelStore) -> LearnerState:
         For ``learner.restore``; ``model_version`` is the last round's (0 with no round).
     """
     rows = st.labels_raw()
-    rounds = tuple(Round(**{k: d[k] for k in Round.__dataclass_fields__}) for d in st.rounds())
+    rounds = tuple(Round.from_dict(d) for d in st.rounds())   # fields newer than the store take their defaults
     labels = tuple((int(r.idx), load_label(r.label)) for r in rows)
     return LearnerState(labels=labels, rounds=rounds, model_version=int(rounds[-1].model_version) if rounds else 0)
 

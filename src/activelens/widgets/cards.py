@@ -23,11 +23,17 @@ HAND_PICKED = {"strategy": "picked on the map"}
 
 
 def why_of(batch) -> dict[int, dict]:
-    """{pool position: why} for every item of a ``Batch``: the strategy, its score and each score component."""
+    """{pool position: why} for every item of a ``Batch``: the strategy (with the rule it used, when it chose one:
+    ``"auto: typiclust"``), why that rule (``reason``), its score and each score component."""
     comps = {k: np.asarray(v, dtype=float) for k, v in batch.components.items()}
+    rule = str(getattr(batch, "rule", "") or "")
+    strategy = str(batch.strategy) if not rule or rule == batch.strategy else f"{batch.strategy}: {rule}"
+    reason = str(getattr(batch, "reason", "") or "")
     why = {}
     for pos, i in enumerate(batch.indices.tolist()):
-        w = {"strategy": batch.strategy, "score": number(batch.scores[pos])}
+        w = {"strategy": strategy, "score": number(batch.scores[pos])}
+        if reason:
+            w["reason"] = reason
         for name, arr in comps.items():
             w[name] = number(arr[pos])
         why[i] = w
