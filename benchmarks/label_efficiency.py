@@ -23,6 +23,7 @@ The imbalanced set is scored by macro-F1, every other set by accuracy.
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import os
 import sys
@@ -589,7 +590,7 @@ FAILED = {}   # (dataset, model, row, seed) -> the error a run raised
 def load_cache(path):
     results, refs, seconds, rules = {}, {}, {}, {}
     if path and os.path.exists(path):
-        with open(path) as fh:
+        with (gzip.open(path, "rt") if path.endswith(".gz") else open(path)) as fh:   # the shipped cache is gzipped
             for line in fh:
                 if not line.strip():
                     continue
@@ -660,7 +661,7 @@ def main(argv=None):
                               and applicable(r, dsn)]
         print(f"# {len(tasks)} runs to do; n_jobs {args.n_jobs}", flush=True)
         t0 = time.perf_counter()
-        fh = open(args.cache, "a") if args.cache else None
+        fh = (gzip.open(args.cache, "at") if args.cache.endswith(".gz") else open(args.cache, "a")) if args.cache else None
         for out in Parallel(n_jobs=args.n_jobs, batch_size=1, return_as="generator_unordered")(
                 delayed(run_task)(*t) for t in tasks):
             key = (out["dataset"], out["model"], out["row"], out["seed"])

@@ -1,8 +1,9 @@
 """Text at scale: a sparse TF-IDF-like pool of 200k documents × 20k terms (≤ 0.2% density), never densified.
 
-Times each step of the loop on it (construct the learner, teach, fit, query "margin", query "k_center" — whose
-first call computes the TruncatedSVD embedding — and opening the Explorer with its map), and the process's peak
-memory (ru_maxrss). Targets (issue 13): ≤ 10 s a step on 2 cores, peak ≤ 1.5 GB.
+Times each step of the loop on it (construct the learner, teach, fit, query "margin", query "k_center" — whose first
+call computes the TruncatedSVD embedding —, "combined", the default "auto", "badge" and "qbc", and opening the
+Explorer with its map), and the process's peak memory (ru_maxrss). Targets (issue 13): ≤ 10 s a step on 2 cores,
+peak ≤ 1.5 GB.
 
     .venv/bin/python benchmarks/text_scale.py [--docs 200000] [--terms 20000] [--per-doc 35]
 
@@ -98,6 +99,9 @@ def main(argv=None) -> int:
     step(f"query k_center again ({args.batch}; embedding cached)", learner.query)
     learner.strategy = "combined"
     step(f"query combined ({args.batch})", learner.query)
+    for name in ("auto", "badge", "qbc"):   # the default (margin spread by k-means), BADGE, query-by-committee
+        learner.strategy = name
+        step(f"query {name} ({args.batch})", learner.query)
     if not args.no_explorer:
         from activelens import Explorer
         w = step("open the Explorer (map: PCA of the embedding)",
