@@ -15,7 +15,7 @@ import dask
 import numpy as np
 
 from activelens.backends.dask.compute import ChunkRunner, broadcast, default_client, local_positions, offsets
-from activelens.backends.dask.nearest import merge_row_chunks, pick_chunk_rows
+from activelens.backends.dask.nearest import merge_row_chunks, pick_chunk_rows, weighted_chunk
 from activelens.core.model import padded_proba
 from activelens.strategies.badge import gradient_factors, is_linear_head, last_layer
 
@@ -161,14 +161,8 @@ def dask_badge(X, model, classes, n: int, labeled, rng: np.random.Generator, emb
                 total = sums.sum()
             if total <= 0:
                 raise ValueError(f"asked for {n} items but only {t} can be chosen")
-            target = rng.random() * total
-            cum = np.cumsum(sums)
-            c = int(np.searchsorted(cum, target, side="right"))
-            if c >= sums.size:   # rounding at the very end: the last chunk that holds weight
-                c = int(np.flatnonzero(sums > 0)[-1])
-            base = float(cum[c - 1]) if c else 0.0
-            (i, a, f, g_sq_i, d2_i), = run.gather(run.map(_chunk_draw, [state[c]], target=max(0.0, target - base),
-                                                          uniform=uniform))
+            c, rest = weighted_chunk(sums, rng)
+            (i, a, f, g_sq_i, d2_i), = run.gather(run.map(_chunk_draw, [state[c]], target=rest, uniform=uniform))
             seen[t] = float(np.sqrt(max(d2_i, 0.0)))
         picks[t], norms[t] = i, np.sqrt(np.float64(g_sq_i))
         if t + 1 < n:

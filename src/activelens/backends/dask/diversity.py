@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from activelens.backends.dask.nearest import DaskNearestDistance
+from activelens.backends.dask.nearest import DaskNearestDistance, weighted_chunk
 from activelens.backends.dask.rows import sample_size
 from activelens.strategies.coldstart import typical_picks
 from activelens.strategies.combined import kmeans_for
@@ -255,14 +255,8 @@ def dask_kmeans_pp(E, n: int, selected, rng: np.random.Generator, client=None, m
         total = sums.sum()
         if total <= 0:
             raise _can_not_choose(n, t)
-        target = rng.random() * total
-        cum = np.cumsum(sums)
-        c = int(np.searchsorted(cum, target, side="right"))
-        if c >= sums.size:  # rounding at the very end: the last chunk that holds weight
-            c = int(np.flatnonzero(sums > 0)[-1])
-        base = float(cum[c - 1]) if c else 0.0
-        (i, row), = tracker.per_chunk(_d2_chunk_draw, rows=True, chunk=c, target=max(0.0, target - base),
-                                      uniform=uniform)
+        c, rest = weighted_chunk(sums, rng)
+        (i, row), = tracker.per_chunk(_d2_chunk_draw, rows=True, chunk=c, target=rest, uniform=uniform)
         picks[t] = i
         if t + 1 < n:
             tracker.remember_rows([i], [row])

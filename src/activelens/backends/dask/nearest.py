@@ -217,3 +217,16 @@ class DaskNearestDistance:
         """The embedding rows at ``positions`` (m,) that a reduction brought back, float32 (m, d): the next ``add``
         of one of them needs no trip to the workers. Replaces what was remembered before."""
         self._known_rows = {int(i): r for i, r in zip(positions, rows)}
+
+
+def weighted_chunk(sums: np.ndarray, rng) -> tuple[int, float]:
+    """Where one draw proportional to weight lands, given each chunk's weight sum: ``(chunk, the rest of the draw
+    within that chunk)``, with exactly one ``rng.random()`` -- the draw an in-memory ``rng.random() * total`` over the
+    concatenated weights makes. The caller checks that some chunk holds weight."""
+    target = rng.random() * sums.sum()
+    cum = np.cumsum(sums)
+    c = int(np.searchsorted(cum, target, side="right"))
+    if c >= sums.size:   # rounding at the very end: the last chunk that holds weight
+        c = int(np.flatnonzero(sums > 0)[-1])
+    base = float(cum[c - 1]) if c else 0.0
+    return c, max(0.0, target - base)
