@@ -75,10 +75,14 @@ class InMemoryPool(Pool):
             m, c, p = self._proba
             if m is model and c is not None and c.shape == classes.shape and (c == classes).all():
                 return p
-        p = padded_proba(model, self.X, classes)
+        p = self.compute_proba(model, classes)
         with self._lock:
             self._proba = (model, classes, p)
         return p
+
+    def compute_proba(self, model, classes) -> np.ndarray:
+        """The model's probabilities over the whole pool, uncached (``proba`` caches the last answer)."""
+        return padded_proba(model, self.X, classes)
 
     def scores(self, model, classes, measure) -> np.ndarray:
         u = np.asarray(uncertainty_measure(measure)(self.proba(model, classes)), dtype=np.float64)

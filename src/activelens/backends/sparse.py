@@ -205,17 +205,11 @@ class SparsePool(InMemoryPool):
             best = np.maximum(best, cos.max(axis=1))
         return np.sqrt(np.maximum(2.0 - 2.0 * best, 0.0)).astype(np.float64)
 
-    def proba(self, model, classes) -> np.ndarray:
-        classes = np.asarray(classes)
-        with self._lock:
-            m, c, p = self._proba
-            if m is model and c is not None and c.shape == classes.shape and (c == classes).all():
-                return p
-        p = np.concatenate([padded_proba(model, self.X[i:i + _BLOCK_ROWS], classes)
-                            for i in range(0, self.n_rows, _BLOCK_ROWS)])
-        with self._lock:
-            self._proba = (model, classes, p)
-        return p
+    def compute_proba(self, model, classes) -> np.ndarray:
+        """Block by block, so whatever scratch the model makes per call (dense intermediates included) stays bounded;
+        cached by ``InMemoryPool.proba``."""
+        return np.concatenate([padded_proba(model, self.X[i:i + _BLOCK_ROWS], classes)
+                               for i in range(0, self.n_rows, _BLOCK_ROWS)])
 
     @property
     def embedding(self) -> np.ndarray:
