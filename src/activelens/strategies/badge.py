@@ -22,8 +22,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from activelens.core.validation import check_indices, check_n, check_proba, check_random_state
-from activelens.strategies.diversity import argmax_random_ties, one_blas_thread, prepare_embedding
+from activelens.core.validation import check_proba, check_random_state
+from activelens.strategies.diversity import argmax_random_ties, check_scored_pool, one_blas_thread
 
 
 #: rows of the pool put through the model's earlier steps at a time
@@ -173,11 +173,7 @@ def badge(proba, X, n: int, labeled=None, random_state=None, return_components: 
     For the exact last-layer gradients of a fitted linear model use ``gradient_factors`` and ``badge_sampling``
     (what the learner's "badge" strategy does)."""
     p = check_proba(proba)
-    E = prepare_embedding(X)
-    if E.shape[0] != p.shape[0]:
-        raise ValueError(f"proba has {p.shape[0]} rows but X has {E.shape[0]}; both must describe the same pool")
-    labeled = check_indices(labeled, p.shape[0], name="labeled")
-    n = check_n(n, p.shape[0] - labeled.size)
+    E, labeled, n = check_scored_pool(p.shape[0], X, labeled, n)
     A = pseudo_label_residual(p)
     idx, norms, dist = badge_sampling(A, E, n, labeled, check_random_state(random_state))
     if return_components:

@@ -6,7 +6,8 @@ from sklearn.cluster import KMeans, MiniBatchKMeans
 
 from activelens.core.validation import check_indices, check_n, check_proba, check_random_state, check_weight
 from activelens.strategies.select import minmax, top_n
-from activelens.strategies.diversity import NearestDistance, argmax_random_ties, one_blas_thread, prepare_embedding, top_candidates
+from activelens.strategies.diversity import (NearestDistance, argmax_random_ties, check_scored_pool, one_blas_thread,
+                                              prepare_embedding, top_candidates)
 from activelens.strategies.uncertainty import margin as margin_score
 from activelens.strategies.uncertainty import uncertainty_measure
 
@@ -82,11 +83,7 @@ def combined(proba, X, n: int, labeled=None, weight: float = 0.5, uncertainty="m
     measure = uncertainty_measure(uncertainty)
     # the named measures validate proba themselves; a custom callable gets it validated here
     u = np.asarray(measure(proba if isinstance(uncertainty, str) else check_proba(proba)), dtype=np.float64)
-    E = prepare_embedding(X, order="F")
-    if E.shape[0] != u.shape[0]:
-        raise ValueError(f"proba has {u.shape[0]} rows but X has {E.shape[0]}; both must describe the same pool")
-    labeled = check_indices(labeled, E.shape[0], name="labeled")
-    n = check_n(n, E.shape[0] - labeled.size)
+    E, labeled, n = check_scored_pool(u.shape[0], X, labeled, n, order="F")
     weight = check_weight(weight)
     idx, score, u_part, d_part = greedy_blend(u, E, n, labeled, weight, check_random_state(random_state))
     if return_components:
@@ -231,11 +228,7 @@ def margin_kmeans(proba, X, n: int, labeled=None, factor: float = 5.0, random_st
     does not pile onto one stretch of a decision boundary. Returns pool positions; with ``return_components`` also
     their margin ``uncertainty``."""
     u = margin_score(proba)
-    E = prepare_embedding(X)
-    if E.shape[0] != u.shape[0]:
-        raise ValueError(f"proba has {u.shape[0]} rows but X has {E.shape[0]}; both must describe the same pool")
-    labeled = check_indices(labeled, E.shape[0], name="labeled")
-    n = check_n(n, E.shape[0] - labeled.size)
+    E, labeled, n = check_scored_pool(u.shape[0], X, labeled, n)
     if not (isinstance(factor, (int, float, np.integer, np.floating)) and factor >= 1):
         raise ValueError(f"factor must be a number >= 1 (candidates per pick), got {factor!r}")
     idx, su, _ = spread_top(u, E, n, labeled, float(factor), check_random_state(random_state))

@@ -45,6 +45,17 @@ def prepare_embedding(X, name: str = "X", order: str = "C") -> np.ndarray:
 PCA_FIT_ROWS = 100_000
 
 
+
+def check_scored_pool(n_rows: int, X, labeled, n, order: str = "C"):
+    """The checks a strategy that scores ``n_rows`` items and measures distances in ``X`` makes before picking:
+    ``X``'s embedding (``prepare_embedding``) with one row per scored item, ``labeled`` positions in the pool and a
+    batch ``n`` that the unlabeled items can fill. Returns ``(E, labeled, n)``."""
+    E = prepare_embedding(X, order=order)
+    if E.shape[0] != n_rows:
+        raise ValueError(f"proba has {n_rows} rows but X has {E.shape[0]}; both must describe the same pool")
+    labeled = check_indices(labeled, n_rows, name="labeled")
+    return E, labeled, check_n(n, n_rows - labeled.size)
+
 def default_embedding(X, max_dims: int = 50, random_state=None) -> np.ndarray:
     """Standardized X; past ``max_dims`` features, its PCA to ``max_dims`` dimensions (fitted on a seeded sample
     of ``PCA_FIT_ROWS`` rows when the pool is larger)."""
