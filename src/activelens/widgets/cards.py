@@ -26,14 +26,12 @@ def why_of(batch) -> dict[int, dict]:
     """{pool position: why} for every item of a ``Batch``: the strategy (with the rule it used, when it chose one:
     ``"auto: typiclust"``), why that rule (``reason``), its score and each score component."""
     comps = {k: np.asarray(v, dtype=float) for k, v in batch.components.items()}
-    rule = str(getattr(batch, "rule", "") or "")
-    strategy = str(batch.strategy) if not rule or rule == batch.strategy else f"{batch.strategy}: {rule}"
-    reason = str(getattr(batch, "reason", "") or "")
+    strategy = batch.strategy if batch.rule in ("", batch.strategy) else f"{batch.strategy}: {batch.rule}"
     why = {}
     for pos, i in enumerate(batch.indices.tolist()):
         w = {"strategy": strategy, "score": number(batch.scores[pos])}
-        if reason:
-            w["reason"] = reason
+        if batch.reason:
+            w["reason"] = batch.reason
         for name, arr in comps.items():
             w[name] = number(arr[pos])
         why[i] = w
