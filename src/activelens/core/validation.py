@@ -5,6 +5,7 @@ Checks never modify their input; they return a validated copy or view.
 """
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
@@ -116,6 +117,73 @@ def check_proba(proba, name: str = "proba") -> np.ndarray:
     if lo < 0:  # float dust just below 0 (and so just above 1 elsewhere in its row)
         p = np.clip(p, 0.0, 1.0)
     return p
+
+
+def check_scalar(value, name: str, kind: type = int, *, low=None, high=None, include_low: bool = True,
+                 include_high: bool = True, allow_none: bool = False, what: str = ""):
+    """One int or float setting, checked the way every public argument of activelens is (scikit-learn's
+    ``check_scalar`` in spirit): the type, then the range, with a message that names the argument.
+
+    Parameters
+    ----------
+    value : object
+        What the caller passed.
+    name : str
+        The argument's name, as the caller spelt it.
+    kind : {int, float}, default=int
+        ``int`` accepts Python and numpy integers (never bool); ``float`` accepts those and finite reals.
+    low, high : number, optional
+        The range; ``include_low`` / ``include_high`` say whether the ends are allowed.
+    allow_none : bool, default=False
+        Whether None is a valid answer (returned as is).
+    what : str, optional
+        What the number means, added to the message ("BLAS threads for the fit").
+
+    Returns
+    -------
+    int or float
+        ``value`` as a plain Python number.
+
+    Raises
+    ------
+    TypeError
+        ``value`` is not a number of ``kind``.
+    ValueError
+        ``value`` is outside the range (or not finite).
+    """
+    if value is None and allow_none:
+        return None
+    if kind is int:
+        ok = isinstance(value, (numbers.Integral, np.integer)) and not isinstance(value, (bool, np.bool_))
+    else:
+        ok = isinstance(value, (numbers.Real, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
+    described = _describe_scalar(kind, low, high, include_low, include_high) + (f" ({what})" if what else "")
+    or_none = " or None" if allow_none else ""
+    if not ok:
+        raise TypeError(f"{name} must be {described}{or_none}, got {value!r}")
+    value = kind(value)
+    if kind is float and not math.isfinite(value):
+        raise ValueError(f"{name} must be {described}{or_none}, got {value!r}")
+    too_low = low is not None and (value < low if include_low else value <= low)
+    too_high = high is not None and (value > high if include_high else value >= high)
+    if too_low or too_high:
+        raise ValueError(f"{name} must be {described}{or_none}, got {value!r}")
+    return value
+
+
+def _describe_scalar(kind, low, high, include_low, include_high) -> str:
+    noun = "an int" if kind is int else "a number"
+    if kind is int and low == 1 and include_low and high is None:
+        return "a positive int"
+    if kind is int and low == 0 and include_low and high is None:
+        return "a non-negative int"
+    if low is not None and high is not None:
+        return f"{noun} with {low} {'<=' if include_low else '<'} value {'<=' if include_high else '<'} {high}"
+    if low is not None:
+        return f"{noun} {'>=' if include_low else '>'} {low}"
+    if high is not None:
+        return f"{noun} {'<=' if include_high else '<'} {high}"
+    return noun
 
 
 def check_n(n, available: int, name: str = "n") -> int:
