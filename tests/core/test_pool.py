@@ -8,7 +8,9 @@ from activelens import ActiveLearner
 from activelens.backends import make_pool
 from activelens.backends.memory import InMemoryPool
 from activelens.core.fingerprint import pool_digest_block, row_hashes
-from activelens.core.pool import Pool, rng_restored
+from activelens.core.pool import ATTRIBUTES, PROTOCOL, Pool, rng_restored
+from activelens.strategies import KCenter, Strategy
+from activelens.strategies.base import Ask, with_distance
 from activelens.strategies.registry import STRATEGIES
 
 
@@ -26,6 +28,29 @@ def test_make_pool_chooses_memory_for_arrays_and_passes_pools_through(blobs3):
     assert make_pool(X.tolist()).n_rows == 240   # anything numpy.asarray takes
     with pytest.raises(ValueError, match="embeddings has 3 rows but X has 240"):
         make_pool(X, embeddings=np.zeros((3, 2)))
+
+
+def test_client_with_a_pool_in_this_process_is_refused_not_ignored(blobs3):
+    X, _ = blobs3
+    with pytest.raises(ValueError, match="client is for a distributed pool, but X is a ndarray .* drop client="):
+        make_pool(X, client=object())
+    pool = make_pool(X)
+    with pytest.raises(ValueError, match="client given with a ready InMemoryPool"):
+        make_pool(pool, client=object())
+    assert pool.client is None
+    with pytest.raises(ValueError, match="client is for a distributed pool; this memory pool lives in this process"):
+        pool.client = object()
+    with pytest.raises(ValueError, match="client is for a distributed pool, but X is a ndarray"):
+        ActiveLearner(LogisticRegression(), X, client=object())
+
+
+def test_the_protocol_is_narrow():
+    """At most 15 methods and properties (the building blocks), besides five plain attributes fixed at construction;
+    nothing else public on the class, so a backend knows exactly what to implement."""
+    public = {name for name in dir(Pool) if not name.startswith("_")}
+    assert len(PROTOCOL) <= 15 and set(ATTRIBUTES) == {"X", "kind", "n_rows", "n_features", "local_array"}
+    assert public == set(PROTOCOL) | set(ATTRIBUTES)
+    assert Pool.__abstractmethods__ <= set(PROTOCOL)
 
 
 def test_in_memory_pool_answers_the_protocol(blobs3):
@@ -46,6 +71,17 @@ def test_in_memory_pool_answers_the_protocol(blobs3):
     d = pool.distance_to_labeled(np.array([0, 1]), np.array([0]))
     assert d[0] == 0 and d[1] > 0
     assert np.isnan(pool.distance_to_labeled(np.array([0]), np.array([], dtype=int))).all()
+    every = pool.distance_to_labeled(None, np.array([0, 9]))
+    assert every.shape == (240,) and every[0] == every[9] == 0
+    np.testing.assert_allclose(every[[1, 2]], pool.distance_to_labeled(np.array([1, 2]), np.array([0, 9])))
+    mapped = pool.apply_rows(None, 2, lambda rows, k: rows[:, :2] * k, 3.0)   # the chunked map over every row
+    assert mapped.shape == (240, 2) and mapped.dtype == np.float64
+    np.testing.assert_allclose(mapped, 3 * X[:, :2])
+    w = np.zeros(240)
+    w[[4, 8, 15]] = [1.0, 2.0, 3.0]
+    assert sorted(pool.sample(w, 3, np.random.default_rng(0)).tolist()) == [4, 8, 15]
+    np.testing.assert_array_equal(pool.sample(np.ones(240), 5, np.random.default_rng(2)),
+                                  np.random.default_rng(2).choice(240, 5, replace=False, p=np.full(240, 1 / 240)))
 
 
 def test_map_sample_keeps_the_rows_asked_for(blobs3):
@@ -79,8 +115,7 @@ class CountingPool(InMemoryPool):
         self.calls = []
 
     def __getattribute__(self, name):
-        if name in ("rows", "proba", "scores", "top_n", "farthest_first", "d2_sampling", "typiclust", "greedy_blend",
-                    "cluster_margin", "distance_to_labeled", "pretrained_scores", "badge", "committee_scores"):
+        if name in PROTOCOL and name not in ("kernels", "client"):
             object.__getattribute__(self, "calls").append(name)
         return object.__getattribute__(self, name)
 
@@ -104,30 +139,56 @@ def test_the_learner_runs_every_strategy_through_the_protocol(blobs3, strategy):
         assert set(pool.calls) - {"rows"}, f"{strategy} never asked the pool"
 
 
-def test_a_pool_without_the_new_loops_refuses_their_strategies_at_construction(blobs3):
-    """A backend lists what it runs (``supported_strategies``; the Dask pool runs every named strategy): one without
-    BADGE, QBC and the k-means spread refuses them with the usual message, and "auto" adapts to it — TypiClust if it
-    can, else random, then plain margin, each with its reason."""
-    class Limited(InMemoryPool):
-        kind = "remote"
-        supported_strategies = ("random", "margin", "entropy", "typiclust")
-        supported_cold_starts = ("random",)
+class FarAndUnsure(Strategy):
+    """A new strategy, one class composed only from the protocol: uncertainty × distance to the labeled items, the
+    top half of the batch by that product, the rest drawn with probability ∝ distance² (k-means++ in one shot)."""
 
+    name = "far_and_unsure"
+
+    def select(self, pool, ask):
+        u = pool.scores(ask.model, ask.classes, "margin")
+        d = pool.distance_to_labeled(None, ask.labeled)
+        top, _, rows = pool.top_n(u * d, ask.n // 2, ask.rng, exclude=ask.labeled)
+        rest = [i for i in pool.sample(d * d, ask.n, ask.rng).tolist() if i not in set(top.tolist())]
+        idx = np.concatenate([top, rest[: ask.n - top.size]]).astype(np.intp)
+        return with_distance(pool, idx, np.asarray(u)[idx], ask.labeled)
+
+
+def _backends(X):
+    import scipy.sparse as sp
+
+    pools = {"memory": make_pool(X), "sparse": make_pool(sp.csr_matrix(X))}
+    da = pytest.importorskip("dask.array")
+    pools["dask"] = make_pool(da.from_array(X, chunks=(70, -1)))
+    return pools
+
+
+def test_a_new_strategy_from_the_protocol_runs_unchanged_on_every_backend(blobs3):
     X, y = blobs3
-    for name in ("badge", "qbc", "qbc_kl", "margin_kmeans"):
-        with pytest.raises(ValueError, match=f"strategy '{name}' needs the whole pool in memory; on a remote pool"):
-            ActiveLearner(LogisticRegression(), Limited(X), strategy=name)
-    learner = ActiveLearner(LogisticRegression(), Limited(X), batch_size=5, random_state=0)   # the defaults
-    first = learner.query()
-    assert first.rule == "random" and "cannot run TypiClust" in first.reason
-    one_per_class = np.setdiff1d([np.flatnonzero(y == c)[0] for c in np.unique(y)], first.indices)
-    learner.teach(np.concatenate([first.indices, one_per_class]), y[np.concatenate([first.indices, one_per_class])])
-    learner.fit()
-    second = learner.query()
-    assert second.rule == "margin" and "cannot run the k-means spread" in second.reason
-    from types import SimpleNamespace
+    labeled = np.arange(0, 240, 30)
+    model = LogisticRegression().fit(X[labeled], y[labeled])
+    got = {}
+    for kind, pool in _backends(X).items():
+        ask = Ask(n=8, labeled=labeled, rng=np.random.default_rng(4), model=model, classes=np.array([0, 1, 2]))
+        sel = FarAndUnsure().select(pool, ask)
+        idx = np.asarray(sel.indices)
+        assert idx.size == 8 and np.unique(idx).size == 8 and not np.isin(idx, labeled).any(), kind
+        assert (sel.components["diversity"] > 0).all(), kind
+        got[kind] = idx.tolist()
+        learner = ActiveLearner(LogisticRegression(), pool, strategy=FarAndUnsure(), batch_size=6, random_state=0)
+        learner.teach(labeled, y[labeled])
+        learner.fit()
+        assert learner.query().strategy == "far_and_unsure"
+    assert got["dask"] == got["memory"]   # same embedding, same draws: the same picks
 
-    for method, what, n_args in (("badge", "BADGE", 5), ("committee_scores", "query-by-committee", 3),
-                                 ("spread_top", "k-means", 5)):
-        with pytest.raises(NotImplementedError, match=f"{what}.* not implemented on this remote pool"):
-            getattr(Pool, method)(SimpleNamespace(kind="remote"), *([None] * n_args))
+
+def test_a_kernel_the_backend_offers_replaces_the_composition(blobs3):
+    X, _ = blobs3
+    calls = []
+
+    class Fast(InMemoryPool):
+        kernels = {"k_center": lambda pool, n, labeled, rng: calls.append(n) or (np.arange(100, 100 + n), np.ones(n))}
+
+    ask = Ask(n=4, labeled=np.array([0]), rng=np.random.default_rng(0))
+    assert KCenter().select(Fast(X), ask).indices.tolist() == [100, 101, 102, 103] and calls == [4]
+    assert KCenter().select(InMemoryPool(X), ask).indices.size == 4 and calls == [4]

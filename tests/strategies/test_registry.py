@@ -7,7 +7,7 @@ from sklearn.datasets import make_blobs
 from sklearn.linear_model import LogisticRegression
 
 from activelens.backends.memory import InMemoryPool
-from activelens.strategies import entropy, k_center, margin
+from activelens.strategies import Combined, MarginKMeans, QueryByCommittee, Uncertainty, entropy, k_center, margin
 from activelens.strategies import registry
 from activelens.strategies.registry import Ask, STRATEGIES, resolve, strategy_name
 from activelens.strategies.select import top_n
@@ -50,15 +50,34 @@ def test_a_callable_is_an_uncertainty_rule_named_after_it():
     assert strategy_name(Rule()) == "custom" and resolve(Rule()).name == "custom"
 
 
-def test_a_pool_that_cannot_run_a_name_is_refused_at_resolve():
-    class Narrow(InMemoryPool):
-        kind = "narrow"
-        supported_strategies = ("margin",)
+def test_strategies_carry_their_parameters_and_names_give_the_defaults():
+    assert resolve("combined") is STRATEGIES["combined"]
+    assert (STRATEGIES["combined"].weight, STRATEGIES["combined"].uncertainty) == (0.5, "margin")
+    c = Combined(weight=0.3, uncertainty="entropy")
+    assert resolve(c) is c and repr(c) == "Combined(weight=0.3, uncertainty='entropy')"
+    assert MarginKMeans(factor=7).factor == 7 and Uncertainty("entropy").name == "entropy"
+    assert QueryByCommittee("kl", n_members=3).name == "qbc_kl"
+    with pytest.raises(ValueError, match="weight"):
+        Combined(weight=1.5)
+    with pytest.raises(TypeError, match="weight"):
+        Combined(weight="high")
+    with pytest.raises(ValueError, match="factor"):
+        MarginKMeans(factor=0.5)
+    with pytest.raises(ValueError, match="n_members"):
+        QueryByCommittee(n_members=1)
+    with pytest.raises(ValueError, match="unknown uncertainty measure"):
+        Uncertainty("entropie")
+    with pytest.raises(ValueError, match="unknown disagreement"):
+        QueryByCommittee("votes")
 
-    pool = Narrow(np.zeros((5, 2)))
-    assert resolve("margin", pool) is STRATEGIES["margin"]
-    with pytest.raises(ValueError, match="strategy 'k_center' needs the whole pool in memory; on a narrow pool use one of margin"):
-        resolve("k_center", pool)
+
+def test_a_strategys_parameters_change_its_picks(fitted):
+    X, _, labeled, model = fitted
+    pool = InMemoryPool(X)
+    picks = {w: Combined(weight=w).select(pool, ask_for(model, labeled, seed=1)).indices.tolist() for w in (0.0, 1.0)}
+    assert picks[0.0] != picks[1.0]
+    sel = Combined(weight=1.0).select(pool, ask_for(model, labeled, seed=1))
+    np.testing.assert_allclose(sel.components["uncertainty"][0], 1.0)
 
 
 @pytest.mark.parametrize("name,rule", [("margin", margin), ("entropy", entropy)])
@@ -85,8 +104,7 @@ def test_combined_falls_back_to_cluster_margin_where_the_blend_is_too_dear(fitte
     X, _, labeled, model = fitted
 
     class Dear(InMemoryPool):
-        def blend_is_affordable(self, n):
-            return False
+        kernels = {"blend_affordable": lambda pool, n: False}
 
     sel = STRATEGIES["combined"].select(Dear(X), ask_for(model, labeled))
     assert "cluster" in sel.components
@@ -116,7 +134,7 @@ def test_every_entry_returns_n_distinct_unlabeled_items(fitted, name, n, seed, n
     labeled = np.unique(labeled)
     pool = InMemoryPool(X)
     strategy = STRATEGIES[name]
-    sel = strategy.select(pool, ask_for(model if strategy.needs_model else None, labeled, n=n, seed=seed,
+    sel = strategy.select(pool, ask_for(model, labeled, n=n, seed=seed,
                                         y=y[labeled]))
     idx = np.asarray(sel.indices)
     assert idx.size == n and np.unique(idx).size == n and not np.isin(idx, labeled).any()

@@ -8,20 +8,16 @@ import numpy as np
 from activelens.core.fingerprint import pool_digest_block, row_hashes
 from activelens.core.model import padded_proba
 from activelens.core.pool import Pool
-from activelens.core.validation import check_matrix, check_proba
-from activelens.strategies import coldstart
-from activelens.strategies.badge import badge_sampling, gradient_factors
-from activelens.strategies.committee import disagreement_measure
-from activelens.strategies.combined import cluster_margin, fit_clusters, greedy_blend, spread_top
-from activelens.strategies.diversity import (d2_sampling, default_embedding, distance_to_nearest, farthest_first,
-                                             prepare_embedding)
-from activelens.strategies.registry import strategy_name
+from activelens.core.validation import check_matrix
+from activelens.strategies.base import strategy_name
+from activelens.strategies.diversity import default_embedding, distance_to_nearest, prepare_embedding
 from activelens.strategies.select import top_n
-from activelens.strategies.uncertainty import margin, uncertainty_measure
+from activelens.strategies.uncertainty import uncertainty_measure
 
 
 class InMemoryPool(Pool):
-    """A numpy pool: every method runs here, on the whole array.
+    """A numpy pool: every building block runs here, on the whole array; no kernels (the strategies' own loops on
+    the embedding are the fast path in memory).
 
     Parameters
     ----------
@@ -44,6 +40,7 @@ class InMemoryPool(Pool):
 
     def _set_up(self, embeddings, random_state) -> None:
         """The state every in-memory pool keeps beside ``X`` (the caller has set ``self.X``)."""
+        self.n_rows, self.n_features = int(self.X.shape[0]), int(self.X.shape[1])
         self._embeddings_given = None
         if embeddings is not None:
             emb = check_matrix(embeddings, name="embeddings", dtype=np.float32)
@@ -52,19 +49,20 @@ class InMemoryPool(Pool):
             self._embeddings_given = emb
         self.random_state = random_state
         self._embedding = None
-        self._clusters = None
         self._proba = (None, None, None)   # (model, classes, proba): the last answer, as a round asks more than once
         self._all_hashes = None
         self._lock = threading.Lock()
 
     @property
-    def local_array(self) -> np.ndarray:
+    def local_array(self) -> np.ndarray:   # the plain attribute of the protocol, as a view of X
         return self.X
 
     def rows(self, idx) -> np.ndarray:
         return self.X[np.asarray(idx, dtype=np.intp)]
 
     def apply_rows(self, positions, width: int, func, *args) -> np.ndarray:
+        if positions is None:   # every row, in one call
+            return np.asarray(func(self.X, *args), dtype=np.float64).reshape(self.n_rows, int(width))
         out = np.asarray(func(self.rows(positions), *args), dtype=np.float32)
         return out.reshape(len(positions), int(width))
 
@@ -91,12 +89,6 @@ class InMemoryPool(Pool):
                              f"got shape {u.shape}")
         return u
 
-    def pretrained_scores(self, scorer, measure) -> np.ndarray:
-        proba = check_proba(coldstart.pretrained_scores(scorer, self.X), name="pretrained scorer's probabilities")
-        if proba.shape[0] != self.n_rows:
-            raise ValueError(f"the pretrained scorer returned {proba.shape[0]} rows for a pool of {self.n_rows}")
-        return uncertainty_measure(measure)(proba)
-
     # ----- the diversity embedding -----
     @property
     def embedding(self) -> np.ndarray:
@@ -108,44 +100,18 @@ class InMemoryPool(Pool):
 
     def distance_to_labeled(self, idx, labeled, rows=None) -> np.ndarray:
         E = self.embedding
-        return distance_to_nearest(E[np.asarray(idx, dtype=np.intp)], E[np.asarray(labeled, dtype=np.intp)])
+        A = E if idx is None else E[np.asarray(idx, dtype=np.intp)]
+        return distance_to_nearest(A, E[np.asarray(labeled, dtype=np.intp)])
 
-    # ----- selection loops -----
+    # ----- selection building blocks -----
     def top_n(self, scores, n, rng, exclude=None):
         scores = np.asarray(scores, dtype=np.float64)
         idx = top_n(scores, n, rng, exclude=exclude)
         return idx, scores[idx], None
 
-    def farthest_first(self, n, labeled, rng):
-        return farthest_first(self.embedding, n, labeled, rng)
-
-    def d2_sampling(self, n, labeled, rng) -> np.ndarray:
-        return d2_sampling(self.embedding, n, labeled, rng)
-
-    def typiclust(self, n, labeled, rng) -> np.ndarray:
-        return coldstart.typiclust(self.embedding, n, labeled, random_state=rng)
-
-    def greedy_blend(self, uncertainty, n, labeled, weight, rng):
-        return greedy_blend(np.asarray(uncertainty, dtype=np.float64), self.embedding, n, labeled, weight, rng)
-
-    def cluster_margin(self, model, classes, n, labeled, rng):
-        if self._clusters is None:
-            self._clusters = fit_clusters(self.embedding, max(20, 2 * n), rng)
-        proba = self.proba(model, classes)
-        idx = cluster_margin(proba, None, n, labeled, clusters=self._clusters, random_state=rng)
-        return idx, margin(proba[idx]), self._clusters[idx]
-
-    def badge(self, model, classes, n, labeled, rng):
-        A, F, _ = gradient_factors(model, self.X, self.proba(model, classes), embedding=self.embedding)
-        return badge_sampling(A, F, n, np.asarray(labeled, dtype=np.intp), rng)
-
-    def spread_top(self, scores, n, labeled, factor, rng):
-        return spread_top(np.asarray(scores, dtype=np.float64), self.embedding, n, np.asarray(labeled, dtype=np.intp),
-                          factor, rng)[:2]
-
-    def committee_scores(self, models, classes, disagreement) -> np.ndarray:
-        classes = np.asarray(classes)
-        return disagreement_measure(disagreement)(np.stack([padded_proba(m, self.X, classes) for m in models]))
+    def sample(self, weights, n, rng) -> np.ndarray:
+        w = np.asarray(weights, dtype=np.float64)
+        return rng.choice(self.n_rows, size=int(n), replace=False, p=w / w.sum()).astype(np.intp)
 
     # ----- content hashes -----
     @staticmethod
@@ -168,6 +134,3 @@ class InMemoryPool(Pool):
 
     def digest(self) -> np.ndarray:
         return pool_digest_block(self.X, 0)
-
-    def forget_cached(self) -> None:
-        self._clusters = None

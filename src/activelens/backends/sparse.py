@@ -25,10 +25,8 @@ import numpy as np
 from activelens.backends.memory import InMemoryPool
 from activelens.core.fingerprint import digest_words, hash_words
 from activelens.core.model import padded_proba
-from activelens.core.validation import check_matrix, check_proba
-from activelens.strategies import coldstart
+from activelens.core.validation import check_matrix
 from activelens.strategies.diversity import prepare_embedding
-from activelens.strategies.uncertainty import uncertainty_measure
 
 #: dimensions of the default diversity embedding (TruncatedSVD)
 SVD_DIMS = 50
@@ -180,19 +178,17 @@ class SparsePool(InMemoryPool):
         return self.X[np.asarray(idx, dtype=np.intp)]
 
     def apply_rows(self, positions, width: int, func, *args) -> np.ndarray:
+        if positions is None:   # every row, block by block (what a model makes per call stays bounded)
+            return np.concatenate([np.asarray(func(self.X[i:i + _BLOCK_ROWS], *args), dtype=np.float64)
+                                   .reshape(-1, int(width)) for i in range(0, self.n_rows, _BLOCK_ROWS)])
         out = np.asarray(func(self.rows(positions), *args), dtype=np.float32)
         return out.reshape(len(positions), int(width))
 
-    def pretrained_scores(self, scorer, measure) -> np.ndarray:
-        proba = check_proba(coldstart.pretrained_scores(scorer, self.X), name="pretrained scorer's probabilities")
-        if proba.shape[0] != self.n_rows:
-            raise ValueError(f"the pretrained scorer returned {proba.shape[0]} rows for a pool of {self.n_rows}")
-        return uncertainty_measure(measure)(proba)
-
     def distance_to_labeled(self, idx, labeled, rows=None) -> np.ndarray:
         """Cosine geometry on the rows themselves (sqrt(2 − 2·cos), the distance of L2-normalised rows), so an
-        uncertainty query's "diversity" component never waits for the SVD; the user's ``embeddings=`` win."""
-        if self._embeddings_given is not None:
+        uncertainty query's "diversity" component never waits for the SVD; the user's ``embeddings=`` win, and every
+        row's distance (``idx=None``) is measured in the embedding."""
+        if self._embeddings_given is not None or idx is None:
             return super().distance_to_labeled(idx, labeled, rows)
         labeled = np.asarray(labeled, dtype=np.intp)
         idx = np.asarray(idx, dtype=np.intp)

@@ -1,27 +1,34 @@
-"""The ``Pool`` protocol: everything the learner, the strategies, the store and the Explorer ask of the unlabeled pool.
+"""The ``Pool`` protocol: the building blocks the strategies, the learner, the store and the Explorer ask of the pool.
 
 A pool is chosen once, where the learner is built (``activelens.backends.make_pool``), the way scikit-learn's
-neighbors choose their algorithm once at ``fit``. Nobody downstream asks which backend it is: they call these methods.
+neighbors choose their algorithm once at ``fit``. Nobody downstream asks which backend it is: they call these members.
 Implementations:
 
 * ``activelens.backends.memory.InMemoryPool`` — a numpy array in this process;
-* the distributed backend's pool (``activelens.backends``) — scored and searched chunk by chunk where the rows live;
-* ``activelens.backends.sparse.SparsePool`` — a scipy.sparse matrix, rows kept sparse, diversity on its SVD.
+* ``activelens.backends.sparse.SparsePool`` — a scipy.sparse matrix, rows kept sparse, diversity on its SVD;
+* ``activelens.backends.dask.DaskPool`` — scored and searched chunk by chunk where the rows live.
 
-A new backend (sparse matrices, a memory-mapped file, another engine) is one new module implementing this class and
-one line in ``activelens.backends.make_pool``.
+The protocol is narrow on purpose: building blocks, not strategies. A strategy (``activelens.strategies``) is composed
+from them, so a new strategy runs on every backend without backend code. Where a backend runs a strategy's loop much
+faster its own way (the Dask pool's k-center, k-means++, BADGE, ... one reduction per pick on the workers), it offers
+that loop in ``kernels`` under a name the strategy's class documents; the strategy uses it when present.
+
+Members (``PROTOCOL``; a test keeps them at most 15). Plain attributes, fixed at construction: ``X``, ``kind``,
+``n_rows``, ``n_features``, ``local_array``.
 
 Conventions
 -----------
 * Positions are always int64/intp positions in the pool as the user passed it.
 * ``rng`` is a ``numpy.random.Generator``; a method that fails part-way puts it back (see ``rng_restored``), so a
   failed query leaves no trace.
-* Arrays that come back to the caller are numpy; ``proba`` and ``scores`` may be lazy (``numpy.asarray`` computes).
+* Arrays that come back to the caller are numpy unless said "may be lazy" (then ``numpy.asarray`` computes them,
+  and the pool's ``top_n`` takes them as they are).
 """
 from __future__ import annotations
 
 import abc
 import contextlib
+from types import MappingProxyType
 
 import numpy as np
 
@@ -49,41 +56,37 @@ class Pool(abc.ABC):
     X : array-like of shape (n_rows, n_features)
         The pool as checked at construction (what ``learner.X`` returns).
     kind : str
-        A short name of the backend, for messages and the store's records ("memory", or the name of a distributed backend).
+        A short name of the backend, for messages and the store's records ("memory", "sparse", "dask").
+    n_rows, n_features : int
+        The pool's shape.
+    local_array : ndarray of shape (n_rows, n_features) or None
+        The whole pool as a numpy array when its rows live in this process as one (the store may keep a copy), else
+        None (then rows are read through ``rows`` and whole passes through ``apply_rows``).
+    kernels : Mapping of str to callable
+        Specialised loops this backend runs faster than the strategies' composition of the building blocks, by the
+        name a strategy class documents (``kernels["k_center"](pool, n, labeled, rng)``); empty by default.
     """
 
     kind: str = "abstract"
     X = None
+    n_rows: int = 0
+    n_features: int = 0
+    local_array = None
+    kernels = MappingProxyType({})
 
-    # ----- shape and rows -----
-    @property
-    def n_rows(self) -> int:
-        return int(self.X.shape[0])
-
-    @property
-    def n_features(self) -> int:
-        return int(self.X.shape[1])
-
-    @property
-    def local_array(self):
-        """The whole pool as a numpy array when its rows live in this process, else None (then read rows through
-        ``rows`` and whole passes through the methods below)."""
-        return None
-
-    @property
-    def map_array(self):
-        """A dense (n_rows, d) numpy array the Explorer projects to draw the whole pool, or None (then it draws a
-        sample through ``rows``). Default: ``local_array``; a sparse pool answers its diversity embedding."""
-        return self.local_array
+    # ----- rows, and maps over them where they live -----
+    @abc.abstractmethod
+    def rows(self, idx):
+        """(len(idx), n_features) rows at positions ``idx`` (numpy; CSR for a sparse pool)."""
 
     @abc.abstractmethod
-    def rows(self, idx) -> np.ndarray:
-        """(len(idx), n_features) numpy rows at positions ``idx``."""
+    def apply_rows(self, positions, width: int, func, *args):
+        """``func(rows, *args) -> (len(rows), width)`` run chunk by chunk where the rows live.
 
-    @abc.abstractmethod
-    def apply_rows(self, positions, width: int, func, *args) -> np.ndarray:
-        """``func(rows, *args) -> (len(rows), width) float32`` over the rows at sorted ``positions``, run where the
-        rows live; (len(positions), width) float32 in ``positions`` order."""
+        ``positions`` sorted positions: a (len(positions), width) float32 numpy array, in ``positions`` order.
+        ``positions=None``: every row, (n_rows, width) float64, may be lazy (the chunked map the strategies build
+        on: take ``[:, 0]`` for a score per row, reduce it with numpy).
+        """
 
     # ----- the model's view -----
     @abc.abstractmethod
@@ -91,69 +94,32 @@ class Pool(abc.ABC):
         """(n_rows, n_classes) class probabilities under ``model``, padded to ``classes`` (may be lazy)."""
 
     @abc.abstractmethod
-    def scores(self, model, classes, measure: str):
-        """(n_rows,) uncertainty ``measure`` ("entropy", "margin", "least_confidence") of every row (may be lazy)."""
+    def scores(self, model, classes, measure):
+        """(n_rows,) uncertainty ``measure`` (a name of ``UNCERTAINTY_MEASURES`` or a callable proba -> scores) of
+        every row (may be lazy)."""
 
     @abc.abstractmethod
-    def pretrained_scores(self, scorer, measure: str) -> np.ndarray:
-        """(n_rows,) uncertainty of a pretrained scorer (a fitted model or a callable X -> proba) over the pool."""
+    def top_n(self, scores, n: int, rng, exclude=None):
+        """(idx, scores at idx, rows at idx or None): the ``n`` highest ``scores`` (as ``scores``/``apply_rows``
+        return them), best first, ties broken by ``rng``, never a position in ``exclude``."""
+
+    @abc.abstractmethod
+    def sample(self, weights, n: int, rng) -> np.ndarray:
+        """``n`` distinct positions drawn with probability proportional to ``weights`` ((n_rows,), >= 0, may be
+        lazy), as ``rng.choice(n_rows, n, replace=False, p=weights / weights.sum())`` draws them."""
 
     # ----- the diversity embedding -----
     @property
     @abc.abstractmethod
     def embedding(self):
-        """The space diversity is measured in, computed once (an (n_rows, d) array for an in-memory pool)."""
+        """(n_rows, d) float32 array (numpy, or lazy) diversity is measured in, computed once."""
 
     @abc.abstractmethod
     def distance_to_labeled(self, idx, labeled, rows=None) -> np.ndarray:
-        """(len(idx),) float64 distance from each item to its nearest labeled item in the embedding (NaN if none
-        is labeled). ``rows`` (optional) are the pool rows at ``idx`` when the caller has them already."""
-
-    # ----- selection loops -----
-    @abc.abstractmethod
-    def top_n(self, scores, n: int, rng, exclude=None):
-        """(idx, scores at idx, rows at idx or None): the ``n`` highest scores, ties broken by ``rng``."""
-
-    @abc.abstractmethod
-    def farthest_first(self, n: int, labeled, rng):
-        """(idx, distances): k-center greedy picks in the embedding, away from ``labeled``."""
-
-    @abc.abstractmethod
-    def d2_sampling(self, n: int, labeled, rng) -> np.ndarray:
-        """k-means++ seeding picks in the embedding, away from ``labeled``."""
-
-    @abc.abstractmethod
-    def typiclust(self, n: int, labeled, rng) -> np.ndarray:
-        """TypiClust picks: the most typical item of the largest clusters with no labeled item."""
-
-    @abc.abstractmethod
-    def greedy_blend(self, uncertainty, n: int, labeled, weight: float, rng):
-        """(idx, blended, uncertainty part, diversity part): the greedy uncertainty × diversity blend."""
-
-    @abc.abstractmethod
-    def cluster_margin(self, model, classes, n: int, labeled, rng):
-        """(idx, margins at idx, cluster id at idx): Cluster-Margin over clusters of the embedding (fitted once)."""
-
-    # ----- loops a backend may lack (then its ``supported_strategies`` leaves out the strategies that use them) -----
-    def badge(self, model, classes, n: int, labeled, rng):
-        """(idx, gradient norm at idx, gradient distance of each pick to the earlier ones): BADGE's k-means++ seeding
-        on the gradient embeddings ``(p − onehot(ŷ)) ⊗ f`` (``activelens.strategies.badge``)."""
-        raise NotImplementedError(f"BADGE is not implemented on this {self.kind} pool")
-
-    def committee_scores(self, models, classes, disagreement: str) -> np.ndarray:
-        """(n_rows,) disagreement ("vote_entropy" or "kl") of fitted ``models`` over the pool, their probabilities
-        padded to ``classes`` (``activelens.strategies.committee``)."""
-        raise NotImplementedError(f"query-by-committee is not implemented on this {self.kind} pool")
-
-    def spread_top(self, scores, n: int, labeled, factor: float, rng):
-        """(idx, scores at idx): the ``factor·n`` highest ``scores`` clustered by a score-weighted k-means in the
-        embedding, the item nearest each centre (``activelens.strategies.combined.spread_top``)."""
-        raise NotImplementedError(f"the k-means spread of the top scores is not implemented on this {self.kind} pool")
-
-    def blend_is_affordable(self, n: int) -> bool:
-        """Whether the greedy blend of ``n`` picks is cheap enough here; a backend where each pick costs a pass
-        over the pool answers False for large batches and the "combined" strategy uses Cluster-Margin instead."""
-        return True
+        """float64 distance from each item at ``idx`` to its nearest item of ``labeled`` in the embedding (NaN if
+        ``labeled`` is empty). ``idx=None``: every row, (n_rows,) (may be lazy) — k-center's and k-means++'s update
+        is ``numpy.minimum(d, pool.distance_to_labeled(None, [pick]))``. ``rows`` (optional) are the pool rows at
+        ``idx`` when the caller has them already."""
 
     # ----- content hashes (the label store's fingerprint) -----
     @abc.abstractmethod
@@ -168,7 +134,13 @@ class Pool(abc.ABC):
     def digest(self) -> np.ndarray:
         """(4,) uint64 summed digest of every row (``activelens.core.fingerprint.pool_digest_block``), one pass."""
 
-    # ----- the map of a large pool -----
+    # ----- the map -----
+    @property
+    def map_array(self):
+        """A dense (n_rows, d) numpy array the Explorer projects to draw the whole pool, or None (then it draws
+        ``map_sample``'s rows through ``apply_rows``). Default: ``local_array``."""
+        return self.local_array
+
     def map_sample(self, n_max: int, always, rng) -> np.ndarray:
         """Sorted positions of about ``n_max`` rows to draw on a map (every row of ``always`` among them), keeping
         rare regions. Default: every row if it fits, else a uniform sample."""
@@ -179,9 +151,24 @@ class Pool(abc.ABC):
         take = rng.choice(rest, size=max(0, min(rest.size, n_max - always.size)), replace=False)
         return np.sort(np.concatenate([always, take])).astype(np.int64)
 
-    # ----- lifecycle -----
-    def forget_cached(self) -> None:
-        """Drop what lives on the backend and can be rebuilt (e.g. after a reconnect)."""
+    # ----- where it runs -----
+    @property
+    def client(self):
+        """The compute client a distributed pool runs on; None for a pool in this process. Set it to carry on with
+        a new client after a cluster was lost (what lived on the old one is rebuilt when next needed); a pool in
+        this process refuses."""
+        return None
+
+    @client.setter
+    def client(self, client) -> None:
+        raise ValueError(f"client is for a distributed pool; this {self.kind} pool lives in this process. Pass a "
+                         "dask array as X for a pool on a cluster")
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.n_rows} x {self.n_features})"
+
+
+#: every member of the protocol: the plain attributes, then the methods and properties (at most 15 of these)
+ATTRIBUTES = ("X", "kind", "n_rows", "n_features", "local_array")
+PROTOCOL = ("rows", "apply_rows", "proba", "scores", "top_n", "sample", "embedding", "distance_to_labeled",
+            "hashes", "all_hashes", "digest", "map_array", "map_sample", "client", "kernels")

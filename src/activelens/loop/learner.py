@@ -22,7 +22,8 @@ from activelens.core.threads import blas_threads, check_threads
 from activelens.core.validation import (check_classes, check_indices, check_labels, check_n, check_random_state,
                                          check_weight, label_kind, label_mismatch)
 from activelens.strategies import coldstart, registry
-from activelens.strategies.registry import COLD_STARTS, Ask, strategy_name
+from activelens.strategies.registry import Ask
+from activelens.strategies.combined import Combined
 from activelens.strategies.uncertainty import UNCERTAINTY_MEASURES
 
 #: every strategy accepted by name (the registry's)
@@ -108,7 +109,7 @@ class ActiveLearner:
         self.X = self._pool.X
         n_pool = self._pool.n_rows
         self._ids = _check_ids(X, ids, n_pool)
-        self._strategy = registry.resolve(strategy, self._pool)
+        self._strategy = registry.resolve(strategy)
         self._strategy_spec = strategy
         if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
             raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
@@ -177,7 +178,7 @@ class ActiveLearner:
 
     @strategy.setter
     def strategy(self, strategy):
-        resolved = registry.resolve(strategy, self._pool)
+        resolved = registry.resolve(strategy)
         with self._lock:
             self._strategy, self._strategy_spec = resolved, strategy
 
@@ -534,14 +535,14 @@ class ActiveLearner:
             n = check_n(self.batch_size if n is None else n, self.n_pool - labeled.size, name="n")
             model, model_version, rng = self.model_, self.model_version, self._rng
             ask = Ask(n=n, labeled=labeled, rng=rng, model=model,
-                      classes=None if model is None else self.proba_classes(model),
-                      uncertainty=self.uncertainty, weight=self.weight, estimator=self.estimator, y=self.labels)
+                      classes=None if model is None else self.proba_classes(model), estimator=self.estimator,
+                      y=self.labels)
             t0 = time.perf_counter()
             with rng_restored(rng):   # a failed round (a lost cluster, a bad custom strategy) draws nothing
                 if model is None:
                     sel, name = self._cold_start_selection(ask)
                 else:
-                    sel, name = self._strategy.select(self._pool, ask), self._strategy.name
+                    sel, name = self._query_strategy().select(self._pool, ask), self._strategy.name
             self._last_select_seconds = time.perf_counter() - t0
             idx, scores = np.asarray(sel.indices), np.asarray(sel.scores, dtype=np.float64)
             assert np.unique(idx).size == idx.size and not np.isin(idx, labeled).any()
@@ -553,7 +554,7 @@ class ActiveLearner:
 
     def _check_cold_start(self, cold_start, n_pool):
         if isinstance(cold_start, str):
-            return registry.check_cold_start_name(cold_start, self._pool)
+            return registry.check_cold_start_name(cold_start)
         if hasattr(cold_start, "predict_proba") or callable(cold_start):
             return cold_start
         return check_indices(cold_start, n_pool, name="cold_start")
@@ -570,7 +571,15 @@ class ActiveLearner:
                 return registry.Selection(pending, np.ones(pending.size), rule="expert",
                                           reason="cold start: the expert's seed set"), "expert"
             cs = "random"
+        if not isinstance(cs, (str, coldstart.Pretrained)):   # issue 20 bridge: the learner's measure and weight
+            cs = coldstart.Pretrained(cs, uncertainty=self.uncertainty, weight=self.weight)
         return registry.cold_start_selection(cs, self._pool, ask)
+
+    def _query_strategy(self):
+        """Issue 20 bridge, until weight/uncertainty leave the learner: the named "combined" with the learner's."""
+        if self._strategy_spec == "combined":
+            return Combined(weight=self.weight, uncertainty=self.uncertainty)
+        return self._strategy
 
     # ----- stopping -----
     def stop_reason(self):
@@ -588,14 +597,12 @@ class ActiveLearner:
         """The compute client a distributed pool runs on (None: the default scheduler, or an in-memory pool).
         Set it to carry on with a new client after the cluster was lost: the labels and the model stay; what lived
         on the old cluster (Cluster-Margin's cluster ids) is rebuilt on the next query that needs it."""
-        return getattr(self._pool, "client", None)
+        return self._pool.client
 
     @client.setter
     def client(self, client):
-        if not hasattr(self._pool, "use_client"):
-            raise ValueError("client is for a distributed pool; this learner's pool is in memory")
         with self._lock:
-            self._pool.use_client(client)
+            self._pool.client = client   # a pool in this process refuses (ValueError)
 
     @property
     def store(self):

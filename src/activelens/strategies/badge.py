@@ -23,6 +23,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from activelens.core.validation import check_proba, check_random_state
+from activelens.strategies.base import Selection, Strategy
 from activelens.strategies.diversity import argmax_random_ties, check_scored_pool, one_blas_thread
 
 
@@ -179,3 +180,26 @@ def badge(proba, X, n: int, labeled=None, random_state=None, return_components: 
     if return_components:
         return idx, {"gradient": norms, "diversity": dist}
     return idx
+
+
+class Badge(Strategy):
+    """BADGE: k-means++ seeding on gradient embeddings (exact last-layer gradients for a linear model; the pool's
+    diversity embedding as ``f`` for any other model).
+
+    Kernel: ``pool.kernels["badge"](pool, model, classes, n, labeled, rng) -> (idx, gradient norms, distances)``
+    (the Dask pool: the gradient factors kept per chunk, one reduction per pick); else ``gradient_factors`` over
+    ``pool.X`` and ``badge_sampling``.
+    """
+
+    name = "badge"
+
+    def select(self, pool, ask):
+        kernel = pool.kernels.get("badge")
+        if kernel is not None:
+            idx, norms, dist = kernel(pool, ask.model, ask.classes, ask.n, ask.labeled, ask.rng)
+        else:
+            A, F, _ = gradient_factors(ask.model, pool.X, np.asarray(pool.proba(ask.model, ask.classes)),
+                                       embedding=np.asarray(pool.embedding))
+            idx, norms, dist = badge_sampling(A, F, ask.n, np.asarray(ask.labeled, dtype=np.intp), ask.rng)
+        norms = np.asarray(norms, dtype=np.float64)
+        return Selection(idx, norms, {"uncertainty": norms, "diversity": np.asarray(dist, dtype=np.float64)})

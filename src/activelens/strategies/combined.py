@@ -1,10 +1,15 @@
-"""The seed's blend of uncertainty and diversity, and Cluster-Margin for large batches."""
+"""The seed's blend of uncertainty and diversity, Cluster-Margin for large batches, margin spread by k-means; and
+their strategies (``Combined``, ``ClusterMargin``, ``MarginKMeans``)."""
 from __future__ import annotations
+
+import weakref
 
 import numpy as np
 from sklearn.cluster import KMeans, MiniBatchKMeans
 
-from activelens.core.validation import check_indices, check_n, check_proba, check_random_state, check_weight
+from activelens.core.validation import (check_indices, check_n, check_proba, check_random_state, check_scalar,
+                                        check_weight)
+from activelens.strategies.base import Selection, Strategy, with_distance
 from activelens.strategies.select import minmax, top_n
 from activelens.strategies.diversity import (NearestDistance, argmax_random_ties, check_scored_pool, one_blas_thread,
                                               prepare_embedding, top_candidates)
@@ -229,9 +234,118 @@ def margin_kmeans(proba, X, n: int, labeled=None, factor: float = 5.0, random_st
     their margin ``uncertainty``."""
     u = margin_score(proba)
     E, labeled, n = check_scored_pool(u.shape[0], X, labeled, n)
-    if not (isinstance(factor, (int, float, np.integer, np.floating)) and factor >= 1):
-        raise ValueError(f"factor must be a number >= 1 (candidates per pick), got {factor!r}")
-    idx, su, _ = spread_top(u, E, n, labeled, float(factor), check_random_state(random_state))
+    factor = check_scalar(factor, "factor", float, low=1.0, what="candidates per pick")
+    idx, su, _ = spread_top(u, E, n, labeled, factor, check_random_state(random_state))
     if return_components:
         return idx, {"uncertainty": su}
     return idx
+
+
+def blend(pool, u, ask, weight: float) -> Selection:
+    """The greedy uncertainty × diversity blend of scores ``u`` on ``pool`` (shared by ``Combined`` and the
+    pretrained cold start)."""
+    kernel = pool.kernels.get("greedy_blend")
+    if kernel is not None:
+        got = kernel(pool, u, ask.n, ask.labeled, weight, ask.rng)
+    else:
+        got = greedy_blend(np.asarray(u, dtype=np.float64), np.asarray(pool.embedding), ask.n, ask.labeled, weight,
+                           ask.rng)
+    idx, blended, u_part, d_part = got
+    return Selection(idx, blended, {"uncertainty": u_part, "diversity": d_part})
+
+
+class ClusterMargin(Strategy):
+    """Cluster-Margin (Citovsky et al. 2021): the lowest-margin items taken round-robin over clusters of the
+    embedding (fitted once per pool, ``max(20, 2·n)`` clusters).
+
+    Kernel: ``pool.kernels["cluster_margin"](pool, model, classes, n, labeled, rng) -> (idx, margins, cluster
+    ids)`` (the Dask pool: clusters fitted on a sample and kept on the workers); else ``fit_clusters`` on
+    ``pool.embedding`` and ``cluster_margin`` on ``pool.proba``.
+    """
+
+    name = "cluster_margin"
+
+    def __init__(self):
+        self._clusters = weakref.WeakKeyDictionary()   # pool -> its cluster ids, fitted at the first query
+
+    def select(self, pool, ask):
+        kernel = pool.kernels.get("cluster_margin")
+        if kernel is not None:
+            idx, su, clusters = kernel(pool, ask.model, ask.classes, ask.n, ask.labeled, ask.rng)
+        else:
+            if pool not in self._clusters:
+                self._clusters[pool] = fit_clusters(np.asarray(pool.embedding), max(20, 2 * ask.n), ask.rng)
+            all_clusters = self._clusters[pool]
+            proba = np.asarray(pool.proba(ask.model, ask.classes))
+            idx = cluster_margin(proba, None, ask.n, ask.labeled, clusters=all_clusters, random_state=ask.rng)
+            su, clusters = margin_score(proba[idx]), all_clusters[idx]
+        su = np.asarray(su, dtype=np.float64)
+        return Selection(idx, su, {"uncertainty": su, "cluster": np.asarray(clusters).astype(float)})
+
+
+class Combined(Strategy):
+    """The seed's greedy blend: each pick maximises ``weight·norm(uncertainty) + (1−weight)·norm(distance to the
+    nearest labeled or picked item)``; Cluster-Margin for a batch too large for the greedy loop on this pool.
+
+    Kernels: ``pool.kernels["greedy_blend"](pool, u, n, labeled, weight, rng) -> (idx, blended, uncertainty part,
+    diversity part)`` (the Dask pool: two small reductions and one chunk-wise update per pick), else
+    ``greedy_blend`` on ``pool.embedding``; and ``pool.kernels["blend_affordable"](pool, n) -> bool``: False sends
+    the batch to Cluster-Margin (the Dask pool from ``LARGE_BATCH`` picks, as each pick is a pass over worker
+    memory); without it every batch is blended.
+
+    Parameters
+    ----------
+    weight : float in [0, 1], default=0.5
+        The uncertainty share of the blend (diversity gets ``1 - weight``).
+    uncertainty : {"margin", "entropy", "least_confidence"} or callable, default="margin"
+        The uncertainty measure blended.
+    """
+
+    name = "combined"
+
+    def __init__(self, weight: float = 0.5, uncertainty="margin"):
+        self.weight = check_scalar(weight, "weight", float, low=0.0, high=1.0, what="the uncertainty share")
+        uncertainty_measure(uncertainty)   # an unknown name fails here
+        self.uncertainty = uncertainty
+        self._large = ClusterMargin()
+
+    def _params(self) -> dict:
+        return {"weight": self.weight, "uncertainty": self.uncertainty}
+
+    def select(self, pool, ask):
+        affordable = pool.kernels.get("blend_affordable")
+        if affordable is not None and not affordable(pool, ask.n):
+            return self._large.select(pool, ask)
+        return blend(pool, pool.scores(ask.model, ask.classes, self.uncertainty), ask, self.weight)
+
+
+class MarginKMeans(Strategy):
+    """Margin spread by k-means (diverse mini-batch, Zhdanov 2019): the ``factor·n`` lowest-margin items, one per
+    cluster of a margin-weighted k-means of them.
+
+    Kernel: ``pool.kernels["spread_top"](pool, scores, n, labeled, factor, rng) -> (idx, scores at idx)`` (the
+    Dask pool: the candidates per chunk, the k-means on the client); else ``spread_top`` on ``pool.embedding``.
+
+    Parameters
+    ----------
+    factor : float >= 1, default=5
+        Candidates per pick.
+    """
+
+    name = "margin_kmeans"
+
+    def __init__(self, factor: float = 5.0):
+        self.factor = check_scalar(factor, "factor", float, low=1.0, what="candidates per pick")
+
+    def _params(self) -> dict:
+        return {"factor": self.factor}
+
+    def select(self, pool, ask):
+        u = pool.scores(ask.model, ask.classes, "margin")
+        kernel = pool.kernels.get("spread_top")
+        if kernel is not None:
+            idx, su = kernel(pool, u, ask.n, ask.labeled, self.factor, ask.rng)
+        else:
+            idx, su, _ = spread_top(np.asarray(u, dtype=np.float64), np.asarray(pool.embedding), ask.n,
+                                    np.asarray(ask.labeled, dtype=np.intp), self.factor, ask.rng)
+        return with_distance(pool, idx, su, ask.labeled)

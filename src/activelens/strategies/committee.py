@@ -15,7 +15,9 @@ import scipy.sparse as sp
 from sklearn.base import clone
 
 from activelens.core.threads import blas_threads
-from activelens.core.validation import check_indices, check_n, check_random_state
+from activelens.core.model import padded_proba
+from activelens.core.validation import check_indices, check_n, check_random_state, check_scalar
+from activelens.strategies.base import Strategy, with_distance
 from activelens.strategies.select import top_n
 
 #: members of the committee the "qbc" strategies train
@@ -94,3 +96,47 @@ def qbc(probas, n: int, labeled=None, disagreement: str = "vote_entropy", random
     labeled = check_indices(labeled, scores.shape[0], name="labeled")
     n = check_n(n, scores.shape[0] - labeled.size)
     return top_n(scores, n, check_random_state(random_state), exclude=labeled)
+
+
+def committee_rows(rows, members, classes, disagreement) -> np.ndarray:
+    """(len(rows), 1) disagreement of fitted ``members`` over some pool rows, probabilities padded to ``classes``
+    (what ``QueryByCommittee`` maps over the pool with ``pool.apply_rows``)."""
+    probas = np.stack([padded_proba(m, rows, classes) for m in members])
+    return np.asarray(disagreement_measure(disagreement)(probas), dtype=np.float64)[:, None]
+
+
+class QueryByCommittee(Strategy):
+    """Query by committee: ``n_members`` copies of the user's estimator, each trained on a stratified bootstrap of
+    the labeled items (in pool order); the top of their ``disagreement``.
+
+    Composed from ``pool.rows`` (the labeled rows), ``pool.apply_rows`` (the disagreement, chunk by chunk where the
+    rows live), ``pool.top_n`` and ``pool.distance_to_labeled``; no kernel.
+
+    Parameters
+    ----------
+    disagreement : {"vote_entropy", "kl"}, default="vote_entropy"
+    n_members : int, default=COMMITTEE_SIZE
+        Members of the committee (at least 2).
+    name : str, optional
+        The name recorded (default "qbc", or "qbc_kl" for ``disagreement="kl"``).
+    """
+
+    def __init__(self, disagreement: str = "vote_entropy", n_members: int = COMMITTEE_SIZE, name: str | None = None):
+        disagreement_measure(disagreement)   # an unknown name fails here
+        self.disagreement = disagreement
+        self.n_members = check_scalar(n_members, "n_members", int, low=2, what="members of the committee")
+        self.name = name or ("qbc" if disagreement == "vote_entropy" else f"qbc_{disagreement}")
+
+    def _params(self) -> dict:
+        return {"disagreement": self.disagreement, "n_members": self.n_members}
+
+    def select(self, pool, ask):
+        if ask.estimator is None or ask.y is None:
+            raise ValueError(f"strategy {self.name!r} trains a committee: the Ask needs the estimator and the labels")
+        labeled = np.asarray(ask.labeled, dtype=np.intp)
+        order = np.argsort(labeled, kind="stable")
+        members = fit_committee(ask.estimator, pool.rows(labeled[order]), np.asarray(ask.y)[order], self.n_members,
+                                ask.rng)
+        u = pool.apply_rows(None, 1, committee_rows, members, np.asarray(ask.classes), self.disagreement)[:, 0]
+        idx, su, rows = pool.top_n(u, ask.n, ask.rng, exclude=ask.labeled)
+        return with_distance(pool, idx, su, ask.labeled, rows)

@@ -1,4 +1,5 @@
-"""Diversity sampling: farthest-point (k-center greedy) and k-means++ style D² sampling.
+"""Diversity sampling: farthest-point (k-center greedy) and k-means++ style D² sampling, and their strategies
+(``KCenter``, ``KMeansPP``).
 
 Both keep one vector: the squared distance from every pool row to its nearest chosen or labeled row.
 Adding a centre updates that vector with one chunked matrix product, so memory is O(n) plus a bounded
@@ -12,6 +13,7 @@ from sklearn.decomposition import PCA
 
 from activelens.core.threads import blas_threads
 from activelens.core.validation import check_indices, check_matrix, check_n, check_random_state
+from activelens.strategies.base import Selection, Strategy
 
 # Scratch budget for one distance block (rows × centres), in float32 elements: 4M elements = 16 MB.
 _BLOCK_ELEMENTS = 1 << 22
@@ -267,3 +269,42 @@ def distance_to_nearest(A: np.ndarray, B: np.ndarray) -> np.ndarray:
         return np.full(len(A), np.nan)
     d2 = np.einsum("ij,ij->i", A, A)[:, None] - 2.0 * (A @ B.T) + np.einsum("ij,ij->i", B, B)[None, :]
     return np.sqrt(np.maximum(d2.min(axis=1), 0.0)).astype(np.float64)
+
+
+class KCenter(Strategy):
+    """k-center greedy: each pick the item farthest from every labeled and already-picked item in the embedding.
+
+    Kernel: ``pool.kernels["k_center"](pool, n, labeled, rng) -> (idx, distance of each pick)`` when the backend
+    has one (the Dask pool: one chunk-wise update and one small reduction per pick); else ``farthest_first`` on
+    ``pool.embedding``.
+    """
+
+    name = "k_center"
+
+    def select(self, pool, ask):
+        kernel = pool.kernels.get("k_center")
+        if kernel is not None:
+            idx, dist = kernel(pool, ask.n, ask.labeled, ask.rng)
+        else:
+            idx, dist = farthest_first(np.asarray(pool.embedding), ask.n, ask.labeled, ask.rng)
+        return Selection(idx, dist, {"diversity": dist})
+
+
+class KMeansPP(Strategy):
+    """k-means++ seeding: each pick drawn with probability proportional to its squared distance to the nearest
+    labeled or already-picked item.
+
+    Kernel: ``pool.kernels["kmeans_pp"](pool, n, labeled, rng) -> idx`` (the Dask pool: per-chunk D² sums, one
+    task in the chosen chunk); else ``d2_sampling`` on ``pool.embedding``.
+    """
+
+    name = "kmeans_pp"
+
+    def select(self, pool, ask):
+        kernel = pool.kernels.get("kmeans_pp")
+        if kernel is not None:
+            idx = kernel(pool, ask.n, ask.labeled, ask.rng)
+        else:
+            idx = d2_sampling(np.asarray(pool.embedding), ask.n, ask.labeled, ask.rng)
+        dist = pool.distance_to_labeled(idx, ask.labeled)
+        return Selection(idx, dist, {"diversity": dist})

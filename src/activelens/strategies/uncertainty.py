@@ -1,4 +1,5 @@
-"""Uncertainty sampling scores: proba (n, k) -> scores (n,), higher = more informative.
+"""Uncertainty sampling: scores proba (n, k) -> scores (n,), higher = more informative, and the ``Uncertainty``
+strategy (the top-n of one of them).
 
 All three are 0 for a confident one-hot row and maximal for the uniform row. Zero probabilities are fine:
 entropy takes the log only where p > 0, so 0·log 0 counts as 0 rather than NaN.
@@ -6,7 +7,9 @@ entropy takes the log only where p > 0, so 0·log 0 counts as 0 rather than NaN.
 from __future__ import annotations
 
 import numpy as np
+
 from activelens.core.validation import check_proba
+from activelens.strategies.base import Strategy, strategy_name, with_distance
 
 
 def entropy(proba) -> np.ndarray:
@@ -44,3 +47,30 @@ def uncertainty_measure(name_or_func):
         raise ValueError(
             f"unknown uncertainty measure {name_or_func!r}; use one of {sorted(UNCERTAINTY_MEASURES)} or a callable"
         ) from None
+
+
+class Uncertainty(Strategy):
+    """The ``n`` most uncertain items under the model: the top-n of ``measure``.
+
+    Composed from ``pool.scores``, ``pool.top_n`` and ``pool.distance_to_labeled``; no kernel.
+
+    Parameters
+    ----------
+    measure : {"entropy", "margin", "least_confidence"} or callable, default="margin"
+        A name of ``UNCERTAINTY_MEASURES``, or a callable proba (n, k) -> scores (n,), higher = more informative.
+    name : str, optional
+        The name recorded in the history (default: the measure's name, or the callable's ``__name__``).
+    """
+
+    def __init__(self, measure="margin", name=None):
+        uncertainty_measure(measure)   # an unknown name fails here, at construction
+        self.measure = measure
+        self.name = name or strategy_name(measure)
+
+    def _params(self) -> dict:
+        return {"measure": self.measure}
+
+    def select(self, pool, ask):
+        u = pool.scores(ask.model, ask.classes, self.measure)
+        idx, su, rows = pool.top_n(u, ask.n, ask.rng, exclude=ask.labeled)
+        return with_distance(pool, idx, su, ask.labeled, rows)

@@ -24,9 +24,9 @@ Modules, one concept each (lower ones import none above them)::
     detect.py      recognising a dask collection without importing dask
     compute.py     ClusterError; compute, persist, broadcast; ChunkRunner (per-chunk tasks of a loop); offsets
     memmap.py      MemmapRows, from_memmap: a raw file on disk read per chunk by the workers
-    rows.py        check_dask_pool, gather_rows, apply_rows, the seeded sample (SAMPLE_ROWS)
+    rows.py        check_dask_pool, gather_rows, apply_rows, map_rows, the seeded sample (SAMPLE_ROWS)
     hashing.py     the label store's row hashes and pool digest, computed per chunk
-    scoring.py     probabilities, uncertainty scores, a committee's disagreement, a pretrained scorer's scores, per chunk
+    scoring.py     probabilities, uncertainty scores, a pretrained scorer's scores, per chunk
     select.py      top-n: a partial sort per chunk, one reduce on the client
     embedding.py   Embedding, dask_embedding: the space diversity is measured in
     nearest.py     DaskNearestDistance: each row's distance to its nearest centre, kept on the workers
@@ -35,7 +35,7 @@ Modules, one concept each (lower ones import none above them)::
     spread.py      margin spread by k-means: the top candidates per chunk, the weighted k-means on the client
     badge.py       BADGE: gradient factors kept per chunk, k-means++ seeding over them pick by pick
     map_sample.py  which rows the map of a large pool draws, balanced over k-means groups
-    pool.py        DaskPool: the Pool protocol on all of the above
+    pool.py        DaskPool: the Pool protocol on all of the above, and KERNELS: the strategies' loops the Dask way
 
 Importing this package does not import dask; ``make`` and the names below load it when first used.
 """

@@ -132,6 +132,31 @@ def apply_rows(X, positions, width: int, func, *args, client=None) -> np.ndarray
     return np.asarray(compute(out, client=client)[0], dtype=np.float32).reshape(positions.size, int(width))
 
 
+def _map_block(x, func, args):
+    return np.asarray(func(np.asarray(x), *args), dtype=np.float64)
+
+
+def map_rows(X, width: int, func, *args):
+    """``func(rows, *args) -> (len(rows), width)`` over every chunk of X, where it lives; lazy.
+
+    Parameters
+    ----------
+    X : dask.array.Array of shape (n_rows, n_features)
+    width : int
+        Columns ``func`` returns.
+    func : callable
+    *args
+        Sent to each worker once.
+
+    Returns
+    -------
+    dask.array.Array of float64, shape (n_rows, width)
+        Chunked like X along rows.
+    """
+    return X.map_blocks(_map_block, func, broadcast(args), dtype=np.float64, chunks=(X.chunks[0], (int(width),)),
+                        meta=np.empty((0, 0), np.float64))
+
+
 # ----- the seeded sample -----
 def sample_size(sample_rows: int | None = None) -> int:
     """``sample_rows``, or ``SAMPLE_ROWS`` (read when called) if None."""

@@ -1,5 +1,5 @@
 """A model's view of a Dask pool, one task per chunk on the workers: probabilities, uncertainty scores, and a
-pretrained scorer's uncertainty (the cold start). The model or scorer is sent to each worker once."""
+pretrained scorer's uncertainty (the cold start's kernel). The model or scorer is sent to each worker once."""
 from __future__ import annotations
 
 import numpy as np
@@ -9,8 +9,7 @@ from activelens.backends.dask.rows import gather_rows
 from activelens.core.model import padded_proba
 from activelens.core.validation import check_proba
 from activelens.strategies.coldstart import pretrained_scores
-from activelens.strategies.committee import disagreement_measure
-from activelens.strategies.registry import strategy_name
+from activelens.strategies.base import strategy_name
 from activelens.strategies.uncertainty import uncertainty_measure
 
 
@@ -73,35 +72,6 @@ def dask_scores(X, model, classes, measure="margin"):
     uncertainty_measure(measure)  # an unknown name fails here, not on a worker
     return X.map_blocks(_scores_block, broadcast(model), np.asarray(classes), measure, dtype=np.float64,
                         drop_axis=1, meta=np.empty((0,), np.float64))
-
-
-def _committee_block(x, models, classes, disagreement, block_info=None):
-    _check_finite_block(x, block_start(block_info))
-    return np.asarray(disagreement_measure(disagreement)(np.stack([padded_proba(m, x, classes) for m in models])),
-                      dtype=np.float64)
-
-
-def dask_committee_scores(X, models, classes, disagreement="vote_entropy"):
-    """A committee's disagreement over a dask pool, one task per chunk: every member's padded probabilities of the
-    chunk, then ``disagreement`` (``strategies.committee``); lazy.
-
-    Parameters
-    ----------
-    X : dask.array.Array of shape (n_rows, n_features)
-    models : list of fitted classifiers with ``predict_proba``
-        The committee; sent to each worker once.
-    classes : array-like of shape (n_classes,)
-        The classes every member's probabilities are padded to.
-    disagreement : {"vote_entropy", "kl"}, default "vote_entropy"
-
-    Returns
-    -------
-    dask.array.Array of float64, shape (n_rows,)
-        Higher = more disagreement.
-    """
-    disagreement_measure(disagreement)  # an unknown name fails here, not on a worker
-    return X.map_blocks(_committee_block, broadcast(list(models)), np.asarray(classes), disagreement,
-                        dtype=np.float64, drop_axis=1, meta=np.empty((0,), np.float64))
 
 
 # ----- a pretrained scorer as cold start -----
