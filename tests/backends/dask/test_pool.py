@@ -11,7 +11,7 @@ pytest.importorskip("distributed")
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 
 from activelens import ActiveLearner  # noqa: E402
-from activelens.backends.dask.pool import SCALE_COLD_STARTS, SCALE_STRATEGIES, DaskPool  # noqa: E402
+from activelens.backends.dask.pool import DaskPool  # noqa: E402
 
 from .helpers import CHUNK, D, N, dask_pool, run_rounds  # noqa: E402
 
@@ -121,16 +121,13 @@ def test_rows_that_do_not_match(data):
         ActiveLearner(LogisticRegression(), Xd, cold_start="kmeans_pp")
 
 
-def test_refusals_name_what_runs_at_scale(dense_data, monkeypatch):
-    X, _ = dense_data
-    from activelens.strategies.registry import STRATEGIES
+def test_every_kernel_the_dask_pool_offers_is_one_a_strategy_looks_up():
+    """The Dask loops are kernels named in the strategies' classes, not Pool methods: each is looked up somewhere."""
+    import importlib
+    import inspect
 
-    assert set(SCALE_STRATEGIES) == set(STRATEGIES) and "typiclust" in SCALE_COLD_STARTS   # every strategy at scale
-    # what is left to refuse (nothing today) is refused with a message that names what runs at scale
-    monkeypatch.setattr(DaskPool, "supported_strategies", ("margin",))
-    with pytest.raises(ValueError, match="strategy 'kmeans_pp' needs the whole pool in memory.*margin"):
-        ActiveLearner(LogisticRegression(), dask_pool(X), strategy="kmeans_pp")
-    monkeypatch.setattr(DaskPool, "supported_cold_starts", ("random",))
-    with pytest.raises(ValueError, match="cold_start 'typiclust' needs the whole pool.*pretrained scorer"):
-        ActiveLearner(LogisticRegression(), dask_pool(X), cold_start="typiclust")
-
+    families = ("uncertainty", "diversity", "combined", "badge", "committee", "coldstart")
+    source = "".join(inspect.getsource(importlib.import_module(f"activelens.strategies.{m}")) for m in families)
+    assert set(DaskPool.kernels) >= {"k_center", "kmeans_pp", "typiclust", "greedy_blend", "cluster_margin", "badge"}
+    for name in DaskPool.kernels:
+        assert f'kernels.get("{name}")' in source, name
