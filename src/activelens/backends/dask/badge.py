@@ -122,49 +122,67 @@ def dask_badge(X, model, classes, n: int, labeled, rng: np.random.Generator, emb
     """
     client = client if client is not None else default_client()
     labeled = np.unique(np.asarray([] if labeled is None else labeled, dtype=np.int64))
-    linear = is_linear_head(last_layer(model)[1])
-    if not linear and embedding is None:
-        raise ValueError("the model has no linear last layer, so BADGE needs an embedding of the pool")
-    rows = pick_chunk_rows(int(X.shape[0]), client) if min_chunk_rows is None else int(min_chunk_rows)
-    Xm = merge_row_chunks(X, rows)
-    starts = offsets(Xm.chunks[0])[:-1]
-    x_blocks = Xm.to_delayed().ravel().tolist()
-    if linear:
-        e_blocks = [None] * len(x_blocks)
-    else:
-        e_blocks = embedding.rechunk((Xm.chunks[0], embedding.shape[1])).to_delayed().ravel().tolist()
-    model_d, classes = broadcast(model), np.asarray(classes)
     run = ChunkRunner(client)
-    state = run.keep([dask.delayed(_factors_block)(xb, eb, int(o), model_d, classes, labeled)
-                      for xb, eb, o in zip(x_blocks, e_blocks, starts)])
+    state, starts = _factor_state(run, X, model, classes, labeled, embedding, min_chunk_rows)
     picks = np.empty(n, dtype=np.intp)
     norms = np.empty(n, dtype=np.float64)
     seen = np.empty(n, dtype=np.float64)
     for t in range(n):
         if t == 0:
-            got = run.gather(run.map(_largest_gradient, state))
-            best = max(g[0] for g in got)
-            if not np.isfinite(best):
-                raise ValueError(f"asked for {n} items but only 0 can be chosen")
-            ties = np.concatenate([g[1] for g in got if g[0] == best])
-            i = int(ties[0] if ties.size == 1 else rng.choice(ties))
-            c = int(np.searchsorted(starts, i, side="right") - 1)
-            (a, f, g_sq_i, _), = run.gather(run.map(_pick_factors, [state[c]], local=i - int(starts[c])))
+            i, a, f, g_sq_i = _first_pick(run, state, starts, n, rng)
             seen[t] = np.inf
         else:
-            got = run.gather(run.map(_chunk_sums, state))
-            sums = np.array([g[0] for g in got])
-            total = sums.sum()
-            uniform = not np.isfinite(total) or total <= 0
-            if uniform:   # only copies of picks left: uniform over what is free, as in memory
-                sums = np.array([g[1] for g in got], dtype=np.float64)
-                total = sums.sum()
-            if total <= 0:
-                raise ValueError(f"asked for {n} items but only {t} can be chosen")
-            c, rest = weighted_chunk(sums, rng)
-            (i, a, f, g_sq_i, d2_i), = run.gather(run.map(_chunk_draw, [state[c]], target=rest, uniform=uniform))
+            i, a, f, g_sq_i, d2_i = _next_pick(run, state, n, t, rng)
             seen[t] = float(np.sqrt(max(d2_i, 0.0)))
         picks[t], norms[t] = i, np.sqrt(np.float64(g_sq_i))
         if t + 1 < n:
             state = run.map(_update_block, state, a=a, f=f, g_sq_i=g_sq_i, pick=int(i))
     return picks, norms, seen
+
+
+def _factor_state(run, X, model, classes, labeled, embedding, min_chunk_rows):
+    """The per-chunk gradient factors kept on the workers, and the chunks' first positions."""
+    linear = is_linear_head(last_layer(model)[1])
+    if not linear and embedding is None:
+        raise ValueError("the model has no linear last layer, so BADGE needs an embedding of the pool")
+    rows = pick_chunk_rows(int(X.shape[0]), run.client) if min_chunk_rows is None else int(min_chunk_rows)
+    Xm = merge_row_chunks(X, rows)
+    starts = offsets(Xm.chunks[0])[:-1]
+    x_blocks = Xm.to_delayed().ravel().tolist()
+    if linear:   # a linear last step reads its own features
+        e_blocks = [None] * len(x_blocks)
+    else:
+        e_blocks = embedding.rechunk((Xm.chunks[0], embedding.shape[1])).to_delayed().ravel().tolist()
+    model_d, classes = broadcast(model), np.asarray(classes)
+    state = run.keep([dask.delayed(_factors_block)(xb, eb, int(o), model_d, classes, labeled)
+                      for xb, eb, o in zip(x_blocks, e_blocks, starts)])
+    return state, starts
+
+
+def _first_pick(run, state, starts, n, rng):
+    """The largest gradient (ties by ``rng``): (position, its factors a and f, its squared norm)."""
+    got = run.gather(run.map(_largest_gradient, state))
+    best = max(g[0] for g in got)
+    if not np.isfinite(best):
+        raise ValueError(f"asked for {n} items but only 0 can be chosen")
+    ties = np.concatenate([g[1] for g in got if g[0] == best])
+    i = int(ties[0] if ties.size == 1 else rng.choice(ties))
+    c = int(np.searchsorted(starts, i, side="right") - 1)
+    (a, f, g_sq_i, _), = run.gather(run.map(_pick_factors, [state[c]], local=i - int(starts[c])))
+    return i, a, f, g_sq_i
+
+
+def _next_pick(run, state, n, t, rng):
+    """A D² draw over the per-chunk sums, then one task in the chosen chunk: (position, a, f, squared norm, D²)."""
+    got = run.gather(run.map(_chunk_sums, state))
+    sums = np.array([g[0] for g in got])
+    total = sums.sum()
+    uniform = not np.isfinite(total) or total <= 0
+    if uniform:   # only copies of picks left: uniform over what is free, as in memory
+        sums = np.array([g[1] for g in got], dtype=np.float64)
+        total = sums.sum()
+    if total <= 0:
+        raise ValueError(f"asked for {n} items but only {t} can be chosen")
+    c, rest = weighted_chunk(sums, rng)
+    (i, a, f, g_sq_i, d2_i), = run.gather(run.map(_chunk_draw, [state[c]], target=rest, uniform=uniform))
+    return i, a, f, g_sq_i, d2_i

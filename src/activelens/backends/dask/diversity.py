@@ -161,32 +161,36 @@ def dask_greedy_blend(u, E, n: int, labeled, weight: float, rng: np.random.Gener
     u_range = _range(tracker.per_chunk(_free_minmax, u_chunks))
     if u_range is None:  # every row is labeled
         raise _can_not_choose(n, 0)
-    u_lo, u_hi = u_range
     tracker.add(labeled)
     picks = np.empty(n, dtype=np.intp)
     parts = np.empty((n, 3))
     for t in range(n):
-        d_lo = d_hi = 0.0
-        if tracker.n_centres:
-            d_range = _range(tracker.per_chunk(_dist_minmax))
-            if d_range is None:
-                raise _can_not_choose(n, t)
-            d_lo, d_hi = d_range
-        got = tracker.per_chunk(_blend_max, u_chunks, rows=True, u_lo=u_lo, u_hi=u_hi, d_lo=d_lo, d_hi=d_hi,
-                                weight=float(weight), has_centres=tracker.n_centres > 0)
-        best = max(g[0] for g in got)
-        if not np.isfinite(best):
-            raise _can_not_choose(n, t)
-        top = [g for g in got if g[0] == best]
-        ties = np.concatenate([g[1] for g in top])
-        tie_parts = np.concatenate([g[2] for g in top])
-        j = 0 if ties.size == 1 else int(np.flatnonzero(ties == rng.choice(ties))[0])
-        i = int(ties[j])
-        picks[t], parts[t] = i, tie_parts[j]
-        tracker.remember_rows(np.concatenate([g[3] for g in top]), [r for g in top for r in g[4]])
+        picks[t], parts[t] = _blend_pick(tracker, u_chunks, u_range, weight, rng, n, t)
         if t + 1 < n:
-            tracker.add(i)
+            tracker.add(int(picks[t]))
     return picks, parts[:, 0], parts[:, 1], parts[:, 2]
+
+
+def _blend_pick(tracker, u_chunks, u_range, weight, rng, n, t):
+    """One greedy pick: the free rows' distance range, then the best blended score (ties by ``rng``), and its
+    embedding row remembered for the next update. Returns (position, (blended, uncertainty, diversity))."""
+    d_lo = d_hi = 0.0
+    if tracker.n_centres:
+        d_range = _range(tracker.per_chunk(_dist_minmax))
+        if d_range is None:
+            raise _can_not_choose(n, t)
+        d_lo, d_hi = d_range
+    got = tracker.per_chunk(_blend_max, u_chunks, rows=True, u_lo=u_range[0], u_hi=u_range[1], d_lo=d_lo, d_hi=d_hi,
+                            weight=float(weight), has_centres=tracker.n_centres > 0)
+    best = max(g[0] for g in got)
+    if not np.isfinite(best):
+        raise _can_not_choose(n, t)
+    top = [g for g in got if g[0] == best]
+    ties = np.concatenate([g[1] for g in top])
+    tie_parts = np.concatenate([g[2] for g in top])
+    j = 0 if ties.size == 1 else int(np.flatnonzero(ties == rng.choice(ties))[0])
+    tracker.remember_rows(np.concatenate([g[3] for g in top]), [r for g in top for r in g[4]])
+    return int(ties[j]), tie_parts[j]
 
 
 # ----- k-means++ (D² sampling): the nearest-distance vector again, a draw by per-chunk sums -----

@@ -123,23 +123,7 @@ def dask_embedding(X, embeddings=None, max_dims: int = 50, random_state=None, sa
     """
     sample_rows = sample_size(sample_rows)
     if embeddings is not None:
-        if isinstance(embeddings, da.Array) or accepts(embeddings):
-            E = check_dask_pool(embeddings, name="embeddings")
-        else:
-            E = np.asarray(embeddings)
-            if E.ndim != 2:
-                raise ValueError(f"embeddings must be 2-D (n_pool, d), got shape {E.shape}")
-        if E.shape[0] != X.shape[0]:
-            raise ValueError(f"embeddings has {E.shape[0]} rows but X has {X.shape[0]}; give one row per pool item")
-        if X.shape[0] <= sample_rows:  # as in memory, bit for bit
-            E = np.asarray(compute(E, client=client)[0]) if isinstance(E, da.Array) else E
-            return _InMemoryEmbedding(prepare_embedding(E, name="embeddings"), X.chunks[0])
-        E = E if isinstance(E, da.Array) else da.from_array(E, chunks=(X.chunks[0], -1))
-        if E.chunks[0] != X.chunks[0]:
-            E = E.rechunk((X.chunks[0], -1))
-        uncentred = Embedding(E)
-        (mu,) = compute(uncentred.array.mean(axis=0, dtype=np.float64), client=client)
-        return Embedding(E, centre=mu.astype(np.float32))
+        return _given_embedding(X, embeddings, sample_rows, client)
     if X.shape[0] <= sample_rows:  # a pool no bigger than a sample: the in-memory embedding itself, bit for bit
         pool = np.asarray(compute(X, client=client)[0])
         return _InMemoryEmbedding(prepare_embedding(default_embedding(pool, max_dims=max_dims, random_state=random_state)),
@@ -155,3 +139,25 @@ def dask_embedding(X, embeddings=None, max_dims: int = 50, random_state=None, sa
         pca = PCA(n_components=max_dims, svd_solver="randomized", random_state=seed).fit(sample)
     mu = _embed_block(raw, mean, std, pca, None).mean(axis=0, dtype=np.float64)
     return Embedding(X, mean, std, pca, mu.astype(np.float32))
+
+
+def _given_embedding(X, embeddings, sample_rows: int, client) -> Embedding:
+    """The user's ``embeddings``, checked, centred: in memory (as the in-memory pool does, bit for bit) up to
+    ``sample_rows`` rows, else chunked like X with the mean of one pass."""
+    if isinstance(embeddings, da.Array) or accepts(embeddings):
+        E = check_dask_pool(embeddings, name="embeddings")
+    else:
+        E = np.asarray(embeddings)
+        if E.ndim != 2:
+            raise ValueError(f"embeddings must be 2-D (n_pool, d), got shape {E.shape}")
+    if E.shape[0] != X.shape[0]:
+        raise ValueError(f"embeddings has {E.shape[0]} rows but X has {X.shape[0]}; give one row per pool item")
+    if X.shape[0] <= sample_rows:  # as in memory, bit for bit
+        E = np.asarray(compute(E, client=client)[0]) if isinstance(E, da.Array) else E
+        return _InMemoryEmbedding(prepare_embedding(E, name="embeddings"), X.chunks[0])
+    E = E if isinstance(E, da.Array) else da.from_array(E, chunks=(X.chunks[0], -1))
+    if E.chunks[0] != X.chunks[0]:
+        E = E.rechunk((X.chunks[0], -1))
+    uncentred = Embedding(E)
+    (mu,) = compute(uncentred.array.mean(axis=0, dtype=np.float64), client=client)
+    return Embedding(E, centre=mu.astype(np.float32))
