@@ -94,7 +94,7 @@ class Hedge(Strategy):
         k = int(np.ceil(self.eps * ask.n)) if ask.n > 1 else 0
         main = STRATEGIES[self.rule].select(pool, replace(ask, n=ask.n - k)) if ask.n - k > 0 else None
         taken = np.concatenate([ask.labeled, main.indices]) if main is not None else ask.labeled
-        extra = pool.typiclust(k, taken, ask.rng) if k else np.empty(0, dtype=np.intp)
+        extra = STRATEGIES["typiclust"].picks(pool, replace(ask, n=k, labeled=taken)) if k else np.empty(0, dtype=np.intp)
         idx = np.concatenate([main.indices, extra]) if main is not None else extra
         return Selection(idx.astype(np.intp), np.zeros(idx.size))
 

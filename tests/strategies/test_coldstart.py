@@ -43,3 +43,26 @@ def test_pretrained_scorer_ranks_by_its_uncertainty():
     assert set(idx.tolist()) == set(idx_callable.tolist())
     with pytest.raises(TypeError, match="predict_proba"):
         pretrained(object(), X, 3)
+
+
+def test_the_pretrained_cold_start_carries_its_measure_and_weight():
+    from sklearn.datasets import make_blobs
+    from sklearn.linear_model import LogisticRegression
+
+    from activelens import ActiveLearner
+    from activelens.strategies import Pretrained
+
+    X, y = make_blobs(300, centers=3, cluster_std=3.0, random_state=0)
+    model = LogisticRegression(max_iter=500).fit(X[::10], y[::10])
+    picks = {}
+    for w in (0.0, 1.0):
+        learner = ActiveLearner(LogisticRegression(), X, cold_start=Pretrained(model, uncertainty="entropy", weight=w),
+                                batch_size=6, random_state=0)
+        batch = learner.query()
+        assert batch.strategy == "pretrained" and set(batch.components) == {"uncertainty", "diversity"}
+        picks[w] = batch.indices.tolist()
+    assert picks[0.0] != picks[1.0]
+    with pytest.raises(ValueError, match="weight"):
+        Pretrained(model, weight=2)
+    with pytest.raises(TypeError, match="scorer must have predict_proba"):
+        Pretrained(object())

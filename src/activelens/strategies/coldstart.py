@@ -164,6 +164,10 @@ class Pretrained(Strategy):
     def _params(self) -> dict:
         return {"scorer": self.scorer, "uncertainty": self.uncertainty, "weight": self.weight}
 
+    def __call__(self, X):
+        """The scorer's probabilities for rows ``X`` (so a ``Pretrained`` is itself a pretrained scorer)."""
+        return pretrained_scores(self.scorer, X)
+
     def select(self, pool, ask):
         kernel = pool.kernels.get("pretrained_scores")
         if kernel is not None:
