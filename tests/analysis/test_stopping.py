@@ -95,7 +95,7 @@ def test_criteria_reject_bad_parameters(factory):
 def test_criteria_inside_a_real_loop(blobs):
     X, y = blobs
     crit = [Plateau(patience=2, min_delta=0.5), StabilizingPredictions(window=1, threshold=0.3, random_state=0)]
-    learner = ActiveLearner(LogisticRegression(max_iter=500), X[:200], X_test=X[200:], y_test=y[200:],
+    learner = ActiveLearner(LogisticRegression(max_iter=500), X[:200], holdout=(X[200:], y[200:]),
                             stopping=crit, random_state=0)
     b = learner.query(20)
     learner.teach(b.indices, y[b.indices])

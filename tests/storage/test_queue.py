@@ -163,7 +163,7 @@ def test_a_wrong_label_is_refused_at_submit_and_a_stored_one_no_longer_blocks_sy
     out, err = capsys.readouterr()
     assert "labels taught from finished annotations: 5" in out
     assert f"skipped item {got[5]}: label '2' by ana" in err
-    assert f"python -m activelens reject --store {path} --index {got[5]}" in err
+    assert f"activelens reject --store {path} --index {got[5]}" in err
     assert main(["reject", "--store", path, "--index", str(got[5])]) == 0
     assert "removed 1 annotation" in capsys.readouterr().out
     assert got[5] in q.claim("ana", n=1)     # back in the queue, and ana may answer it again

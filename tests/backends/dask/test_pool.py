@@ -10,7 +10,7 @@ pytest.importorskip("distributed")
 
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 
-from activelens import ActiveLearner  # noqa: E402
+from activelens import ActiveLearner, make_pool  # noqa: E402
 from activelens.backends.dask.pool import SCALE_COLD_STARTS, SCALE_STRATEGIES, DaskPool  # noqa: E402
 
 from .helpers import CHUNK, D, N, dask_pool, run_rounds  # noqa: E402
@@ -110,9 +110,9 @@ def test_rows_that_do_not_match(data):
     X, _ = data
     Xd = da.from_array(X, chunks=(CHUNK, D))
     with pytest.raises(ValueError, match="embeddings has 2999 rows but X has 3000"):
-        ActiveLearner(LogisticRegression(), Xd, embeddings=np.zeros((N - 1, 3)))
+        ActiveLearner(LogisticRegression(), make_pool(Xd, embeddings=np.zeros((N - 1, 3))))
     with pytest.raises(ValueError, match="embeddings has 2999 rows"):
-        ActiveLearner(LogisticRegression(), Xd, embeddings=da.zeros((N - 1, 3), chunks=500))
+        ActiveLearner(LogisticRegression(), make_pool(Xd, embeddings=da.zeros((N - 1, 3), chunks=500)))
     with pytest.raises(ValueError, match="2-D"):
         ActiveLearner(LogisticRegression(), da.zeros(N, chunks=500))
     with pytest.raises(ValueError, match="strategy must be one of"):  # a typo: the learner's message, not "in memory"
