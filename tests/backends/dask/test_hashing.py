@@ -31,8 +31,8 @@ def test_store_row_hashes_match_numpy(client, data):
 
 
 def _taught_with_store(pool, y, path, client=None):
-    kw = {} if client is None else {"client": client}
-    learner = ActiveLearner(LogisticRegression(max_iter=300), pool, batch_size=15, random_state=11, store=path, **kw)
+    learner = ActiveLearner(LogisticRegression(max_iter=300), make_pool(pool, client=client, random_state=11),
+                            batch_size=15, random_state=11, store=path)
     for _ in range(2):
         b = learner.query()
         learner.teach(b.indices, y[b.indices], annotator="ann", seconds=2.0)
