@@ -30,10 +30,12 @@ lab: setup
 
 test: setup
 	$(BIN)/lint-imports
+	$(BIN)/vulture
 	$(BIN)/python -m pytest -p no:cacheprovider
 
 test-fast: setup
 	$(BIN)/lint-imports
+	$(BIN)/vulture
 	$(BIN)/python -m pytest -p no:cacheprovider -m "not e2e and not slow"
 
 e2e: setup

@@ -1,10 +1,12 @@
 """Digits / logistic regression sweep behind the choice of the default strategy (the numbers in BENCHMARKS.md).
 
     .venv/bin/python benchmarks/digits_sweep.py 1.0 margin 10
-    .venv/bin/python benchmarks/digits_sweep.py 1.0 combined 10 "{'uncertainty': 'margin', 'weight': 0.8}"
+    .venv/bin/python benchmarks/digits_sweep.py 1.0 combined 10 "{'cold_start': 'random'}"
     RAW=1000 .venv/bin/python benchmarks/digits_sweep.py 1.0 margin 10     # unscaled LogisticRegression(max_iter=1000)
 
-Arguments: C of the logistic regression, strategy, number of seeds, optional simulate() keyword arguments.
+Arguments: C of the logistic regression, strategy, number of seeds, optional simulate() keyword arguments (the
+learner's: cold_start, scoring, ...; a strategy's own settings, such as the blend's weight, go with its object:
+``simulate(..., strategy=Combined(weight=0.8))`` from Python).
 Per seed: 30% stratified test split seeded by the seed; random's reference is its own curve's accuracy at 1,000
 labels (batch 10, same seed); the strategy runs to 500 labels. Prints labels to reach that reference per seed
 (9999 = not reached by 500), their mean/sd/median/max, how many seeds made it by 333, the labels at which the

@@ -49,7 +49,7 @@ def main(argv=None):
     import distributed
     from sklearn.linear_model import LogisticRegression
 
-    from activelens import ActiveLearner
+    from activelens import ActiveLearner, make_pool
     from activelens.backends.dask import from_memmap
     from activelens.storage import LabelStore, pool_check
 
@@ -76,8 +76,8 @@ def main(argv=None):
         pool = from_memmap(path, (args.rows, args.dims), chunk_rows=args.chunk_rows)
 
         def learner(store):
-            return ActiveLearner(LogisticRegression(max_iter=500), pool, batch_size=100, random_state=0, store=store,
-                                 client=client)
+            return ActiveLearner(LogisticRegression(max_iter=500), make_pool(pool, client=client, random_state=0),
+                                 batch_size=100, random_state=0, store=store)
 
         def record(step, seconds, mem, note, whole_pool):
             row = {"step": step, "seconds": f"{seconds:.2f}"}

@@ -58,7 +58,7 @@ def main(argv=None):
     import distributed
     from sklearn.linear_model import LogisticRegression
 
-    from activelens import ActiveLearner, Explorer
+    from activelens import ActiveLearner, Explorer, make_pool
     from activelens.backends.dask import from_memmap
     from activelens.backends.dask.rows import gather_rows
 
@@ -74,8 +74,9 @@ def main(argv=None):
             X = from_memmap(path, (args.rows, args.dims), chunk_rows=args.chunk_rows)
             rng = np.random.default_rng(1)
             first = np.sort(rng.choice(args.rows, 200, replace=False))
-            learner = ActiveLearner(LogisticRegression(max_iter=300), X, strategy="margin", batch_size=10,
-                                    random_state=0, client=client, classes=list(range(len(centres))))
+            learner = ActiveLearner(LogisticRegression(max_iter=300), make_pool(X, client=client, random_state=0),
+                                    strategy="margin", batch_size=10,
+                                    random_state=0, classes=list(range(len(centres))))
             learner.teach(first, oracle(gather_rows(X, first, client), centres))
             learner.fit()
             rows = []

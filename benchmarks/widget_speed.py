@@ -44,7 +44,7 @@ def kernel_side():
     for n in (10_000, 1_000_000):
         X, y, Xt, yt = pool(n)
         learner = ActiveLearner(LogisticRegression(max_iter=300), X, batch_size=10, classes=[0, 1, 2, 3],
-                                X_test=Xt, y_test=yt, random_state=0)
+                                holdout=(Xt, yt), random_state=0)
         t = time.perf_counter()
         w = Explorer(learner, labels=list("abcd"), projection="pca")
         row(f"construct Explorer (PCA, first batch), n={n:,}", f"{time.perf_counter() - t:.3f} s",

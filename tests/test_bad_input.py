@@ -300,6 +300,16 @@ def send(w, **content):
 X0, Y0 = _data()
 
 
+def _budget(n):
+    from activelens import Budget
+    return Budget(n)
+
+
+def _make_pool(X, **kw):
+    from activelens import make_pool
+    return make_pool(X, **kw)
+
+
 def _learner(w, **kw):
     kw.setdefault("estimator", LogisticRegression())
     from activelens import ActiveLearner
@@ -330,29 +340,34 @@ bad("learner", "X is complex", "TypeError", "complex", "X.real")(lambda w: _lear
 bad("learner", "X beyond float32", "ValueError", "float32", "Rescale", "row 4")(lambda w: _learner(w, X=_with(1e39)))
 bad("learner", "unknown strategy", "ValueError", "strategy must be one of")(lambda w: _learner(w, strategy="magic"))
 bad("learner", "batch_size 0", "ValueError", "batch_size")(lambda w: _learner(w, batch_size=0))
-bad("learner", "weight 2", "ValueError", "weight")(lambda w: _learner(w, weight=2))
-bad("learner", "uncertainty unknown", "ValueError", "uncertainty must be one of")(
-    lambda w: _learner(w, uncertainty="variance"))
 bad("learner", "classes repeat", "ValueError", "unique")(lambda w: _learner(w, classes=[1, 1, 2]))
 bad("learner", "classes is a string", "TypeError", "string 'abc'", "list('abc')")(
     lambda w: _learner(w, classes="abc"))
 bad("learner", "classes mix types", "TypeError", "mixes numbers and strings")(lambda w: _learner(w, classes=[0, "a"]))
 bad("learner", "classes is a set", "TypeError", "ordered", "sorted(")(lambda w: _learner(w, classes={0, 1, 2}))
 bad("learner", "y_test class not declared", "ValueError", "y_test holds the class 2", "classes=")(
-    lambda w: _learner(w, classes=[0, 1], X_test=X0, y_test=Y0))
+    lambda w: _learner(w, classes=[0, 1], holdout=(X0, Y0)))
 bad("learner", "y_test holds NaN", "ValueError", "y_test", "None or NaN")(
-    lambda w: _learner(w, X_test=X0[:3], y_test=np.array([0.0, np.nan, 1.0])))
+    lambda w: _learner(w, holdout=(X0[:3], np.array([0.0, np.nan, 1.0]))))
 bad("learner", "embeddings rows", "ValueError", "embeddings has 5 rows")(
-    lambda w: _learner(w, embeddings=np.ones((5, 2))))
-bad("learner", "X_test alone", "ValueError", "both X_test and y_test")(lambda w: _learner(w, X_test=X0[:10]))
+    lambda w: _learner(w, X=_make_pool(X0, embeddings=np.ones((5, 2)))))
+bad("learner", "holdout of X_test alone", "TypeError", "holdout must be a pair (X_test, y_test)")(
+    lambda w: _learner(w, holdout=(X0[:10],)))
+bad("learner", "holdout as a dict", "TypeError", "holdout must be a pair")(
+    lambda w: _learner(w, holdout={"X": X0[:10], "y": Y0[:10]}))
 bad("learner", "y_test length", "ValueError", "one label per X_test row")(
-    lambda w: _learner(w, X_test=X0[:10], y_test=Y0[:9]))
-bad("learner", "budget beyond the pool", "ValueError", "larger than the pool")(lambda w: _learner(w, budget=61))
+    lambda w: _learner(w, holdout=(X0[:10], Y0[:9])))
+bad("learner", "Budget beyond the pool", "ValueError", "Budget(61)", "larger than the pool")(
+    lambda w: _learner(w, stopping=[_budget(61)]))
+bad("learner", "scoring unknown", "ValueError", "scoring must be a scikit-learn scorer", "'acuracy'")(
+    lambda w: _learner(w, scoring="acuracy"))
+bad("learner", "scoring set to an unknown name", "ValueError", "scoring must be", world="learner")(
+    lambda w: setattr(w.learner, "scoring", "acuracy"))
 bad("learner", "cold_start name", "ValueError", "cold_start")(lambda w: _learner(w, cold_start="magic"))
 bad("learner", "cold_start positions", "IndexError", "out of range")(lambda w: _learner(w, cold_start=[400]))
 bad("learner", "stopping names", "TypeError", "stopping")(lambda w: _learner(w, stopping=["plateau"]))
-bad("learner", "fit_threads 0", "ValueError", "fit_threads must be a positive int")(
-    lambda w: _learner(w, fit_threads=0))
+bad("learner", "fit_threads 0", "ValueError", "fit_threads must be a positive int", world="learner")(
+    lambda w: setattr(w.learner, "fit_threads", 0))
 bad("learner", "random_state string", "TypeError", "random_state")(lambda w: _learner(w, random_state="seed"))
 
 # --- teach, query, fit on a learner with a store: nothing recorded, in memory or in the store
@@ -394,7 +409,7 @@ bad("learner", "teach seconds count", "ValueError", "seconds must be one number 
     lambda w: w.learner.teach([10, 11], [0, 1], seconds=[1.0, 2.0, 3.0]))
 bad("learner", "query more than left", "ValueError", "larger than the 54 items left", world="learner")(
     lambda w: w.learner.query(55))
-bad("learner", "query 0", "ValueError", "at least 1", world="learner")(lambda w: w.learner.query(0))
+bad("learner", "query 0", "ValueError", "n must be a positive int", world="learner")(lambda w: w.learner.query(0))
 bad("learner", "fit with nothing labeled", "ValueError", "nothing is labeled yet")(lambda w: _learner(w).fit())
 
 
@@ -432,7 +447,7 @@ bad("strategies", "k_center n beyond what is left", "ValueError", "larger than t
 bad("strategies", "k_center selected out of range", "IndexError", "out of range")(
     lambda w: _S().k_center(X0[:10], 2, selected=[10]))
 bad("strategies", "kmeans_pp NaN", "ValueError", "NaN")(lambda w: _S().kmeans_pp(_with(np.nan)[:10], 2))
-bad("strategies", "kmeans_pp n 0", "ValueError", "at least 1")(lambda w: _S().kmeans_pp(X0[:10], 0))
+bad("strategies", "kmeans_pp n 0", "ValueError", "n must be a positive int")(lambda w: _S().kmeans_pp(X0[:10], 0))
 bad("strategies", "combined weight", "ValueError", "weight must be in [0, 1]")(
     lambda w: _S().combined(_proba(60), X0, 3, weight=1.5))
 bad("strategies", "combined measure", "ValueError", "unknown uncertainty measure")(
@@ -558,7 +573,7 @@ bad("queue", "submit None", "ValueError", "None or NaN", world="queue")(
     lambda w: w.queue.submit("ana", w.claimed[2], None))
 bad("queue", "submit a fractional index", "TypeError", "whole numbers", world="queue")(
     lambda w: w.queue.submit("ana", w.claimed[2] + 0.5, 1))   # was taken as int(): another item's annotation
-bad("queue", "submit negative seconds", "ValueError", "seconds must be a positive number", world="queue")(
+bad("queue", "submit negative seconds", "ValueError", "seconds must be a number >= 0", world="queue")(
     lambda w: w.queue.submit("ana", w.claimed[2], 1, seconds=-1))
 bad("queue", "submit not served", "QueueError", "was not served", world="queue")(
     lambda w: w.queue.submit("bo", w.claimed[2], 1))
@@ -571,9 +586,9 @@ bad("queue", "claim with a lease of a year", "ValueError", "longest lease", worl
     lambda w: w.queue.claim("bo", n=1, lease_seconds=365 * 86400.0))
 bad("queue", "put fractional positions", "TypeError", "whole numbers", world="queue")(
     lambda w: w.queue.put([11.7, 12.2]))
-bad("queue", "put beyond the pool", "ValueError", "outside the pool", world="queue")(lambda w: w.queue.put([60]))
-bad("queue", "put negative", "ValueError", "pool position", world="queue")(lambda w: w.queue.put([-3]))
-bad("queue", "put duplicates", "ValueError", "duplicates", world="queue")(lambda w: w.queue.put([40, 40]))
+bad("queue", "put beyond the pool", "IndexError", "out of range", "0..59", world="queue")(lambda w: w.queue.put([60]))
+bad("queue", "put negative", "IndexError", "out of range", world="queue")(lambda w: w.queue.put([-3]))
+bad("queue", "put duplicates", "ValueError", "repeats position 40", world="queue")(lambda w: w.queue.put([40, 40]))
 bad("queue", "put a boolean mask", "TypeError", "boolean mask", world="queue")(
     lambda w: w.queue.put(np.ones(60, dtype=bool)))
 bad("queue", "put scores count", "ValueError", "scores must hold one number per index", world="queue")(
@@ -760,7 +775,7 @@ bad("cli", "simulate: unknown dataset", EXIT_2, "neither one of")(
 bad("cli", "simulate: unknown strategy", EXIT_2, "unknown strategy 'psychic'")(
     lambda w: cli("simulate", "--strategies", "psychic", "--quiet"))
 bad("cli", "select: no such store", EXIT_2, "does not exist")(lambda w: cli("select", "--store", w.tmp / "none.db"))
-bad("cli", "select: --n 0", EXIT_2, "--n must be a positive", world="cli_store")(
+bad("cli", "select: --n 0 (the old name of --count)", EXIT_2, "--count must be a positive", world="cli_store")(
     lambda w: cli("select", "--store", w.path, "--n", "0"))
 bad("cli", "select: a pickled estimator", EXIT_2, "never unpickles", world="learner", prepare=_legacy_pickle)(
     lambda w: (w.learner.store.close(), cli("select", "--store", w.path))[1])

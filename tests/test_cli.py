@@ -59,7 +59,7 @@ def test_cli_select_and_export(store_pool, tmp_path, capsys):
     X, y = store_pool
     path = str(tmp_path / "labels.db")
     _learner(X, path, batch_size=5)
-    assert main(["select", "--store", path, "--n", "12"]) == 0
+    assert main(["select", "--store", path, "--count", "12"]) == 0
     assert "queued 12 items by typiclust" in capsys.readouterr().out   # the default cold start (auto)
     q = AnnotationQueue(path)
     got = q.claim("ann <i>", n=12)
@@ -90,3 +90,49 @@ def test_unknown_dataset_and_strategy_are_clear_errors():
     assert out.returncode == 2 and "unknown strategy 'psychic'" in out.stderr
     out = _run("simulate", "--cold-start", "telepathy", "--quiet")
     assert out.returncode == 2 and "unknown cold start 'telepathy'" in out.stderr
+
+
+def test_the_program_is_named_as_installed_and_count_keeps_n_as_a_hidden_alias(capsys):
+    from activelens.__main__ import build_parser
+
+    parser = build_parser()
+    assert parser.prog == "activelens"
+    with pytest.raises(SystemExit):
+        parser.parse_args(["select", "--help"])
+    text = capsys.readouterr().out
+    assert "usage: activelens select" in text and "--count" in text and "--n " not in text   # --n: hidden
+    assert parser.parse_args(["select", "--store", "s.db", "--n", "7"]).count == 7
+    assert parser.parse_args(["select", "--store", "s.db", "--count", "8"]).count == 8
+    assert parser.parse_args(["select", "--store", "s.db"]).count == 100
+
+
+def test_select_fills_the_queue_to_count_and_the_pool_running_out_is_said(store_pool, tmp_path, capsys):
+    X, y = store_pool
+    path = str(tmp_path / "labels.db")
+    _learner(X[:30], path, batch_size=5).store.close()
+    assert main(["select", "--store", path, "--count", "25"]) == 0
+    assert "queued 25 items" in capsys.readouterr().out
+    assert main(["select", "--store", path, "--n", "10"]) == 0     # the old name: the 5 left of the pool
+    assert "queued 5 items" in capsys.readouterr().out
+    assert AnnotationQueue(path).status()["pending"] == 30
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["select", "--store", "{tmp}/labels.db", "--count", "0"], "--count must be a positive int"),
+    (["select", "--store", "{tmp}/labels.db", "--n", "-3"], "--count must be a positive int"),
+    (["select", "--store", "{tmp}/none.db"], "does not exist"),
+    (["select", "--store", "{tmp}/labels.db", "--strategy", "psychic"], "unknown --strategy 'psychic'"),
+    (["reject", "--store", "{tmp}/none.db", "--index", "3"], "does not exist"),
+    (["export", "--store", "{tmp}/labels.db", "--format", "parquet"], "--format parquet writes a binary file"),
+    (["simulate", "--seeds", "0", "--quiet"], "--seeds must be a positive int"),
+    (["simulate", "--jobs", "0", "--quiet"], "--jobs must be a positive int"),
+    (["simulate", "--budget", "0", "--quiet"], "--budget must be a positive int"),
+    (["simulate", "--test-size", "1.5", "--quiet"], "--test-size must be a number with 0 < value < 1"),
+])
+def test_every_command_fails_the_same_way(store_pool, tmp_path, capsys, argv, words):
+    X, _ = store_pool
+    _learner(X[:30], str(tmp_path / "labels.db")).store.close()
+    assert main([a.format(tmp=tmp_path) for a in argv]) == 2
+    out, err = capsys.readouterr()
+    assert err.startswith("error: ") and words in err and err.count("\n") == 1
+    assert out == ""

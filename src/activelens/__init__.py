@@ -2,17 +2,23 @@
 
 The public names below are imported on first use (PEP 562 ``__getattr__``), so ``import activelens`` stays cheap:
 SQLAlchemy, plotly, anywidget and scikit-learn's model selection load only when the name that needs them is used.
+``__version__`` is read from the installed package's metadata (pyproject.toml's version), once, on first use.
 """
 from __future__ import annotations
 
 import importlib
 
-__version__ = "0.1.0"
-
 #: public name -> module it lives in
 _LAZY = {
     "Batch": "activelens.core.records",
     "Round": "activelens.core.records",
+    "LearnerState": "activelens.core.records",
+    "LabelRecord": "activelens.core.records",
+    "Taught": "activelens.core.records",
+    "Fitted": "activelens.core.records",
+    "Pool": "activelens.core.pool",
+    "PoolError": "activelens.core.pool",
+    "make_pool": "activelens.backends",
     "ActiveLearner": "activelens.loop.learner",
     "Explorer": "activelens.widgets.explorer",
     "Race": "activelens.widgets.race",
@@ -20,6 +26,8 @@ _LAZY = {
     "compare": "activelens.loop.simulate",
     "simulate": "activelens.loop.simulate",
     "summarize": "activelens.loop.simulate",
+    "StoppingCriterion": "activelens.analysis.stopping",
+    "StopDecision": "activelens.analysis.stopping",
     "Budget": "activelens.analysis.stopping",
     "DiminishingReturns": "activelens.analysis.stopping",
     "Plateau": "activelens.analysis.stopping",
@@ -28,6 +36,7 @@ _LAZY = {
     "AnnotationQueue": "activelens.storage",
     "LabelStore": "activelens.storage",
     "PoolMismatchError": "activelens.storage",
+    "QueueError": "activelens.storage",
     "StoreError": "activelens.storage",
     "StoreFormatError": "activelens.storage",
     "StoreLockedError": "activelens.storage",
@@ -36,16 +45,32 @@ _LAZY = {
 }
 
 __all__ = [
+    "__version__",
     "Explorer", "Race",
-    "ActiveLearner", "Batch", "Round",
+    "ActiveLearner", "Batch", "Round", "LearnerState", "LabelRecord", "Taught", "Fitted",
+    "make_pool", "Pool", "PoolError",
     "simulate", "compare", "summarize", "SimulationResult",
-    "Budget", "TargetScore", "Plateau", "DiminishingReturns", "StabilizingPredictions",
-    "AnnotationQueue", "LabelStore", "StoreError", "StoreFormatError", "StoreLockedError", "PoolMismatchError",
-    "StoreReadOnlyError", "UntrustedEstimatorError",
+    "StoppingCriterion", "StopDecision", "Budget", "TargetScore", "Plateau", "DiminishingReturns",
+    "StabilizingPredictions",
+    "AnnotationQueue", "QueueError", "LabelStore", "StoreError", "StoreFormatError", "StoreLockedError",
+    "PoolMismatchError", "StoreReadOnlyError", "UntrustedEstimatorError",
 ]
 
 
+def _version() -> str:
+    """The installed distribution's version (pyproject.toml's, through the package metadata)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("activelens")
+    except PackageNotFoundError:   # a source tree on sys.path that was never installed
+        return "0+unknown"
+
+
 def __getattr__(name: str):
+    if name == "__version__":
+        globals()[name] = value = _version()
+        return value
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'activelens' has no attribute {name!r}")

@@ -1,61 +1,35 @@
-"""Command line: ``python -m activelens simulate --dataset digits --strategies random,margin --seeds 5``."""
+"""Command line: ``activelens simulate --dataset digits --strategies random,margin --seeds 5`` (or ``python -m activelens``)."""
 from __future__ import annotations
 
 import argparse
 import sys
 
-import numpy as np
+from activelens.cli_store import add_store_commands, error_exit
 
 
 def _simulate(args) -> int:
     from activelens.datasets import load_dataset
-    from activelens.strategies.registry import COLD_STARTS, STRATEGIES
     from activelens.models import make_model
     from activelens.loop.simulate import split_holdout, compare, full_pool_score, summarize
 
-    strategies = [s.strip() for s in args.strategies.split(",") if s.strip()]
-    unknown = [s for s in strategies if s not in STRATEGIES]
-    if unknown:
-        print(f"error: unknown strategy {unknown[0]!r}; choose from {', '.join(STRATEGIES)}", file=sys.stderr)
-        return 2
-    if args.cold_start not in COLD_STARTS:
-        print(f"error: unknown cold start {args.cold_start!r}; choose from {', '.join(COLD_STARTS)}", file=sys.stderr)
-        return 2
-    if "random" not in strategies:
-        strategies.insert(0, "random")  # the baseline every ratio is measured against
-    problem = _check_simulate_args(args)
-    if problem:
-        print(f"error: {problem}", file=sys.stderr)
-        return 2
     try:
+        strategies = _check_simulate_args(args)
         X, y = load_dataset(args.dataset, args.target, text=args.text)
         model = make_model(args.model, sparse=args.text is not None)
         Xp, yp, Xt, yt = split_holdout(X, y, None, None, args.test_size, 0)
         budget = args.budget or min(Xp.shape[0], 600)
         ceiling = full_pool_score(model, Xp, yp, X_test=Xt, y_test=yt)
-    except (ValueError, TypeError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    fractions = [0.90, 0.95, 0.99]
-    targets = {f"{int(f * 100)}%": f * ceiling for f in fractions}
-    try:
+        targets = {f"{int(f * 100)}%": f * ceiling for f in (0.90, 0.95, 0.99)}
         curves = compare(model, Xp, yp, strategies, seeds=args.seeds, X_test=Xt, y_test=yt, initial=args.initial,
                          batch_size=args.batch_size, budget=budget, n_jobs=args.jobs, progress=not args.quiet,
                          cold_start=args.cold_start)
-    except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    table = summarize(curves, targets)
+    except (ValueError, TypeError) as exc:
+        return error_exit(exc)
     print(f"dataset={args.dataset} model={args.model} pool={Xp.shape[0]} test={Xt.shape[0]} budget={budget} "
           f"batch={args.batch_size} initial={args.initial} cold_start={args.cold_start} seeds={args.seeds}")
     print(f"full-pool {args.model} accuracy: {ceiling:.4f} (targets: " +
           ", ".join(f"{k}={v:.4f}" for k, v in targets.items()) + ")")
-    shown = table[["aubc", "aubc_sd", "aubc_vs_random"] + [f"labels_to_{k}" for k in targets] +
-                  [f"saving_{k}" for k in targets]]
-    with __import__("pandas").option_context("display.width", 200, "display.max_columns", 20):
-        print(shown.to_string(float_format=lambda v: f"{v:.3f}", na_rep="—"))
-    print("labels_to_X: labels to reach X of full-pool accuracy on the seed-mean curve (— = not within budget); "
-          "saving_X: random's labels / this strategy's labels")
+    _print_table(summarize(curves, targets), targets)
     if args.plot:
         from activelens.plots import curves_figure
         curves_figure(curves, reference=ceiling).write_html(args.plot, include_plotlyjs=True)
@@ -63,27 +37,48 @@ def _simulate(args) -> int:
     return 0
 
 
-def _check_simulate_args(args) -> str | None:
-    """What is wrong with the simulate arguments that need no data (checked before minutes of simulation), or None."""
+def _print_table(table, targets) -> None:
+    import pandas as pd
+
+    shown = table[["aubc", "aubc_sd", "aubc_vs_random"] + [f"labels_to_{k}" for k in targets] +
+                  [f"saving_{k}" for k in targets]]
+    with pd.option_context("display.width", 200, "display.max_columns", 20):
+        print(shown.to_string(float_format=lambda v: f"{v:.3f}", na_rep="—"))
+    print("labels_to_X: labels to reach X of full-pool accuracy on the seed-mean curve (— = not within budget); "
+          "saving_X: random's labels / this strategy's labels")
+
+
+def _check_simulate_args(args) -> list[str]:
+    """The strategies to run (random first when not named), once every simulate argument that needs no data is
+    checked (before minutes of simulation); a ValueError or TypeError names the first bad one."""
     from pathlib import Path
 
-    for name in ("seeds", "batch_size", "initial", "jobs"):
-        value = getattr(args, name)
-        if value < 1 and not (name == "jobs" and value == -1):
-            return f"--{name.replace('_', '-')} must be a positive number, got {value}"
-    if args.budget is not None and args.budget < 1:
-        return f"--budget must be a positive number of labels, got {args.budget}"
-    if not 0 < args.test_size < 1:
-        return f"--test-size must be the share of rows held out for testing, between 0 and 1 (e.g. 0.3), got {args.test_size}"
+    from activelens.core.validation import check_scalar
+    from activelens.strategies.registry import COLD_STARTS, STRATEGIES
+
+    strategies = [s.strip() for s in args.strategies.split(",") if s.strip()]
+    unknown = [s for s in strategies if s not in STRATEGIES]
+    if unknown:
+        raise ValueError(f"unknown strategy {unknown[0]!r}; choose from {', '.join(STRATEGIES)}")
+    if args.cold_start not in COLD_STARTS:
+        raise ValueError(f"unknown cold start {args.cold_start!r}; choose from {', '.join(COLD_STARTS)}")
+    for name in ("seeds", "batch_size", "initial"):
+        check_scalar(getattr(args, name), f"--{name.replace('_', '-')}", int, low=1)
+    if args.jobs != -1:
+        check_scalar(args.jobs, "--jobs", int, low=1, what="or -1 for every core")
+    check_scalar(args.budget, "--budget", int, low=1, allow_none=True, what="labels per run")
+    check_scalar(args.test_size, "--test-size", float, low=0, high=1, include_low=False, include_high=False,
+                 what="the share of rows held out for testing, between 0 and 1, e.g. 0.3")
     if args.plot:
         folder = Path(args.plot).expanduser().resolve().parent
         if not folder.is_dir():
-            return f"--plot {args.plot!r}: the folder {str(folder)!r} does not exist; create it or write the plot elsewhere"
-    return None
+            raise ValueError(f"--plot {args.plot!r}: the folder {str(folder)!r} does not exist; create it or write "
+                             "the plot elsewhere")
+    return strategies if "random" in strategies else ["random"] + strategies   # the baseline of every ratio
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m activelens", description="activelens command line")
+    parser = argparse.ArgumentParser(prog="activelens", description="activelens command line (also: python -m activelens)")
     sub = parser.add_subparsers(dest="command", required=True)
     sim = sub.add_parser("simulate", help="race strategies against random with a simulated oracle")
     sim.add_argument("--dataset", default="digits", help="digits, breast_cancer, wine, iris, or a .csv/.parquet file")
@@ -103,7 +98,6 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--plot", default=None, help="write the curves as a plotly HTML file")
     sim.add_argument("--quiet", action="store_true", help="no progress bar")
     sim.set_defaults(func=_simulate)
-    from activelens.cli_store import add_store_commands
     add_store_commands(sub)  # select, export
     return parser
 

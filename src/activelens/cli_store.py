@@ -1,13 +1,26 @@
-"""``python -m activelens select`` (the headless selection service) and ``python -m activelens export``."""
+"""``activelens select`` (the headless selection service), ``activelens reject`` and ``activelens export``; and the
+command line's one way to fail, ``error_exit``."""
 from __future__ import annotations
 
+import argparse
 import sys
 import warnings
 from pathlib import Path
 
 import numpy as np
 
+from activelens.core.validation import check_scalar
 from activelens.storage import AnnotationQueue, LabelStore, StoreError
+
+#: what a command reports as ``error: ...`` with exit status 2 (bad input, a missing file, a store refusing)
+EXPECTED_ERRORS = (StoreError, FileNotFoundError, ValueError, TypeError, IndexError)
+
+
+def error_exit(problem) -> int:
+    """Say what is wrong on standard error as ``error: <problem>`` and return exit status 2 (argparse's for bad
+    usage); every command fails through here."""
+    print(f"error: {problem}", file=sys.stderr)
+    return 2
 
 
 def add_store_commands(sub) -> None:
@@ -15,7 +28,8 @@ def add_store_commands(sub) -> None:
                          description="Teach the learner what annotators finished (resolved), retrain, and queue the next "
                                      "items. The store must have been made by ActiveLearner(estimator, X, store=...).")
     sel.add_argument("--store", required=True, help="label store: a SQLite file or an SQLAlchemy URL")
-    sel.add_argument("--n", type=int, default=100, help="items to add to the queue (default 100)")
+    sel.add_argument("--count", type=int, default=100, help="items to add to the queue (default 100)")
+    sel.add_argument("--n", dest="count", type=int, help=argparse.SUPPRESS)   # the old name, still accepted
     sel.add_argument("--pool", default=None, help="the pool as .npy or .csv (default: the copy kept in the store)")
     sel.add_argument("--text", default=None, metavar="COLUMN",
                      help="with a .csv/.parquet --pool: the pool is the TF-IDF matrix of this text column")
@@ -70,28 +84,9 @@ def _load_pool(path, text=None):
 
 
 def _select(args) -> int:
-    from activelens.loop.learner import ActiveLearner
-    from activelens.strategies.registry import STRATEGIES
-
-    if args.n < 1:
-        print(f"error: --n must be a positive number of items, got {args.n}", file=sys.stderr)
-        return 2
-    if args.strategy is not None and args.strategy not in STRATEGIES:
-        print(f"error: unknown --strategy {args.strategy!r}; choose from {', '.join(STRATEGIES)}", file=sys.stderr)
-        return 2
     try:
-        st = _open(args.store, args.timeout)
-        X = _load_pool(args.pool, getattr(args, "text", None)) if args.pool else st.load_pool()
-        if X is None:
-            raise StoreError(f"store {st.where!r} keeps no copy of the pool (it was too large); pass --pool X.npy")
-        estimator = st.load_estimator(trusted=args.trust)
-        if estimator is None:
-            raise StoreError(f"store {st.where!r} has no saved estimator; it is made by ActiveLearner(estimator, X, "
-                             "store=...), or saved with LabelStore(...).save_estimator(estimator)")
-        settings = st.settings()
-        learner = ActiveLearner(estimator, X, store=st, strategy=args.strategy or settings.get("strategy") or "auto",
-                                batch_size=settings.get("batch_size") or 10, classes=settings.get("classes"),
-                                random_state=settings.get("random_state"))
+        count = check_scalar(args.count, "--count", int, low=1, what="items to add to the queue")
+        st, learner = _open_learner(args)
         queue = AnnotationQueue(st, overlap=args.overlap, overlap_annotators=args.overlap_annotators)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # the skipped items are printed below
@@ -101,25 +96,18 @@ def _select(args) -> int:
         if learner.n_labeled and (learner.model_ is None or learner.n_labeled > last) \
                 and np.unique(learner.labels).size >= 2:
             fitted = learner.fit()
-        queued = set(queue.queued_indices().tolist())
-        room = learner.n_pool - learner.n_labeled
-        want = min(room, args.n + len(queued - set(learner.labeled_indices.tolist())))
-        if want < 1:
-            print("the pool is fully labeled; nothing to queue")
-            return 0
-        batch = learner.query(want)
-        keep = np.asarray([k for k, i in enumerate(batch.indices.tolist()) if i not in queued][:args.n], dtype=np.intp)
-        added = queue.put(batch.indices[keep], scores=batch.scores[keep], strategy=batch.strategy, round=batch.round,
-                          model_version=batch.model_version) if keep.size else 0
+        added, batch = queue.refill(learner, count)
         status = queue.status()
-    except (StoreError, FileNotFoundError, ValueError, TypeError, IndexError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    except EXPECTED_ERRORS as exc:
+        return error_exit(exc)
+    if batch is None:
+        print("the pool is fully labeled; nothing to queue")
+        return 0
     print(f"store: {st.where}")
     print(f"labels taught from finished annotations: {taught} ({args.resolution}); labeled now: {learner.n_labeled}")
     for r in queue.skipped.itertuples(index=False):
         print(f"skipped item {r.index}: label {r.label!r} by {', '.join(r.annotators)}: {r.problem}. Send it back to be "
-              f"annotated again: python -m activelens reject --store {args.store} --index {r.index}", file=sys.stderr)
+              f"annotated again: activelens reject --store {args.store} --index {r.index}", file=sys.stderr)
     if fitted is not None:
         print(f"retrained: round {fitted.round}, {fitted.n_labels} labels, score {fitted.score:.4f} ({fitted.score_source})")
     elif learner.model_ is None:
@@ -128,13 +116,34 @@ def _select(args) -> int:
     return 0
 
 
+def _open_learner(args):
+    """(store, learner) for ``select``: the store's pool (or ``--pool``), saved estimator and settings."""
+    from activelens.loop.learner import ActiveLearner
+    from activelens.strategies.registry import STRATEGIES
+
+    if args.strategy is not None and args.strategy not in STRATEGIES:
+        raise ValueError(f"unknown --strategy {args.strategy!r}; choose from {', '.join(STRATEGIES)}")
+    st = _open(args.store, args.timeout)
+    X = _load_pool(args.pool, getattr(args, "text", None)) if args.pool else st.load_pool()
+    if X is None:
+        raise StoreError(f"store {st.where!r} keeps no copy of the pool (it was too large); pass --pool X.npy")
+    estimator = st.load_estimator(trusted=args.trust)
+    if estimator is None:
+        raise StoreError(f"store {st.where!r} has no saved estimator; it is made by ActiveLearner(estimator, X, "
+                         "store=...), or saved with LabelStore(...).save_estimator(estimator)")
+    settings = st.settings()
+    learner = ActiveLearner(estimator, X, store=st, strategy=args.strategy or settings.get("strategy") or "auto",
+                            batch_size=settings.get("batch_size") or 10, classes=settings.get("classes"),
+                            random_state=settings.get("random_state"))
+    return st, learner
+
+
 def _reject(args) -> int:
     try:
         queue = AnnotationQueue(_open(args.store))
         removed = sum(queue.reject(i, annotator=args.annotator) for i in args.index)
-    except (StoreError, FileNotFoundError, ValueError, TypeError, IndexError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    except EXPECTED_ERRORS as exc:
+        return error_exit(exc)
     print(f"removed {removed} annotation(s) of item(s) {', '.join(map(str, args.index))}; they are queued again")
     return 0
 
@@ -153,7 +162,6 @@ def _export(args) -> int:
             print(f"wrote {n} {args.what} to {args.out}", file=sys.stderr)
         else:
             sys.stdout.write(st.export(format=fmt, what=args.what))
-    except (StoreError, FileNotFoundError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    except EXPECTED_ERRORS as exc:
+        return error_exit(exc)
     return 0

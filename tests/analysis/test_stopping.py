@@ -1,3 +1,5 @@
+import re
+
 import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression
@@ -85,17 +87,24 @@ def test_stabilizing_predictions_fires_when_successive_models_agree():
     assert c.check() is not None and c.agreement == 1.0
 
 
-@pytest.mark.parametrize("factory", [lambda: Budget(0), lambda: Plateau(patience=-1), lambda: TargetScore("x"),
-                                     lambda: DiminishingReturns(window=0), lambda: Plateau(min_delta=-0.1)])
-def test_criteria_reject_bad_parameters(factory):
-    with pytest.raises(ValueError):
+@pytest.mark.parametrize("factory, error, words", [
+    (lambda: Budget(0), ValueError, "max_labels must be a positive int, got 0"),
+    (lambda: Budget(2.5), TypeError, "max_labels must be a positive int"),
+    (lambda: Plateau(patience=-1), ValueError, "patience must be a positive int"),
+    (lambda: TargetScore("x"), TypeError, "target must be a number > 0, got 'x'"),
+    (lambda: DiminishingReturns(window=0), ValueError, "window must be a positive int"),
+    (lambda: Plateau(min_delta=-0.1), ValueError, "min_delta must be a number >= 0"),
+    (lambda: StabilizingPredictions(threshold=float("nan")), ValueError, "threshold must be a number > 0"),
+])
+def test_criteria_reject_bad_parameters(factory, error, words):
+    with pytest.raises(error, match=re.escape(words)):
         factory()
 
 
 def test_criteria_inside_a_real_loop(blobs):
     X, y = blobs
     crit = [Plateau(patience=2, min_delta=0.5), StabilizingPredictions(window=1, threshold=0.3, random_state=0)]
-    learner = ActiveLearner(LogisticRegression(max_iter=500), X[:200], X_test=X[200:], y_test=y[200:],
+    learner = ActiveLearner(LogisticRegression(max_iter=500), X[:200], holdout=(X[200:], y[200:]),
                             stopping=crit, random_state=0)
     b = learner.query(20)
     learner.teach(b.indices, y[b.indices])

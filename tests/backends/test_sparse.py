@@ -208,7 +208,7 @@ def test_sparse_holdout(text):
     _, X, y = text
     even = np.arange(X.shape[0]) % 2 == 0
     Xp, yp = X[even], y[even]
-    learner = ActiveLearner(model(), Xp, X_test=X[~even], y_test=y[~even], random_state=0)
+    learner = ActiveLearner(model(), Xp, holdout=(X[~even], y[~even]), random_state=0)
     learner.teach(seeded(yp), yp[seeded(yp)])
     assert learner.fit().score_source == "holdout"
     assert learner.predict_proba(X[~even][:10]).shape == (10, 3)

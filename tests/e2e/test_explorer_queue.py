@@ -22,8 +22,8 @@ X, y = make_classification(n_samples=300, n_features=6, n_informative=4, n_redun
 Xp, yp, Xt, yt = X[:240], y[:240], X[240:], y[240:]
 seed = [int(np.flatnonzero(yp == c)[k]) for k in range(2) for c in range(3)]
 path = os.path.join(tempfile.mkdtemp(), "labels.db")
-learner = ActiveLearner(LogisticRegression(max_iter=500), Xp, batch_size=6, classes=[0, 1, 2], X_test=Xt,
-                        y_test=yt, cold_start=np.array(seed), random_state=0, store=path)
+learner = ActiveLearner(LogisticRegression(max_iter=500), Xp, batch_size=6, classes=[0, 1, 2], holdout=(Xt, yt),
+                        cold_start=np.array(seed), random_state=0, store=path)
 w = Explorer(learner, labels=["alpha", "beta", "gamma"], projection="pca", annotator={NAME!r})
 w
 '''

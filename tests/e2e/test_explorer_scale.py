@@ -20,7 +20,7 @@ import numpy as np
 import dask.array as da
 from distributed import Client, LocalCluster
 from sklearn.linear_model import LogisticRegression
-from activelens import ActiveLearner, Explorer
+from activelens import ActiveLearner, Explorer, make_pool
 
 cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
 client = Client(cluster)
@@ -32,8 +32,8 @@ X[rare] += 7.0
 y[rare] = 2
 seed = np.concatenate([np.flatnonzero(y == c)[:2] for c in range(3)])
 pool = da.from_array(X, chunks=(7_000, 8))
-learner = ActiveLearner(LogisticRegression(max_iter=300), pool, batch_size=6, classes=[0, 1, 2], cold_start=seed,
-                        random_state=0, client=client)
+learner = ActiveLearner(LogisticRegression(max_iter=300), make_pool(pool, client=client, random_state=0), batch_size=6,
+                        classes=[0, 1, 2], cold_start=seed, random_state=0)
 w = Explorer(learner, labels=["left", "right", "rare"], projection="pca", max_points=3000)
 w
 '''

@@ -26,7 +26,7 @@ seed = [int(np.flatnonzero(yp == c)[k]) for k in range(2) for c in range(3)]   #
 texts = [f"item {{i}}: {{Xp[i, :2].round(2).tolist()}}" for i in range(300)]
 texts[seed[0]] = {XSS!r}                                                       # markup must stay text
 learner = ActiveLearner(LogisticRegression(max_iter=500), Xp, batch_size=6, classes=[0, 1, 2],
-                        X_test=Xt, y_test=yt, cold_start=np.array(seed), random_state=0)
+                        holdout=(Xt, yt), cold_start=np.array(seed), random_state=0)
 w = Explorer(learner, items=texts, labels=["alpha", "beta", "gamma"], projection="pca")
 import ipywidgets
 ipywidgets.VBox([ipywidgets.HTML("<b>Label the batch</b>"), w])

@@ -42,7 +42,7 @@ def test_every_strategy_runs_the_loop_and_never_repicks(blobs, strategy):
 
 def test_history_records_holdout_score_gain_timings_and_class_mix(blobs):
     X, y = blobs
-    learner = _learner(X[:200], X_test=X[200:], y_test=y[200:])
+    learner = _learner(X[:200], holdout=(X[200:], y[200:]))
     _seed(learner, y)
     r1 = learner.fit()
     b = learner.query()
@@ -69,12 +69,12 @@ def test_without_holdout_the_score_is_marked_biased(blobs):
 
 def test_batch_reports_why_each_item_was_chosen(blobs):
     X, y = blobs
-    learner = _learner(X, strategy="combined", weight=0.7)
+    learner = _learner(X, strategy="combined")
     _seed(learner, y)
     learner.fit()
     b = learner.query()
     assert set(b.components) == {"uncertainty", "diversity"}
-    assert np.allclose(b.scores, 0.7 * b.components["uncertainty"] + 0.3 * b.components["diversity"])
+    assert np.allclose(b.scores, 0.5 * b.components["uncertainty"] + 0.5 * b.components["diversity"])
     frame = b.to_frame()
     assert list(frame.columns) == ["index", "score", "uncertainty", "diversity"] and len(frame) == 10
     learner.strategy = "margin"
@@ -179,7 +179,7 @@ def test_custom_callable_strategy(blobs):
 
 def test_budget_stops_the_loop(blobs):
     X, y = blobs
-    learner = _learner(X, budget=35)
+    learner = _learner(X, stopping=[Budget(35)])
     _seed(learner, y, 20)
     learner.fit()
     assert learner.stop_reason() is None
@@ -238,7 +238,8 @@ def test_fit_threads_limits_blas_only_while_fitting():
             pytest.skip("this BLAS runs on one thread: nothing to limit")
         for threads, expected in [(1, 1), (None, outside)]:
             _RecordsBlasThreads.seen = []
-            learner = ActiveLearner(_RecordsBlasThreads(), X, fit_threads=threads, random_state=0)
+            learner = ActiveLearner(_RecordsBlasThreads(), X, random_state=0)
+            learner.fit_threads = threads
             learner.teach(np.arange(10), y[:10])
             learner.fit()
             assert _RecordsBlasThreads.seen and set(_RecordsBlasThreads.seen) == {expected}   # every fit (cv too)
@@ -248,8 +249,10 @@ def test_fit_threads_limits_blas_only_while_fitting():
 @pytest.mark.parametrize("bad", [0, -1, 1.5, True, "1"])
 def test_bad_fit_threads(bad):
     X, _ = make_blobs(n_samples=20, centers=2, random_state=0)
-    with pytest.raises(ValueError, match="fit_threads must be a positive int"):
-        ActiveLearner(LogisticRegression(), X, fit_threads=bad)
+    learner = ActiveLearner(LogisticRegression(), X)
+    with pytest.raises((ValueError, TypeError), match="fit_threads must be a positive int"):
+        learner.fit_threads = bad
+    assert learner.fit_threads == 1      # unchanged: the default, one BLAS thread
 
 
 @pytest.mark.parametrize("model_name", ["logreg", "svm"])

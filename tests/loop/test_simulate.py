@@ -49,3 +49,17 @@ def test_compare_and_summarize():
     margin_curves = curves[curves.strategy == "margin"]
     expected = np.mean([area_under_budget_curve(g.n_labels, g.score) for _, g in margin_curves.groupby("seed")])
     assert table.loc["margin", "aubc"] == pytest.approx(expected)
+
+
+def test_simulate_and_compare_share_the_learners_defaults():
+    """One default everywhere: strategy "auto" and random_state None, as in ActiveLearner (compare's seeds are
+    explicit, and its holdout is cut by split_seed=0 so every run is scored on the same rows)."""
+    import inspect
+
+    from activelens import ActiveLearner, compare
+
+    learner = inspect.signature(ActiveLearner.__init__).parameters
+    sim = inspect.signature(simulate).parameters
+    assert sim["strategy"].default == learner["strategy"].default == "auto"
+    assert sim["random_state"].default is learner["random_state"].default is None
+    assert "auto" in inspect.signature(compare).parameters["strategies"].default

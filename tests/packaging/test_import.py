@@ -33,3 +33,26 @@ def test_public_names_resolve_and_unknown_names_raise():
     assert set(activelens.__all__) <= set(dir(activelens))
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         activelens.nope
+
+
+def test_version_comes_from_the_package_metadata():
+    from importlib.metadata import version
+
+    import activelens
+
+    assert activelens.__version__ == version("activelens")
+    assert "__version__" in activelens.__all__
+
+
+def test_what_a_user_annotates_or_catches_is_exported():
+    import activelens
+    from activelens.analysis.stopping import StopDecision, StoppingCriterion
+    from activelens.core.pool import PoolError
+    from activelens.core.records import LearnerState
+    from activelens.storage import QueueError, StoreError
+
+    assert activelens.StoppingCriterion is StoppingCriterion and activelens.StopDecision is StopDecision
+    assert activelens.LearnerState is LearnerState
+    assert activelens.QueueError is QueueError and issubclass(activelens.QueueError, StoreError)
+    assert activelens.PoolError is PoolError
+    assert callable(activelens.make_pool)

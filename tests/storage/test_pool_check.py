@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression
 
-from activelens import ActiveLearner
+from activelens import ActiveLearner, make_pool
 from activelens.core.fingerprint import FINGERPRINT_VERSION, pool_fingerprint, row_hashes
 from activelens.storage import LabelStore, PoolMismatchError, pool_check
 from activelens.storage.pool_check import PoolHashes
@@ -31,8 +31,9 @@ def data():
     return X, y
 
 
-def make(X, store, **kw):
-    return ActiveLearner(LogisticRegression(max_iter=300), X, store=store, random_state=0, batch_size=10, **kw)
+def make(X, store, client=None, **kw):
+    pool = X if client is None else make_pool(X, client=client, random_state=0)
+    return ActiveLearner(LogisticRegression(max_iter=300), pool, store=store, random_state=0, batch_size=10, **kw)
 
 
 def labeled_store(X, y, path, **kw):

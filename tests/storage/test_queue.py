@@ -163,7 +163,7 @@ def test_a_wrong_label_is_refused_at_submit_and_a_stored_one_no_longer_blocks_sy
     out, err = capsys.readouterr()
     assert "labels taught from finished annotations: 5" in out
     assert f"skipped item {got[5]}: label '2' by ana" in err
-    assert f"python -m activelens reject --store {path} --index {got[5]}" in err
+    assert f"activelens reject --store {path} --index {got[5]}" in err
     assert main(["reject", "--store", path, "--index", str(got[5])]) == 0
     assert "removed 1 annotation" in capsys.readouterr().out
     assert got[5] in q.claim("ana", n=1)     # back in the queue, and ana may answer it again
@@ -256,3 +256,21 @@ def test_eight_annotator_processes_never_double_serve(store_target):
     print(f"\n{q.store.backend}: {N_WORKERS} processes × {claims_each} claims in {phase1:.1f} s, 0 double-serves, "
           f"{len(abandoned)} expired leases re-served; claim latency p50 {np.percentile(lat, 50):.2f} ms, "
           f"p99 {np.percentile(lat, 99):.2f} ms")
+
+
+def test_refill_queues_the_learners_next_picks_skipping_what_is_queued(tmp_path):
+    """The one refill of the CLI's select and an annotator's widget: n new items, none queued twice, and the learner's
+    selection it came from; None once every item is labeled."""
+    X, y = make_blobs(n_samples=40, centers=2, random_state=0)
+    learner = ActiveLearner(LogisticRegression(), X, store=tmp_path / "labels.db", random_state=0)
+    q = AnnotationQueue(learner.store)
+    added, batch = q.refill(learner, 15)
+    assert added == 15 and batch is not None and batch.strategy
+    first = set(q.queued_indices().tolist())
+    added, _ = q.refill(learner, 15)
+    assert added == 15 and len(set(q.queued_indices().tolist())) == 30 and first <= set(q.queued_indices().tolist())
+    assert q.refill(learner, 15)[0] == 10          # the pool runs out
+    learner.teach(np.arange(40), y)
+    assert q.refill(learner, 5) == (0, None)       # everything labeled: nothing asked
+    with pytest.raises(ValueError, match="n must be a positive int"):
+        q.refill(learner, 0)

@@ -11,7 +11,7 @@ from activelens.widgets.baseline import RandomBaseline
 
 def test_points_at_the_rounds_label_counts_up_to_half_the_holdout():
     X, y = make_classification(n_samples=160, n_features=4, n_informative=3, n_redundant=0, random_state=0)
-    learner = ActiveLearner(LogisticRegression(), X[:120], X_test=X[120:], y_test=y[120:], classes=[0, 1],
+    learner = ActiveLearner(LogisticRegression(), X[:120], holdout=(X[120:], y[120:]), classes=[0, 1],
                             batch_size=10, random_state=0)
     b = RandomBaseline()
     assert not b.update(learner) and b.n_labels == []          # no rounds yet

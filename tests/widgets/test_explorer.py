@@ -31,7 +31,7 @@ def make(data, n_batch=6, seed=None, **kw):
     if seed is None:  # a first batch holding every class twice, so the first submit can fit
         seed = np.array([int(np.flatnonzero(yp == c)[k]) for k in range(2) for c in range(3)])
     learner = ActiveLearner(LogisticRegression(max_iter=300), Xp, batch_size=n_batch, classes=[0, 1, 2],
-                            X_test=Xt, y_test=yt, cold_start=seed, random_state=0)
+                            holdout=(Xt, yt), cold_start=seed, random_state=0)
     w = Explorer(learner, labels=["a", "b", "c"], projection="pca", **kw)
     return w, learner
 
@@ -189,12 +189,12 @@ def test_no_baseline_without_holdout(data):
 
 
 def test_curve_shows_stopping_state(data):
-    from activelens import Plateau
+    from activelens import Budget, Plateau
 
     Xp, yp, Xt, yt = data
     seed = np.array([int(np.flatnonzero(yp == c)[k]) for k in range(2) for c in range(3)])
     learner = ActiveLearner(LogisticRegression(max_iter=300), Xp, batch_size=6, classes=[0, 1, 2], cold_start=seed,
-                            X_test=Xt, y_test=yt, stopping=[Plateau(patience=3)], budget=6, random_state=0)
+                            holdout=(Xt, yt), stopping=[Plateau(patience=3), Budget(6)], random_state=0)
     w = Explorer(learner, labels=["a", "b", "c"], projection="pca")
     label_all(w, yp)
     send(w, type="submit")
@@ -353,8 +353,8 @@ def test_a_locked_store_during_submit_reaches_the_error_line_and_the_picks_stay(
     Xp, yp, Xt, yt = data
     path = tmp_path / "labels.db"
     seed = np.array([int(np.flatnonzero(yp == c)[k]) for k in range(2) for c in range(3)])
-    learner = ActiveLearner(LogisticRegression(max_iter=300), Xp, batch_size=6, classes=[0, 1, 2], X_test=Xt,
-                            y_test=yt, cold_start=seed, random_state=0, store=LabelStore(path, timeout=0.2))
+    learner = ActiveLearner(LogisticRegression(max_iter=300), Xp, batch_size=6, classes=[0, 1, 2],
+                            holdout=(Xt, yt), cold_start=seed, random_state=0, store=LabelStore(path, timeout=0.2))
     w = Explorer(learner, labels=["a", "b", "c"], projection="pca")
     label_all(w, yp)
     picks = dict(w.pending)
@@ -604,15 +604,15 @@ def test_status_says_where_labels_are_saved(data, tmp_path):
     w, _ = make(data)
     assert "memory only" in w.status["saved_to"] and "store=" in w.status["saved_to"]
     Xp, yp, Xt, yt = data
-    learner = ActiveLearner(LogisticRegression(max_iter=300), Xp, batch_size=6, classes=[0, 1, 2], X_test=Xt,
-                            y_test=yt, random_state=0, store=tmp_path / "labels.db")
+    learner = ActiveLearner(LogisticRegression(max_iter=300), Xp, batch_size=6, classes=[0, 1, 2],
+                            holdout=(Xt, yt), random_state=0, store=tmp_path / "labels.db")
     w2 = Explorer(learner, labels=["a", "b", "c"], projection="pca")
     assert w2.status["saved_to"].startswith("labels saved to") and "labels.db" in w2.status["saved_to"]
 
 
 def test_teaching_one_liner_takes_the_classes_from_the_oracle(data):
     Xp, yp, Xt, yt = data
-    learner = ActiveLearner(LogisticRegression(max_iter=300), Xp, batch_size=6, X_test=Xt, y_test=yt,
+    learner = ActiveLearner(LogisticRegression(max_iter=300), Xp, batch_size=6, holdout=(Xt, yt),
                             random_state=0)
     w = Explorer(learner, oracle=yp, projection="pca")
     assert w.label_names == ["0", "1", "2"]
@@ -682,8 +682,8 @@ def test_restored_learner_shows_its_curve_and_baseline(data, tmp_path):
     Xp, yp, Xt, yt = data
 
     def open_one():
-        learner = ActiveLearner(LogisticRegression(max_iter=300), Xp, batch_size=6, classes=[0, 1, 2], X_test=Xt,
-                                y_test=yt, random_state=0, store=tmp_path / "labels.db",
+        learner = ActiveLearner(LogisticRegression(max_iter=300), Xp, batch_size=6, classes=[0, 1, 2],
+                                holdout=(Xt, yt), random_state=0, store=tmp_path / "labels.db",
                                 cold_start=np.array([int(np.flatnonzero(yp == c)[k]) for k in range(2) for c in range(3)]))
         return Explorer(learner, labels=["a", "b", "c"], projection="pca"), learner
 

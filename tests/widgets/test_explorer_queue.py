@@ -22,7 +22,7 @@ def learner_on(data, store, n_batch=6, **kw):
     Xp, yp, Xt, yt = data
     seed = np.array([int(np.flatnonzero(yp == c)[k]) for k in range(2) for c in range(3)])
     return ActiveLearner(LogisticRegression(max_iter=300), Xp, batch_size=n_batch, classes=[0, 1, 2],
-                         X_test=Xt, y_test=yt, cold_start=seed, random_state=0, store=store, **kw)
+                         holdout=(Xt, yt), cold_start=seed, random_state=0, store=store, **kw)
 
 
 def explorer(learner, annotator, **kw):

@@ -11,7 +11,7 @@ distributed = pytest.importorskip("distributed")
 from sklearn.decomposition import PCA  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 
-from activelens import ActiveLearner, Explorer  # noqa: E402
+from activelens import ActiveLearner, Explorer, make_pool  # noqa: E402
 from activelens.widgets.palette import CLASS0  # noqa: E402
 from activelens.widgets.projection import normalize  # noqa: E402
 
@@ -33,9 +33,8 @@ def pool():
 def learner_for(X, client=None, **kw):   # client: the conftest's module-scoped 2-process LocalCluster
     pool = da.from_array(X, chunks=(CHUNK, X.shape[1])) if client is not None or kw.pop("dask", True) else X
     kw.setdefault("cold_start", "random")
-    extra = {"client": client} if client is not None else {}
-    return ActiveLearner(LogisticRegression(max_iter=300), pool, batch_size=8, classes=[0, 1, 2], random_state=5,
-                         **extra, **kw)
+    return ActiveLearner(LogisticRegression(max_iter=300), make_pool(pool, client=client, random_state=5), batch_size=8,
+                         classes=[0, 1, 2], random_state=5, **kw)
 
 
 def send(w, **content):

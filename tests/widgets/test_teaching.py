@@ -21,8 +21,8 @@ def data():
 def make(data, noise=0.0, **kw):
     Xp, yp, Xt, yt = data
     seed = np.array([int(np.flatnonzero(yp == c)[k]) for k in range(2) for c in range(3)])
-    learner = ActiveLearner(LogisticRegression(max_iter=300), Xp, batch_size=6, classes=[0, 1, 2], X_test=Xt,
-                            y_test=yt, cold_start=seed, random_state=0)
+    learner = ActiveLearner(LogisticRegression(max_iter=300), Xp, batch_size=6, classes=[0, 1, 2],
+                            holdout=(Xt, yt), cold_start=seed, random_state=0)
     w = Explorer(learner, labels=["a", "b", "c"], projection="pca", oracle=yp, noise=noise, **kw)
     return w, learner
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from activelens.core.validation import check_scalar
 from activelens.storage.codec import dump_label
 from activelens.storage.resolution import RESOLUTIONS, gold_weights, resolve_votes
 from activelens.storage.store import ANNOTATION_COLUMNS
@@ -286,6 +287,7 @@ def selection_distribution(learner, grid: int = 10) -> tuple[pd.DataFrame, float
     coverage : float
         In [0, 1].
     """
+    grid = check_scalar(grid, "grid", int, low=1, what="map cells per side")
     sel = learner.labeled_indices
     if learner.model_ is not None:
         pred = np.asarray(learner.predict())
@@ -365,6 +367,8 @@ def cost_per_point(history: pd.DataFrame, labels: pd.DataFrame | None = None, *,
     """
     if cost_per_label is not None and rate_per_hour is not None:
         raise ValueError("give cost_per_label or rate_per_hour, not both")
+    check_scalar(cost_per_label, "cost_per_label", float, low=0, include_low=False, allow_none=True)
+    check_scalar(rate_per_hour, "rate_per_hour", float, low=0, include_low=False, allow_none=True)
     cols = ["round", "n_labels", "score", "cost", "points_gained", "cost_per_point", "unit"]
     if not len(history):
         return pd.DataFrame(columns=cols)
@@ -481,9 +485,6 @@ def report(learner, *, cost_per_label: float | None = None, rate_per_hour: float
     -------
     Report
     """
-    import plotly.graph_objects as go
-    from plotly.subplots import make_subplots
-
     history = learner.history
     labels = learner.store.labels() if getattr(learner, "store", None) is not None else None
     ann = annotations_of(learner)
@@ -494,9 +495,16 @@ def report(learner, *, cost_per_label: float | None = None, rate_per_hour: float
     sel, coverage = selection_distribution(learner, grid=grid)
     annotators = annotator_table(ann)
     agr = agreement(ann)
-    dis = disagreements(ann)
-    figs = {}
+    return Report(frame=frame, annotators=annotators, selection=sel, coverage=coverage, agreement=agr,
+                  disagreements=disagreements(ann), figures=_figures(sel, coverage, annotators, agr, imp, cost))
 
+
+def _figures(sel, coverage: float, annotators, agr: dict, imp, cost) -> dict:
+    """The report's four plotly figures: selection distribution, annotation quality, improvement, cost."""
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    figs = {}
     f = go.Figure()
     f.add_bar(x=sel["class"], y=sel["pool"], name="pool (predicted)")
     f.add_bar(x=sel["class"], y=sel["selected"], name="selected")
@@ -508,8 +516,7 @@ def report(learner, *, cost_per_label: float | None = None, rate_per_hour: float
     names = [str(a) for a in annotators.index]
     f.add_bar(x=names, y=annotators["gold_accuracy"], name="gold accuracy", row=1, col=1)
     f.add_bar(x=names, y=annotators["labels_per_hour"], name="labels / hour", row=1, col=2)
-    kappa = agr["kappa"]
-    title = (f"Annotation quality — {agr['method']} kappa {kappa:.2f} on {agr['n_items']} shared items"
+    title = (f"Annotation quality — {agr['method']} kappa {agr['kappa']:.2f} on {agr['n_items']} shared items"
              if agr["method"] else "Annotation quality — no items with several annotators yet")
     f.update_layout(title=title, showlegend=False, template="plotly_white")
     figs["quality"] = f
@@ -526,5 +533,4 @@ def report(learner, *, cost_per_label: float | None = None, rate_per_hour: float
     f.update_layout(title=f"Cost per accuracy point ({unit})", xaxis_title="labels",
                     yaxis_title="cost per point gained since the first round", template="plotly_white")
     figs["cost"] = f
-    return Report(frame=frame, annotators=annotators, selection=sel, coverage=coverage, agreement=agr,
-                  disagreements=dis, figures=figs)
+    return figs

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.metrics import cohen_kappa_score
 
-from activelens.core.validation import check_random_state
+from activelens.core.validation import check_random_state, check_scalar
 
 
 @dataclass(frozen=True)
@@ -40,19 +40,13 @@ class StoppingCriterion:
         return f"{type(self).__name__}({params})"
 
 
-def _positive(value, name, kind=float):
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or not value > 0:
-        raise ValueError(f"{name} must be a positive number, got {value!r}")
-    return kind(value)
-
-
 class Budget(StoppingCriterion):
     """Stop once ``max_labels`` items are labeled."""
 
     name = "budget"
 
     def __init__(self, max_labels: int):
-        self.max_labels = _positive(max_labels, "max_labels", int)
+        self.max_labels = check_scalar(max_labels, "max_labels", int, low=1)
         self._n = 0
 
     def update(self, learner) -> None:
@@ -75,7 +69,7 @@ class TargetScore(StoppingCriterion):
     name = "target"
 
     def __init__(self, target: float):
-        self.target = _positive(target, "target")
+        self.target = check_scalar(target, "target", float, low=0, include_low=False)
         self._score = None
 
     def update(self, learner) -> None:
@@ -97,10 +91,8 @@ class Plateau(StoppingCriterion):
     name = "plateau"
 
     def __init__(self, patience: int = 3, min_delta: float = 0.005):
-        self.patience = _positive(patience, "patience", int)
-        if not min_delta >= 0:
-            raise ValueError(f"min_delta must be >= 0, got {min_delta!r}")
-        self.min_delta = float(min_delta)
+        self.patience = check_scalar(patience, "patience", int, low=1, what="rounds")
+        self.min_delta = check_scalar(min_delta, "min_delta", float, low=0)
         self._best = None
         self._stale = 0
         self._seen_rounds = 0
@@ -133,8 +125,8 @@ class DiminishingReturns(StoppingCriterion):
     name = "diminishing_returns"
 
     def __init__(self, min_gain_per_label: float = 1e-4, window: int = 3):
-        self.min_gain_per_label = _positive(min_gain_per_label, "min_gain_per_label")
-        self.window = _positive(window, "window", int)
+        self.min_gain_per_label = check_scalar(min_gain_per_label, "min_gain_per_label", float, low=0, include_low=False)
+        self.window = check_scalar(window, "window", int, low=1, what="rounds")
         self._rate = None
 
     def update(self, learner) -> None:
@@ -171,9 +163,9 @@ class StabilizingPredictions(StoppingCriterion):
     name = "stabilizing_predictions"
 
     def __init__(self, threshold: float = 0.99, window: int = 3, stop_set_size: int = 1000, random_state=None):
-        self.threshold = _positive(threshold, "threshold")
-        self.window = _positive(window, "window", int)
-        self.stop_set_size = _positive(stop_set_size, "stop_set_size", int)
+        self.threshold = check_scalar(threshold, "threshold", float, low=0, include_low=False)
+        self.window = check_scalar(window, "window", int, low=1, what="rounds")
+        self.stop_set_size = check_scalar(stop_set_size, "stop_set_size", int, low=1)
         self.random_state = random_state
         self._stop_set = None
         self._previous = None

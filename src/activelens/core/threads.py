@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 
+from activelens.core.validation import check_scalar
+
 _controller = None
 
 
@@ -28,9 +30,5 @@ def blas_threads(limit):
 
 
 def check_threads(value, name="fit_threads"):
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be a positive int (BLAS threads for the fit) or None (as configured), "
-                         f"got {value!r}")
-    return value
+    """A BLAS thread count: a positive int, or None (leave BLAS as configured)."""
+    return check_scalar(value, name, int, low=1, allow_none=True, what="BLAS threads for the fit; None: as configured")

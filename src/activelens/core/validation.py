@@ -188,11 +188,7 @@ def _describe_scalar(kind, low, high, include_low, include_high) -> str:
 
 def check_n(n, available: int, name: str = "n") -> int:
     """A batch size that is a positive int and no larger than what is left to pick from."""
-    if isinstance(n, bool) or not isinstance(n, (numbers.Integral, np.integer)):
-        raise TypeError(f"{name} must be a positive int, got {n!r}")
-    n = int(n)
-    if n < 1:
-        raise ValueError(f"{name} must be at least 1, got {n}")
+    n = check_scalar(n, name, int, low=1)
     if n > available:
         raise ValueError(
             f"{name}={n} is larger than the {available} items left to choose from; ask for at most {available}"
@@ -200,8 +196,12 @@ def check_n(n, available: int, name: str = "n") -> int:
     return n
 
 
-def check_indices(indices, n_pool: int, name: str = "indices", allow_duplicates: bool = False) -> np.ndarray:
-    """1-D int positions into a pool of ``n_pool`` items."""
+def check_indices(indices, n_pool: int | None, name: str = "indices", allow_duplicates: bool = False) -> np.ndarray:
+    """1-D int positions into a pool of ``n_pool`` items (``None``: a pool of unknown size, only negatives are out).
+
+    Integral floats (``3.0``) are taken as the ints they are; fractions, NaN, a boolean mask and repeated positions
+    (unless ``allow_duplicates``) are refused, and a position outside the pool raises IndexError.
+    """
     if indices is None:
         return np.empty(0, dtype=np.intp)
     arr = np.asarray(indices)
@@ -214,16 +214,17 @@ def check_indices(indices, n_pool: int, name: str = "indices", allow_duplicates:
     if arr.dtype == bool:
         raise TypeError(f"{name} must be integer positions, not a boolean mask; use np.flatnonzero(mask)")
     if not np.issubdtype(arr.dtype, np.integer):
-        as_int = arr.astype(np.int64, copy=False) if np.issubdtype(arr.dtype, np.floating) else None
-        if as_int is None or not np.array_equal(as_int, arr):
-            raise TypeError(f"{name} must be integer positions into the pool, got dtype {arr.dtype}")
-        arr = as_int
+        whole = np.issubdtype(arr.dtype, np.floating) and bool(np.isfinite(arr).all()) and bool((arr == np.round(arr)).all())
+        if not whole:
+            raise TypeError(f"{name} must be integer positions into the pool, got {arr[:4].tolist()!r:.60} (dtype "
+                            f"{arr.dtype}); positions are whole numbers")
+        arr = arr.astype(np.int64)
     arr = arr.astype(np.intp, copy=False)
-    bad = (arr < 0) | (arr >= n_pool)
+    bad = (arr < 0) if n_pool is None else (arr < 0) | (arr >= n_pool)
     if bad.any():
-        raise IndexError(
-            f"{name} holds {int(arr[bad][0])}, out of range for a pool of {n_pool} items (valid: 0..{n_pool - 1})"
-        )
+        valid = "positions count from 0" if n_pool is None else f"valid: 0..{n_pool - 1}"
+        size = "" if n_pool is None else f" for a pool of {n_pool} items"
+        raise IndexError(f"{name} holds {int(arr[bad][0])}, out of range{size} ({valid})")
     if not allow_duplicates and np.unique(arr).size != arr.size:
         vals, counts = np.unique(arr, return_counts=True)
         raise ValueError(f"{name} repeats position {int(vals[counts > 1][0])}; each item may appear once")

@@ -20,11 +20,9 @@ from activelens.core.pool import rng_restored
 from activelens.core.records import Batch, Fitted, LabelRecord, LearnerState, Round, Taught
 from activelens.core.threads import blas_threads, check_threads
 from activelens.core.validation import (check_classes, check_indices, check_labels, check_n, check_random_state,
-                                         check_weight, label_kind, label_mismatch)
+                                         check_scalar, label_kind, label_mismatch)
 from activelens.strategies import coldstart, registry
 from activelens.strategies.registry import Ask
-from activelens.strategies.combined import Combined
-from activelens.strategies.uncertainty import UNCERTAINTY_MEASURES
 
 #: every strategy accepted by name (the registry's)
 STRATEGIES = tuple(registry.STRATEGIES)
@@ -39,47 +37,38 @@ class ActiveLearner:
         Any estimator with ``fit`` and ``predict_proba`` (or ``decision_function``); cloned for every retrain.
     X : array-like of shape (n_pool, n_features), dask array, or ``activelens.core.pool.Pool``
         The unlabeled pool. Indices everywhere are positions in X. The backend is chosen here, once
-        (``activelens.backends.make_pool``), and is ``learner.pool`` from then on.
+        (``activelens.backends.make_pool``), and is ``learner.pool`` from then on. Backend settings go with the pool:
+        pass ``make_pool(X, client=..., embeddings=...)`` (a Dask cluster's client, the diversity embedding) as X.
     strategy : str, callable or ``activelens.strategies.registry.Strategy``, default="auto"
         A name of ``STRATEGIES``, a callable ``proba (n, k) -> scores (n,)`` (higher = more informative) or a
-        Strategy object. "auto" picks a rule per round (``activelens.strategies.auto``; in memory: margin spread by
-        k-means over the most uncertain items) and records it with its reason in ``history`` and on every Batch.
+        Strategy object, which carries its own settings (``Combined(weight=0.3)``). "auto" picks a rule per round
+        (``activelens.strategies.auto``; in memory: margin spread by k-means over the most uncertain items) and
+        records it with its reason in ``history`` and on every Batch.
     batch_size : int, default=10
         Items per query.
     classes : sequence, optional
         Every class the user expects; probabilities are padded to them so an unseen class is not lost.
         Default: the classes seen in the labels so far.
-    embeddings : array-like of shape (n_pool, d), optional
-        The space diversity is measured in; default: standardized X, or its PCA to 50 dimensions.
     cold_start : {"auto", "random", "typiclust"}, fitted model, callable or array of int, default="auto"
         How the first batch is picked before a model exists: a named rule ("auto": TypiClust, or random for a pool
         with fewer than 10 rows per cluster), a pretrained scorer (a fitted model or a callable ``X -> proba``), or
         pool positions (an expert's starting set).
-    weight : float in [0, 1], default=0.5
-        The uncertainty share of the "combined" blend (diversity gets ``1 - weight``).
-    uncertainty : {"margin", "entropy", "least_confidence"}, default="margin"
-        The measure inside "combined" and the pretrained cold start (BENCHMARKS.md compares them).
-    X_test : array-like of shape (n_test, n_features), optional
-    y_test : array-like of shape (n_test,), optional
-        A holdout; without it each round's score is a cross-validated estimate on the labeled items, which is biased
-        (the strategy chose them) and marked so in ``history.score_source``.
-    scoring : str, default="accuracy"
-        A scikit-learn scorer name.
-    stopping : list of ``activelens.analysis.stopping.StoppingCriterion``, optional
-    budget : int, optional
-        Adds a ``Budget`` criterion.
+    holdout : tuple (X_test, y_test), optional
+        Held-out rows and their labels, every round scored on them. Without it each round's score is a
+        cross-validated estimate on the labeled items, which is biased (the strategy chose them) and marked so in
+        ``history.score_source``.
+    scoring : str or callable, default="accuracy"
+        A scikit-learn scorer (a name, or a callable ``scorer(model, X, y)``); setting ``learner.scoring`` later
+        changes the score of every following round, holdout or cross-validated.
+    stopping : list of ``activelens.StoppingCriterion``, optional
+        Asked in turn by ``stop_reason()``; a label budget is ``stopping=[Budget(500)]``.
     random_state : int, numpy Generator or None
         Seeds every random choice, including tie-breaking.
     store : str, path or ``activelens.LabelStore``, optional
         A file path (SQLite) or SQLAlchemy URL (PostgreSQL). Every label is committed there with its provenance
         before ``teach`` returns; reopening restores labels, rounds and the model, and a different or reordered X is
-        refused (``PoolMismatchError``; ``LabelStore(path, verify_pool="full")`` checks every row).
-    client : optional
-        The compute client of a distributed pool (for a dask array: a ``distributed.Client``; default: the current
-        scheduler). Such a pool is scored and selected where its rows live, never pulled here.
-    fit_threads : int or None, default=1
-        BLAS threads while ``fit`` trains on the labeled items (one thread avoids two threads fighting over a busy
-        machine; BENCHMARKS.md has the measurement). None leaves BLAS as configured. Process-wide while the fit runs.
+        refused (``PoolMismatchError``; ``LabelStore(path, verify_pool="full")`` checks every row). Opened last, once
+        every other argument is checked and set.
     ids : sequence of hashable, optional
         One unique id per pool item (document ids, file names); default: the index of a pandas DataFrame/Series X,
         else the positions. ``learner.ids``, ``learner.positions(ids)`` and ``learner.labeled_frame()`` speak them;
@@ -89,6 +78,12 @@ class ActiveLearner:
     Attributes
     ----------
     pool : ``activelens.core.pool.Pool``
+    X_test, y_test : array-like or None
+        The holdout (read-only; None without one).
+    fit_threads : int or None, default=1
+        BLAS threads while ``fit`` trains on the labeled items (one thread avoids two threads fighting over a busy
+        machine; BENCHMARKS.md has the measurement). None leaves BLAS as configured. Process-wide while the fit
+        runs. Set it on the learner: ``learner.fit_threads = None``.
     model_ : fitted estimator or None
         The model of the last ``fit`` (None before the first).
     model_version : int
@@ -100,54 +95,24 @@ class ActiveLearner:
         the newest labels with the ``reason`` for it.
     """
 
-    def __init__(self, estimator, X, *, strategy="auto", batch_size: int = 10, classes=None, embeddings=None,
-                 cold_start="auto", weight: float = 0.5, uncertainty="margin", X_test=None, y_test=None,
-                 scoring="accuracy", stopping=None, budget=None, random_state=None, store=None, client=None,
-                 fit_threads=1, ids=None):
+    def __init__(self, estimator, X, *, strategy="auto", batch_size: int = 10, classes=None, cold_start="auto",
+                 holdout=None, scoring="accuracy", stopping=None, random_state=None, store=None, ids=None):
         check_scoring_estimator(estimator)
-        self._pool = make_pool(X, client=client, embeddings=embeddings, random_state=random_state)
+        self._pool = make_pool(X, random_state=random_state)
         self.X = self._pool.X
-        n_pool = self._pool.n_rows
-        self._ids = _check_ids(X, ids, n_pool)
+        self._ids = _check_ids(X, ids, self._pool.n_rows)
         self._strategy = registry.resolve(strategy)
         self._strategy_spec = strategy
-        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-            raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
         self.estimator = estimator
-        self.fit_threads = check_threads(fit_threads)
-        self.batch_size = int(batch_size)
-        self.weight = check_weight(weight)
-        if uncertainty not in UNCERTAINTY_MEASURES:
-            raise ValueError(f"uncertainty must be one of {sorted(UNCERTAINTY_MEASURES)}, got {uncertainty!r}")
-        self.uncertainty = uncertainty
-        self.cold_start = self._check_cold_start(cold_start, n_pool)
+        self.batch_size = check_scalar(batch_size, "batch_size", int, low=1, what="items per query")
+        self.cold_start = self._check_cold_start(cold_start, self._pool.n_rows)
         self.declared_classes = None if classes is None else check_classes(classes)
-        self.X_test = self.y_test = None
-        if (X_test is None) != (y_test is None):
-            raise ValueError("give both X_test and y_test for a holdout score, or neither")
-        if X_test is not None:
-            self.X_test = check_matrix_or_sparse(X_test, name="X_test")
-            self.y_test = np.asarray(y_test)
-            if self.X_test.shape[1] != self._pool.n_features:
-                raise ValueError(f"X_test has {self.X_test.shape[1]} features but X has {self._pool.n_features}")
-            if self.y_test.shape != (self.X_test.shape[0],):
-                raise ValueError(f"y_test must hold one label per X_test row ({self.X_test.shape[0]}), got shape {self.y_test.shape}")
-            _check_y_test(self.y_test, self.declared_classes)
+        self._holdout = _check_holdout(holdout, self._pool.n_features, self.declared_classes)
         self.scoring = scoring
-        self._scorer = get_scorer(scoring)
-        criteria = list(stopping or [])
-        for c in criteria:
-            if not isinstance(c, _stopping.StoppingCriterion):
-                raise TypeError(f"stopping must hold activelens.stopping criteria, got {type(c).__name__}")
-        if budget is not None:
-            if isinstance(budget, bool) or not isinstance(budget, (int, np.integer)) or budget < 1:
-                raise ValueError(f"budget must be a positive int, got {budget!r}")
-            if budget > n_pool:
-                raise ValueError(f"budget={budget} is larger than the pool ({n_pool} items)")
-            criteria.append(_stopping.Budget(int(budget)))
-        self.stopping = criteria
+        self.stopping = _check_stopping(stopping, self._pool.n_rows)
         self.random_state = random_state
         self._rng = check_random_state(random_state)
+        self._fit_threads = 1
         self._lock = threading.RLock()
         self._order: list[int] = []          # pool positions in the order they were taught
         self._label_of: dict[int, object] = {}
@@ -161,15 +126,49 @@ class ActiveLearner:
         self._listeners: list = []           # called with Taught / Fitted before memory changes (the store)
         self._records: dict = {}             # pool position -> LabelRecord of labels taught here (provenance)
         self._store = None
-        if store is not None:                # a path or SQLAlchemy URL: check the pool, restore labels and rounds
-            from activelens.storage import open_store_for   # SQLAlchemy loads only when a store is used
-            self._store = open_store_for(self, store)
+        if store is not None:   # the one step with I/O, on a complete learner: check the pool, restore, subscribe
+            self._open_store(store)
+
+    def _open_store(self, store) -> None:
+        """Open ``store`` for this (complete) learner: check or record the pool, restore labels, rounds and the model,
+        then commit every label and round from now on (``activelens.storage.open_store_for``)."""
+        from activelens.storage import open_store_for   # SQLAlchemy loads only when a store is used
+        self._store = open_store_for(self, store)
 
     # ----- state -----
     @property
     def pool(self):
         """The ``Pool`` the learner selects from (``activelens.core.pool``): rows, probabilities, diversity loops."""
         return self._pool
+
+    @property
+    def X_test(self):
+        """The holdout's rows (None without a holdout)."""
+        return self._holdout[0]
+
+    @property
+    def y_test(self):
+        """The holdout's labels (None without a holdout)."""
+        return self._holdout[1]
+
+    @property
+    def scoring(self):
+        """The scikit-learn scorer (name or callable) of every round's score, holdout and cross-validated alike."""
+        return self._scoring
+
+    @scoring.setter
+    def scoring(self, scoring):
+        scorer = _check_scoring(scoring)
+        self._scoring, self._scorer = scoring, scorer
+
+    @property
+    def fit_threads(self):
+        """BLAS threads while ``fit`` trains (None: as configured); see the class docstring."""
+        return self._fit_threads
+
+    @fit_threads.setter
+    def fit_threads(self, value):
+        self._fit_threads = check_threads(value)
 
     @property
     def strategy(self):
@@ -181,10 +180,6 @@ class ActiveLearner:
         resolved = registry.resolve(strategy)
         with self._lock:
             self._strategy, self._strategy_spec = resolved, strategy
-
-    @property
-    def strategy_name(self) -> str:
-        return self._strategy.name
 
     @property
     def n_pool(self) -> int:
@@ -488,14 +483,15 @@ class ActiveLearner:
         return idx, np.asarray([self._label_of[i] for i in idx.tolist()])
 
     def _evaluate(self, model, idx, y):
+        scorer = self._scorer   # one scorer for both sources, so setting scoring changes either
         if self.X_test is not None:
-            return float(self._scorer(model, self.X_test, self.y_test)), "holdout"
+            return float(scorer(model, self.X_test, self.y_test)), "holdout"
         counts = np.unique(y, return_counts=True)[1]
         folds = int(min(3, counts.min()))
         if folds < 2:
-            return np.nan, "none: a cross-validated estimate needs 2 labels of each class; give X_test, y_test"
+            return np.nan, "none: a cross-validated estimate needs 2 labels of each class; give holdout=(X_test, y_test)"
         cv = StratifiedKFold(folds, shuffle=True, random_state=0)
-        s = cross_val_score(clone(self.estimator), self._pool.rows(idx), y, cv=cv, scoring=self.scoring)
+        s = cross_val_score(clone(self.estimator), self._pool.rows(idx), y, cv=cv, scoring=scorer)
         return float(np.mean(s)), "labeled-cv (biased: the strategy chose these items)"
 
     # ----- scoring the pool -----
@@ -535,14 +531,14 @@ class ActiveLearner:
             n = check_n(self.batch_size if n is None else n, self.n_pool - labeled.size, name="n")
             model, model_version, rng = self.model_, self.model_version, self._rng
             ask = Ask(n=n, labeled=labeled, rng=rng, model=model,
-                      classes=None if model is None else self.proba_classes(model), estimator=self.estimator,
-                      y=self.labels)
+                      classes=None if model is None else self.proba_classes(model),
+                      estimator=self.estimator, y=self.labels)
             t0 = time.perf_counter()
             with rng_restored(rng):   # a failed round (a lost cluster, a bad custom strategy) draws nothing
                 if model is None:
                     sel, name = self._cold_start_selection(ask)
                 else:
-                    sel, name = self._query_strategy().select(self._pool, ask), self._strategy.name
+                    sel, name = self._strategy.select(self._pool, ask), self._strategy.name
             self._last_select_seconds = time.perf_counter() - t0
             idx, scores = np.asarray(sel.indices), np.asarray(sel.scores, dtype=np.float64)
             assert np.unique(idx).size == idx.size and not np.isin(idx, labeled).any()
@@ -571,15 +567,7 @@ class ActiveLearner:
                 return registry.Selection(pending, np.ones(pending.size), rule="expert",
                                           reason="cold start: the expert's seed set"), "expert"
             cs = "random"
-        if not isinstance(cs, (str, coldstart.Pretrained)):   # issue 20 bridge: the learner's measure and weight
-            cs = coldstart.Pretrained(cs, uncertainty=self.uncertainty, weight=self.weight)
         return registry.cold_start_selection(cs, self._pool, ask)
-
-    def _query_strategy(self):
-        """Issue 20 bridge, until weight/uncertainty leave the learner: the named "combined" with the learner's."""
-        if self._strategy_spec == "combined":
-            return Combined(weight=self.weight, uncertainty=self.uncertainty)
-        return self._strategy
 
     # ----- stopping -----
     def stop_reason(self):
@@ -597,12 +585,14 @@ class ActiveLearner:
         """The compute client a distributed pool runs on (None: the default scheduler, or an in-memory pool).
         Set it to carry on with a new client after the cluster was lost: the labels and the model stay; what lived
         on the old cluster (Cluster-Margin's cluster ids) is rebuilt on the next query that needs it."""
-        return self._pool.client
+        return getattr(self._pool, "client", None)
 
     @client.setter
     def client(self, client):
+        if not hasattr(self._pool, "use_client"):
+            raise ValueError("client is for a distributed pool; this learner's pool is in memory")
         with self._lock:
-            self._pool.client = client   # a pool in this process refuses (ValueError)
+            self._pool.use_client(client)
 
     @property
     def store(self):
@@ -634,6 +624,43 @@ class ActiveLearner:
     def __repr__(self) -> str:
         return (f"ActiveLearner({type(self.estimator).__name__}, pool={self.n_pool}, strategy={self._strategy.name!r}, "
                 f"labeled={self.n_labeled}, rounds={len(self._rounds)})")
+
+
+def _check_holdout(holdout, n_features: int, classes) -> tuple:
+    """(X_test, y_test) checked against the pool's features and the declared classes; (None, None) without one."""
+    if holdout is None:
+        return None, None
+    if not isinstance(holdout, (tuple, list)) or len(holdout) != 2:
+        raise TypeError(f"holdout must be a pair (X_test, y_test), got {type(holdout).__name__} {holdout!r:.60}")
+    X_test = check_matrix_or_sparse(holdout[0], name="X_test")
+    y_test = np.asarray(holdout[1])
+    if X_test.shape[1] != n_features:
+        raise ValueError(f"holdout's X_test has {X_test.shape[1]} features but X has {n_features}")
+    if y_test.shape != (X_test.shape[0],):
+        raise ValueError(f"holdout's y_test must hold one label per X_test row ({X_test.shape[0]}), got shape "
+                         f"{y_test.shape}")
+    _check_y_test(y_test, classes)
+    return X_test, y_test
+
+
+def _check_scoring(scoring):
+    """The scorer of a scikit-learn scorer name or callable; a ValueError names the argument otherwise."""
+    try:
+        return get_scorer(scoring)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"scoring must be a scikit-learn scorer name (e.g. 'accuracy', 'f1_macro') or a callable "
+                         f"scorer(model, X, y), got {scoring!r:.60}: {exc}") from None
+
+
+def _check_stopping(stopping, n_pool: int) -> list:
+    """The stopping criteria as a list; a ``Budget`` larger than the pool is refused (it could never fire)."""
+    criteria = list(stopping or [])
+    for c in criteria:
+        if not isinstance(c, _stopping.StoppingCriterion):
+            raise TypeError(f"stopping must hold activelens.stopping criteria, got {type(c).__name__}")
+        if isinstance(c, _stopping.Budget) and c.max_labels > n_pool:
+            raise ValueError(f"stopping's Budget({c.max_labels}) is larger than the pool ({n_pool} items)")
+    return criteria
 
 
 def _check_y_test(y_test, classes) -> None:

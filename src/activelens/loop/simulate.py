@@ -15,7 +15,7 @@ from sklearn.metrics import get_scorer
 from sklearn.model_selection import train_test_split
 
 from activelens.backends.sparse import check_matrix_or_sparse
-from activelens.core.validation import check_labels
+from activelens.core.validation import check_labels, check_scalar
 from activelens.loop.learner import ActiveLearner
 from activelens.strategies.registry import strategy_name
 
@@ -98,20 +98,22 @@ def _check_stratified_split(y, test_size) -> None:
 
 
 def simulate(estimator, X, y, strategy="auto", *, X_test=None, y_test=None, initial: int = 20,
-             batch_size: int = 10, budget: int = 300, random_state=0, test_size: float = 0.3,
+             batch_size: int = 10, budget: int = 300, random_state=None, test_size: float = 0.3,
              **learner_kwargs) -> SimulationResult:
     """Run the loop with a simulated oracle: ``initial`` cold-start labels, then batches until ``budget``.
 
     ``strategy`` and the learner's ``cold_start`` (a keyword passed through) default to "auto", as in
     ``ActiveLearner``; ``result.history`` says which rule each round used and why.
 
-    Without ``X_test``/``y_test`` a stratified ``test_size`` share of X is held out (seeded by random_state).
+    Without ``X_test``/``y_test`` a stratified ``test_size`` share of X is held out (seeded by an int random_state,
+    else by 0, so runs with different generators are scored on the same holdout); the learner gets them as its
+    ``holdout``. Other keywords go to ``ActiveLearner`` (``cold_start``, ``scoring``, ``stopping``, ...).
     Every class in y (and y_test) is declared up front, so probabilities cover classes not yet seen.
     """
     X, y, X_test, y_test = split_holdout(X, y, X_test, y_test, test_size, random_state)
-    for name, value in (("initial", initial), ("batch_size", batch_size), ("budget", budget)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{name} must be a positive int, got {value!r}")
+    initial = check_scalar(initial, "initial", int, low=1, what="cold-start labels")
+    batch_size = check_scalar(batch_size, "batch_size", int, low=1, what="items per query")
+    budget = check_scalar(budget, "budget", int, low=1, what="labels per run")
     if budget < initial:
         raise ValueError(f"budget ({budget}) is smaller than initial ({initial}); the budget counts the initial labels too")
     if budget > X.shape[0]:
@@ -120,7 +122,7 @@ def simulate(estimator, X, y, strategy="auto", *, X_test=None, y_test=None, init
     if classes is None:
         classes = np.unique(np.concatenate([y, y_test]))
     learner = ActiveLearner(estimator, X, strategy=strategy, batch_size=batch_size, classes=classes,
-                            X_test=X_test, y_test=y_test, random_state=random_state, **learner_kwargs)
+                            holdout=(X_test, y_test), random_state=random_state, **learner_kwargs)
     t0 = time.perf_counter()
     first = learner.query(initial)
     learner.teach(first.indices, y[first.indices])
@@ -137,9 +139,10 @@ def simulate(estimator, X, y, strategy="auto", *, X_test=None, y_test=None, init
                             scores=h.score.to_numpy(), history=h, seconds=time.perf_counter() - t0)
 
 
-def full_pool_score(estimator, X, y, *, X_test=None, y_test=None, random_state=0, test_size: float = 0.3,
+def full_pool_score(estimator, X, y, *, X_test=None, y_test=None, random_state=None, test_size: float = 0.3,
                     scoring="accuracy") -> float:
-    """The score of the model trained on every pool label: the ceiling active learning aims at."""
+    """The score of the model trained on every pool label: the ceiling active learning aims at. Without
+    ``X_test``/``y_test`` the holdout is cut as ``simulate`` cuts it (seeded by an int random_state, else by 0)."""
     X, y, X_test, y_test = split_holdout(X, y, X_test, y_test, test_size, random_state)
     return float(get_scorer(scoring)(clone(estimator).fit(X, y), X_test, y_test))
 

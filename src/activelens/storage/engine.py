@@ -19,6 +19,7 @@ from urllib.parse import quote
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 
+from activelens.core.validation import check_scalar
 from activelens.storage.errors import (StoreError, StoreFormatError, StoreReadOnlyError, foreign_database_error,
                                        locked_error)
 from activelens.storage.lock import WriterLock, current_user
@@ -61,8 +62,7 @@ class StoreEngine:
     def __init__(self, target, *, timeout: float = 5.0, durability: str = "full"):
         if not isinstance(target, (str, os.PathLike)):
             raise TypeError(f"store must be a file path or an SQLAlchemy URL string, got {type(target).__name__}")
-        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
-            raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
+        timeout = check_scalar(timeout, "timeout", float, low=0, include_low=False, what="seconds")
         if durability not in ("full", "normal"):
             raise ValueError(f"durability must be 'full' or 'normal', got {durability!r}")
         self.timeout = float(timeout)

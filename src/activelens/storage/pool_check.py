@@ -180,26 +180,31 @@ def check_pool(meta: dict, pool: PoolHashes, stored: Sequence[tuple[int, str]], 
     if fp is not None:
         if fp["pool_hash"] == meta["pool_hash"]:
             return RowHashes(pool, {})
-        changed = None
-    else:
-        sample = json.loads(meta.get("pool_sample") or '{"rows": [], "hashes": []}')
-        idx = [int(i) for i, _ in stored]
-        want = [h for _, h in stored]
-        got = pool.hashes(idx)  # in label order: the restore's fit asks for the same rows next
-        changed = [i for i, a, b in zip(idx, got, want) if a != b]
-        got_sample = pool.hashes(sample["rows"])
-        if not changed and got_sample == sample["hashes"]:
-            return RowHashes(pool, dict(zip(idx, got)) | dict(zip(sample["rows"], got_sample)))
-        fp = pool.fingerprint()  # refused: one pass tells a reordered pool from a different one
+        raise _mismatch(meta, pool, stored, where, fp, changed=None)
+    sample = json.loads(meta.get("pool_sample") or '{"rows": [], "hashes": []}')
+    idx = [int(i) for i, _ in stored]
+    got = pool.hashes(idx)  # in label order: the restore's fit asks for the same rows next
+    changed = [i for i, a, b in zip(idx, got, (h for _, h in stored)) if a != b]
+    got_sample = pool.hashes(sample["rows"])
+    if not changed and got_sample == sample["hashes"]:
+        return RowHashes(pool, dict(zip(idx, got)) | dict(zip(sample["rows"], got_sample)))
+    # refused: one pass tells a reordered pool from a different one
+    raise _mismatch(meta, pool, stored, where, pool.fingerprint(), changed=changed)
+
+
+def _mismatch(meta: dict, pool: PoolHashes, stored, where: str, fp: dict, changed) -> PoolMismatchError:
+    """The error for a pool that is not the store's: the same rows reordered, or different content (naming the
+    labeled rows that changed; ``changed`` None: not compared yet)."""
     if fp["pool_set_hash"] == meta.get("pool_set_hash"):
-        raise PoolMismatchError(
-            f"store {where!r} was made for the same {n0} rows in a different order; the stored labels refer to "
-            "positions in the original order. Pass X in its original order (no shuffling or sorting), or use a new store")
+        return PoolMismatchError(
+            f"store {where!r} was made for the same {meta['n_rows']} rows in a different order; the stored labels "
+            "refer to positions in the original order. Pass X in its original order (no shuffling or sorting), or "
+            "use a new store")
     if changed is None:
         got = pool.hashes([int(i) for i, _ in stored])
         changed = [int(i) for (i, h), g in zip(stored, got) if g != h]
     detail = (f"{len(changed)} of the {len(stored)} labeled rows have different content (first: row {changed[0]})"
               if changed else "the labeled rows are unchanged but other rows differ")
-    raise PoolMismatchError(
+    return PoolMismatchError(
         f"store {where!r} was made for a different pool: its content hash does not match X ({detail}). Pass the X the "
         "labels were given for, or use a new store file")

@@ -24,7 +24,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as _postgresql, sqlite as _sqlite
 
-from activelens.core.validation import check_classes, check_label, label_kind, label_mismatch
+from activelens.core.validation import check_classes, check_indices, check_label, check_scalar, label_kind, label_mismatch
 from activelens.storage.codec import dump_label, load_label
 from activelens.storage.errors import QueueError
 from activelens.storage.resolution import RESOLUTIONS, gold_weights, resolve_votes
@@ -51,15 +51,8 @@ def check_annotator(annotator) -> str:
     return annotator
 
 
-def _check_positive(value, name, allow_zero=False):
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or not math.isfinite(value) \
-            or value < 0 or (value == 0 and not allow_zero):
-        raise ValueError(f"{name} must be a positive number, got {value!r}")
-    return value
-
-
 def _check_lease(value, name="lease_seconds") -> float:
-    lease = float(_check_positive(value, name))
+    lease = check_scalar(value, name, float, low=0, include_low=False, what="seconds")
     if lease > MAX_LEASE_SECONDS:
         raise ValueError(f"{name}={value!r} is longer than the longest lease, {MAX_LEASE_SECONDS:g} s (7 days): an item "
                          "claimed for longer would be kept from every other annotator if this one never comes back. "
@@ -68,45 +61,15 @@ def _check_lease(value, name="lease_seconds") -> float:
 
 
 def _check_index(index, name="index") -> int:
-    """One pool position: an int (or an integral float), never a bool, a string or a fraction."""
-    if isinstance(index, np.ndarray) and index.ndim == 0:
-        index = index[()]
-    if isinstance(index, (bool, np.bool_)) or not isinstance(index, (numbers.Integral, numbers.Real)) \
-            or isinstance(index, complex):
-        raise TypeError(f"{name} must be an int pool position, got {type(index).__name__} {index!r:.40}")
-    if not isinstance(index, numbers.Integral):
-        if not (math.isfinite(index) and float(index).is_integer()):
-            raise TypeError(f"{name} must be an int pool position, got {index!r}; positions are whole numbers")
-    index = int(index)
-    if index < 0:
-        raise ValueError(f"{name} {index} is not a pool position (positions count from 0)")
-    return index
+    """One pool position (``check_indices`` on one value: an int, or an integral float)."""
+    if np.ndim(index) != 0:
+        raise TypeError(f"{name} must be one int pool position, got {type(index).__name__} {index!r:.40}")
+    return int(check_indices(index, None, name=name)[0])
 
 
 def _check_positions(indices, n_rows, name="indices") -> list[int]:
-    """Pool positions (1-D, ints or integral floats, each once, inside the pool when its size is known)."""
-    arr = np.asarray(indices)
-    if arr.ndim == 0:
-        arr = arr.reshape(1)
-    if arr.ndim != 1:
-        raise ValueError(f"{name} must be 1-D pool positions, got shape {arr.shape}")
-    if arr.size == 0:
-        return []
-    if arr.dtype == bool:
-        raise TypeError(f"{name} must be integer positions, not a boolean mask; use np.flatnonzero(mask)")
-    if arr.dtype.kind not in "iu":
-        if arr.dtype.kind != "f" or not np.isfinite(arr).all() or not (arr == np.round(arr)).all():
-            raise TypeError(f"{name} must be int pool positions, got {arr[:4].tolist()!r:.60} (dtype {arr.dtype}); "
-                            "positions are whole numbers")
-    idx = [int(i) for i in arr.tolist()]
-    if min(idx) < 0:
-        raise ValueError(f"{name} holds {min(idx)}, which is not a pool position (positions count from 0)")
-    if n_rows is not None and max(idx) >= int(n_rows):
-        raise ValueError(f"{name} holds {max(idx)}, outside the pool (it has {n_rows} rows, valid: 0..{int(n_rows) - 1})")
-    if len(set(idx)) != len(idx):
-        vals, counts = np.unique(idx, return_counts=True)
-        raise ValueError(f"{name} repeats position {int(vals[counts > 1][0])} (duplicates); give each pool position once")
-    return idx
+    """Pool positions as a list of ints (``check_indices``; ``n_rows`` None: the store does not know the pool's size)."""
+    return check_indices(indices, None if n_rows is None else int(n_rows), name=name).tolist()
 
 
 class AnnotationQueue:
@@ -141,13 +104,10 @@ class AnnotationQueue:
     def __init__(self, store, *, lease_seconds: float = 600.0, overlap: float = 0.0, overlap_annotators: int = 2,
                  gold_share: float = 0.0, labels=None, clock=time.time, random_state=None, timeout: float = 5.0):
         self.lease_seconds = _check_lease(lease_seconds)
-        if isinstance(overlap, bool) or not isinstance(overlap, (int, float)) or not 0 <= overlap <= 1:
-            raise ValueError(f"overlap must be a share between 0 and 1, got {overlap!r}")
-        if isinstance(overlap_annotators, bool) or not isinstance(overlap_annotators, (int, np.integer)) or overlap_annotators < 2:
-            raise ValueError(f"overlap_annotators must be an int >= 2, got {overlap_annotators!r}")
-        if isinstance(gold_share, bool) or not isinstance(gold_share, (int, float)) or not 0 <= gold_share < 1:
-            raise ValueError(f"gold_share must be a share in [0, 1), got {gold_share!r}")
-        self.overlap, self.overlap_annotators, self.gold_share = float(overlap), int(overlap_annotators), float(gold_share)
+        self.overlap = check_scalar(overlap, "overlap", float, low=0, high=1, what="a share of the items")
+        self.overlap_annotators = check_scalar(overlap_annotators, "overlap_annotators", int, low=2)
+        self.gold_share = check_scalar(gold_share, "gold_share", float, low=0, high=1, include_high=False,
+                                       what="a share of each claim")
         self.allowed = None if labels is None else check_classes(labels, name="labels").tolist()
         if not callable(clock):
             raise TypeError("clock must be a function returning seconds, like time.time")
@@ -194,8 +154,7 @@ class AnnotationQueue:
         if strategy is not None and not isinstance(strategy, str):
             raise TypeError(f"strategy must be a name (a string) or None, got {type(strategy).__name__}")
         for value, what in ((round, "round"), (model_version, "model_version")):
-            if value is not None and (isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0):
-                raise ValueError(f"{what} must be a non-negative int or None, got {value!r}")
+            check_scalar(value, what, int, low=0, allow_none=True)
         needed = np.where(self._rng.random(len(idx)) < self.overlap, self.overlap_annotators, 1)
         now = self.clock()
         with self.store.write() as conn:
@@ -273,52 +232,64 @@ class AnnotationQueue:
             Pool positions, gold items mixed in; fewer or none when the queue runs dry.
         """
         annotator = check_annotator(annotator)
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-            raise ValueError(f"n must be a positive int, got {n!r}")
+        n = check_scalar(n, "n", int, low=1, what="items to claim")
         lease = self.lease_seconds if lease_seconds is None else _check_lease(lease_seconds)
         now = self.clock()
-        q, s = T_QUEUE, T_SERVED
         with self.store.write(durable=False) as conn:  # a lease lost to a power cut only means serving it again
-            gold_slots = []
-            if self.gold_share > 0:
-                counts = dict(conn.execute(
-                    sa.select(s.c.gold, sa.func.count()).where(s.c.annotator == annotator).group_by(s.c.gold)).all())
-                g, t = int(counts.get(1, 0)), int(counts.get(0, 0)) + int(counts.get(1, 0))
-                for slot in range(int(n)):
-                    t += 1
-                    if g < math.floor(self.gold_share * t + 1e-9):
-                        g += 1
-                        gold_slots.append(slot)
-            gold = []
-            if gold_slots:
-                gold = conn.execute(
-                    sa.select(T_GOLD.c.idx)
-                    .where(~sa.exists().where(s.c.idx == T_GOLD.c.idx, s.c.annotator == annotator))
-                    .order_by(T_GOLD.c.seq).limit(len(gold_slots))).scalars().all()
-            n_work = int(n) - len(gold)
-            if self._pg:
-                # one round trip: pick (skipping rows another claim holds), lease, and record as served
-                work = conn.execute(_PG_CLAIM, {"ann": annotator, "now": now, "exp": now + lease, "n": n_work}
-                                    ).scalars().all() if n_work else []
-                served = []
-            else:  # SQLite: the whole transaction holds the write lock (BEGIN IMMEDIATE)
-                cand = (sa.select(q.c.idx)
-                        .where(q.c.n_done < q.c.needed,
-                               sa.or_(q.c.lease_expires.is_(None), q.c.lease_expires <= now),
-                               ~sa.exists().where(s.c.idx == q.c.idx, s.c.annotator == annotator))
-                        .order_by(q.c.seq).limit(n_work))
-                work = conn.execute(cand).scalars().all() if n_work else []
-                if work:
-                    conn.execute(sa.update(q).where(q.c.idx.in_(work)).values(lease_annotator=annotator,
-                                                                              lease_expires=now + lease))
-                served = [{"idx": int(i), "annotator": annotator, "ts": now, "gold": 0} for i in work]
+            gold_slots, gold = self._claim_gold(conn, annotator, n)
+            work = self._claim_work(conn, annotator, n - len(gold), now, lease)
+            served = [] if self._pg else [{"idx": int(i), "annotator": annotator, "ts": now, "gold": 0} for i in work]
             served += [{"idx": int(i), "annotator": annotator, "ts": now, "gold": 1} for i in gold]
             if served:
-                conn.execute(sa.insert(s), served)
+                conn.execute(sa.insert(T_SERVED), served)
         out = [int(i) for i in work]
         for slot, i in zip(gold_slots, gold):
             out.insert(min(slot, len(out)), int(i))
         return out
+
+    def _claim_gold(self, conn, annotator: str, n: int) -> tuple[list, list]:
+        """(slots of the claim that are gold, gold positions for them) so gold keeps its share of what ``annotator``
+        was served; gold items this annotator has seen are not served again."""
+        if self.gold_share <= 0:
+            return [], []
+        s = T_SERVED
+        counts = dict(conn.execute(
+            sa.select(s.c.gold, sa.func.count()).where(s.c.annotator == annotator).group_by(s.c.gold)).all())
+        g, t = int(counts.get(1, 0)), int(counts.get(0, 0)) + int(counts.get(1, 0))
+        gold_slots = []
+        for slot in range(n):
+            t += 1
+            if g < math.floor(self.gold_share * t + 1e-9):
+                g += 1
+                gold_slots.append(slot)
+        if not gold_slots:
+            return [], []
+        gold = conn.execute(
+            sa.select(T_GOLD.c.idx)
+            .where(~sa.exists().where(s.c.idx == T_GOLD.c.idx, s.c.annotator == annotator))
+            .order_by(T_GOLD.c.seq).limit(len(gold_slots))).scalars().all()
+        return gold_slots, gold
+
+    def _claim_work(self, conn, annotator: str, n_work: int, now: float, lease: float) -> list:
+        """Lease up to ``n_work`` queued items to ``annotator`` (never one it was served before); on PostgreSQL the
+        same statement records them as served."""
+        if not n_work:
+            return []
+        if self._pg:
+            # one round trip: pick (skipping rows another claim holds), lease, and record as served
+            return conn.execute(_PG_CLAIM, {"ann": annotator, "now": now, "exp": now + lease, "n": n_work}
+                                ).scalars().all()
+        q, s = T_QUEUE, T_SERVED   # SQLite: the whole transaction holds the write lock (BEGIN IMMEDIATE)
+        cand = (sa.select(q.c.idx)
+                .where(q.c.n_done < q.c.needed,
+                       sa.or_(q.c.lease_expires.is_(None), q.c.lease_expires <= now),
+                       ~sa.exists().where(s.c.idx == q.c.idx, s.c.annotator == annotator))
+                .order_by(q.c.seq).limit(n_work))
+        work = conn.execute(cand).scalars().all()
+        if work:
+            conn.execute(sa.update(q).where(q.c.idx.in_(work)).values(lease_annotator=annotator,
+                                                                      lease_expires=now + lease))
+        return work
 
     def submit(self, annotator: str, index: int, label, *, seconds: float | None = None) -> None:
         """Record ``annotator``'s label for an item they were served.
@@ -344,7 +315,7 @@ class AnnotationQueue:
         annotator = check_annotator(annotator)
         index = _check_index(index)
         label = self._check_label(label)
-        secs = None if seconds is None else float(_check_positive(seconds, "seconds", allow_zero=True))
+        secs = check_scalar(seconds, "seconds", float, low=0, allow_none=True, what="time spent on the item")
         now = self.clock()
         q = T_QUEUE
         insert = (_postgresql.insert if self._pg else _sqlite.insert)(T_ANN)
@@ -512,13 +483,6 @@ class AnnotationQueue:
                                 .where(q.c.lease_expires > now).order_by(q.c.seq)).all()
         return self.store.with_ids(pd.DataFrame(rows, columns=["index", "annotator", "expires"]))
 
-    def pending_indices(self) -> np.ndarray:
-        """Pool positions queued and not yet done (leased or not), in queue order (ndarray of intp)."""
-        q = T_QUEUE
-        with self.store.read() as conn:
-            return np.asarray(conn.execute(sa.select(q.c.idx).where(q.c.n_done < q.c.needed).order_by(q.c.seq))
-                              .scalars().all(), dtype=np.intp)
-
     def queued_indices(self) -> np.ndarray:
         """Every pool position ever queued, in queue order (ndarray of intp)."""
         with self.store.read() as conn:
@@ -575,6 +539,42 @@ class AnnotationQueue:
                            "score": item.score, "strategy": item.strategy})
         return np.asarray(out_idx, dtype=np.intp), out_lab, self.store.with_ids(pd.DataFrame(
             detail, columns=["index", "label", "annotators", "votes", "seconds", "score", "strategy"]))
+
+    def refill(self, learner, n: int) -> tuple[int, object]:
+        """Queue up to ``n`` new items the learner selects (``learner.query``), skipping those already queued; the one
+        refill of the headless ``select`` command and of an annotator's widget running short.
+
+        Items already queued (held by others, or answered but not resolved yet) are not selected again: the learner
+        is asked for ``n`` plus those still unlabeled, and the first ``n`` not in the queue are put in.
+
+        Parameters
+        ----------
+        learner : ActiveLearner
+            Used through ``n_pool``, ``labeled_indices`` and ``query``.
+        n : int
+            Items to add at most.
+
+        Returns
+        -------
+        added : int
+            Items put in the queue (fewer when the pool runs out).
+        batch : Batch or None
+            The learner's selection they came from (its ``strategy``, ``round``); None when every pool item is
+            labeled and nothing was asked.
+        """
+        n = check_scalar(n, "n", int, low=1, what="items to queue")
+        queued = set(self.queued_indices().tolist())
+        labeled = set(learner.labeled_indices.tolist())
+        want = min(learner.n_pool - len(labeled), n + len(queued - labeled))
+        if want < 1:
+            return 0, None
+        batch = learner.query(want)
+        keep = np.asarray([k for k, i in enumerate(batch.indices.tolist()) if i not in queued][:n], dtype=np.intp)
+        if not keep.size:
+            return 0, batch
+        added = self.put(batch.indices[keep], scores=np.asarray(batch.scores, dtype=float)[keep],
+                         strategy=str(batch.strategy), round=int(batch.round), model_version=int(batch.model_version))
+        return added, batch
 
     def sync(self, learner, method: str = "majority") -> int:
         """Teach ``learner`` the resolved labels of finished items (committed to the store with provenance).

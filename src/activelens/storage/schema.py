@@ -4,7 +4,7 @@
     labels       the learner's training labels, one per pool item, with provenance and (when the learner has ids)
                  the item's id
     rounds       one row per retrain (the learner's ``history``)
-    blobs        the pool and the estimator, so ``python -m activelens select`` can run headless
+    blobs        the pool and the estimator, so ``activelens select`` can run headless
     queue        items waiting for annotation, their lease and how many annotations they need
     gold         items with known labels mixed into annotators' work
     served       (item, annotator) pairs ever served: an annotator never gets an item twice

@@ -170,8 +170,8 @@ class LabelStore:
         return None if data is None else np.load(io.BytesIO(data), allow_pickle=False)
 
     # ----- the pool -----
-    def bind_pool(self, X, hashes=None, *, estimator=None, settings=None, client=None,
-                  verify: str | None = None, ids=None) -> RowHashes:
+    def bind_pool(self, X, hashes=None, *, estimator=None, settings=None, verify: str | None = None,
+                  ids=None) -> RowHashes:
         """Check X against the pool this store was made for (or record it on first use).
 
         First use: one pass over the pool records its fingerprint (row and feature counts, an order-sensitive and an
@@ -181,16 +181,16 @@ class LabelStore:
         again and compares its fingerprint. Nothing is written on a mismatch.
 
         With ``ids``, the store keeps them, and a store that has ids matches a reopened pool by id: the same items in
-        another order are accepted when every row still has its content (one pass over the pool), and the store's positions
-        (labels, queue, gold, annotations) are rewritten to the new order in one transaction. Every notebook and annotator using the store should then reopen it with
-        the new order. Without ids (given or stored) a reordered pool is refused, as before.
+        another order are accepted when every row still has its content (one pass over the pool), and the store's
+        positions (labels, queue, gold, annotations) are rewritten to the new order in one transaction (every notebook
+        using the store should then reopen it with the new order). Without ids a reordered pool is refused.
 
         Parameters
         ----------
         X : array-like of shape (n_rows, n_features) or Pool
             The pool (the learner passes its own ``Pool``, whose row cache the restore's fit reuses). A pool whose
-            rows live elsewhere (a distributed backend, with ``client``) is hashed where they live and never pulled
-            here, so the store keeps no copy of it: the headless ``select`` then needs ``--pool`` (see ``load_pool``).
+            rows live elsewhere (``make_pool(X, client=...)``) is hashed where they live and never pulled here, so
+            the store keeps no copy of it: the headless ``select`` then needs ``--pool`` (see ``load_pool``).
         hashes : list of str, optional
             Every row's ``row_hashes``, if the caller has them already.
         estimator : sklearn estimator, optional
@@ -198,8 +198,6 @@ class LabelStore:
             serialize is skipped.
         settings : dict, optional
             The learner's settings (JSON-able), kept on first use.
-        client : optional
-            The compute client of a distributed pool.
         verify : {"sample", "full"}, optional
             Overrides the store's ``verify_pool`` for this call.
         ids : sequence of hashable, optional
@@ -216,7 +214,7 @@ class LabelStore:
             Naming what differs (row count, feature count, order, which rows changed, which ids).
         """
         verify = self.verify_pool if verify is None else check_verify(verify)
-        pool = PoolHashes(make_pool(X, client=client), hashes=hashes)
+        pool = PoolHashes(make_pool(X), hashes=hashes)
         given = None if ids is None else encode_ids(ids)
         if given is not None and len(given) != pool.n_rows:
             raise ValueError(f"ids has {len(given)} entries but X has {pool.n_rows} rows; give one id per row")
@@ -231,6 +229,11 @@ class LabelStore:
                 with self.write() as conn:
                     write_ids(conn, given)
             return row_hashes
+        return self._record_pool(pool, estimator, settings, given)
+
+    def _record_pool(self, pool: PoolHashes, estimator, settings, given) -> RowHashes:
+        """First use: record the pool's fingerprint, a seeded sample of row hashes, the settings, the estimator, the
+        ids and (when small enough and in this process) the pool itself, in one transaction."""
         fp = pool.fingerprint()
         positions = sample_positions(pool.n_rows)
         sample = {"rows": positions.tolist(), "hashes": pool.hashes(positions)}
@@ -238,14 +241,8 @@ class LabelStore:
             have = read_meta(conn)
             if "pool_hash" in have:  # another process bound it first
                 return check_pool(have, pool, self._label_hashes(), "full", self.where, fp=fp)
-            values = {k: str(v) for k, v in fp.items()}
-            values["pool_sample"] = json.dumps(sample)
-            if settings:
-                values["settings"] = json.dumps(settings)
+            self.set_meta(conn, _pool_meta(fp, sample, settings, pool.pool))
             local = pool.pool.local_array
-            if local is None:
-                values["pool_kind"] = pool.pool.kind  # why there is no pool blob, for load_pool's message
-            self.set_meta(conn, values)
             if local is not None and local.nbytes <= MAX_POOL_BLOB_BYTES:
                 buf = io.BytesIO()
                 np.save(buf, local, allow_pickle=False)
@@ -650,3 +647,15 @@ def _json_default(o):
     if isinstance(o, np.generic):
         return o.item()
     raise TypeError(f"cannot store {type(o).__name__} in a round record")
+
+
+def _pool_meta(fp: dict, sample: dict, settings, pool) -> dict:
+    """The meta rows that record a pool: its fingerprint, the sample's hashes, the settings, and for a pool whose rows
+    live elsewhere its kind (why there is no pool blob, for ``load_pool``'s message)."""
+    values = {k: str(v) for k, v in fp.items()}
+    values["pool_sample"] = json.dumps(sample)
+    if settings:
+        values["settings"] = json.dumps(settings)
+    if pool.local_array is None:
+        values["pool_kind"] = pool.kind
+    return values

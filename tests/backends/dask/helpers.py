@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
-from activelens import ActiveLearner
+from activelens import ActiveLearner, make_pool
 
 N, D, CHUNK = 3000, 6, 450  # uneven chunks on purpose (the last one is short)
 SEEDS = (0, 3, 11)
@@ -21,9 +21,8 @@ def run_rounds(pool, y, strategy, client=None, rounds=2, batch=15, cold_start="r
 
     The first batch is random unless ``cold_start`` says otherwise: these tests compare a strategy on two backends,
     and a random starting set is the one every backend draws alike, past the sample too."""
-    kw = {} if client is None else {"client": client}
-    learner = ActiveLearner(LogisticRegression(max_iter=300), pool, strategy=strategy, batch_size=batch,
-                            random_state=11, cold_start=cold_start, **kw)
+    learner = ActiveLearner(LogisticRegression(max_iter=300), make_pool(pool, client=client, random_state=11),
+                            strategy=strategy, batch_size=batch, random_state=11, cold_start=cold_start)
     batches = []
     for _ in range(rounds):
         b = learner.query()
@@ -35,8 +34,8 @@ def run_rounds(pool, y, strategy, client=None, rounds=2, batch=15, cold_start="r
 
 
 def make_learner(pool, seed, client=None, **kw):
-    extra = {} if client is None else {"client": client}
-    return ActiveLearner(LogisticRegression(max_iter=300), pool, batch_size=12, random_state=seed, **kw, **extra)
+    return ActiveLearner(LogisticRegression(max_iter=300), make_pool(pool, client=client, random_state=seed),
+                         batch_size=12, random_state=seed, **kw)
 
 
 def assert_same(a, b):

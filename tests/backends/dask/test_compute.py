@@ -12,7 +12,7 @@ distributed = pytest.importorskip("distributed")
 
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 
-from activelens import ActiveLearner  # noqa: E402
+from activelens import ActiveLearner, make_pool  # noqa: E402
 from activelens.backends.dask import nearest  # noqa: E402
 from activelens.backends.dask.compute import ClusterError  # noqa: E402
 
@@ -65,7 +65,8 @@ def test_worker_dies_mid_round(client, data, tmp_path, where):
     pool = da.from_array(X, chunks=(CHUNK, D), name="pool-for-the-dying-worker")
     if where == "reading the pool":
         pool = pool.map_blocks(read_or_die, name="pool-chunks-for-the-dying-worker", dtype=pool.dtype)
-    learner = ActiveLearner(LogisticRegression(), pool, strategy=margin_or_die, random_state=4, client=client)
+    learner = ActiveLearner(LogisticRegression(), make_pool(pool, client=client, random_state=4),
+                            strategy=margin_or_die, random_state=4)
     twin = ActiveLearner(LogisticRegression(), X, strategy=margin_or_die, random_state=4)
     for L in (learner, twin):
         L.teach(np.arange(40), y[:40])
@@ -126,8 +127,8 @@ def test_worker_dies_mid_diversity_query(client, data, tmp_path, monkeypatch, st
 
     monkeypatch.setattr(nearest, "_update_block", update_or_die)  # DaskNearestDistance.add submits nearest._update_block
     pool = da.from_array(X, chunks=(CHUNK, D), name="pool-for-the-dying-worker-diversity")
-    learner, twin = (ActiveLearner(LogisticRegression(), pool, strategy=strategy, batch_size=12, random_state=5,
-                                   client=client) for _ in range(2))
+    learner, twin = (ActiveLearner(LogisticRegression(), make_pool(pool, client=client, random_state=5),
+                                   strategy=strategy, batch_size=12, random_state=5) for _ in range(2))
     for L in (learner, twin):
         L.teach(np.arange(40), y[:40])
         L.fit()
@@ -152,7 +153,8 @@ def test_worker_dies_mid_diversity_query(client, data, tmp_path, monkeypatch, st
 def test_client_gone(client, data):
     X, y = data
     other = distributed.Client(client.cluster, set_as_default=False)
-    learner = ActiveLearner(LogisticRegression(), da.from_array(X, chunks=(CHUNK, D)), random_state=0, client=other)
+    learner = ActiveLearner(LogisticRegression(), make_pool(da.from_array(X, chunks=(CHUNK, D)), client=other,
+                            random_state=0), random_state=0)
     learner.teach(np.arange(30), y[:30])
     learner.fit()
     learner.teach(np.arange(30, 40), y[30:40])

@@ -9,7 +9,7 @@ pytest.importorskip("distributed")
 
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 
-from activelens import ActiveLearner  # noqa: E402
+from activelens import ActiveLearner, make_pool  # noqa: E402
 from activelens.backends.dask.hashing import dask_row_hashes  # noqa: E402
 from activelens.backends.dask.rows import check_dask_pool  # noqa: E402
 
@@ -31,8 +31,8 @@ def test_store_row_hashes_match_numpy(client, data):
 
 
 def _taught_with_store(pool, y, path, client=None):
-    kw = {} if client is None else {"client": client}
-    learner = ActiveLearner(LogisticRegression(max_iter=300), pool, batch_size=15, random_state=11, store=path, **kw)
+    learner = ActiveLearner(LogisticRegression(max_iter=300), make_pool(pool, client=client, random_state=11),
+                            batch_size=15, random_state=11, store=path)
     for _ in range(2):
         b = learner.query()
         learner.teach(b.indices, y[b.indices], annotator="ann", seconds=2.0)
@@ -67,8 +67,8 @@ def test_store_with_a_dask_pool(client, data, tmp_path):
         st.load_pool()
     assert mem.load_pool() is not None
 
-    again = ActiveLearner(LogisticRegression(max_iter=300), pool, batch_size=15, random_state=11, store=path,
-                          client=client)
+    again = ActiveLearner(LogisticRegression(max_iter=300), make_pool(pool, client=client, random_state=11),
+                          batch_size=15, random_state=11, store=path)
     np.testing.assert_array_equal(again.labeled_indices, dsk.labeled_indices)
     assert again.labels.tolist() == dsk.labels.tolist()
     assert len(again.rounds) == 2 and again.model_version == dsk.model_version and again.model_ is not None
@@ -76,11 +76,13 @@ def test_store_with_a_dask_pool(client, data, tmp_path):
     np.testing.assert_array_equal(numpy_again.labeled_indices, dsk.labeled_indices)
 
     with pytest.raises(PoolMismatchError, match="different order"):
-        ActiveLearner(LogisticRegression(), da.from_array(X[::-1], chunks=(CHUNK, D)), store=path, client=client)
+        ActiveLearner(LogisticRegression(), make_pool(da.from_array(X[::-1], chunks=(CHUNK, D)), client=client),
+                      store=path)
     changed = X.copy()
     changed[int(dsk.labeled_indices[0])] += 1.0
     with pytest.raises(PoolMismatchError, match="different pool"):
-        ActiveLearner(LogisticRegression(), da.from_array(changed, chunks=(CHUNK, D)), store=path, client=client)
+        ActiveLearner(LogisticRegression(), make_pool(da.from_array(changed, chunks=(CHUNK, D)), client=client),
+                      store=path)
     st.close()
     mem.close()
 

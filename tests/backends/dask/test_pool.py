@@ -10,7 +10,7 @@ pytest.importorskip("distributed")
 
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 
-from activelens import ActiveLearner  # noqa: E402
+from activelens import ActiveLearner, make_pool  # noqa: E402
 from activelens.backends.dask.pool import DaskPool  # noqa: E402
 
 from .helpers import CHUNK, D, N, dask_pool, run_rounds  # noqa: E402
@@ -42,8 +42,8 @@ def test_the_defaults_run_on_a_dask_pool_as_in_memory(client, dense_data):
     path's choices — TypiClust first, then margin spread by k-means — with the same picks and the same reasons."""
     X, y = dense_data
     got = []
-    for pool, kw in ((X, {}), (dask_pool(X), {"client": client})):
-        learner = ActiveLearner(LogisticRegression(max_iter=300), pool, batch_size=12, random_state=4, **kw)
+    for pool in (X, make_pool(dask_pool(X), client=client, random_state=4)):
+        learner = ActiveLearner(LogisticRegression(max_iter=300), pool, batch_size=12, random_state=4)
         batches = []
         for _ in range(2):
             b = learner.query()
@@ -70,8 +70,8 @@ def test_badge_on_a_dask_pool_without_a_linear_head(client, dense_data, seed):
     X, y = dense_data
     start = np.arange(0, N, 150)
     picks = []
-    for pool, kw in ((X, {}), (dask_pool(X), {"client": client})):
-        learner = ActiveLearner(GaussianNB(), pool, strategy="badge", batch_size=15, random_state=seed, **kw)
+    for pool in (X, make_pool(dask_pool(X), client=client, random_state=seed)):
+        learner = ActiveLearner(GaussianNB(), pool, strategy="badge", batch_size=15, random_state=seed)
         learner.teach(start, y[start])
         learner.fit()
         picks.append(learner.query())
@@ -110,9 +110,9 @@ def test_rows_that_do_not_match(data):
     X, _ = data
     Xd = da.from_array(X, chunks=(CHUNK, D))
     with pytest.raises(ValueError, match="embeddings has 2999 rows but X has 3000"):
-        ActiveLearner(LogisticRegression(), Xd, embeddings=np.zeros((N - 1, 3)))
+        ActiveLearner(LogisticRegression(), make_pool(Xd, embeddings=np.zeros((N - 1, 3))))
     with pytest.raises(ValueError, match="embeddings has 2999 rows"):
-        ActiveLearner(LogisticRegression(), Xd, embeddings=da.zeros((N - 1, 3), chunks=500))
+        ActiveLearner(LogisticRegression(), make_pool(Xd, embeddings=da.zeros((N - 1, 3), chunks=500)))
     with pytest.raises(ValueError, match="2-D"):
         ActiveLearner(LogisticRegression(), da.zeros(N, chunks=500))
     with pytest.raises(ValueError, match="strategy must be one of"):  # a typo: the learner's message, not "in memory"

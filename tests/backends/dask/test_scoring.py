@@ -10,7 +10,7 @@ pytest.importorskip("distributed")
 
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 
-from activelens import ActiveLearner  # noqa: E402
+from activelens import ActiveLearner, make_pool  # noqa: E402
 
 from .helpers import CHUNK, D, SEEDS, assert_same, dask_pool, make_learner, snapshot  # noqa: E402
 
@@ -21,7 +21,8 @@ def test_nan_in_pool_is_caught_on_the_worker(client, data):
     X, y = data
     Xn = X.copy()
     Xn[2000, 3] = np.nan
-    learner = ActiveLearner(LogisticRegression(), da.from_array(Xn, chunks=(CHUNK, D)), random_state=0, client=client)
+    learner = ActiveLearner(LogisticRegression(), make_pool(da.from_array(Xn, chunks=(CHUNK, D)), client=client,
+                            random_state=0), random_state=0)
     learner.teach(np.arange(10), y[:10])
     learner.teach(np.flatnonzero(y != y[0])[:3], y[y != y[0]][:3])
     learner.fit()
