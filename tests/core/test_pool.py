@@ -40,7 +40,7 @@ def test_client_with_a_pool_in_this_process_is_refused_not_ignored(blobs3):
     assert pool.client is None
     with pytest.raises(ValueError, match="client is for a distributed pool; this memory pool lives in this process"):
         pool.client = object()
-    with pytest.raises(ValueError, match="client is for a distributed pool, but X is a ndarray"):
+    with pytest.raises(TypeError, match="unexpected keyword argument 'client'"):   # it goes with the pool now
         ActiveLearner(LogisticRegression(), X, client=object())
 
 

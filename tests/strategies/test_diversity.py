@@ -91,7 +91,7 @@ def test_diversity_bad_input(func):
     bad[3, 1] = np.nan
     with pytest.raises(ValueError, match="NaN"):
         func(bad, 2)
-    with pytest.raises(ValueError, match="at least 1"):
+    with pytest.raises(ValueError, match="n must be a positive int"):
         func(X, 0)
     with pytest.raises(ValueError, match="empty"):
         func(np.empty((0, 2)), 1)
