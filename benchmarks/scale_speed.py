@@ -134,8 +134,8 @@ def main(argv=None):
                 kc_s = time.perf_counter() - t
             results.append({"step": f"k-center {args.batch}", "seconds": f"{kc_s:.1f}", "target": "<= 120 s",
                             "peak RSS / worker": f"{mem.max_mb:.0f} MB",
-                            "note": f"of which embedding set-up {emb_s:.1f} s ({emb.array.shape[1]} dims); persisted "
-                                    f"embedding {emb.array.nbytes / 2 / 2**20:.0f} MB per worker; "
+                            "note": f"of which embedding set-up {emb_s:.1f} s ({emb.shape[1]} dims); persisted "
+                                    f"embedding {emb.nbytes / 2 / 2**20:.0f} MB per worker; "
                                     f"last pick's distance {b.scores[-1]:.2f}"})
             print(markdown_table(results[-1:]), flush=True)
         if not args.skip_cold_start:

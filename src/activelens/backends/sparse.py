@@ -178,9 +178,8 @@ class SparsePool(InMemoryPool):
         return self.X[np.asarray(idx, dtype=np.intp)]
 
     def apply_rows(self, positions, width: int, func, *args) -> np.ndarray:
-        if positions is None:   # every row, block by block (what a model makes per call stays bounded)
-            return np.concatenate([np.asarray(func(self.X[i:i + _BLOCK_ROWS], *args), dtype=np.float64)
-                                   .reshape(-1, int(width)) for i in range(0, self.n_rows, _BLOCK_ROWS)])
+        if positions is None:   # every row, in one call (as the in-memory pool)
+            return np.asarray(func(self.X, *args), dtype=np.float64).reshape(self.n_rows, int(width))
         out = np.asarray(func(self.rows(positions), *args), dtype=np.float32)
         return out.reshape(len(positions), int(width))
 
