@@ -58,7 +58,8 @@ monitor            Dict                                        python  annotatio
                                                                        after each retrain (see ``monitor_panel.py``)
 =================  ==========================================  ======  ================================================
 
-Commands from the page (``model.send``, one table: ``Explorer._commands``): ``{"type": "label", "index", "label"}``
+Commands from the page (``model.send``, one table: ``Explorer._commands``, keyed by the shared schema
+``messages.json`` and checked against it at construction): ``{"type": "label", "index", "label"}``
 (label = position in ``label_names``), ``{"type": "skip", "index"}``, ``{"type": "undo"}``, ``{"type": "submit"}``,
 ``{"type": "color_by", "value"}``, ``{"type": "select", "indices"}`` (click, lasso or box on the map: the
 selection), ``{"type": "add", "indices"}`` (the "add to batch" control: the selection joins the batch),
@@ -76,10 +77,19 @@ back to the pool, a submit with nothing picked is refused with "nothing picked",
 A selection on the map (``selected``) is for exploring; it becomes labeling work only through ``add_to_batch``
 (or the page's "add to batch" button), which states any cap (``MAX_HAND_PICKED`` cards).
 
-Where the parts live: the map's points (the whole pool, or a sample of a pool whose rows live elsewhere) in
-``points.py``; where batches come from and labels go (the learner, or the shared annotation queue in annotator
-mode) in ``batch_source.py``; colours in ``palette.py``; the cards in ``cards.py``; the label buttons' classes in
+Where the parts live: the batch, the picks, submit, undo and retrain in the labeling session (``session.py``,
+plain Python: the Explorer renders it into its traits and forwards the page's commands to it); where batches come
+from and labels go (the learner, the shared annotation queue in annotator mode, the learner with the oracle in
+teaching mode) in ``batch_source.py`` and ``teaching.py``; the map's traits in ``map_panel.py``, its probabilities
+and colours in ``map_state.py``, its points (the whole pool, or a sample of a pool whose rows live elsewhere) in
+``points.py``; colours in ``palette.py``; the cards in ``cards.py``; the label buttons' classes in
 ``label_names.py``; the random baseline in ``baseline.py``; plotly exports in ``figures.py``.
+
+Cards and the map's hover show each item's id when the learner has ids (``ids=`` or a pandas pool's index). A
+text card shows its first lines, with "more" to read the rest in a scrolling box. Keys: a label whose name is a
+single character is picked by that very key ("2" by 2); the others get 1-9 then 0 in the order of ``labels=``,
+skipping keys taken. Space skips, Backspace undoes, arrows move, Enter submits, Esc hands the keys back to the
+notebook.
 
 Annotator mode (``annotator="name"``): the cards are claimed from the shared :class:`~activelens.AnnotationQueue`;
 when it has nothing to claim the learner's ``query()`` fills it first. Submitting sends each label through the
@@ -99,7 +109,6 @@ import anywidget
 import numpy as np
 import traitlets
 
-from activelens.core.pool import PoolError
 from activelens.widgets import messages
 from activelens.widgets import palette as _palette
 from activelens.widgets.baseline import RandomBaseline
@@ -107,21 +116,22 @@ from activelens.widgets.batch_source import QueueSource
 from activelens.widgets.cards import HAND_PICKED, CardMaker, check_button_order
 from activelens.widgets.commands import dispatch
 from activelens.widgets.curve import curve_state
-from activelens.widgets.figures import curve_figure, map_figure
+from activelens.widgets.figures import curve_figure
 from activelens.widgets.items import ItemSource
 from activelens.widgets.label_names import LabelNames
+from activelens.widgets.map_panel import MapPanel
 from activelens.widgets.map_state import MapState
 from activelens.widgets.monitor_panel import monitor_state
 from activelens.widgets.palette import check_color_by
 from activelens.widgets.points import check_points, make_points
 from activelens.widgets.runner import describe
-from activelens.widgets.session import MAX_HAND_PICKED, Session
+from activelens.widgets.session import MAX_HAND_PICKED, Session, failure_text, saved_to
 from activelens.widgets.teaching import OracleSource, TeachingMixin
 from activelens.widgets.term_weights import TermWeights, check_feature_names
 
 _STATIC = pathlib.Path(__file__).parent.parent / "static"
 
-class Explorer(TeachingMixin, anywidget.AnyWidget):
+class Explorer(TeachingMixin, MapPanel, anywidget.AnyWidget):
     """Label, explore and steer an :class:`~activelens.ActiveLearner` inside a notebook.
 
     Parameters
@@ -166,33 +176,17 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
         linear model (``coef_``, also as a pipeline's last step), a text card highlights the document's terms that
         weigh most for the suggested label.
 
-    Cards and the map's hover show each item's id when the learner has ids (``ids=`` or a pandas pool's index). A
-    text card shows its first lines, with "more" to read the rest in a scrolling box.
-
-    Keys: a label whose name is a single character is picked by that very key ("2" by 2); the others get 1-9
-    then 0 in the order of ``labels=``, skipping keys taken. Space skips, Backspace undoes, arrows move, Enter
-    submits, Esc hands the keys back to the notebook.
+    Cards, keys and the map's hover: see the module's docstring.
     """
 
     _esm = _STATIC / "widget.js"
     _css = _STATIC / "widget.css"
 
-    n_points = traitlets.Int(0).tag(sync=True)
-    coords = traitlets.Bytes(b"").tag(sync=True)
-    point_index = traitlets.Bytes(b"").tag(sync=True)
-    projection = traitlets.Unicode("pca").tag(sync=True)
-    projection_status = traitlets.Unicode("").tag(sync=True)
-    color_values = traitlets.Bytes(b"").tag(sync=True)
-    labeled_points = traitlets.Bytes(b"").tag(sync=True)
-    color_by = traitlets.Unicode("entropy").tag(sync=True)
-    palette = traitlets.List(traitlets.Unicode()).tag(sync=True)
-    legend = traitlets.Dict().tag(sync=True)
     label_names = traitlets.List(traitlets.Unicode()).tag(sync=True)
     class_colors = traitlets.List(traitlets.Unicode()).tag(sync=True)
     batch = traitlets.List(traitlets.Dict()).tag(sync=True)
     batch_id = traitlets.Int(0).tag(sync=True)
     max_hand_picked = traitlets.Int(MAX_HAND_PICKED).tag(sync=True)
-    selected = traitlets.List(traitlets.Int()).tag(sync=True)
     button_order = traitlets.Unicode("labels").tag(sync=True)
     pending = traitlets.Dict().tag(sync=True)
     saved = traitlets.List(traitlets.Int()).tag(sync=True)
@@ -262,25 +256,6 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
         return table
 
     # ------------------------------------------------------------------ the session -> traits (one writer each)
-    def _render_points(self):
-        positions, coords = self._map.points.snapshot()
-        with self._lock, self.hold_sync():
-            self.n_points = int(coords.shape[0])
-            self.point_index = b"" if positions is None else positions.astype(np.uint32).tobytes()
-            self.coords = coords.tobytes()
-            self.projection_status = self._map.points.status
-
-    def _render_colours(self):
-        vals, rows, legend = self._map.colours(self.color_by, self.n_points, len(self.palette), self.label_names,
-                                               self.class_colors)
-        with self._lock, self.hold_sync():
-            self.color_values, self.labeled_points, self.legend = vals.tobytes(), rows.tobytes(), legend
-
-    def _rescore(self):
-        if self._map.rescore():
-            self._render_points()
-        self._render_colours()
-
     def _show(self, batch):
         """Show ``batch`` (a ``Batch`` or None) as the cards, after the kept unpicked ones."""
         if batch is not None and self._map.include(batch.indices):
@@ -298,12 +273,9 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
             self.saved = sorted(self._session.saved)
 
     def _render_status(self, state, message):
-        store = self.learner.store
-        saved_to = (f"labels saved to {store.where}" if store is not None else
-                    "labels in memory only: ActiveLearner(..., store=\"labels.db\") keeps them across restarts")
         self.status = {"state": state, "busy": state == "training", "message": message,
                        "round": len(self.learner.rounds), "n_labeled": int(self.learner.n_labeled),
-                       "saved_to": saved_to}
+                       "saved_to": saved_to(self.learner)}
 
     def _render_panels(self):
         """The curve, and the monitor (when there are annotations to show)."""
@@ -319,11 +291,6 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
 
     def _render_teaching(self):
         self.teaching = self._session.source.teaching_state()
-
-    @traitlets.observe("color_by")
-    def _recolour(self, change):   # a user's ``w.color_by = "label"`` takes effect like the page's dropdown
-        if hasattr(self, "_map"):
-            self._render_colours()
 
     # ------------------------------------------------------------------ commands -> the session
     def _on_command(self, _widget, content, _buffers=None):
@@ -374,16 +341,9 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
             self._update_baseline()
 
     def _show_failure(self, exc):
-        if isinstance(exc, PoolError):   # its own text says "call again", which means fit() + refresh() here
-            message = (f"retrain failed: the {self.learner.pool.kind.capitalize()} cluster failed "
-                       f"({describe(exc.__cause__)}); your {self.learner.n_labeled} labels are saved — when the "
-                       "cluster is back (or with a new client: learner.client = Client(...)), run learner.fit() "
-                       "and w.refresh()")
-        else:
-            message = f"retrain failed: {describe(exc)}"
         with self._lock, self.hold_sync():
-            self.error = message
-            self._render_status("error", message)
+            self.error = failure_text(exc, self.learner)
+            self._render_status("error", self.error)
 
     def _update_baseline(self):
         try:
@@ -399,37 +359,6 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
                 or not self._map.points.contains(int(index)):
             return
         self.send({**self._cards.peek(int(index)), **self._map.peek(int(index))})
-
-    def _positions(self, what, indices) -> list[int]:
-        """``indices`` checked as pool positions drawn on the map, in order, without repeats."""
-        if isinstance(indices, (str, bytes)) or not hasattr(indices, "__iter__"):
-            raise TypeError(f"{what}: give a list of pool positions, got {indices!r}")
-        out = []
-        for i in indices:
-            if isinstance(i, bool) or not isinstance(i, (int, np.integer)) or not 0 <= i < self.learner.n_pool:
-                raise ValueError(f"{what}: {i!r} is not a pool position (0..{self.learner.n_pool - 1})")
-            if not self._map.points.contains(int(i)):
-                raise ValueError(f"{what}: item {int(i)} is not on the map; pick points that are drawn")
-            out.append(int(i))
-        return list(dict.fromkeys(out))
-
-    @traitlets.validate("selected")
-    def _valid_selected(self, proposal):
-        return sorted(self._positions("selected", proposal["value"]))
-
-    @traitlets.validate("color_by")
-    def _valid_color_by(self, proposal):
-        return check_color_by(proposal["value"])
-
-    # ------------------------------------------------------------------ projection callbacks (UMAP thread)
-    def _on_projection(self, coords, name):
-        with self._lock, self.hold_sync():
-            self.projection = name
-            self._render_points()
-
-    def _on_projection_error(self, message):
-        with self._lock:
-            self.projection_status = self._map.points.status   # "umap failed: <message>, showing pca"
 
     # ------------------------------------------------------------------ Python API
     def add_to_batch(self, positions) -> list[int]:
@@ -448,14 +377,6 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
                 self.error = ""
                 self._render_status(self.status.get("state", "idle"), note)
             return added
-
-    def set_color_by(self, mode):
-        """Colour the map by ``mode``: "entropy", "margin", "predicted" or "label" (the same as setting
-        ``color_by``; only the colour buffer is sent)."""
-        with self._lock:
-            if self.color_by == check_color_by(mode):
-                self._render_colours()
-            self.color_by = mode     # a change recolours (``_recolour``)
 
     def refresh(self) -> None:
         """Show the learner's current state after changing it from Python (``learner.teach``/``fit`` in a cell):
@@ -492,10 +413,6 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
         seconds, None: as long as it takes); True if idle."""
         return self._session.wait(timeout)
 
-    def wait_projection(self, timeout=None) -> bool:
-        """Block until the background UMAP (if any) is done; True if it is (see :meth:`wait`)."""
-        return self._map.points.wait(timeout)
-
     @property
     def queue(self):
         """Annotator mode: the :class:`~activelens.AnnotationQueue` the cards are claimed from (None otherwise)."""
@@ -505,28 +422,6 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
     def batch_indices(self) -> list[int]:
         """Pool positions of the cards on show, in order."""
         return self._session.indices
-
-    def coordinates(self) -> np.ndarray:
-        """The map's coordinates as sent to the page: ndarray of shape (n_points, 2), float32, in [-0.95, 0.95]."""
-        return np.frombuffer(self.coords, dtype=np.float32).reshape(-1, 2)
-
-    def point_positions(self) -> np.ndarray:
-        """(n_points,) int64: the pool position of each point on the map (all of them when the whole pool is drawn;
-        a sample for a pool drawn as a sample)."""
-        if not self.point_index:   # empty: point i is pool item i
-            return np.arange(self.n_points, dtype=np.int64)
-        return np.frombuffer(self.point_index, dtype=np.uint32).astype(np.int64)
-
-    def figure(self):
-        """The map as a ``plotly.graph_objects.Figure`` (for reports): points coloured as on the page, labeled points
-        on top (larger, outlined), the batch ringed, the selection marked."""
-        points, cards = self._map.points, self.batch_indices
-        vals = np.frombuffer(self.color_values, dtype=np.uint8)
-        rows = points.rows(cards) if cards else np.empty(0, dtype=int)
-        selected = points.rows(self.selected) if self.selected else None
-        return map_figure(self.coordinates(), np.asarray(self.palette)[vals].tolist(), rows, cards, self.projection,
-                          self.color_by, labeled_rows=points.rows(self.learner.labeled_indices),
-                          selected_rows=selected)
 
     def curve_figure(self):
         """The learning curve (and the random baseline when there is one) as a ``plotly.graph_objects.Figure``."""

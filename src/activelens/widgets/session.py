@@ -23,6 +23,7 @@ from typing import Callable
 
 import numpy as np
 
+from activelens.core.pool import PoolError
 from activelens.widgets.batch_source import SubmitFailed
 from activelens.widgets.cards import HAND_PICKED, why_of
 from activelens.widgets.runner import Runner, describe
@@ -271,3 +272,20 @@ class Session:
             return "cold start: label this batch, then submit"
         return f"round {len(learner.rounds)} · pick labels, then submit"
 
+
+
+def saved_to(learner) -> str:
+    """Where the learner keeps its labels, for the status line."""
+    store = learner.store
+    if store is None:
+        return "labels in memory only: ActiveLearner(..., store=\"labels.db\") keeps them across restarts"
+    return f"labels saved to {store.where}"
+
+
+def failure_text(exc: BaseException, learner) -> str:
+    """What a failed retrain (or teaching run) says on the page; the labels are already saved."""
+    if isinstance(exc, PoolError):   # its own text says "call again", which means fit() + refresh() here
+        return (f"retrain failed: the {learner.pool.kind.capitalize()} cluster failed ({describe(exc.__cause__)}); "
+                f"your {learner.n_labeled} labels are saved — when the cluster is back (or with a new client: "
+                "learner.client = Client(...)), run learner.fit() and w.refresh()")
+    return f"retrain failed: {describe(exc)}"
