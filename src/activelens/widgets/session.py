@@ -24,6 +24,7 @@ from typing import Callable
 import numpy as np
 
 from activelens.core.pool import PoolError
+from activelens.core.validation import check_scalar
 from activelens.widgets.batch_source import SubmitFailed
 from activelens.widgets.cards import HAND_PICKED, why_of
 from activelens.widgets.runner import Runner, describe
@@ -156,10 +157,9 @@ class Session:
         i = int(index)
         if i in self.saved:
             raise ValueError(f"item {i} is already saved")
-        k = len(self.labels)
-        if isinstance(label, bool) or not isinstance(label, (int, np.integer)) or not -1 <= label < k:
-            raise ValueError(f"label must be a position in label_names (0..{k - 1}) or -1 to skip")
-        self.picks[i], self._by[i] = int(label), by
+        label = check_scalar(label, "label", int, low=-1, high=len(self.labels) - 1,
+                             what="a position in label_names, or -1 to skip")
+        self.picks[i], self._by[i] = label, by
         if i in self._order:
             self._order.remove(i)
         self._order.append(i)
