@@ -417,7 +417,7 @@ def test_hand_picked_cards_stop_at_the_limit_the_page_is_told(data):
 def test_peek_replies_with_preview(data, monkeypatch):
     w, _ = make(data, items=[f"text {i}" for i in range(200)])
     sent = []
-    monkeypatch.setattr(w, "send", lambda content, buffers=None: sent.append(content))
+    monkeypatch.setattr(w, "send", lambda content, **_kw: sent.append(content))
     send(w, type="peek", index=7)
     assert sent == [{"type": "peek", "index": 7, "preview": "text 7", "item": {"kind": "text", "text": "text 7"}}]
 

@@ -51,7 +51,7 @@ class MapPanel(traitlets.HasTraits):
 
     # ------------------------------------------------------------------ MapState -> traits
     @traitlets.observe("color_by")
-    def _recolour(self, change):   # a user's ``w.color_by = "label"`` takes effect like the page's dropdown
+    def _recolour(self, _change):   # a user's ``w.color_by = "label"`` takes effect like the page's dropdown
         if hasattr(self, "_map"):
             self._render_colours()
 
