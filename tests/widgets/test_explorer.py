@@ -395,6 +395,28 @@ def test_color_switch_sends_only_colours(data):
     assert (np.frombuffer(w.color_values, dtype=np.uint8)[unl] < RAMP_SIZE).all()
 
 
+def test_settable_traits_take_effect_and_the_others_are_read_only(data):
+    w, learner = make(data)
+    label_all(w, data[1])
+    send(w, type="submit")
+    assert w.wait(60)
+    before, legend = bytes(w.color_values), dict(w.legend)
+    w.color_by = "label"                  # from Python, as the dropdown does: colours and legend follow
+    assert bytes(w.color_values) != before and w.legend["title"] == "label" and w.legend != legend
+    unl = learner.unlabeled_indices
+    assert (np.frombuffer(w.color_values, dtype=np.uint8)[unl] == GREY).all()
+    with pytest.raises(ValueError, match="color_by must be one of"):
+        w.color_by = "rainbow"
+    assert w.color_by == "label"
+    first = [o["label"] for o in w.batch[0]["options"]]
+    w.button_order = "probability"        # the cards on show are re-drawn, most probable first
+    p = [o["p"] for o in w.batch[0]["options"]]
+    assert p == sorted(p, reverse=True) and sorted(o["label"] for o in w.batch[0]["options"]) == sorted(first)
+    for name in ("batch", "pending", "saved", "status", "coords", "color_values", "legend", "max_hand_picked"):
+        with pytest.raises(traitlets.TraitError, match="read-only"):
+            setattr(w, name, getattr(w, name))
+
+
 def test_add_from_map(data):
     w, learner = make(data)
     batch = w.batch_indices

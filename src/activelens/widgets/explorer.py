@@ -113,7 +113,7 @@ from activelens.widgets import messages
 from activelens.widgets import palette as _palette
 from activelens.widgets.baseline import RandomBaseline
 from activelens.widgets.batch_source import QueueSource
-from activelens.widgets.cards import HAND_PICKED, CardMaker, check_button_order
+from activelens.widgets.cards import CardMaker, check_button_order
 from activelens.widgets.commands import dispatch
 from activelens.widgets.curve import curve_state
 from activelens.widgets.figures import curve_figure
@@ -121,7 +121,7 @@ from activelens.widgets.items import ItemSource
 from activelens.widgets.label_names import LabelNames
 from activelens.widgets.map_panel import MapPanel
 from activelens.widgets.map_state import MapState
-from activelens.widgets.monitor_panel import monitor_state
+from activelens.widgets.monitor_panel import monitor_or_error
 from activelens.widgets.palette import check_color_by
 from activelens.widgets.points import check_points, make_points
 from activelens.widgets.runner import describe
@@ -182,19 +182,19 @@ class Explorer(TeachingMixin, MapPanel, anywidget.AnyWidget):
     _esm = _STATIC / "widget.js"
     _css = _STATIC / "widget.css"
 
-    label_names = traitlets.List(traitlets.Unicode()).tag(sync=True)
-    class_colors = traitlets.List(traitlets.Unicode()).tag(sync=True)
-    batch = traitlets.List(traitlets.Dict()).tag(sync=True)
-    batch_id = traitlets.Int(0).tag(sync=True)
-    max_hand_picked = traitlets.Int(MAX_HAND_PICKED).tag(sync=True)
+    label_names = traitlets.List(traitlets.Unicode(), read_only=True).tag(sync=True)
+    class_colors = traitlets.List(traitlets.Unicode(), read_only=True).tag(sync=True)
+    batch = traitlets.List(traitlets.Dict(), read_only=True).tag(sync=True)
+    batch_id = traitlets.Int(0, read_only=True).tag(sync=True)
+    max_hand_picked = traitlets.Int(MAX_HAND_PICKED, read_only=True).tag(sync=True)
     button_order = traitlets.Unicode("labels").tag(sync=True)
-    pending = traitlets.Dict().tag(sync=True)
-    saved = traitlets.List(traitlets.Int()).tag(sync=True)
-    status = traitlets.Dict().tag(sync=True)
-    curve = traitlets.Dict().tag(sync=True)
+    pending = traitlets.Dict(read_only=True).tag(sync=True)
+    saved = traitlets.List(traitlets.Int(), read_only=True).tag(sync=True)
+    status = traitlets.Dict(read_only=True).tag(sync=True)
+    curve = traitlets.Dict(read_only=True).tag(sync=True)
     error = traitlets.Unicode("").tag(sync=True)
-    teaching = traitlets.Dict().tag(sync=True)
-    monitor = traitlets.Dict().tag(sync=True)
+    teaching = traitlets.Dict(read_only=True).tag(sync=True)
+    monitor = traitlets.Dict(read_only=True).tag(sync=True)
 
     def __init__(self, learner, *, items=None, labels=None, coords=None, projection="auto", color_by="entropy",
                  item_renderer=None, oracle=None, noise=0.0, strategies=None, annotator=None, queue=None,
@@ -223,12 +223,14 @@ class Explorer(TeachingMixin, MapPanel, anywidget.AnyWidget):
         self._commands = self._command_table()
         k = len(label_names)
         with self.hold_sync():
-            self.label_names, self.button_order = label_names.names, button_order
-            self.class_colors, self.palette = _palette.class_colours(k), _palette.build_palette(k)
+            self.set_trait("label_names", label_names.names)
+            self.button_order = button_order
+            self.set_trait("class_colors", _palette.class_colours(k))
+            self.set_trait("palette", _palette.build_palette(k))
             points = make_points(learner, coords=user_coords, projection=projection, max_points=max_points,
                                  on_ready=self._on_projection, on_error=self._on_projection_error)
             self._map = MapState(learner, label_names, points)
-            self.projection = points.name
+            self.set_trait("projection", points.name)
             self._render_points()
             self.color_by = color_by
             self._rescore()
@@ -263,34 +265,45 @@ class Explorer(TeachingMixin, MapPanel, anywidget.AnyWidget):
             self._render_colours()
         cards = self._session.show(batch)
         with self.hold_sync():
-            self.batch = [self._cards.card(c.index, c.why, c.origin, self._map.probs(c.index)) for c in cards]
-            self.batch_id = self.batch_id + 1
+            self._render_cards()
+            self.set_trait("batch_id", self.batch_id + 1)
             self._render_picks()
+
+    def _render_cards(self):
+        self.set_trait("batch", [self._cards.card(c.index, c.why, c.origin, self._map.probs(c.index))
+                                 for c in self._session.cards])
+
+    @traitlets.validate("button_order")
+    def _valid_button_order(self, proposal):
+        return check_button_order(proposal["value"])
+
+    @traitlets.observe("button_order")
+    def _reorder(self, change):   # a user's ``w.button_order = ...`` re-draws the cards on show
+        if hasattr(self, "_cards"):
+            self._cards.order = change["new"]
+            self._render_cards()
 
     def _render_picks(self):
         with self.hold_sync():
-            self.pending = {str(i): lab for i, lab in self._session.picks.items()}
-            self.saved = sorted(self._session.saved)
+            self.set_trait("pending", {str(i): lab for i, lab in self._session.picks.items()})
+            self.set_trait("saved", sorted(self._session.saved))
 
     def _render_status(self, state, message):
-        self.status = {"state": state, "busy": state == "training", "message": message,
-                       "round": len(self.learner.rounds), "n_labeled": int(self.learner.n_labeled),
-                       "saved_to": saved_to(self.learner)}
+        self.set_trait("status", {"state": state, "busy": state == "training", "message": message,
+                                  "round": len(self.learner.rounds), "n_labeled": int(self.learner.n_labeled),
+                                  "saved_to": saved_to(self.learner)})
 
     def _render_panels(self):
         """The curve, and the monitor (when there are annotations to show)."""
         with self._lock:
-            self.curve = curve_state(self.learner, self._baseline)
+            self.set_trait("curve", curve_state(self.learner, self._baseline))
         if self._session.source.monitored:
-            try:
-                mon = monitor_state(self.learner, self._session.source)
-            except Exception as exc:  # noqa: BLE001 - the panel shows it; labeling goes on
-                mon = dict(self.monitor, error=f"monitor failed: {describe(exc)}")
+            mon = monitor_or_error(self.learner, self._session.source, self.monitor)
             with self._lock:
-                self.monitor = mon
+                self.set_trait("monitor", mon)
 
     def _render_teaching(self):
-        self.teaching = self._session.source.teaching_state()
+        self.set_trait("teaching", self._session.source.teaching_state())
 
     # ------------------------------------------------------------------ commands -> the session
     def _on_command(self, _widget, content, _buffers=None):
@@ -349,7 +362,7 @@ class Explorer(TeachingMixin, MapPanel, anywidget.AnyWidget):
         try:
             if self._baseline.update(self.learner):
                 with self._lock:
-                    self.curve = curve_state(self.learner, self._baseline)
+                    self.set_trait("curve", curve_state(self.learner, self._baseline))
         except Exception as exc:  # noqa: BLE001 - the curve shows without a baseline; say why
             with self._lock:
                 self.error = f"random baseline failed: {describe(exc)}"
@@ -367,12 +380,10 @@ class Explorer(TeachingMixin, MapPanel, anywidget.AnyWidget):
         ``MAX_HAND_PICKED`` cards, and the status line says how many were added and why any were not. Returns the
         positions added, in order."""
         with self._lock:
-            self._session.check_idle("add items when the next batch is shown")
             added, note = self._session.add(self._positions("add_to_batch", positions))
             with self.hold_sync():
                 if added:
-                    self.batch = list(self.batch) + [self._cards.card(i, dict(HAND_PICKED), "hand",
-                                                                      self._map.probs(i)) for i in added]
+                    self._render_cards()
                 self.selected = [i for i in self.selected if i not in set(added)]   # now ringed, not "selected"
                 self.error = ""
                 self._render_status(self.status.get("state", "idle"), note)
@@ -397,15 +408,8 @@ class Explorer(TeachingMixin, MapPanel, anywidget.AnyWidget):
     def close(self):
         """Close the widget. Annotator mode: the claimed items not submitted go back to the queue now, so another
         annotator can take them at once instead of when their lease runs out."""
-        session = getattr(self, "_session", None)   # None when the constructor refused its arguments
-        if session is not None and session.source.leases and session.cards:
-            self.wait(timeout=60)
-            with self._lock:
-                try:
-                    session.release()
-                except Exception:  # noqa: BLE001 - closing must not fail; the leases then expire as before
-                    pass
-                session.show(None)
+        if hasattr(self, "_session"):   # not when the constructor refused its arguments
+            self._session.close(timeout=60)
         super().close()
 
     def wait(self, timeout=None) -> bool:

@@ -18,31 +18,33 @@ from activelens.widgets.palette import check_color_by
 class MapPanel(traitlets.HasTraits):
     """The map's traits and their renderers (a mixin of the Explorer)."""
 
-    n_points = traitlets.Int(0).tag(sync=True)
-    coords = traitlets.Bytes(b"").tag(sync=True)
-    point_index = traitlets.Bytes(b"").tag(sync=True)
-    projection = traitlets.Unicode("pca").tag(sync=True)
-    projection_status = traitlets.Unicode("").tag(sync=True)
-    color_values = traitlets.Bytes(b"").tag(sync=True)
-    labeled_points = traitlets.Bytes(b"").tag(sync=True)
+    n_points = traitlets.Int(0, read_only=True).tag(sync=True)
+    coords = traitlets.Bytes(b"", read_only=True).tag(sync=True)
+    point_index = traitlets.Bytes(b"", read_only=True).tag(sync=True)
+    projection = traitlets.Unicode("pca", read_only=True).tag(sync=True)
+    projection_status = traitlets.Unicode("", read_only=True).tag(sync=True)
+    color_values = traitlets.Bytes(b"", read_only=True).tag(sync=True)
+    labeled_points = traitlets.Bytes(b"", read_only=True).tag(sync=True)
     color_by = traitlets.Unicode("entropy").tag(sync=True)
-    palette = traitlets.List(traitlets.Unicode()).tag(sync=True)
-    legend = traitlets.Dict().tag(sync=True)
+    palette = traitlets.List(traitlets.Unicode(), read_only=True).tag(sync=True)
+    legend = traitlets.Dict(read_only=True).tag(sync=True)
     selected = traitlets.List(traitlets.Int()).tag(sync=True)
 
     def _render_points(self):
         positions, coords = self._map.points.snapshot()
         with self._lock, self.hold_sync():
-            self.n_points = int(coords.shape[0])
-            self.point_index = b"" if positions is None else positions.astype(np.uint32).tobytes()
-            self.coords = coords.tobytes()
-            self.projection_status = self._map.points.status
+            self.set_trait("n_points", int(coords.shape[0]))
+            self.set_trait("point_index", b"" if positions is None else positions.astype(np.uint32).tobytes())
+            self.set_trait("coords", coords.tobytes())
+            self.set_trait("projection_status", self._map.points.status)
 
     def _render_colours(self):
         vals, rows, legend = self._map.colours(self.color_by, self.n_points, len(self.palette), self.label_names,
                                                self.class_colors)
         with self._lock, self.hold_sync():
-            self.color_values, self.labeled_points, self.legend = vals.tobytes(), rows.tobytes(), legend
+            self.set_trait("color_values", vals.tobytes())
+            self.set_trait("labeled_points", rows.tobytes())
+            self.set_trait("legend", legend)
 
     def _rescore(self):
         if self._map.rescore():
@@ -79,12 +81,12 @@ class MapPanel(traitlets.HasTraits):
     # ------------------------------------------------------------------ projection callbacks (UMAP thread)
     def _on_projection(self, coords, name):
         with self._lock, self.hold_sync():
-            self.projection = name
+            self.set_trait("projection", name)
             self._render_points()
 
     def _on_projection_error(self, message):
         with self._lock:
-            self.projection_status = self._map.points.status   # "umap failed: <message>, showing pca"
+            self.set_trait("projection_status", self._map.points.status)   # "umap failed: <message>, showing pca"
 
     def set_color_by(self, mode):
         """Colour the map by ``mode``: "entropy", "margin", "predicted" or "label" (the same as setting

@@ -129,15 +129,15 @@ class Race(anywidget.AnyWidget):
     _esm = _STATIC / "widget.js"
     _css = _STATIC / "widget.css"
 
-    kind = traitlets.Unicode("race").tag(sync=True)
-    strategies = traitlets.List(traitlets.Unicode()).tag(sync=True)
-    colors = traitlets.List(traitlets.Unicode()).tag(sync=True)
-    n_points = traitlets.Int(0).tag(sync=True)
-    coords = traitlets.Bytes(b"").tag(sync=True)
-    curves = traitlets.Bytes(b"").tag(sync=True)
-    selections = traitlets.Bytes(b"").tag(sync=True)
-    reach = traitlets.Dict().tag(sync=True)
-    status = traitlets.Dict().tag(sync=True)
+    kind = traitlets.Unicode("race", read_only=True).tag(sync=True)
+    strategies = traitlets.List(traitlets.Unicode(), read_only=True).tag(sync=True)
+    colors = traitlets.List(traitlets.Unicode(), read_only=True).tag(sync=True)
+    n_points = traitlets.Int(0, read_only=True).tag(sync=True)
+    coords = traitlets.Bytes(b"", read_only=True).tag(sync=True)
+    curves = traitlets.Bytes(b"", read_only=True).tag(sync=True)
+    selections = traitlets.Bytes(b"", read_only=True).tag(sync=True)
+    reach = traitlets.Dict(read_only=True).tag(sync=True)
+    status = traitlets.Dict(read_only=True).tag(sync=True)
     error = traitlets.Unicode("").tag(sync=True)
 
     def __init__(self, estimator, X, y, *, strategies=("margin", "k_center"), X_test=None, y_test=None,
@@ -177,12 +177,12 @@ class Race(anywidget.AnyWidget):
         self._sel = np.zeros((len(names), n), dtype=np.uint8)
         self._sel[:, self.seed] = 1
         with self.hold_sync():
-            self.strategies = names
+            self.set_trait("strategies", names)
             others = iter(RACER_COLORS)
-            self.colors = [RANDOM_COLOR if s == "random" else next(others) for s in names]
-            self.n_points = n
-            self.coords = _projection.normalize(c).tobytes()
-            self.selections = self._sel.tobytes()
+            self.set_trait("colors", [RANDOM_COLOR if s == "random" else next(others) for s in names])
+            self.set_trait("n_points", n)
+            self.set_trait("coords", _projection.normalize(c).tobytes())
+            self.set_trait("selections", self._sel.tobytes())
             self._set_status("idle", "press Run: every racer starts from the same seed set")
             self._update_reach()
         self.on_msg(self._on_command)
@@ -200,13 +200,13 @@ class Race(anywidget.AnyWidget):
     # ------------------------------------------------------------------ state -> traits
     def _set_status(self, state, message):
         first = next(iter(self.learners.values()), None)
-        self.status = {"state": state, "busy": state == "running", "message": message,
-                       "round": max(0, len(first.rounds) - 1) if first is not None else 0,
-                       "n_labels": int(first.n_labeled) if first is not None else 0}
+        self.set_trait("status", {"state": state, "busy": state == "running", "message": message,
+                                  "round": max(0, len(first.rounds) - 1) if first is not None else 0,
+                                  "n_labels": int(first.n_labeled) if first is not None else 0})
 
     def _publish(self):
-        self.curves = np.asarray(self._points, dtype=np.float32).reshape(-1, 3).tobytes()
-        self.selections = self._sel.tobytes()
+        self.set_trait("curves", np.asarray(self._points, dtype=np.float32).reshape(-1, 3).tobytes())
+        self.set_trait("selections", self._sel.tobytes())
         self._update_reach()
 
     def _default_target(self):
@@ -221,8 +221,8 @@ class Race(anywidget.AnyWidget):
             hit = labels_to_reach([r.n_labels for r in rounds], [r.score for r in rounds], target) \
                 if (rounds and target is not None) else None
             labels.append(hit)
-        self.reach = {"target": target, "labels": labels,
-                      "target_source": "set" if self._target is not None else "random's last score"}
+        self.set_trait("reach", {"target": target, "labels": labels,
+                                 "target_source": "set" if self._target is not None else "random's last score"})
 
     # ------------------------------------------------------------------ commands
     def _on_command(self, _widget, content, _buffers=None):

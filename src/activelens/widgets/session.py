@@ -256,6 +256,19 @@ class Session:
         """Block until the background work is done (at most ``timeout`` seconds). True if idle."""
         return self.runner.wait(timeout)
 
+    def close(self, timeout=None) -> None:
+        """The widget is closing: give the cards not submitted back to a source that leases them (annotator mode:
+        to the queue now, not when the leases run out) and clear the batch. Never raises; the leases then expire."""
+        if not (self.source.leases and self.cards):
+            return
+        self.wait(timeout)
+        with self.lock:
+            try:
+                self.release()
+            except Exception:  # noqa: BLE001 - closing must not fail; the leases then expire as before
+                pass
+            self.show(None)
+
     def release(self) -> None:
         """Give the cards not submitted back to the source (annotator mode: to the queue, now)."""
         self.source.release([i for i in self.indices if i not in self.saved])
