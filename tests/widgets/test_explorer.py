@@ -395,6 +395,35 @@ def test_color_switch_sends_only_colours(data):
     assert (np.frombuffer(w.color_values, dtype=np.uint8)[unl] < RAMP_SIZE).all()
 
 
+def test_the_next_batch_takes_picks_while_the_baseline_still_runs(data, monkeypatch):
+    import threading
+    import time
+
+    from activelens.widgets.baseline import RandomBaseline
+
+    w, learner = make(data)
+    gate, real = threading.Event(), RandomBaseline.update
+
+    def slow_update(self, *args, **kw):
+        gate.wait(60)
+        return real(self, *args, **kw)
+
+    monkeypatch.setattr(RandomBaseline, "update", slow_update)
+    label_all(w, data[1])
+    send(w, type="submit")
+    try:
+        deadline = time.monotonic() + 60
+        while w.status["state"] != "idle" and time.monotonic() < deadline:   # the next batch is shown
+            time.sleep(0.01)
+        assert not w.wait(0)                          # the baseline is still running
+        first = w.batch_indices[0]
+        send(w, type="label", index=first, label=0)
+        assert w.error == "" and w.pending == {str(first): 0}
+    finally:
+        gate.set()
+    assert w.wait(60) and w.curve["baseline_n"]
+
+
 def test_settable_traits_take_effect_and_the_others_are_read_only(data):
     w, learner = make(data)
     label_all(w, data[1])

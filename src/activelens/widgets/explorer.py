@@ -221,12 +221,11 @@ class Explorer(TeachingMixin, MapPanel, anywidget.AnyWidget):
                                 button_order)
         self._baseline = RandomBaseline()
         self._commands = self._command_table()
-        k = len(label_names)
         with self.hold_sync():
             self.set_trait("label_names", label_names.names)
             self.button_order = button_order
-            self.set_trait("class_colors", _palette.class_colours(k))
-            self.set_trait("palette", _palette.build_palette(k))
+            self.set_trait("class_colors", _palette.class_colours(len(label_names)))
+            self.set_trait("palette", _palette.build_palette(len(label_names)))
             points = make_points(learner, coords=user_coords, projection=projection, max_points=max_points,
                                  on_ready=self._on_projection, on_error=self._on_projection_error)
             self._map = MapState(learner, label_names, points)
@@ -250,7 +249,7 @@ class Explorer(TeachingMixin, MapPanel, anywidget.AnyWidget):
                  "undo": lambda c: self._picking(self._session.undo),
                  "submit": lambda c: self._submit(),
                  "color_by": lambda c: self.set_color_by(c.get("value")),
-                 "select": lambda c: setattr(self, "selected", c.get("indices") or []),
+                 "select": lambda c: setattr(self, "selected", [] if c.get("indices") is None else c["indices"]),
                  "add": lambda c: self.add_to_batch(self.selected if c.get("indices") is None else c["indices"]),
                  "peek": lambda c: self._peek(c.get("index")),
                  **self._teaching_commands()}
@@ -263,7 +262,7 @@ class Explorer(TeachingMixin, MapPanel, anywidget.AnyWidget):
         if batch is not None and self._map.include(batch.indices):
             self._render_points()
             self._render_colours()
-        cards = self._session.show(batch)
+        self._session.show(batch)
         with self.hold_sync():
             self._render_cards()
             self.set_trait("batch_id", self.batch_id + 1)
@@ -316,14 +315,14 @@ class Explorer(TeachingMixin, MapPanel, anywidget.AnyWidget):
             self.error = ""
 
     def _submit_picks(self):
-        """Hand the picks to the source through the session (the learner has them now: only now does the page
-        show them as saved); the ``Submitted`` record."""
+        """The picks to the source (the page shows them as saved only now); the ``Submitted`` record."""
         with self._lock:
             try:
-                return self._session.submit()
+                done = self._session.submit()
             finally:
                 self._render_picks()
-                self.error = ""
+            self.error = ""
+            return done
 
     def _submit(self):
         """The one submit path: the picks to the source, then retrain → rescore → next batch in the background."""
@@ -333,25 +332,32 @@ class Explorer(TeachingMixin, MapPanel, anywidget.AnyWidget):
             self._session.start(self._retrain)
 
     def _retrain(self):
+        """In the runner: the next round; then the random baseline as the runner's next work."""
         try:
-            self._next_round()
+            fitted, batch = self._next_round()
+            with self._lock:
+                self._show_round(batch)
+                self._session.end_training()   # in the same step: a pick never meets "still training"
+            if fitted is not None:
+                self._session.runner.start(self._update_baseline)
         except Exception as exc:  # noqa: BLE001 - shown on the page; the labels are already saved
             self._show_failure(exc)
 
     def _next_round(self):
-        """Retrain (when the labels allow it), rescore, show the next batch; then the random baseline."""
-        session = self._session
-        fitted = session.retrain()
+        """Retrain (when the labels allow it), rescore, draw the next batch: (the new ``Round`` or None, batch)."""
+        fitted = self._session.retrain()
         self._rescore()
-        batch = session.next_batch()
+        return fitted, self._session.next_batch()
+
+    def _show_round(self, batch):
+        """Show the round's batch, the panels and the status with what the submit did."""
+        session = self._session
         with self._lock, self.hold_sync():     # trait writes: one thread at a time
             note = session.note
             self._show(batch)
             self._render_panels()
             message = session.ready_message()
             self._render_status("idle", f"{note} · {message}" if note else message)
-        if fitted is not None:
-            self._update_baseline()
 
     def _show_failure(self, exc):
         with self._lock, self.hold_sync():
@@ -366,12 +372,6 @@ class Explorer(TeachingMixin, MapPanel, anywidget.AnyWidget):
         except Exception as exc:  # noqa: BLE001 - the curve shows without a baseline; say why
             with self._lock:
                 self.error = f"random baseline failed: {describe(exc)}"
-
-    def _peek(self, index):
-        if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or not 0 <= index < self.learner.n_pool \
-                or not self._map.points.contains(int(index)):
-            return
-        self.send({**self._cards.peek(int(index)), **self._map.peek(int(index))})
 
     # ------------------------------------------------------------------ Python API
     def add_to_batch(self, positions) -> list[int]:

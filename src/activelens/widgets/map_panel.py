@@ -2,8 +2,8 @@
 ``MapState`` (the model's probabilities and colours) and the drawn points, and the map's Python API (colouring,
 the selection, coordinates, a plotly figure).
 
-``MapPanel`` is a mixin of :class:`~activelens.Explorer`: it uses the host's ``_map`` (``MapState``), ``_lock``,
-``learner`` and ``batch_indices``; it is the one writer of the traits it declares. Setting ``color_by`` from Python
+``MapPanel`` is a mixin of :class:`~activelens.Explorer`: it uses the host's ``_map`` (``MapState``), ``_cards``
+(``CardMaker``), ``_lock``, ``learner`` and ``batch_indices``; it is the one writer of the traits it declares. Setting ``color_by`` from Python
 recolours the map and its legend as the page's dropdown does.
 """
 from __future__ import annotations
@@ -56,6 +56,12 @@ class MapPanel(traitlets.HasTraits):
     def _recolour(self, _change):   # a user's ``w.color_by = "label"`` takes effect like the page's dropdown
         if hasattr(self, "_map"):
             self._render_colours()
+
+    def _peek(self, index):   # the hover: answered with a "peek" message (the item, and the model's view of it)
+        if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or not 0 <= index < self.learner.n_pool \
+                or not self._map.points.contains(int(index)):
+            return
+        self.send({**self._cards.peek(int(index)), **self._map.peek(int(index))})
 
     def _positions(self, what, indices) -> list[int]:
         """``indices`` checked as pool positions drawn on the map, in order, without repeats."""

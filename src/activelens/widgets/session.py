@@ -252,6 +252,11 @@ class Session:
                     self.training, self._worker = False, None
         self.runner.start(guarded)
 
+    def end_training(self) -> None:
+        """The background work has shown the next batch: picks are taken again (its tail may still run)."""
+        with self.lock:
+            self.training = False
+
     def wait(self, timeout=None) -> bool:
         """Block until the background work is done (at most ``timeout`` seconds). True if idle."""
         return self.runner.wait(timeout)

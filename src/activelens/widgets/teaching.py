@@ -188,8 +188,9 @@ MAX_ROUNDS = 100
 class TeachingMixin:
     """Teaching mode's commands for :class:`~activelens.Explorer` (``oracle=``): the oracle's answers become the
     session's picks and go through the Explorer's one submit path (the learner is taught; the retrain runs in the
-    session's background runner). Uses the host's ``_session`` and its renderers (``_render_picks``,
-    ``_render_status``, ``_render_teaching``, ``_show``, ``set_color_by``); writes no trait itself."""
+    session's background runner). Uses the host's ``_session``, its round (``_next_round``, ``_show_round``) and
+    its renderers (``_render_picks``, ``_render_status``, ``_render_teaching``, ``_show``, ``set_color_by``);
+    writes no trait itself."""
 
     @classmethod
     def teach(cls, estimator, X, y, *, X_test=None, y_test=None, strategy="margin", batch_size=10, initial=None,
@@ -309,11 +310,14 @@ class TeachingMixin:
                     done = self._submit_picks()
                     self._render_status("training", f"round {r + 1} of {rounds}: the oracle labeled {done.taught}; "
                                                     "retraining…")
-                self._next_round()
+                fitted, batch = self._next_round()
                 with session.lock:
+                    self._show_round(batch)
                     source.rounds_run += 1
                     source.running = r + 1 < rounds
                     self._render_teaching()
+                if fitted is not None:
+                    self._update_baseline()
         except Exception as exc:  # noqa: BLE001 - shown on the page
             failed = True
             self._show_failure(exc)
