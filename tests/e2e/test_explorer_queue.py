@@ -39,7 +39,7 @@ def test_annotator_mode_panel_shows_names_as_text(lab):
     lab.wait_for(f'{ROOT}[data-ready="true"][data-batch="6"]')
     lab.wait_for(f'{PANEL}[data-annotators="0"]')
     assert lab.page.locator(f"{PANEL} .al-monitor-me").text_content() == NAME
-    assert lab.run_probe("print(sorted(w._source.queue.leases()['index'].tolist()) == sorted(w.batch_indices))") == "True"
+    assert lab.run_probe("print(sorted(w.queue.leases()['index'].tolist()) == sorted(w.batch_indices))") == "True"
 
     truth = {int(k): v for k, v in __import__("json").loads(
         lab.run_probe("print(json.dumps({str(i): int(yp[i]) for i in w.batch_indices}))")).items()}

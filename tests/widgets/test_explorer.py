@@ -395,6 +395,57 @@ def test_color_switch_sends_only_colours(data):
     assert (np.frombuffer(w.color_values, dtype=np.uint8)[unl] < RAMP_SIZE).all()
 
 
+def test_the_next_batch_takes_picks_while_the_baseline_still_runs(data, monkeypatch):
+    import threading
+    import time
+
+    from activelens.widgets.baseline import RandomBaseline
+
+    w, learner = make(data)
+    gate, real = threading.Event(), RandomBaseline.update
+
+    def slow_update(self, *args, **kw):
+        gate.wait(60)
+        return real(self, *args, **kw)
+
+    monkeypatch.setattr(RandomBaseline, "update", slow_update)
+    label_all(w, data[1])
+    send(w, type="submit")
+    try:
+        deadline = time.monotonic() + 60
+        while w.status["state"] != "idle" and time.monotonic() < deadline:   # the next batch is shown
+            time.sleep(0.01)
+        assert not w.wait(0)                          # the baseline is still running
+        first = w.batch_indices[0]
+        send(w, type="label", index=first, label=0)
+        assert w.error == "" and w.pending == {str(first): 0}
+    finally:
+        gate.set()
+    assert w.wait(60) and w.curve["baseline_n"]
+
+
+def test_settable_traits_take_effect_and_the_others_are_read_only(data):
+    w, learner = make(data)
+    label_all(w, data[1])
+    send(w, type="submit")
+    assert w.wait(60)
+    before, legend = bytes(w.color_values), dict(w.legend)
+    w.color_by = "label"                  # from Python, as the dropdown does: colours and legend follow
+    assert bytes(w.color_values) != before and w.legend["title"] == "label" and w.legend != legend
+    unl = learner.unlabeled_indices
+    assert (np.frombuffer(w.color_values, dtype=np.uint8)[unl] == GREY).all()
+    with pytest.raises(ValueError, match="color_by must be one of"):
+        w.color_by = "rainbow"
+    assert w.color_by == "label"
+    first = [o["label"] for o in w.batch[0]["options"]]
+    w.button_order = "probability"        # the cards on show are re-drawn, most probable first
+    p = [o["p"] for o in w.batch[0]["options"]]
+    assert p == sorted(p, reverse=True) and sorted(o["label"] for o in w.batch[0]["options"]) == sorted(first)
+    for name in ("batch", "pending", "saved", "status", "coords", "color_values", "legend", "max_hand_picked"):
+        with pytest.raises(traitlets.TraitError, match="read-only"):
+            setattr(w, name, getattr(w, name))
+
+
 def test_add_from_map(data):
     w, learner = make(data)
     batch = w.batch_indices
@@ -417,7 +468,7 @@ def test_hand_picked_cards_stop_at_the_limit_the_page_is_told(data):
 def test_peek_replies_with_preview(data, monkeypatch):
     w, _ = make(data, items=[f"text {i}" for i in range(200)])
     sent = []
-    monkeypatch.setattr(w, "send", lambda content, buffers=None: sent.append(content))
+    monkeypatch.setattr(w, "send", lambda content, **_kw: sent.append(content))
     send(w, type="peek", index=7)
     assert sent == [{"type": "peek", "index": 7, "preview": "text 7", "item": {"kind": "text", "text": "text 7"}}]
 

@@ -60,7 +60,7 @@ def test_submit_goes_through_the_queue_teaches_and_releases_skips(data, tmp_path
     y = data[1]
     learner = learner_on(data, tmp_path / "labels.db")
     w = explorer(learner, "ann")
-    q = w._source.queue
+    q = w.queue
     first = w.batch_indices
     skipped = first[-1]
     for i in first[:-1]:
@@ -101,7 +101,7 @@ def _one_label_submitted(data, tmp_path):
 
 def test_unpicked_cards_are_released_on_submit(data, tmp_path):
     learner, w, first = _one_label_submitted(data, tmp_path)
-    assert set(w._source.queue.leases()["index"].tolist()).isdisjoint(first)
+    assert set(w.queue.leases()["index"].tolist()).isdisjoint(first)
     assert learner.labeled_indices.tolist() == [first[0]]
     assert learner.model_ is None   # one class: no model yet, still labeling
 
@@ -237,15 +237,15 @@ def test_refresh_releases_the_unsubmitted_cards(data, tmp_path):
     first = w.batch_indices
     w.refresh()
     assert not set(w.batch_indices) & set(first)
-    assert leased_to(w._source.queue, "ann") == set(w.batch_indices)
+    assert leased_to(w.queue, "ann") == set(w.batch_indices)
 
 
 def test_close_gives_the_unsubmitted_cards_back(data, tmp_path):
     learner, w, first = _one_label_submitted(data, tmp_path)
     held = set(w.batch_indices)
-    assert leased_to(w._source.queue, "ann") == held
+    assert leased_to(w.queue, "ann") == held
     w.close()
-    assert leased_to(w._source.queue, "ann") == set()            # released now, not when the lease expires
+    assert leased_to(w.queue, "ann") == set()            # released now, not when the lease expires
     other = explorer(learner_on(data, tmp_path / "labels.db"), "bob")
     assert set(other.batch_indices) & held                 # another annotator is served them at once
     assert learner.labeled_indices.tolist() == [first[0]]   # the submitted label stays
@@ -258,7 +258,7 @@ def test_a_store_error_mid_submit_shows_what_was_saved_and_a_retry_saves_the_res
     y = data[1]
     learner = learner_on(data, tmp_path / "labels.db")
     w = explorer(learner, "ann")
-    q = w._source.queue
+    q = w.queue
     label_all(w, y)
     picks = dict(w.pending)
     real, calls = q.submit, []

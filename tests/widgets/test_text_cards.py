@@ -102,7 +102,7 @@ def test_the_hover_shows_the_id_and_an_excerpt(corpus, monkeypatch):
     learner = ActiveLearner(LogisticRegression(), X, ids=frame.index, classes=["fruit", "tool"], random_state=0)
     w = Explorer(learner, items=long, labels=["fruit", "tool"], projection="pca")
     sent = []
-    monkeypatch.setattr(w, "send", lambda content, buffers=None: sent.append(content))
+    monkeypatch.setattr(w, "send", lambda content, **_kw: sent.append(content))
     w._handle_custom_msg({"type": "peek", "index": 7}, [])
     assert sent[0]["id"] == "d07" and sent[0]["item"]["kind"] == "text"
     assert len(sent[0]["item"]["text"]) <= 240 and sent[0]["item"]["text"].endswith("…")

@@ -31,7 +31,6 @@ class RandomBaseline:
         self.lo: list[float] = []
         self.hi: list[float] = []
         self._holdout_model = None
-        self._holdout_for = None
 
     @property
     def description(self) -> str:

@@ -14,6 +14,9 @@ Both sources have one interface, so the Explorer does not ask which one it has:
 ``sync()``               nothing to take in                            ``queue.sync`` + ``learner.pull_from_store``
 ``fit_wanted()``         always                                        only with labels resolved since the last fit
 =======================  ===========================================  ===============================================
+
+Teaching mode's ``OracleSource`` (``teaching.py``) is a ``LearnerSource`` with a simulated annotator: ``answer``
+gives its answers for the cards. The labeling session (``session.py``) drives all three through this interface.
 """
 from __future__ import annotations
 
@@ -50,6 +53,12 @@ class LearnerSource:
     keeps_unpicked = True
     #: where skipped (and given back) items go, for the status line
     returns_to = "pool"
+    #: who a simulated annotator's labels are taught as (teaching mode's oracle; None here: there is none)
+    oracle_name = None
+    #: teaching mode's simulated annotator (None here: there is none)
+    oracle = None
+    #: annotator mode's shared queue (None here: there is none)
+    queue = None
 
     def __init__(self, learner):
         self.learner = learner
@@ -95,6 +104,19 @@ class LearnerSource:
 
     def check_add(self) -> None:
         """Items picked on the map may be added to the batch."""
+
+    def check_teaching(self) -> None:
+        """Refused: teaching mode is off (``OracleSource`` allows it)."""
+        raise ValueError("teaching mode is off; create the explorer with oracle=y (the true classes)")
+
+    def answer(self, indices, round: int = 0) -> list:
+        """A simulated annotator's answers for these pool positions: refused, there is none (see ``OracleSource``)."""
+        self.check_teaching()
+        return []
+
+    def teaching_state(self) -> dict:
+        """The ``teaching`` trait: {} (teaching mode is off)."""
+        return {}
 
 
 class QueueSource(LearnerSource):

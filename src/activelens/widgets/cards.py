@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from activelens.widgets.label_names import label_keys
-from activelens.widgets.wire import number
+from activelens.widgets.wire import item_id, number
 
 #: why an item picked by hand on the map is on the batch
 HAND_PICKED = {"strategy": "picked on the map"}
@@ -97,3 +97,51 @@ def card(index: int, item: dict, names: list[str], probs, why: dict, source: str
 def suggested_position(probs) -> int | None:
     """The button position of the most probable label (the first on a tie), or None without probabilities."""
     return None if probs is None else min(range(len(probs)), key=lambda j: (-probs[j], j))
+
+
+class CardMaker:
+    """Cards (and the hover's item part) for one learner's pool items.
+
+    Parameters
+    ----------
+    learner : ActiveLearner
+        Its ids (shown when it has them), model and rows (for the highlighted terms).
+    items : ItemSource
+        What each pool item looks like.
+    labels : LabelNames
+        The buttons' names, keys and classes.
+    terms : TermWeights or None
+        The words that drove the suggestion on a text card (with feature names and a linear model).
+    order : {"labels", "probability"}
+        The buttons' order.
+    """
+
+    def __init__(self, learner, items, labels, terms=None, order: str = "labels"):
+        self.learner = learner
+        self.items = items
+        self.labels = labels
+        self.terms = terms
+        self.order = check_button_order(order)
+
+    def item_id(self, i: int):
+        """Item ``i``'s id for the page, or None when the learner has no ids."""
+        return item_id(self.learner.ids[i]) if self.learner.has_ids else None
+
+    def card(self, index: int, why: dict, origin: str, probs) -> dict:
+        """The card of pool item ``index`` (``probs``: its probabilities over the buttons' classes, or None)."""
+        item = self.items.payload(index)
+        j = suggested_position(probs)
+        model = self.learner.model_
+        if self.terms is not None and item["kind"] == "text" and j is not None and model is not None:
+            terms = self.terms.terms(model, self.learner.pool.rows([index]), self.labels.value(j))
+            if terms:
+                item = {**item, "terms": terms}
+        return card(index, item, self.labels.names, probs, why, origin, keys=self.labels.keys, order=self.order,
+                    item_id=self.item_id(index))
+
+    def peek(self, i: int) -> dict:
+        """The hover's item part: ``{"type": "peek", "index", "preview", "item", "id" (with ids)}``."""
+        out = {"type": "peek", "index": i, "preview": self.items.preview(i), "item": self.items.thumbnail(i)}
+        if self.learner.has_ids:
+            out["id"] = self.item_id(i)
+        return out

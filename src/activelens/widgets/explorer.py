@@ -58,7 +58,8 @@ monitor            Dict                                        python  annotatio
                                                                        after each retrain (see ``monitor_panel.py``)
 =================  ==========================================  ======  ================================================
 
-Commands from the page (``model.send``, one table: ``Explorer._commands``): ``{"type": "label", "index", "label"}``
+Commands from the page (``model.send``, one table: ``Explorer._commands``, keyed by the shared schema
+``messages.json`` and checked against it at construction): ``{"type": "label", "index", "label"}``
 (label = position in ``label_names``), ``{"type": "skip", "index"}``, ``{"type": "undo"}``, ``{"type": "submit"}``,
 ``{"type": "color_by", "value"}``, ``{"type": "select", "indices"}`` (click, lasso or box on the map: the
 selection), ``{"type": "add", "indices"}`` (the "add to batch" control: the selection joins the batch),
@@ -76,10 +77,19 @@ back to the pool, a submit with nothing picked is refused with "nothing picked",
 A selection on the map (``selected``) is for exploring; it becomes labeling work only through ``add_to_batch``
 (or the page's "add to batch" button), which states any cap (``MAX_HAND_PICKED`` cards).
 
-Where the parts live: the map's points (the whole pool, or a sample of a pool whose rows live elsewhere) in
-``points.py``; where batches come from and labels go (the learner, or the shared annotation queue in annotator
-mode) in ``batch_source.py``; colours in ``palette.py``; the cards in ``cards.py``; the label buttons' classes in
+Where the parts live: the batch, the picks, submit, undo and retrain in the labeling session (``session.py``,
+plain Python: the Explorer renders it into its traits and forwards the page's commands to it); where batches come
+from and labels go (the learner, the shared annotation queue in annotator mode, the learner with the oracle in
+teaching mode) in ``batch_source.py`` and ``teaching.py``; the map's traits in ``map_panel.py``, its probabilities
+and colours in ``map_state.py``, its points (the whole pool, or a sample of a pool whose rows live elsewhere) in
+``points.py``; colours in ``palette.py``; the cards in ``cards.py``; the label buttons' classes in
 ``label_names.py``; the random baseline in ``baseline.py``; plotly exports in ``figures.py``.
+
+Cards and the map's hover show each item's id when the learner has ids (``ids=`` or a pandas pool's index). A
+text card shows its first lines, with "more" to read the rest in a scrolling box. Keys: a label whose name is a
+single character is picked by that very key ("2" by 2); the others get 1-9 then 0 in the order of ``labels=``,
+skipping keys taken. Space skips, Backspace undoes, arrows move, Enter submits, Esc hands the keys back to the
+notebook.
 
 Annotator mode (``annotator="name"``): the cards are claimed from the shared :class:`~activelens.AnnotationQueue`;
 when it has nothing to claim the learner's ``query()`` fills it first. Submitting sends each label through the
@@ -94,38 +104,34 @@ point is, and every index in a command or a card stays a pool position.
 from __future__ import annotations
 
 import pathlib
-import threading
-import time
 
 import anywidget
 import numpy as np
 import traitlets
 
-from activelens.core.pool import PoolError
+from activelens.widgets import messages
 from activelens.widgets import palette as _palette
 from activelens.widgets.baseline import RandomBaseline
-from activelens.widgets.batch_source import QueueSource, SubmitFailed
-from activelens.widgets.cards import HAND_PICKED, card, check_button_order, suggested_position, why_of
+from activelens.widgets.batch_source import QueueSource
+from activelens.widgets.cards import CardMaker, check_button_order
 from activelens.widgets.commands import dispatch
 from activelens.widgets.curve import curve_state
-from activelens.widgets.figures import curve_figure, map_figure
+from activelens.widgets.figures import curve_figure
 from activelens.widgets.items import ItemSource
 from activelens.widgets.label_names import LabelNames
-from activelens.widgets.monitor_panel import monitor_state
-from activelens.widgets.palette import check_color_by, uncertainty
+from activelens.widgets.map_panel import MapPanel
+from activelens.widgets.map_state import MapState
+from activelens.widgets.monitor_panel import monitor_or_error
+from activelens.widgets.palette import check_color_by
 from activelens.widgets.points import check_points, make_points
-from activelens.widgets.runner import Runner, describe
-from activelens.widgets.teaching import TeachingMixin
+from activelens.widgets.runner import describe
+from activelens.widgets.session import MAX_HAND_PICKED, Session, failure_text, saved_to
+from activelens.widgets.teaching import OracleSource, TeachingMixin
 from activelens.widgets.term_weights import TermWeights, check_feature_names
-from activelens.widgets.wire import item_id
 
 _STATIC = pathlib.Path(__file__).parent.parent / "static"
 
-#: at most this many cards: items picked on the map are added up to it (the page is told: ``max_hand_picked``)
-MAX_HAND_PICKED = 50
-
-
-class Explorer(TeachingMixin, anywidget.AnyWidget):
+class Explorer(TeachingMixin, MapPanel, anywidget.AnyWidget):
     """Label, explore and steer an :class:`~activelens.ActiveLearner` inside a notebook.
 
     Parameters
@@ -170,41 +176,25 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
         linear model (``coef_``, also as a pipeline's last step), a text card highlights the document's terms that
         weigh most for the suggested label.
 
-    Cards and the map's hover show each item's id when the learner has ids (``ids=`` or a pandas pool's index). A
-    text card shows its first lines, with "more" to read the rest in a scrolling box.
-
-    Keys: a label whose name is a single character is picked by that very key ("2" by 2); the others get 1-9
-    then 0 in the order of ``labels=``, skipping keys taken. Space skips, Backspace undoes, arrows move, Enter
-    submits, Esc hands the keys back to the notebook.
+    Cards, keys and the map's hover: see the module's docstring.
     """
 
     _esm = _STATIC / "widget.js"
     _css = _STATIC / "widget.css"
 
-    n_points = traitlets.Int(0).tag(sync=True)
-    coords = traitlets.Bytes(b"").tag(sync=True)
-    point_index = traitlets.Bytes(b"").tag(sync=True)
-    projection = traitlets.Unicode("pca").tag(sync=True)
-    projection_status = traitlets.Unicode("").tag(sync=True)
-    color_values = traitlets.Bytes(b"").tag(sync=True)
-    labeled_points = traitlets.Bytes(b"").tag(sync=True)
-    color_by = traitlets.Unicode("entropy").tag(sync=True)
-    palette = traitlets.List(traitlets.Unicode()).tag(sync=True)
-    legend = traitlets.Dict().tag(sync=True)
-    label_names = traitlets.List(traitlets.Unicode()).tag(sync=True)
-    class_colors = traitlets.List(traitlets.Unicode()).tag(sync=True)
-    batch = traitlets.List(traitlets.Dict()).tag(sync=True)
-    batch_id = traitlets.Int(0).tag(sync=True)
-    max_hand_picked = traitlets.Int(MAX_HAND_PICKED).tag(sync=True)
-    selected = traitlets.List(traitlets.Int()).tag(sync=True)
+    label_names = traitlets.List(traitlets.Unicode(), read_only=True).tag(sync=True)
+    class_colors = traitlets.List(traitlets.Unicode(), read_only=True).tag(sync=True)
+    batch = traitlets.List(traitlets.Dict(), read_only=True).tag(sync=True)
+    batch_id = traitlets.Int(0, read_only=True).tag(sync=True)
+    max_hand_picked = traitlets.Int(MAX_HAND_PICKED, read_only=True).tag(sync=True)
     button_order = traitlets.Unicode("labels").tag(sync=True)
-    pending = traitlets.Dict().tag(sync=True)
-    saved = traitlets.List(traitlets.Int()).tag(sync=True)
-    status = traitlets.Dict().tag(sync=True)
-    curve = traitlets.Dict().tag(sync=True)
+    pending = traitlets.Dict(read_only=True).tag(sync=True)
+    saved = traitlets.List(traitlets.Int(), read_only=True).tag(sync=True)
+    status = traitlets.Dict(read_only=True).tag(sync=True)
+    curve = traitlets.Dict(read_only=True).tag(sync=True)
     error = traitlets.Unicode("").tag(sync=True)
-    teaching = traitlets.Dict().tag(sync=True)
-    monitor = traitlets.Dict().tag(sync=True)
+    teaching = traitlets.Dict(read_only=True).tag(sync=True)
+    monitor = traitlets.Dict(read_only=True).tag(sync=True)
 
     def __init__(self, learner, *, items=None, labels=None, coords=None, projection="auto", color_by="entropy",
                  item_renderer=None, oracle=None, noise=0.0, strategies=None, annotator=None, queue=None,
@@ -217,427 +207,187 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
         check_button_order(button_order)
         names = check_feature_names(feature_names, learner.pool.n_features)
         # --- validate everything before anything is built or displayed ---
-        self._items = ItemSource(items, learner.n_pool, renderer=item_renderer)
-        self._labels = LabelNames.resolve(learner, labels, oracle=oracle)
+        items = ItemSource(items, learner.n_pool, renderer=item_renderer)
+        label_names = LabelNames.resolve(learner, labels, oracle=oracle)
         user_coords = check_points(learner, coords, projection, max_points)
-        teacher = self._check_teaching(learner, oracle, noise, strategies) if oracle is not None else None
-        source = QueueSource.for_explorer(learner, annotator, queue, oracle)
+        source = source_for(learner, label_names, annotator=annotator, queue=queue, oracle=oracle, noise=noise,
+                            strategies=strategies)
 
         super().__init__(**kwargs)
         self.learner = learner
-        self._terms = None if names is None else TermWeights(names)
-        self._lock = threading.RLock()
-        self._runner = Runner("activelens-retrain")
-        self._training = False             # True from submit until the next batch is shown
-        self._proba = None                 # (n_points, k) over the buttons' classes for the current model
-        self._proba_version = -1
-        self._cards_for = []               # pool indices of the current cards, in order
-        self._why = {}                     # pool index -> why it is on the batch (kept with an unpicked card)
-        self._keep = []                    # unpicked cards of the last submit: they open the next batch
-        self._sources = {}                 # pool index -> "query" | "hand"
-        self._pick_order = []              # indices in the order their labels were picked (for undo)
-        self._submit_note = ""             # what the last submit did (shown with the next status)
+        self._session = Session(learner, source, label_names)
+        self._lock = self._session.lock
+        self._cards = CardMaker(learner, items, label_names, None if names is None else TermWeights(names),
+                                button_order)
         self._baseline = RandomBaseline()
-        self._source = source
-        self._commands = {
-            "label": lambda c: self._cmd_label(c.get("index"), c.get("label")),
-            "skip": lambda c: self._cmd_label(c.get("index"), -1),
-            "undo": lambda c: self._cmd_undo(),
-            "submit": lambda c: self._cmd_submit(),
-            "color_by": lambda c: self.set_color_by(c.get("value")),
-            "select": lambda c: self._cmd_select(c.get("indices")),
-            "add": lambda c: self._cmd_add(c.get("indices")),
-            "peek": lambda c: self._cmd_peek(c.get("index")),
-            **self._teaching_commands(),
-        }
-
-        k = len(self._labels)
+        self._commands = self._command_table()
         with self.hold_sync():
-            self.label_names = self._labels.names
+            self.set_trait("label_names", label_names.names)
             self.button_order = button_order
-            self.class_colors = _palette.class_colours(k)
-            self.palette = _palette.build_palette(k)
+            self.set_trait("class_colors", _palette.class_colours(len(label_names)))
+            self.set_trait("palette", _palette.build_palette(len(label_names)))
+            points = make_points(learner, coords=user_coords, projection=projection, max_points=max_points,
+                                 on_ready=self._on_projection, on_error=self._on_projection_error)
+            self._map = MapState(learner, label_names, points)
+            self.set_trait("projection", points.name)
+            self._render_points()
             self.color_by = color_by
-            self._points = make_points(learner, coords=user_coords, projection=projection, max_points=max_points,
-                                       on_ready=self._on_projection, on_error=self._on_projection_error)
-            self.projection = self._points.name
-            self._send_points()
-            self._refresh_scores()
-            self._new_batch(self._next_batch())
-            self._refresh_curve()
-            self._refresh_monitor()
-            self._set_status("idle", self._ready_message())
-            self._init_teaching(teacher)
+            self._rescore()
+            self._show(self._session.next_batch())
+            self._render_panels()
+            self._render_status("idle", self._session.ready_message())
+            self._render_teaching()
         self.on_msg(self._on_command)
-        self._points.start()
+        points.start()
         if learner.rounds and learner.X_test is not None:   # restored rounds: their baseline, in the background
-            self._runner.start(self._update_baseline)
+            self._session.runner.start(self._update_baseline)
+
+    def _command_table(self) -> dict:
+        """The page's commands (``messages.EXPLORER``), checked against the shared schema."""
+        table = {"label": lambda c: self._picking(self._session.pick, c.get("index"), c.get("label")),
+                 "skip": lambda c: self._picking(self._session.skip, c.get("index")),
+                 "undo": lambda c: self._picking(self._session.undo),
+                 "submit": lambda c: self._submit(),
+                 "color_by": lambda c: self.set_color_by(c.get("value")),
+                 "select": lambda c: setattr(self, "selected", [] if c.get("indices") is None else c["indices"]),
+                 "add": lambda c: self.add_to_batch(self.selected if c.get("indices") is None else c["indices"]),
+                 "peek": lambda c: self._peek(c.get("index")),
+                 **self._teaching_commands()}
+        messages.check_table("explorer", table)
+        return table
+
+    # ------------------------------------------------------------------ the session -> traits (one writer each)
+    def _show(self, batch):
+        """Show ``batch`` (a ``Batch`` or None) as the cards, after the kept unpicked ones."""
+        if batch is not None and self._map.include(batch.indices):
+            self._render_points()
+            self._render_colours()
+        self._session.show(batch)
+        with self.hold_sync():
+            self._render_cards()
+            self.set_trait("batch_id", self.batch_id + 1)
+            self._render_picks()
+
+    def _render_cards(self):
+        self.set_trait("batch", [self._cards.card(c.index, c.why, c.origin, self._map.probs(c.index))
+                                 for c in self._session.cards])
+
+    @traitlets.validate("button_order")
+    def _valid_button_order(self, proposal):
+        return check_button_order(proposal["value"])
+
+    @traitlets.observe("button_order")
+    def _reorder(self, change):   # a user's ``w.button_order = ...`` re-draws the cards on show
+        if hasattr(self, "_cards"):
+            self._cards.order = change["new"]
+            self._render_cards()
+
+    def _render_picks(self):
+        with self.hold_sync():
+            self.set_trait("pending", {str(i): lab for i, lab in self._session.picks.items()})
+            self.set_trait("saved", sorted(self._session.saved))
+
+    def _render_status(self, state, message):
+        self.set_trait("status", {"state": state, "busy": state == "training", "message": message,
+                                  "round": len(self.learner.rounds), "n_labeled": int(self.learner.n_labeled),
+                                  "saved_to": saved_to(self.learner)})
+
+    def _render_panels(self):
+        """The curve, and the monitor (when there are annotations to show)."""
+        with self._lock:
+            self.set_trait("curve", curve_state(self.learner, self._baseline))
+        if self._session.source.monitored:
+            mon = monitor_or_error(self.learner, self._session.source, self.monitor)
+            with self._lock:
+                self.set_trait("monitor", mon)
+
+    def _render_teaching(self):
+        self.set_trait("teaching", self._session.source.teaching_state())
+
+    # ------------------------------------------------------------------ commands -> the session
+    def _on_command(self, _widget, content, _buffers=None):
+        dispatch(self, self._commands, content)
+
+    def _picking(self, command, *args):
+        with self._lock:
+            command(*args)
+            self._render_picks()
+            self.error = ""
+
+    def _submit_picks(self):
+        """The picks to the source (the page shows them as saved only now); the ``Submitted`` record."""
+        with self._lock:
+            try:
+                done = self._session.submit()
+            finally:
+                self._render_picks()
+            self.error = ""
+            return done
+
+    def _submit(self):
+        """The one submit path: the picks to the source, then retrain → rescore → next batch in the background."""
+        with self._lock:
+            self._submit_picks()
+            self._render_status("training", f"{self._session.note} · retraining…")
+            self._session.start(self._retrain)
+
+    def _retrain(self):
+        """In the runner: the next round; then the random baseline as the runner's next work."""
+        try:
+            fitted, batch = self._next_round()
+            with self._lock:
+                self._show_round(batch)
+                self._session.end_training()   # in the same step: a pick never meets "still training"
+            if fitted is not None:
+                self._session.runner.start(self._update_baseline)
+        except Exception as exc:  # noqa: BLE001 - shown on the page; the labels are already saved
+            self._show_failure(exc)
+
+    def _next_round(self):
+        """Retrain (when the labels allow it), rescore, draw the next batch: (the new ``Round`` or None, batch)."""
+        fitted = self._session.retrain()
+        self._rescore()
+        return fitted, self._session.next_batch()
+
+    def _show_round(self, batch):
+        """Show the round's batch, the panels and the status with what the submit did."""
+        session = self._session
+        with self._lock, self.hold_sync():     # trait writes: one thread at a time
+            note = session.note
+            self._show(batch)
+            self._render_panels()
+            message = session.ready_message()
+            self._render_status("idle", f"{note} · {message}" if note else message)
+
+    def _show_failure(self, exc):
+        with self._lock, self.hold_sync():
+            self.error = failure_text(exc, self.learner)
+            self._render_status("error", self.error)
 
     def _update_baseline(self):
         try:
             if self._baseline.update(self.learner):
                 with self._lock:
-                    self._refresh_curve()
+                    self.set_trait("curve", curve_state(self.learner, self._baseline))
         except Exception as exc:  # noqa: BLE001 - the curve shows without a baseline; say why
             with self._lock:
                 self.error = f"random baseline failed: {describe(exc)}"
 
-    # ------------------------------------------------------------------ scores and colours
-    def _refresh_scores(self):
-        """Recompute probabilities for a new model, then the colour buffer."""
-        learner = self.learner
-        self._show_on_map(learner.labeled_indices)
-        if learner.model_ is not None and self._proba_version != learner.model_version:
-            raw = self._points.proba(learner)
-            self._proba = self._labels.over_names(raw, learner.proba_classes())
-            self._proba_version = learner.model_version
-        self._recolor()
-
-    def _show_on_map(self, idx) -> bool:
-        """Make sure these pool items are drawn (the batch, labeled items); resend the points if the map changed.
-        The colours follow with the caller's ``_recolor``."""
-        if not self._points.include(idx):
-            return False
-        drawn = self._points.drawn_proba
-        if drawn is not None and self._proba is not None:
-            self._proba = self._labels.over_names(drawn, self.learner.proba_classes())
-        self._send_points()
-        return True
-
-    def _send_points(self):
-        positions, coords = self._points.snapshot()
-        with self._lock, self.hold_sync():
-            self.n_points = int(coords.shape[0])
-            self.point_index = b"" if positions is None else positions.astype(np.uint32).tobytes()
-            self.coords = coords.tobytes()
-            self.projection_status = self._points.status
-
-    def _recolor(self):
-        learner = self.learner
-        idx = learner.labeled_indices
-        rows = self._points.rows(idx)
-        vals = _palette.color_buffer(self.color_by, self._proba, self.n_points, len(self.palette), rows,
-                                     self._labels.positions(learner.labels.tolist()))
-        legend = _palette.legend(self.color_by, self._proba is not None, self.label_names, self.class_colors)
-        with self._lock, self.hold_sync():
-            self.color_values = vals.tobytes()
-            self.labeled_points = np.asarray(rows, dtype=np.uint32).tobytes()
-            self.legend = legend
-
-    # ------------------------------------------------------------------ batch and cards
-    def _card(self, i, why, source="query"):
-        probs = None if self._proba is None else self._proba[self._points.rows([i])[0]]
-        item = self._items.payload(i)
-        j = suggested_position(probs)
-        model = self.learner.model_
-        if self._terms is not None and item["kind"] == "text" and j is not None and model is not None:
-            terms = self._terms.terms(model, self.learner.pool.rows([i]), self._labels.value(j))
-            if terms:
-                item = {**item, "terms": terms}
-        return card(i, item, self.label_names, probs, why, source, keys=self._labels.keys, order=self.button_order,
-                    item_id=self._item_id(i))
-
-    def _item_id(self, i):
-        """Item ``i``'s id for the page, or None when the learner has no ids."""
-        return item_id(self.learner.ids[i]) if self.learner.has_ids else None
-
-    def _new_batch(self, batch):
-        if batch is not None and self._show_on_map(batch.indices):
-            self._recolor()
-        why = why_of(batch) if batch is not None else {}
-        labeled = set(self.learner.labeled_indices.tolist()) if self._keep else set()
-        kept, self._keep = [i for i in self._keep if i not in labeled], []
-        fresh = [(i, w) for i, w in why.items() if i not in set(kept)]
-        fresh = fresh[:max(0, len(why) - len(kept))] if kept else fresh
-        cards = [self._card(i, self._why.get(i, {}), self._sources.get(i, "query")) for i in kept]
-        cards += [self._card(i, w) for i, w in fresh]
-        self._why = {c["index"]: c["why"] for c in cards}
-        self._sources = {c["index"]: c["source"] for c in cards}
-        self._cards_for = [c["index"] for c in cards]
-        self._pick_order = []
-        self._source.shown()
-        with self.hold_sync():
-            self.batch = cards
-            self.pending = {}
-            self.saved = []
-            self.batch_id = self.batch_id + 1
-
-    def _next_batch(self):
-        """The next batch from the source (the learner, or the queue in annotator mode), smaller at the end of the
-        pool; None when every item is labeled (or the queue has nothing for this annotator). The unpicked cards kept
-        from the last submit (``_keep``) take their places first."""
-        left = self.learner.n_pool - self.learner.n_labeled - len(self._keep)
-        want = min(self.learner.batch_size - len(self._keep), left)
-        if want <= 0:
-            return None
-        return self._source.next_batch(min(want + len(self._keep), left + len(self._keep)))
-
-    # ------------------------------------------------------------------ panels and status
-    def _refresh_monitor(self):
-        if not self._source.monitored:
-            return
-        try:
-            mon = monitor_state(self.learner, self._source)
-        except Exception as exc:  # noqa: BLE001 - the panel shows it; labeling goes on
-            mon = dict(self.monitor, error=f"monitor failed: {describe(exc)}")
-        with self._lock:
-            self.monitor = mon
-
-    def _refresh_curve(self):
-        self.curve = curve_state(self.learner, self._baseline)
-
-    def _two_classes(self) -> bool:
-        """The learner holds labels of at least two classes (a model can be fit)."""
-        return len(set(map(str, self.learner.labels.tolist()))) >= 2
-
-    def _ready_message(self):
-        learner = self.learner
-        if learner.model_ is None:
-            if learner.n_labeled and not self._two_classes():
-                return "label an item of another class to train the first model"
-            return "cold start: label this batch, then submit"
-        return f"round {len(learner.rounds)} · pick labels, then submit"
-
-    def _saved_to(self) -> str:
-        store = self.learner.store
-        if store is None:
-            return "labels in memory only: ActiveLearner(..., store=\"labels.db\") keeps them across restarts"
-        return f"labels saved to {store.where}"
-
-    def _set_status(self, state, message):
-        self.status = {"state": state, "busy": state == "training", "message": message,
-                       "round": len(self.learner.rounds), "n_labeled": int(self.learner.n_labeled),
-                       "saved_to": self._saved_to()}
-
-    # ------------------------------------------------------------------ commands from the page
-    def _on_command(self, _widget, content, _buffers=None):
-        dispatch(self, self._commands, content)
-
-    def _check_card(self, index):
-        if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or int(index) not in self._cards_for:
-            raise ValueError(f"item {index!r} is not in the current batch")
-        return int(index)
-
-    def _cmd_label(self, index, label):
-        with self._lock:
-            if self._training:
-                raise ValueError("still training; wait for the next batch")
-            i = self._check_card(index)
-            if i in self.saved:
-                raise ValueError(f"item {i} is already saved")
-            k = len(self._labels)
-            if isinstance(label, bool) or not isinstance(label, (int, np.integer)) or not -1 <= label < k:
-                raise ValueError(f"label must be a position in label_names (0..{k - 1}) or -1 to skip")
-            pending = dict(self.pending)
-            pending[str(i)] = int(label)
-            if i in self._pick_order:
-                self._pick_order.remove(i)
-            self._pick_order.append(i)
-            self.pending = pending
-            self.error = ""
-
-    def _cmd_undo(self):
-        with self._lock:
-            if not self._pick_order:
-                return
-            i = self._pick_order.pop()
-            pending = dict(self.pending)
-            pending.pop(str(i), None)
-            self.pending = pending
-
-    def _positions(self, what, indices) -> list[int]:
-        """``indices`` checked as pool positions drawn on the map, in order, without repeats."""
-        if isinstance(indices, (str, bytes)) or not hasattr(indices, "__iter__"):
-            raise TypeError(f"{what}: give a list of pool positions, got {indices!r}")
-        out = []
-        for i in indices:
-            if isinstance(i, bool) or not isinstance(i, (int, np.integer)) or not 0 <= i < self.learner.n_pool:
-                raise ValueError(f"{what}: {i!r} is not a pool position (0..{self.learner.n_pool - 1})")
-            i = int(i)
-            if not self._points.contains(i):
-                raise ValueError(f"{what}: item {i} is not on the map; pick points that are drawn")
-            out.append(i)
-        return list(dict.fromkeys(out))
-
-    @traitlets.validate("selected")
-    def _valid_selected(self, proposal):
-        return sorted(self._positions("selected", proposal["value"]))
-
-    def _cmd_select(self, indices):
-        self.selected = [] if indices is None else indices
-
-    def _cmd_add(self, indices):
-        self.add_to_batch(self.selected if indices is None else indices)
-
+    # ------------------------------------------------------------------ Python API
     def add_to_batch(self, positions) -> list[int]:
-        """Add pool items to the batch as hand-picked cards (the map's "add to batch" control does this with the
-        selection). Items already labeled or on the batch are left out; a batch holds at most
-        ``MAX_HAND_PICKED`` cards, and the status line says how many were added and why any were not.
-
-        Parameters
-        ----------
-        positions : list of int
-            Pool positions (e.g. ``explorer.selected``).
-
-        Returns
-        -------
-        list of int
-            The positions added, in order.
-        """
+        """Add pool items (e.g. ``explorer.selected``) to the batch as hand-picked cards, as the map's "add to
+        batch" control does. Items already labeled or on the batch are left out; a batch holds at most
+        ``MAX_HAND_PICKED`` cards, and the status line says how many were added and why any were not. Returns the
+        positions added, in order."""
         with self._lock:
-            if self._training:
-                raise ValueError("still training; add items when the next batch is shown")
-            self._source.check_add()
-            asked = self._positions("add_to_batch", positions)
-            labeled = set(self.learner.labeled_indices.tolist())
-            have = set(self._cards_for)
-            new = [i for i in asked if i not in labeled and i not in have]
-            room = max(0, MAX_HAND_PICKED - len(self._cards_for))
-            added = new[:room]
-            notes = [f"added {len(added)} of {len(asked)} selected to the batch"]
-            if len(asked) - len(new):
-                notes.append(f"{len(asked) - len(new)} already labeled or on the batch")
-            if len(new) > room:
-                notes.append(f"{len(new) - room} not added: a batch holds at most {MAX_HAND_PICKED} cards — "
-                             "label and submit, then add the rest")
+            added, note = self._session.add(self._positions("add_to_batch", positions))
             with self.hold_sync():
                 if added:
-                    cards = list(self.batch) + [self._card(i, dict(HAND_PICKED), source="hand") for i in added]
-                    self._cards_for += added
-                    self._why.update({i: dict(HAND_PICKED) for i in added})
-                    self._sources.update({i: "hand" for i in added})
-                    self.batch = cards
-                left = [i for i in self.selected if i not in set(added)]
-                if left != list(self.selected):
-                    self.selected = left          # what joined the batch is ringed now, no longer "selected"
+                    self._render_cards()
+                self.selected = [i for i in self.selected if i not in set(added)]   # now ringed, not "selected"
                 self.error = ""
-                self._set_status(self.status.get("state", "idle"), " · ".join(notes))
+                self._render_status(self.status.get("state", "idle"), note)
             return added
-
-    def _cmd_peek(self, index):
-        if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or not 0 <= index < self.learner.n_pool:
-            return
-        i = int(index)
-        if not self._points.contains(i):
-            return
-        out = {"type": "peek", "index": i, "preview": self._items.preview(i), "item": self._items.thumbnail(i)}
-        if self.learner.has_ids:
-            out["id"] = self._item_id(i)
-        label = dict(zip(self.learner.labeled_indices.tolist(), self.learner.labels.tolist())).get(i) \
-            if self.learner.n_labeled < 5000 else None
-        if label is not None:
-            out["label"] = self.label_names[self._labels.position(label, 0)]
-        if self._proba is not None:
-            p = self._proba[self._points.rows([i])[0]]
-            j = int(p.argmax())
-            out.update(predicted=self.label_names[j], p=round(float(p[j]), 4),
-                       entropy=round(float(uncertainty(p[None, :], "entropy")[0]), 3))
-        self.send(out)
-
-    def _cmd_submit(self, annotator=None, retrain=True):
-        with self._lock:
-            if self._training:
-                raise ValueError("already training")
-            picks = [(i, self.pending.get(str(i))) for i in self._cards_for if i not in self.saved]
-            taught = [(i, lab) for i, lab in picks if lab is not None and lab >= 0]
-            skipped = [i for i, lab in picks if lab is not None and lab < 0]
-            unpicked = [i for i, lab in picks if lab is None]
-            if unpicked and not taught and not skipped:   # open cards, none picked (an empty batch claims more)
-                raise ValueError("nothing picked: pick a label on a card (a click, or its key) or skip it (Space), "
-                                 "then submit")
-            keeps = retrain and self._source.keeps_unpicked
-            rest = skipped if keeps else skipped + unpicked
-            try:
-                self._source.submit([(i, self._labels.value(lab)) for i, lab in taught], rest, annotator=annotator)
-            except SubmitFailed as exc:   # the labels committed before the failure are saved; the picks stay
-                self.saved = sorted(set(self.saved) | set(exc.saved))
-                raise
-            except Exception as exc:  # noqa: BLE001 - the store refused (locked, read-only): nothing was taught
-                raise SubmitFailed(f"submit failed, nothing was saved: {describe(exc)}. Your picks are kept: press "
-                                   "Submit again to retry", []) from exc
-            # the learner has them now: only now does the page show them as saved
-            self._keep = unpicked if keeps else []
-            self._submit_note = self._submitted_text(len(taught), len(skipped), len(unpicked), keeps)
-            with self.hold_sync():
-                self.saved = sorted(set(self.saved) | {i for i, _ in taught})
-                self.error = ""
-                if not retrain:   # teaching mode's step view: labels now, retrain on the next step
-                    return
-                self._set_status("training", f"{self._submit_note} · retraining…")
-            self._training = True
-            self._runner.start(self._retrain)
-
-    def _submitted_text(self, n_taught, n_skipped, n_unpicked, kept) -> str:
-        """What a submit did with each card, for the status line."""
-        parts = [f"saved {n_taught} label{'' if n_taught == 1 else 's'}"]
-        if n_unpicked:
-            where = "stay in the batch" if kept else f"went back to the {self._source.returns_to}"
-            parts.append(f"{n_unpicked} unpicked {where}")
-        if n_skipped:
-            parts.append(f"{n_skipped} skipped went back to the {self._source.returns_to}")
-        return ", ".join(parts)
-
-    def _retrain(self, final=True):
-        """Retrain (when the labels allow it), rescore, show the next batch; then the random baseline. Runs in the
-        background runner; a failure is shown on the page (the labels are already saved). ``final=False``: one
-        round of teaching mode's "Run N rounds", which keeps training until its last round."""
-        try:
-            t0 = time.perf_counter()
-            learner = self.learner
-            can_fit = bool(learner.n_labeled) and self._two_classes() and self._source.fit_wanted()
-            if can_fit:
-                learner.fit()
-            self._refresh_scores()
-            batch = self._next_batch()
-            with self._lock, self.hold_sync():     # trait writes: one thread at a time
-                self._new_batch(batch)
-                self._refresh_curve()
-                self._refresh_monitor()
-                self._last_retrain_seconds = time.perf_counter() - t0
-                message = self._ready_message() if self._cards_for else self._source.empty_message()
-                note, self._submit_note = self._submit_note, ""
-                self._set_status("idle", f"{note} · {message}" if note else message)
-                if final:
-                    self._training = False
-            if can_fit:
-                self._update_baseline()
-        except Exception as exc:  # noqa: BLE001 - shown on the page; the labels are already saved
-            if isinstance(exc, PoolError):   # its own text says "call again", which means fit() + refresh() here
-                message = (f"retrain failed: the {self.learner.pool.kind.capitalize()} cluster failed "
-                           f"({describe(exc.__cause__)}); your {self.learner.n_labeled} labels are saved — when the "
-                           "cluster is back (or with a new client: learner.client = Client(...)), run learner.fit() "
-                           "and w.refresh()")
-            else:
-                message = f"retrain failed: {describe(exc)}"
-            with self._lock, self.hold_sync():
-                self.error = message
-                self._set_status("error", self.error)
-        finally:
-            if final:
-                self._training = False
-
-    # ------------------------------------------------------------------ projection callbacks (UMAP thread)
-    def _on_projection(self, coords, name):
-        with self._lock, self.hold_sync():
-            self.projection = name
-            self._send_points()
-
-    def _on_projection_error(self, message):
-        with self._lock:
-            self.projection_status = self._points.status   # "umap failed: <message>, showing pca"
-
-    # ------------------------------------------------------------------ Python API
-    def set_color_by(self, mode):
-        """Colour the map by ``mode`` (sends only the colour buffer).
-
-        Parameters
-        ----------
-        mode : {"entropy", "margin", "predicted", "label"}
-        """
-        check_color_by(mode)
-        with self._lock, self.hold_sync():
-            self.color_by = mode
-            self._recolor()
 
     def refresh(self) -> None:
         """Show the learner's current state after changing it from Python (``learner.teach``/``fit`` in a cell):
@@ -646,77 +396,48 @@ class Explorer(TeachingMixin, anywidget.AnyWidget):
         if not self.wait(timeout=600):
             raise RuntimeError("the explorer is still retraining; try again when it is idle")
         with self._lock:
-            self._refresh_scores()
-            self._source.release([i for i in self._cards_for if i not in self.saved])
-            if self._source.sync():
-                self._refresh_scores()
+            self._session.release()
+            self._session.source.sync()
+            self._rescore()
             with self.hold_sync():
-                self._new_batch(self._next_batch())
-                self._refresh_curve()
-                self._refresh_monitor()
+                self._show(self._session.next_batch())
+                self._render_panels()
                 self.error = ""
-                self._set_status("idle", self._ready_message())
+                self._render_status("idle", self._session.ready_message())
 
     def close(self):
         """Close the widget. Annotator mode: the claimed items not submitted go back to the queue now, so another
         annotator can take them at once instead of when their lease runs out."""
-        source = getattr(self, "_source", None)
-        if source is not None and source.leases and self._cards_for:
-            self.wait(timeout=60)
-            with self._lock:
-                try:
-                    source.release([i for i in self._cards_for if i not in self.saved])
-                except Exception:  # noqa: BLE001 - closing must not fail; the leases then expire as before
-                    pass
-                self._cards_for = []
+        if hasattr(self, "_session"):   # not when the constructor refused its arguments
+            self._session.close(timeout=60)
         super().close()
 
     def wait(self, timeout=None) -> bool:
-        """Block until a submitted batch has been retrained and the next batch is shown.
+        """Block until a submitted batch has been retrained and the next batch is shown (at most ``timeout``
+        seconds, None: as long as it takes); True if idle."""
+        return self._session.wait(timeout)
 
-        Parameters
-        ----------
-        timeout : float or None
-            Seconds to wait at most (None: as long as it takes).
-
-        Returns
-        -------
-        bool
-            True if idle.
-        """
-        return self._runner.wait(timeout)
-
-    def wait_projection(self, timeout=None) -> bool:
-        """Block until the background UMAP (if any) is done; True if it is (see :meth:`wait`)."""
-        return self._points.wait(timeout)
+    @property
+    def queue(self):
+        """Annotator mode: the :class:`~activelens.AnnotationQueue` the cards are claimed from (None otherwise)."""
+        return self._session.source.queue
 
     @property
     def batch_indices(self) -> list[int]:
         """Pool positions of the cards on show, in order."""
-        return list(self._cards_for)
-
-    def coordinates(self) -> np.ndarray:
-        """The map's coordinates as sent to the page: ndarray of shape (n_points, 2), float32, in [-0.95, 0.95]."""
-        return np.frombuffer(self.coords, dtype=np.float32).reshape(-1, 2)
-
-    def point_positions(self) -> np.ndarray:
-        """(n_points,) int64: the pool position of each point on the map (all of them when the whole pool is drawn;
-        a sample for a pool drawn as a sample)."""
-        if not self.point_index:   # empty: point i is pool item i
-            return np.arange(self.n_points, dtype=np.int64)
-        return np.frombuffer(self.point_index, dtype=np.uint32).astype(np.int64)
-
-    def figure(self):
-        """The map as a ``plotly.graph_objects.Figure`` (for reports): points coloured as on the page, labeled points
-        on top (larger, outlined), the batch ringed, the selection marked."""
-        vals = np.frombuffer(self.color_values, dtype=np.uint8)
-        rows = self._points.rows(self._cards_for) if self._cards_for else np.empty(0, dtype=int)
-        labeled = self._points.rows(self.learner.labeled_indices)
-        selected = self._points.rows(self.selected) if self.selected else None
-        return map_figure(self.coordinates(), np.asarray(self.palette)[vals].tolist(), rows, self._cards_for,
-                          self.projection, self.color_by, labeled_rows=labeled, selected_rows=selected)
+        return self._session.indices
 
     def curve_figure(self):
         """The learning curve (and the random baseline when there is one) as a ``plotly.graph_objects.Figure``."""
         s = self.learner.strategy
         return curve_figure(self.curve, str(s if isinstance(s, str) else "strategy"))
+
+
+def source_for(learner, labels, *, annotator, queue, oracle, noise, strategies):
+    """The labeling session's source for the Explorer's arguments, validated: ``QueueSource`` (``annotator=``),
+    ``OracleSource`` (``oracle=``: teaching mode) or ``LearnerSource``. The one place that reads which of them
+    were given; nothing after it asks which source it has."""
+    source = QueueSource.for_explorer(learner, annotator, queue, oracle)
+    if oracle is None:
+        return source
+    return OracleSource.for_explorer(learner, oracle, noise, strategies, labels)

@@ -23,12 +23,18 @@ import threading
 import numpy as np
 
 from activelens.core.model import padded_proba
+from activelens.core.validation import check_scalar
 from activelens.widgets.projection import BackgroundUMAP, LinearPCA
 
 #: the map's default size for a pool drawn as a sample (points drawn in the browser)
 MAX_POINTS = 1_000_000
 #: rows UMAP is fitted on (the rest of the drawn rows are transformed on the workers)
 UMAP_FIT_ROWS = 50_000
+
+
+def check_max_points(max_points) -> int:
+    """``max_points`` as a positive int (the most points drawn on the map), or one error naming it."""
+    return check_scalar(max_points, "max_points", int, low=1, what="points drawn on the map")
 
 
 def _proba_rows(rows, model, classes):
@@ -69,8 +75,7 @@ class MapView(BackgroundUMAP):
 
     def __init__(self, pool, *, max_points: int = MAX_POINTS, labeled=None, coords=None, random_state=0,
                  model=None, classes=None, want_umap: bool = False, umap_fit=None, on_ready=None, on_error=None):
-        if isinstance(max_points, bool) or not isinstance(max_points, (int, np.integer)) or max_points < 1:
-            raise ValueError(f"max_points must be a positive integer (points drawn on the map), got {max_points!r}")
+        max_points = check_max_points(max_points)
         self.pool = pool
         self.n_pool = pool.n_rows
         self.max_points = int(max_points)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from activelens.analysis import monitor as _monitor
+from activelens.widgets.runner import describe
 from activelens.widgets.wire import number
 
 
@@ -40,3 +41,11 @@ def monitor_state(learner, source) -> dict:
             "cost_per_point": round(cpp[-1], 2) if cpp else None,
             "cost_unit": str(cost["unit"].iloc[0]) if len(cost) else "labels",
             "queue": source.queue_status(), "error": ""}
+
+
+def monitor_or_error(learner, source, previous: dict) -> dict:
+    """``monitor_state``, or when it fails the ``previous`` state with ``error`` saying why (labeling goes on)."""
+    try:
+        return monitor_state(learner, source)
+    except Exception as exc:  # noqa: BLE001 - the panel shows it
+        return dict(previous, error=f"monitor failed: {describe(exc)}")

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from activelens.widgets import projection as _projection
-from activelens.widgets.map_view import MAX_POINTS, MapView
+from activelens.widgets.map_view import MAX_POINTS, MapView, check_max_points
 
 
 def check_points(learner, coords, projection, max_points):
@@ -52,6 +52,8 @@ def check_points(learner, coords, projection, max_points):
             raise ValueError("coords contains NaN or infinity")
     if projection not in _projection.METHODS:
         raise ValueError(f"projection must be one of {', '.join(_projection.METHODS)}, got {projection!r}")
+    if max_points is not None:
+        check_max_points(max_points)
     drawn_whole = learner.pool.map_array is not None   # rows here: the whole pool is drawn
     if max_points is not None and drawn_whole:
         raise ValueError(f"max_points is for a {learner.pool.kind} pool, which is drawn as a sample; an "

@@ -27,7 +27,9 @@ error       Unicode                                            python  last erro
 
 Commands from the page (``model.send``, one table: ``Race._commands``): ``{"type": "run", "rounds"}``,
 ``{"type": "target", "value"}`` (a score, or null for the default: the score random reaches at its last round).
-Rounds run in the background runner (``runner.py``); ``wait()`` blocks until they are done.
+Rounds run in the background runner (``runner.py``); ``wait()`` blocks until they are done. Each racer is labeled
+through its own labeling session (``session.py``) with the oracle as its source: the same commands (show, answer,
+submit, retrain) as the Explorer's teaching mode.
 """
 from __future__ import annotations
 
@@ -40,20 +42,54 @@ import pandas as pd
 import traitlets
 from sklearn.base import clone
 
+from activelens.core.validation import check_scalar
 from activelens.loop.learner import ActiveLearner
 from activelens.loop.simulate import labels_to_reach, split_holdout
 from activelens.strategies.registry import STRATEGIES
+from activelens.widgets import messages
 from activelens.widgets import projection as _projection
 from activelens.widgets.commands import dispatch
 from activelens.widgets.figures import race_figure
+from activelens.widgets.label_names import LabelNames
 from activelens.widgets.palette import CATEGORICAL
 from activelens.widgets.runner import Runner, check_rounds, describe
+from activelens.widgets.session import Session
+from activelens.widgets.teaching import Oracle, OracleSource
 
 _STATIC = pathlib.Path(__file__).parent.parent / "static"
 #: random is always grey; the other racers take the first categorical colours
 RANDOM_COLOR = "#7f7f7f"
 RACER_COLORS = [c for c in CATEGORICAL[:10] if c != RANDOM_COLOR]
 MAX_ROUNDS = 200
+
+
+def check_racers(strategies) -> list[str]:
+    """The racers' names (a name or a list of names in ``STRATEGIES``), "random" added when missing, in order."""
+    names = [strategies] if isinstance(strategies, str) else list(strategies)
+    bad = [s for s in names if not isinstance(s, str) or s not in STRATEGIES]
+    if bad:
+        raise ValueError(f"strategies must be names among {', '.join(STRATEGIES)}; got {bad[0]!r}")
+    return list(dict.fromkeys(names + ["random"]))
+
+
+def map_coords(coords, rows, n: int) -> np.ndarray:
+    """The small maps' positions: ``coords`` checked as a finite (n, 2) array, or the PCA of ``rows``."""
+    if coords is None:
+        return _projection.pca_2d(rows, random_state=0)
+    c = np.asarray(coords, dtype=np.float32)
+    if c.shape != (n, 2) or not np.isfinite(c).all():
+        raise ValueError(f"coords must be a finite (n_pool, 2) = ({n}, 2) array, got shape {c.shape}")
+    return c
+
+
+def seed_set(y, initial: int, random_state) -> np.ndarray:
+    """The shared seed set: ``initial`` seeded random pool positions, sorted, holding at least two classes (so
+    the first model can be fit)."""
+    rng = np.random.default_rng(random_state)
+    seed = rng.choice(len(y), size=initial, replace=False)
+    while np.unique(y[seed]).size < 2:
+        seed = rng.choice(len(y), size=initial, replace=False)
+    return np.sort(seed)
 
 
 class Race(anywidget.AnyWidget):
@@ -84,85 +120,77 @@ class Race(anywidget.AnyWidget):
         The score for "labels needed to reach X"; default the score random reaches at its last round.
     test_size : float
         Share of X held out when no ``X_test`` is given.
-    random_state : int
-        Seeds the split, the seed set and every racer.
+    random_state : int, Generator or None, default=0
+        Seeds the split, the seed set and every racer. Unlike ``ActiveLearner`` (None), a race is seeded by default:
+        it is a demonstration that should give the same curves on every run, so a class (or a report) can point at
+        them.
     """
 
     _esm = _STATIC / "widget.js"
     _css = _STATIC / "widget.css"
 
-    kind = traitlets.Unicode("race").tag(sync=True)
-    strategies = traitlets.List(traitlets.Unicode()).tag(sync=True)
-    colors = traitlets.List(traitlets.Unicode()).tag(sync=True)
-    n_points = traitlets.Int(0).tag(sync=True)
-    coords = traitlets.Bytes(b"").tag(sync=True)
-    curves = traitlets.Bytes(b"").tag(sync=True)
-    selections = traitlets.Bytes(b"").tag(sync=True)
-    reach = traitlets.Dict().tag(sync=True)
-    status = traitlets.Dict().tag(sync=True)
+    kind = traitlets.Unicode("race", read_only=True).tag(sync=True)
+    strategies = traitlets.List(traitlets.Unicode(), read_only=True).tag(sync=True)
+    colors = traitlets.List(traitlets.Unicode(), read_only=True).tag(sync=True)
+    n_points = traitlets.Int(0, read_only=True).tag(sync=True)
+    coords = traitlets.Bytes(b"", read_only=True).tag(sync=True)
+    curves = traitlets.Bytes(b"", read_only=True).tag(sync=True)
+    selections = traitlets.Bytes(b"", read_only=True).tag(sync=True)
+    reach = traitlets.Dict(read_only=True).tag(sync=True)
+    status = traitlets.Dict(read_only=True).tag(sync=True)
     error = traitlets.Unicode("").tag(sync=True)
 
     def __init__(self, estimator, X, y, *, strategies=("margin", "k_center"), X_test=None, y_test=None,
                  initial: int = 20, batch_size: int = 10, coords=None, embeddings=None, target=None,
                  test_size: float = 0.3, random_state=0, **kwargs):
-        names = [strategies] if isinstance(strategies, str) else list(strategies)
-        bad = [s for s in names if not isinstance(s, str) or s not in STRATEGIES]
-        if bad:
-            raise ValueError(f"strategies must be names among {', '.join(STRATEGIES)}; got {bad[0]!r}")
-        if "random" not in names:
-            names.append("random")
-        names = list(dict.fromkeys(names))
-        if coords is not None and X_test is None:
-            raise ValueError("coords are positions of the pool's rows: give X_test/y_test too, so X is not split")
-        if embeddings is not None and X_test is None:
-            raise ValueError("embeddings are rows of the pool: give X_test/y_test too, so X is not split")
+        names = check_racers(strategies)
+        if X_test is None and (coords is not None or embeddings is not None):
+            what = "coords are positions" if coords is not None else "embeddings are rows"
+            raise ValueError(f"{what} of the pool's rows: give X_test/y_test too, so X is not split")
         X, y, X_test, y_test = split_holdout(X, y, X_test, y_test, test_size, random_state)
         n = X.shape[0]
-        for name, value in (("initial", initial), ("batch_size", batch_size)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"{name} must be a positive int, got {value!r}")
-        if initial >= n:
-            raise ValueError(f"initial ({initial}) must be smaller than the pool ({n})")
-        if coords is not None:
-            c = np.asarray(coords, dtype=np.float32)
-            if c.shape != (n, 2) or not np.isfinite(c).all():
-                raise ValueError(f"coords must be a finite (n_pool, 2) = ({n}, 2) array, got shape {c.shape}")
-        else:
-            c = _projection.pca_2d(X if embeddings is None else np.asarray(embeddings), random_state=0)
+        initial = check_scalar(initial, "initial", int, low=1, high=n, include_high=False, what="the seed set, "
+                               f"smaller than the pool ({n})")
+        batch_size = check_scalar(batch_size, "batch_size", int, low=1)
+        target = check_scalar(target, "target", float, allow_none=True, what="a score")
+        c = map_coords(coords, X if embeddings is None else np.asarray(embeddings), n)
         super().__init__(**kwargs)
         self.X, self.y, self.X_test, self.y_test = X, np.asarray(y), X_test, np.asarray(y_test)
         classes = np.unique(np.concatenate([self.y, self.y_test]))
-        rng = np.random.default_rng(random_state)
-        seed = rng.choice(n, size=initial, replace=False)
-        while np.unique(self.y[seed]).size < 2:  # a seed set the first model can be fit on
-            seed = rng.choice(n, size=initial, replace=False)
-        self.seed = np.sort(seed)
+        self.seed = seed_set(self.y, initial, random_state)
         self._lock = threading.RLock()
         self._runner = Runner("activelens-race")
         self._commands = {"run": lambda c: self.run(c.get("rounds")),
                           "target": lambda c: self.set_target(c.get("value"))}
-        self._target = None if target is None else float(target)
+        messages.check_table("race", self._commands)
+        self._target = target
         self._points: list[tuple[int, int, float]] = []
-        self.learners = {}
-        for s in names:
+        self.learners, self._sessions = {}, {}
+        for s in names:   # each racer: a learner, labeled through a session whose source is the oracle
             learner = ActiveLearner(clone(estimator), X, strategy=s, batch_size=batch_size, classes=classes,
                                     embeddings=embeddings, X_test=X_test, y_test=self.y_test,
                                     random_state=random_state)
+            oracle = Oracle(self.y, n_pool=n, classes=classes)
             self.learners[s] = learner
+            self._sessions[s] = Session(learner, OracleSource(learner, oracle, [s]),
+                                        LabelNames(classes, [str(k) for k in classes.tolist()]))
         self._sel = np.zeros((len(names), n), dtype=np.uint8)
         self._sel[:, self.seed] = 1
         with self.hold_sync():
-            self.strategies = names
+            self.set_trait("strategies", names)
             others = iter(RACER_COLORS)
-            self.colors = [RANDOM_COLOR if s == "random" else next(others) for s in names]
-            self.n_points = n
-            self.coords = _projection.normalize(c).tobytes()
-            self.selections = self._sel.tobytes()
+            self.set_trait("colors", [RANDOM_COLOR if s == "random" else next(others) for s in names])
+            self.set_trait("n_points", n)
+            self.set_trait("coords", _projection.normalize(c).tobytes())
+            self.set_trait("selections", self._sel.tobytes())
             self._set_status("idle", "press Run: every racer starts from the same seed set")
             self._update_reach()
         self.on_msg(self._on_command)
-        # round 0: the shared seed set, one fit each (fast; on the kernel's thread so the curves start at once)
-        for i, (s, learner) in enumerate(self.learners.items()):
+        self._start_line()
+
+    def _start_line(self):
+        """Round 0: the shared seed set, one fit each (fast; on the kernel's thread so the curves start at once)."""
+        for i, learner in enumerate(self.learners.values()):
             learner.teach(self.seed, self.y[self.seed].tolist(), annotator="seed")
             r = learner.fit()
             self._points.append((i, r.n_labels, r.score))
@@ -172,13 +200,13 @@ class Race(anywidget.AnyWidget):
     # ------------------------------------------------------------------ state -> traits
     def _set_status(self, state, message):
         first = next(iter(self.learners.values()), None)
-        self.status = {"state": state, "busy": state == "running", "message": message,
-                       "round": max(0, len(first.rounds) - 1) if first is not None else 0,
-                       "n_labels": int(first.n_labeled) if first is not None else 0}
+        self.set_trait("status", {"state": state, "busy": state == "running", "message": message,
+                                  "round": max(0, len(first.rounds) - 1) if first is not None else 0,
+                                  "n_labels": int(first.n_labeled) if first is not None else 0})
 
     def _publish(self):
-        self.curves = np.asarray(self._points, dtype=np.float32).reshape(-1, 3).tobytes()
-        self.selections = self._sel.tobytes()
+        self.set_trait("curves", np.asarray(self._points, dtype=np.float32).reshape(-1, 3).tobytes())
+        self.set_trait("selections", self._sel.tobytes())
         self._update_reach()
 
     def _default_target(self):
@@ -193,8 +221,8 @@ class Race(anywidget.AnyWidget):
             hit = labels_to_reach([r.n_labels for r in rounds], [r.score for r in rounds], target) \
                 if (rounds and target is not None) else None
             labels.append(hit)
-        self.reach = {"target": target, "labels": labels,
-                      "target_source": "set" if self._target is not None else "random's last score"}
+        self.set_trait("reach", {"target": target, "labels": labels,
+                                 "target_source": "set" if self._target is not None else "random's last score"})
 
     # ------------------------------------------------------------------ commands
     def _on_command(self, _widget, content, _buffers=None):
@@ -223,21 +251,24 @@ class Race(anywidget.AnyWidget):
         return self
 
     def _run(self, rounds):
-        """``rounds`` rounds for every racer (in the runner): query, the oracle answers, fit; one update per round."""
+        """``rounds`` rounds for every racer (in the runner): each racer's session shows its next batch, the oracle
+        answers, submit, retrain — the Explorer's commands; one update per round."""
         for k in range(rounds):
             for i, s in enumerate(self.strategies):
-                learner = self.learners[s]
-                left = self.n_points - learner.n_labeled
-                if left <= 0:
+                session = self._sessions[s]
+                batch = session.next_batch()
+                if batch is None:    # every item of the pool is labeled
                     continue
-                batch = learner.query(min(learner.batch_size, left))
-                learner.teach(batch.indices, self.y[batch.indices].tolist(), annotator="oracle")
-                r = learner.fit()
+                session.show(batch)
+                session.answer()
+                session.submit()
+                r = session.retrain()
                 with self._lock:
                     row = self._sel[i]
                     row[row == 3] = 2
                     row[batch.indices] = 3
-                    self._points.append((i, r.n_labels, r.score))
+                    if r is not None:
+                        self._points.append((i, r.n_labels, r.score))
             with self._lock, self.hold_sync():   # one update per round: every racer's point and selection
                 self._publish()
                 self._set_status("running", f"round {k + 1} of {rounds}")
@@ -257,10 +288,7 @@ class Race(anywidget.AnyWidget):
         value : float or None
             None: the score random reaches at its last round.
         """
-        if value is not None:
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value):
-                raise ValueError(f"target must be a score (a number) or None, got {value!r}")
-            value = float(value)
+        value = check_scalar(value, "target", float, allow_none=True, what="a score")
         with self._lock:
             self._target = value
             self._update_reach()

@@ -9,6 +9,8 @@ from __future__ import annotations
 import threading
 from typing import Callable
 
+from activelens.core.validation import check_scalar
+
 
 def describe(exc: BaseException) -> str:
     """``"TypeName: message"``: how a failure is shown on the page."""
@@ -16,10 +18,9 @@ def describe(exc: BaseException) -> str:
 
 
 def check_rounds(rounds, limit: int) -> int:
-    """``rounds`` as an int from 1 to ``limit`` (a bool is not a count), or one ValueError naming the argument."""
-    if isinstance(rounds, bool) or not hasattr(rounds, "__index__") or not 1 <= rounds <= limit:
-        raise ValueError(f"rounds must be an int from 1 to {limit}, got {rounds!r}")
-    return int(rounds)
+    """``rounds`` as an int from 1 to ``limit`` (a bool is not a count), or one error naming the argument: the one
+    check of a run's length (teaching mode's "Run N rounds" and the Race)."""
+    return check_scalar(rounds, "rounds", int, low=1, high=limit, what="rounds to run")
 
 
 class Runner:

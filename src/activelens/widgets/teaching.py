@@ -3,6 +3,11 @@
 The oracle knows the true class of every pool item (``y``). With ``noise > 0`` each answer is, with that
 probability, flipped to another class drawn uniformly (seeded), so a class can watch what label noise does.
 Every answer is logged (``Oracle.log``): pool index, round, the true class, the class given, flipped or not.
+
+``OracleSource`` is the labeling session's source in teaching mode: batches from the learner, answers from the
+oracle, and the step view's state (the ``teaching`` trait). ``TeachingMixin`` adds teaching mode's commands to
+the Explorer; they drive the Explorer's labeling session (``session.py``) through the same commands as a click
+does — the same submit, the same retrain — and write traits only through the Explorer's renderers.
 """
 from __future__ import annotations
 
@@ -11,8 +16,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from activelens.core.validation import check_scalar
 from activelens.strategies.registry import STRATEGIES, strategy_name
-from activelens.widgets.runner import check_rounds, describe
+from activelens.widgets.batch_source import LearnerSource
+from activelens.widgets.runner import check_rounds
 
 #: the four steps of one round, as the step view shows them on the map
 STEPS = ("scores", "selection", "labels", "retrain")
@@ -25,11 +32,8 @@ STEP_TEXT = {
 
 
 def check_noise(noise) -> float:
-    """``noise`` as a float if it is a share of answers to flip (0 <= noise < 1), else a ValueError."""
-    if isinstance(noise, bool) or not isinstance(noise, (int, float, np.integer, np.floating)) \
-            or not np.isfinite(noise) or not 0 <= noise < 1:
-        raise ValueError(f"noise must be a share of answers to flip, 0 <= noise < 1; got {noise!r}")
-    return float(noise)
+    """``noise`` as a float if it is a share of answers to flip (0 <= noise < 1), else one error naming it."""
+    return check_scalar(noise, "noise", float, low=0, high=1, include_high=False, what="share of answers to flip")
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,9 @@ class Oracle:
         self._rng = np.random.default_rng(random_state)
         self._log: list[dict] = []
 
+    def check_teaching(self) -> None:
+        """Teaching mode is on: nothing to refuse."""
+
     def answer(self, indices, round: int = 0) -> list[Answer]:
         """The oracle's answers for pool positions, in order; each logged."""
         out = []
@@ -109,19 +116,90 @@ class Oracle:
 
 #: strategies offered in the Explorer's selector (those that work for any batch after a model exists)
 TEACH_STRATEGIES = ("random", "entropy", "margin", "least_confidence", "k_center", "combined", "cluster_margin")
+
+
+class OracleSource(LearnerSource):
+    """Teaching mode's source: batches from the learner's ``query()``, labels taught to it, and a simulated
+    annotator (the :class:`Oracle`) that answers the cards. Also keeps the teaching panel's state: the strategies
+    offered, the step view's step, the rounds run and whether a run is under way.
+
+    Parameters
+    ----------
+    learner : ActiveLearner
+    oracle : Oracle
+    strategies : list of str
+        The strategy names offered in the selector.
+    """
+
+    oracle_name = "oracle"
+
+    def __init__(self, learner, oracle: Oracle, strategies: list[str]):
+        super().__init__(learner)
+        self.oracle = oracle
+        self.strategies = strategies
+        self.step = 0             # the step view: 0 = off, else a position in STEPS (1-based)
+        self.rounds_run = 0
+        self.running = False      # a "Run N rounds" is under way
+
+    @classmethod
+    def for_explorer(cls, learner, y, noise, strategies, labels) -> "OracleSource":
+        """The source for an Explorer's ``oracle=``, ``noise=`` and ``strategies=`` (validated here); ``labels``
+        (``LabelNames``) must have a button for every class of ``y``."""
+        names = list(TEACH_STRATEGIES if strategies is None else strategies)
+        bad = [s for s in names if s not in STRATEGIES]
+        if bad or not names:
+            raise ValueError(f"strategies must be names among {', '.join(STRATEGIES)}; got {bad or names!r}")
+        current = learner.strategy if isinstance(learner.strategy, str) else None
+        if current is not None and current not in names:
+            names.insert(0, current)
+        oracle = Oracle(y, n_pool=learner.n_pool, classes=learner.declared_classes, noise=noise,
+                        random_state=learner.random_state)
+        missing = labels.missing(oracle.classes.tolist())
+        if missing:
+            raise ValueError(f"oracle has classes {sorted(missing, key=str)} the explorer has no button for; "
+                             f"declare classes= on the learner or pass labels=")
+        return cls(learner, oracle, names)
+
+    def check_teaching(self) -> None:
+        """Teaching mode is on: nothing to refuse."""
+
+    def answer(self, indices, round: int = 0) -> list[Answer]:
+        """The oracle's answers for these pool positions, in order (each logged)."""
+        return self.oracle.answer(indices, round=round)
+
+    def check_strategy(self, name) -> str:
+        """``name`` if it is one of the strategies offered, else a ValueError naming them."""
+        if name not in self.strategies:
+            raise ValueError(f"strategy must be one of {', '.join(self.strategies)}, got {name!r}")
+        return name
+
+    def teaching_state(self) -> dict:
+        """The ``teaching`` trait."""
+        step = STEPS[self.step - 1] if self.step else ""
+        return {"enabled": True, "strategy": strategy_name(self.learner.strategy), "strategies": list(self.strategies),
+                "noise": self.oracle.noise, "answered": self.oracle.n_answered, "flipped": self.oracle.n_flipped,
+                "step": self.step, "step_name": step, "step_text": STEP_TEXT.get(step, ""), "steps": list(STEPS),
+                "running": self.running, "rounds_run": self.rounds_run}
+
+
 MAX_ROUNDS = 100
 
 
 class TeachingMixin:
-    """Teaching mode for :class:`~activelens.Explorer` (``oracle=``): the oracle's answers are put on the cards as
-    picks and submitted through the Explorer's own submit path (the learner is taught, the retrain runs in the
-    Explorer's background runner). Uses the Explorer's lock, runner and traits; writes only the ``teaching`` trait."""
+    """Teaching mode's commands for :class:`~activelens.Explorer` (``oracle=``): the oracle's answers become the
+    session's picks and go through the Explorer's one submit path (the learner is taught; the retrain runs in the
+    session's background runner). Uses the host's ``_session``, its round (``_next_round``, ``_show_round``) and
+    its renderers (``_render_picks``, ``_render_status``, ``_render_teaching``, ``_show``, ``set_color_by``);
+    writes no trait itself."""
 
-    # ------------------------------------------------------------------ construction
     @classmethod
     def teach(cls, estimator, X, y, *, X_test=None, y_test=None, strategy="margin", batch_size=10, initial=None,
               noise=0.0, random_state=0, labels=None, **kwargs):
         """A learner and an Explorer in teaching mode in one call: ``Explorer.teach(LogisticRegression(), X, y)``.
+
+        The defaults differ from ``ActiveLearner``'s on purpose: a lesson must show every student the same
+        picture on every run (``random_state=0``), and it starts from a named rule the selector offers and the
+        step view can explain (``strategy="margin"``; "auto" may pick a cold-start rule first).
 
         Parameters
         ----------
@@ -134,7 +212,7 @@ class TeachingMixin:
         X_test : array-like of shape (n_test, n_features), optional
         y_test : array-like of shape (n_test,), optional
             The holdout the learning curve is scored on.
-        strategy : str
+        strategy : str, default="margin"
             The learner's strategy (switchable live on the page).
         batch_size : int
             Items per batch.
@@ -143,7 +221,7 @@ class TeachingMixin:
             opens.
         noise : float
             Share of oracle answers flipped to another class.
-        random_state : int
+        random_state : int, Generator or None, default=0
             Seeds the learner, the seed set and the flips.
         labels : list of str or dict, optional
             The button names (see ``Explorer``).
@@ -161,98 +239,46 @@ class TeachingMixin:
         learner = ActiveLearner(estimator, X, strategy=strategy, batch_size=batch_size, classes=classes,
                                 X_test=X_test, y_test=y_test, random_state=random_state)
         if initial:   # a labeled seed set before the class starts, so the map shows scores from the first step
-            seed = np.random.default_rng(random_state).choice(len(y), size=int(initial), replace=False)
+            initial = check_scalar(initial, "initial", int, low=1, high=len(y), what="seed labels")
+            seed = np.random.default_rng(random_state).choice(len(y), size=initial, replace=False)
             learner.teach(seed, y[seed].tolist(), annotator="seed")
             if np.unique(y[seed]).size >= 2:
                 learner.fit()
         return cls(learner, oracle=y, noise=noise, labels=labels, **kwargs)
 
-    def _check_teaching(self, learner, oracle, noise, strategies):
-        names = list(TEACH_STRATEGIES if strategies is None else strategies)
-        bad = [s for s in names if s not in STRATEGIES]
-        if bad or not names:
-            raise ValueError(f"strategies must be names among {', '.join(STRATEGIES)}; got {bad or names!r}")
-        current = learner.strategy if isinstance(learner.strategy, str) else None
-        if current is not None and current not in names:
-            names.insert(0, current)
-        return Oracle(oracle, n_pool=learner.n_pool, classes=learner.declared_classes, noise=noise,
-                      random_state=learner.random_state), names
-
-    def _init_teaching(self, teacher):
-        self._oracle = None
-        self._step = 0
-        self._rounds_run = 0
-        self._teach_strategies = []
-        if teacher is None:
-            return
-        self._oracle, self._teach_strategies = teacher
-        missing = self._labels.missing(self._oracle.classes.tolist())
-        if missing:
-            raise ValueError(f"oracle has classes {sorted(missing, key=str)} the explorer has no button for; "
-                             f"declare classes= on the learner or pass labels=")
-        self._sync_teaching()
-
     @property
     def oracle(self):
         """The teaching-mode :class:`Oracle` (None when off); ``oracle.log`` holds every answer it gave."""
-        return self._oracle
+        return self._session.source.oracle
 
-    def _sync_teaching(self, running=False):
-        if self._oracle is None:
-            return
-        step = STEPS[self._step - 1] if self._step else ""
-        self.teaching = {
-            "enabled": True, "strategy": strategy_name(self.learner.strategy),
-            "strategies": list(self._teach_strategies), "noise": self._oracle.noise,
-            "answered": self._oracle.n_answered, "flipped": self._oracle.n_flipped, "step": self._step,
-            "step_name": step, "step_text": STEP_TEXT.get(step, ""), "steps": list(STEPS), "running": bool(running),
-            "rounds_run": self._rounds_run,
-        }
-
-    # ------------------------------------------------------------------ commands
     def _teaching_commands(self) -> dict:
         """Teaching mode's entries of the Explorer's command table; each refuses when teaching mode is off."""
-        handlers = {"oracle": lambda c: self.label_batch_with_oracle(),
-                    "run": lambda c: self.run_rounds(c.get("rounds")),
-                    "strategy": lambda c: self.set_strategy(c.get("value")),
-                    "noise": lambda c: self.set_noise(c.get("value")),
-                    "step": lambda c: self.step()}
-        return {kind: self._needs_oracle(kind, handler) for kind, handler in handlers.items()}
+        return {"oracle": lambda c: self.label_batch_with_oracle(),
+                "run": lambda c: self.run_rounds(c.get("rounds")),
+                "strategy": lambda c: self.set_strategy(c.get("value")),
+                "noise": lambda c: self.set_noise(c.get("value")),
+                "step": lambda c: self.step()}
 
-    def _needs_oracle(self, kind, handler):
-        def command(content):
-            if self._oracle is None:
-                raise ValueError(f"{kind!r} needs teaching mode: Explorer(learner, oracle=y)")
-            handler(content)
-        return command
+    def _teacher(self) -> OracleSource:
+        source = self._session.source
+        source.check_teaching()
+        return source
 
-    def _require_oracle(self):
-        if getattr(self, "_oracle", None) is None:
-            raise ValueError("teaching mode is off; create the explorer with oracle=y (the true classes)")
-
-    def _oracle_picks(self):
-        """Put the oracle's answers for the unsaved cards into ``pending`` (as if clicked). Caller holds the lock."""
-        todo = [i for i in self._cards_for if i not in self.saved]
-        answers = self._oracle.answer(todo, round=len(self.learner.rounds))
-        pending = dict(self.pending)
-        for a in answers:
-            pending[str(a.index)] = self._labels.position(a.given)
-        self.pending = pending
-        return answers
+    def _check_batch(self) -> None:
+        self._session.check_idle()
+        if not self._session.cards:
+            raise ValueError("there is no batch to label")
 
     def label_batch_with_oracle(self):
         """Teaching mode: the oracle labels every card of the batch, then submit (retrain in the background)."""
-        self._require_oracle()
-        with self._lock:
-            if self._training:
-                raise ValueError("still training; wait for the next batch")
-            if not self._cards_for:
-                raise ValueError("there is no batch to label")
-            self._step = 0
-            self._oracle_picks()
-            self._cmd_submit(annotator="oracle")
-            self._rounds_run += 1
-            self._sync_teaching()
+        source = self._teacher()
+        with self._session.lock:
+            self._check_batch()
+            source.step = 0
+            self._session.answer()
+            self._submit()
+            source.rounds_run += 1
+            self._render_teaching()
 
     def run_rounds(self, rounds=1):
         """Teaching mode: ``rounds`` full rounds in the background runner (oracle labels, retrain, next batch).
@@ -262,47 +288,45 @@ class TeachingMixin:
         rounds : int
             From 1 to ``MAX_ROUNDS``; ``wait()`` blocks until they are done.
         """
-        self._require_oracle()
+        source = self._teacher()
         rounds = check_rounds(rounds, MAX_ROUNDS)
-        with self._lock:
-            if self._training:
-                raise ValueError("still training; wait for the next batch")
-            self._step = 0
-            self._training = True
+        with self._session.lock:
+            self._session.check_idle()
+            source.step, source.running = 0, True
+            self._session.start(self._run_rounds, rounds)
             with self.hold_sync():
-                self._set_status("training", f"running {rounds} rounds with the oracle…")
-                self._sync_teaching(running=True)
-            self._runner.start(self._run_rounds, int(rounds))
+                self._render_status("training", f"running {rounds} rounds with the oracle…")
+                self._render_teaching()
 
     def _run_rounds(self, rounds):
-        """In the runner: per round the oracle answers the cards, the learner is taught, retrain (not final)."""
+        """In the runner: per round the oracle answers the cards, submit, retrain and show the next batch."""
+        session, source, failed = self._session, self._session.source, False
         try:
             for r in range(rounds):
-                with self._lock, self.hold_sync():
-                    if not self._cards_for:
+                with session.lock, self.hold_sync():
+                    if not session.cards:
                         break
-                    answers = self._oracle_picks()
-                    idx = [a.index for a in answers]
-                    self._source.submit([(a.index, a.given) for a in answers], [], annotator="oracle")
-                    self.saved = sorted(set(self.saved) | set(idx))
-                    self._set_status("training", f"round {r + 1} of {rounds}: the oracle labeled {len(idx)}; "
-                                                 "retraining…")
-                self._retrain(final=False)
-                with self._lock:
-                    self._rounds_run += 1
-                    self._sync_teaching(running=r + 1 < rounds)
-                if self.status.get("state") == "error":
-                    break
+                    session.answer()
+                    done = self._submit_picks()
+                    self._render_status("training", f"round {r + 1} of {rounds}: the oracle labeled {done.taught}; "
+                                                    "retraining…")
+                fitted, batch = self._next_round()
+                with session.lock:
+                    self._show_round(batch)
+                    source.rounds_run += 1
+                    source.running = r + 1 < rounds
+                    self._render_teaching()
+                if fitted is not None:
+                    self._update_baseline()
         except Exception as exc:  # noqa: BLE001 - shown on the page
-            with self._lock, self.hold_sync():
-                self.error = f"run failed: {describe(exc)}"
-                self._set_status("error", self.error)
+            failed = True
+            self._show_failure(exc)
         finally:
-            with self._lock, self.hold_sync():
-                self._training = False
-                if self.status.get("state") != "error":
-                    self._set_status("idle", self._ready_message() if self._cards_for else self._source.empty_message())
-                self._sync_teaching()
+            with session.lock, self.hold_sync():
+                source.running = False
+                if not failed:
+                    self._render_status("idle", session.ready_message())
+                self._render_teaching()
 
     def set_strategy(self, name):
         """Switch the learner's strategy live; the batch on show is re-drawn with it (when idle and nothing of it
@@ -313,19 +337,17 @@ class TeachingMixin:
         name : str
             One of the strategies offered (``teaching["strategies"]``).
         """
-        self._require_oracle()
-        if name not in self._teach_strategies:
-            raise ValueError(f"strategy must be one of {', '.join(self._teach_strategies)}, got {name!r}")
-        with self._lock:
-            self.learner.strategy = name
-            if not self._training and self.learner.n_labeled < self.learner.n_pool:
-                keep = [i for i in self._cards_for if i in self.saved]
-                if not keep:   # nothing saved from this batch: show what the new strategy picks
-                    with self.hold_sync():
-                        self._new_batch(self._next_batch())
-                        self._set_status("idle", f"strategy: {name} · " + self._ready_message())
-            self._step = 0
-            self._sync_teaching()
+        source = self._teacher()
+        source.check_strategy(name)
+        session, learner = self._session, self.learner
+        with session.lock:
+            learner.strategy = name
+            if not session.training and learner.n_labeled < learner.n_pool and not session.saved:
+                with self.hold_sync():   # nothing saved from this batch: show what the new strategy picks
+                    self._show(session.next_batch())
+                    self._render_status("idle", f"strategy: {name} · " + session.ready_message())
+            source.step = 0
+            self._render_teaching()
 
     def set_noise(self, noise):
         """Teaching mode: share of the oracle's answers flipped to another class from now on.
@@ -335,10 +357,11 @@ class TeachingMixin:
         noise : float
             0 <= noise < 1.
         """
-        self._require_oracle()
-        with self._lock:
-            self._oracle.noise = check_noise(noise)
-            self._sync_teaching()
+        source = self._teacher()
+        noise = check_noise(noise)
+        with self._session.lock:
+            source.oracle.noise = noise
+            self._render_teaching()
 
     def step(self):
         """Teaching mode: advance the step view one step (scores → selection → labels → retrain) and return its name.
@@ -346,24 +369,23 @@ class TeachingMixin:
         1 scores: colour the map by the model's uncertainty, batch rings hidden. 2 selection: the batch is ringed.
         3 labels: the oracle answers the batch; the map is coloured by label. 4 retrain: retrain in the background,
         colour by uncertainty again, the next batch is ringed."""
-        self._require_oracle()
-        with self._lock:
-            if self._training:
-                raise ValueError("still training; wait for the next batch")
-            nxt = self._step % len(STEPS) + 1
+        source = self._teacher()
+        with self._session.lock:
+            self._session.check_idle()
+            nxt = source.step % len(STEPS) + 1
             name = STEPS[nxt - 1]
-            if name in ("labels", "retrain") and not self._cards_for:
-                raise ValueError("there is no batch to label")
-            self._step = nxt
+            if name in ("labels", "retrain"):
+                self._check_batch()
+            source.step = nxt
             if name == "scores":
-                self.set_color_by("entropy" if self._proba is not None else "label")
+                self.set_color_by("entropy" if self._map.scored else "label")
             elif name == "labels":
-                self._oracle_picks()
-                self._cmd_submit(annotator="oracle", retrain=False)
+                self._session.answer()
+                self._submit_picks()
                 self.set_color_by("label")
             elif name == "retrain":
-                self.color_by = "entropy"   # the retrain thread recolours with the new model
-                self._cmd_submit(annotator="oracle")
-                self._rounds_run += 1
-            self._sync_teaching()
+                self.set_color_by("entropy")   # the retrain recolours again with the new model
+                self._submit()
+                source.rounds_run += 1
+            self._render_teaching()
             return name
