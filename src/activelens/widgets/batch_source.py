@@ -179,19 +179,7 @@ class QueueSource(LearnerSource):
                      strategy="shared queue", round=len(self.learner.rounds), model_version=self.learner.model_version)
 
     def _fill(self, n: int) -> int:
-        learner, queue = self.learner, self.queue
-        queued = set(queue.queued_indices().tolist())
-        labeled = set(learner.labeled_indices.tolist())
-        left = learner.n_pool - len(labeled)
-        if left <= 0:
-            return 0
-        # items already queued (held by others, or answered but not resolved yet) are not selected again
-        batch = learner.query(min(left, n + len(queued - labeled)))
-        keep = [k for k, i in enumerate(batch.indices.tolist()) if i not in queued][:n]
-        if not keep:
-            return 0
-        return queue.put(batch.indices[keep], scores=np.asarray(batch.scores, dtype=float)[keep],
-                         strategy=str(batch.strategy), round=int(batch.round), model_version=int(batch.model_version))
+        return self.queue.refill(self.learner, n)[0]
 
     def shown(self) -> None:
         """A new batch is on the page: its labels' ``seconds`` count from now."""

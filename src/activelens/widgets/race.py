@@ -42,6 +42,7 @@ import pandas as pd
 import traitlets
 from sklearn.base import clone
 
+from activelens.backends import make_pool
 from activelens.core.validation import check_scalar
 from activelens.loop.learner import ActiveLearner
 from activelens.loop.simulate import labels_to_reach, split_holdout
@@ -167,9 +168,9 @@ class Race(anywidget.AnyWidget):
         self._points: list[tuple[int, int, float]] = []
         self.learners, self._sessions = {}, {}
         for s in names:   # each racer: a learner, labeled through a session whose source is the oracle
-            learner = ActiveLearner(clone(estimator), X, strategy=s, batch_size=batch_size, classes=classes,
-                                    embeddings=embeddings, X_test=X_test, y_test=self.y_test,
-                                    random_state=random_state)
+            pool = make_pool(X, embeddings=embeddings, random_state=random_state)
+            learner = ActiveLearner(clone(estimator), pool, strategy=s, batch_size=batch_size, classes=classes,
+                                    holdout=(X_test, self.y_test), random_state=random_state)
             oracle = Oracle(self.y, n_pool=n, classes=classes)
             self.learners[s] = learner
             self._sessions[s] = Session(learner, OracleSource(learner, oracle, [s]),

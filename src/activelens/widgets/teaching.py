@@ -237,7 +237,7 @@ class TeachingMixin:
         y = np.asarray(y)
         classes = np.unique(y if y_test is None else np.concatenate([y, np.asarray(y_test)]))
         learner = ActiveLearner(estimator, X, strategy=strategy, batch_size=batch_size, classes=classes,
-                                X_test=X_test, y_test=y_test, random_state=random_state)
+                                holdout=None if X_test is None else (X_test, y_test), random_state=random_state)
         if initial:   # a labeled seed set before the class starts, so the map shows scores from the first step
             initial = check_scalar(initial, "initial", int, low=1, high=len(y), what="seed labels")
             seed = np.random.default_rng(random_state).choice(len(y), size=initial, replace=False)
