@@ -153,7 +153,7 @@ export function createRenderer(model, canvas, { size, batchPoints, onSelect, onD
       paintCanvas();
     },
 
-    /** Start WebGL on the canvas; without WebGL, stay on the 2-D canvas and say why through onError. */
+    /** Start WebGL on the canvas; without WebGL, stay on the 2-D canvas (and say why on the console). */
     start() {
       try {
         scatter = createWebGL();
@@ -161,7 +161,8 @@ export function createRenderer(model, canvas, { size, batchPoints, onSelect, onD
         scatter = null;
         sizeCanvas();
         offs.push(on([canvas, 'click', onCanvasClick]));
-        onError(`map: WebGL unavailable (${err.message || err}); drawing on a 2-D canvas`);
+        // a slower map, not a failure: the page works on; the console says why
+        console.warn(`activelens: map: WebGL unavailable (${err.message || err}); drawing on a 2-D canvas`);
         return;
       }
       fitView();
