@@ -3,12 +3,12 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-JS_SOURCES := $(wildcard js/*.js js/*.css) package.json package-lock.json
+JS_SOURCES := $(wildcard js/*.js js/*/*.js js/*.css) src/activelens/widgets/messages.json package.json package-lock.json
 BUNDLE := src/activelens/static/widget.js
 # JupyterLab refuses to run as root unless told; add the flag only when we are root.
 ROOT_FLAG := $(shell [ "$$(id -u)" = "0" ] && echo --allow-root)
 
-.PHONY: setup lab test test-fast e2e bench clean
+.PHONY: setup lab test test-fast test-js e2e bench clean
 
 $(STAMP): pyproject.toml package.json package-lock.json
 	$(PY) -m venv $(VENV)
@@ -28,12 +28,17 @@ setup: $(STAMP) $(BUNDLE)
 lab: setup
 	$(BIN)/jupyter lab $(ROOT_FLAG) notebooks/quickstart.ipynb
 
-test: setup
+# The front end: eslint (eslint.config.js) and the unit tests of its pure modules (node's test runner, js/test/).
+test-js: node_modules/.package-lock.json
+	npx eslint --max-warnings 0 js eslint.config.js
+	node --test js/test/
+
+test: setup test-js
 	$(BIN)/lint-imports
 	$(BIN)/vulture
 	$(BIN)/python -m pytest -p no:cacheprovider
 
-test-fast: setup
+test-fast: setup test-js
 	$(BIN)/lint-imports
 	$(BIN)/vulture
 	$(BIN)/python -m pytest -p no:cacheprovider -m "not e2e and not slow"

@@ -12,9 +12,17 @@ export function toUint8(value) {
   return new Uint8Array(0);
 }
 
-function view32(Type, value) {
+/**
+ * A 4-byte typed array (`Type`) over a bytes trait: a view when its offset is aligned, a copy when not. A length
+ * that is not a multiple of 4 bytes is refused: it means the bytes are not what the trait says they are.
+ */
+export function view32(Type, value) {
   const u8 = toUint8(value);
-  if (u8.byteOffset % 4 === 0) return new Type(u8.buffer, u8.byteOffset, Math.floor(u8.byteLength / 4));
+  if (u8.byteLength % 4 !== 0) {
+    throw new RangeError(`${Type.name}: ${u8.byteLength} bytes is not a whole number of 4-byte values `
+      + `(${u8.byteLength % 4} byte(s) left over); send a ${Type.name.replace('Array', '').toLowerCase()} buffer`);
+  }
+  if (u8.byteOffset % 4 === 0) return new Type(u8.buffer, u8.byteOffset, u8.byteLength / 4);
   return new Type(u8.slice().buffer);
 }
 

@@ -4,6 +4,7 @@
 // to Python as messages; a card shows "saved" only when Python says the learner has its label (the `saved` trait).
 // One click listener on the list serves every card.
 import { button, h, listen, on } from './dom.js';
+import { keysHint, optionForKey } from './keys.js';
 
 function pct(p) {
   if (p === null || p === undefined) return '';
@@ -136,11 +137,11 @@ export function createCards(model, el, ctx) {
     cardEls = cards.map((card, pos) => {
       const c = h('div', 'al-card');
       c.setAttribute('role', 'listitem');
-      c.setAttribute('data-index', String(card.index));
+      ctx.mark(c, 'data-index', card.index);
       c.setAttribute('data-pos', String(pos));
       const hasId = card.id !== undefined && card.id !== null;
       c.setAttribute('aria-label', hasId ? `Item ${card.id}` : `Item ${card.index}`);
-      if (hasId) c.setAttribute('data-id', String(card.id));
+      if (hasId) ctx.mark(c, 'data-id', card.id);
       c.tabIndex = -1;
       const top = h('div', 'al-card-head');
       const idEl = h('span', 'al-card-id', hasId ? String(card.id) : `#${card.index}`);
@@ -154,13 +155,13 @@ export function createCards(model, el, ctx) {
         const b = h('button', 'al-label');
         b.type = 'button';
         b.setAttribute('data-label', String(opt.label));
-        b.setAttribute('data-name', opt.name);
+        ctx.mark(b, 'data-name', opt.name);
         const key = opt.key === null || opt.key === undefined ? '' : ` (key ${opt.key})`;
         const prob = opt.p === null || opt.p === undefined ? '' : ` (${pct(opt.p)})`;
         const sug = card.suggested === opt.label;
         b.setAttribute('aria-label', `Label item ${card.index} as ${opt.name}${prob}${sug ? ', suggested' : ''}${key}`);
         b.setAttribute('aria-pressed', 'false');
-        if (key) b.setAttribute('data-key', opt.key);
+        if (key) ctx.mark(b, 'data-key', opt.key);
         if (sug) {
           b.classList.add('al-suggested');
           b.appendChild(h('span', 'al-star', '★'));
@@ -193,15 +194,12 @@ export function createCards(model, el, ctx) {
       setFocus(0, false);
       if (ctx.hasFocus()) ctx.root.focus({ preventScroll: true });
     }
-    ctx.root.setAttribute('data-batch', String(cards.length));
-    ctx.root.setAttribute('data-batch-id', String(model.get('batch_id')));
+    ctx.mark(ctx.root, 'data-batch', cards.length);
+    ctx.mark(ctx.root, 'data-batch-id', model.get('batch_id'));
   }
 
   function renderHint() {
-    const opts = (cards[0] && cards[0].options) || [];
-    const keyed = opts.filter((o) => o.key !== null && o.key !== undefined);
-    const own = keyed.length && keyed.every((o) => o.key === o.name);
-    const keys = own ? "a label's own key" : keyed.length ? 'the key on each button' : 'click a label';
+    const keys = keysHint(cards[0] && cards[0].options);
     hint.textContent = `${keys} · Space skip · ⌫ undo · ↑↓ move · Enter submit · Esc leave`;
   }
 
@@ -224,8 +222,8 @@ export function createCards(model, el, ctx) {
       }
     });
     counts.textContent = `${cards.length} items · ${picked} picked · ${saved} saved`;
-    ctx.root.setAttribute('data-picked', String(picked));
-    ctx.root.setAttribute('data-saved', String(saved));
+    ctx.mark(ctx.root, 'data-picked', picked);
+    ctx.mark(ctx.root, 'data-saved', saved);
     const busy = !!(model.get('status') || {}).busy;
     submit.disabled = busy || cards.length === 0;
     undo.disabled = busy;
@@ -235,28 +233,30 @@ export function createCards(model, el, ctx) {
     if (!cards.length) return;
     focused = Math.max(0, Math.min(cards.length - 1, pos));
     cardEls.forEach((c, i) => c.classList.toggle('al-focused', i === focused));
-    ctx.root.setAttribute('data-focused', String(cards[focused].index));
+    ctx.mark(ctx.root, 'data-focused', cards[focused].index);
     if (scroll && cardEls[focused] && cardEls[focused].scrollIntoView) {
       cardEls[focused].scrollIntoView({ block: 'nearest' });
     }
   }
 
+  // a label (its position in label_names), or -1: skip the card
   function pick(pos, label) {
     const card = cards[pos];
     if (!card || state(card.index) === 'saved' || (model.get('status') || {}).busy) return;
-    ctx.send({ type: 'label', index: card.index, label });
+    if (label < 0) ctx.send('skip', { index: card.index });
+    else ctx.send('label', { index: card.index, label });
     setFocus(pos + 1);
     ctx.root.focus({ preventScroll: true });
   }
 
   function doSubmit() {
     if (submit.disabled) return;
-    ctx.send({ type: 'submit' });
+    ctx.send('submit');
   }
 
   function doUndo() {
     if (undo.disabled) return;
-    ctx.send({ type: 'undo' });
+    ctx.send('undo');
     if (focused > 0) setFocus(focused - 1);
   }
 
@@ -290,7 +290,7 @@ export function createCards(model, el, ctx) {
     'change:pending': updateStates,
     'change:saved': updateStates,
     'change:status': updateStates,
-  });
+  }, ctx.reportError, 'cards: ');
   build();
 
   return {
@@ -300,10 +300,7 @@ export function createCards(model, el, ctx) {
       if (ev.ctrlKey || ev.metaKey || ev.altKey) return false;
       const card = cards[focused];
       if (k.length === 1 && k !== ' ' && card) {
-        const opts = card.options || [];
-        // the label whose key this is; a letter also matches in the other case when no label has that exact key
-        const opt = opts.find((o) => o.key === k)
-          || opts.find((o) => typeof o.key === 'string' && o.key.toLowerCase() === k.toLowerCase());
+        const opt = optionForKey(card.options, k);
         if (opt) { pick(focused, opt.label); return true; }
         if (/^[0-9]$/.test(k)) return true;   // a digit with no label: still ours, never the notebook's
       }

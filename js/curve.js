@@ -75,11 +75,11 @@ export function createCurve(model, el, ctx) {
     stopping.replaceChildren();
     for (const line of c.stopping || []) stopping.appendChild(h('li', null, line));
     if (c.stop) stopping.appendChild(h('li', 'al-stop', `stop: ${c.stop}`));
-    ctx.root.setAttribute('data-curve-points', String(xs.length));
-    ctx.root.setAttribute('data-baseline-points', String(bx.length));
+    ctx.mark(ctx.root, 'data-curve-points', xs.length);
+    ctx.mark(ctx.root, 'data-baseline-points', bx.length);
   }
 
-  const off = listen(model, { 'change:curve': draw });
+  const off = listen(model, { 'change:curve': draw }, ctx.reportError, 'curve: ');
   draw();
   return { destroy() { off(); } };
 }

@@ -38,10 +38,26 @@ export function selectOf(cls, aria, values, text) {
   return sel;
 }
 
-/** Subscribe to model events; returns a function that removes them all. */
-export function listen(model, handlers) {
-  for (const [name, fn] of Object.entries(handlers)) model.on(name, fn);
-  return () => { for (const [name, fn] of Object.entries(handlers)) model.off(name, fn); };
+/** `fn` whose exceptions go to `report(message)` (the status line) instead of vanishing in the console. */
+export function guard(fn, report, where = '') {
+  return (...args) => {
+    try {
+      return fn(...args);
+    } catch (err) {
+      report(`${where}${err && err.message ? err.message : err}`);
+      return undefined;
+    }
+  };
+}
+
+/**
+ * Subscribe to model events; returns a function that removes them all. With `report`, a handler's exception
+ * goes to report(message) (see guard).
+ */
+export function listen(model, handlers, report = null, where = '') {
+  const bound = Object.entries(handlers).map(([name, fn]) => [name, report ? guard(fn, report, where) : fn]);
+  for (const [name, fn] of bound) model.on(name, fn);
+  return () => { for (const [name, fn] of bound) model.off(name, fn); };
 }
 
 /** Add DOM listeners [target, type, fn, options?]; returns a function that removes them all. */

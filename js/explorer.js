@@ -1,10 +1,13 @@
 // activelens Explorer: the map, the batch cards, the learning curve, the annotation-quality panel, the status line
 // and (teaching mode only) the teaching bar. Each panel is its own module; this one lays them out, hands them a
-// small context (root, send, focusCard, reportError, showBatch) and owns the keyboard.
+// small context (root, send, mark, focusCard, reportError, showBatch) and owns the keyboard. Every command goes
+// through messages.js (checked against messages.json); the test-only data-* attributes through debug.js.
 import { createCards } from './cards.js';
 import { createCurve } from './curve.js';
+import { createMarker } from './debug.js';
 import { h, on } from './dom.js';
-import { createMap } from './map.js';
+import { createMap } from './map/index.js';
+import { commandSender } from './messages.js';
 import { createMonitor } from './monitor.js';
 import { createStatus } from './status.js';
 import { createTeach } from './teach.js';
@@ -17,7 +20,8 @@ export function renderExplorer({ model, el }) {
   // JupyterLab and Notebook 7 (both Lumino) skip their shortcuts inside this element; the handler below also
   // stops the keys it takes, so a front end without the attribute does not see them either
   root.setAttribute('data-lm-suppress-shortcuts', 'true');
-  root.setAttribute('data-ready', 'false');
+  const mark = createMarker();
+  mark(root, 'data-ready', 'false');
   const top = h('div', 'al-top');
   const mapEl = h('div');
   const cardsEl = h('div');
@@ -31,16 +35,25 @@ export function renderExplorer({ model, el }) {
   root.append(top, bottom);
   el.appendChild(root);
 
-  const status = createStatus(model, root, { counts: { 'data-labeled': 'n_labeled' } });
+  const status = createStatus(model, root, { mark, counts: { 'data-labeled': 'n_labeled' } });
   statusEl.append(status.progress, status.text, status.savedTo, status.error);
   top.append(mapEl, cardsEl);
   bottom.append(curveEl, monitorEl, statusEl);
 
   let cards = null;
   let map = null;
+  const sendCommand = commandSender(model, 'explorer');
   const ctx = {
     root,
-    send: (msg) => model.send(msg),
+    mark,
+    /** Send the explorer command `type` (messages.json); a failure shows on the status line. */
+    send: (type, fields) => {
+      try {
+        sendCommand(type, fields);
+      } catch (err) {
+        status.showError(`${err.message || err}`);
+      }
+    },
     focusCard: (index) => { if (cards) cards.focusIndex(index); root.focus({ preventScroll: true }); },
     hasFocus: () => root.contains(document.activeElement),
     reportError: (text) => status.showError(text),
@@ -50,7 +63,7 @@ export function renderExplorer({ model, el }) {
   cards = createCards(model, cardsEl, ctx);
   const curve = createCurve(model, curveEl, ctx);
   const teach = teaching ? createTeach(model, teachEl, ctx) : null;
-  const monitor = createMonitor(model, monitorEl);
+  const monitor = createMonitor(model, monitorEl, ctx);
 
   // keyboard: the widget keeps its keys to itself (no notebook shortcuts) and lets go on Esc
   function onKey(ev) {

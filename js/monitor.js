@@ -37,7 +37,7 @@ function summary(m) {
   return parts.join(' · ');
 }
 
-export function createMonitor(model, el) {
+export function createMonitor(model, el, ctx) {
   el.classList.add('al-monitor');
   const title = h('div', 'al-monitor-title', 'Annotation quality');
   const table = h('table', 'al-monitor-table');
@@ -63,8 +63,8 @@ export function createMonitor(model, el) {
     title.textContent = me ? 'Annotation quality — you are ' : 'Annotation quality';
     if (me) title.appendChild(h('span', 'al-monitor-me', me));
     tbody.replaceChildren();
-    el.setAttribute('data-annotators', String(m.annotators.length));
-    el.setAttribute('data-labels', String(m.annotators.reduce((t, r) => t + (r.n_labels || 0), 0)));
+    ctx.mark(el, 'data-annotators', m.annotators.length);
+    ctx.mark(el, 'data-labels', m.annotators.reduce((t, r) => t + (r.n_labels || 0), 0));
     for (const row of m.annotators) {
       const tr = h('tr');
       if (me && row.name === me) tr.className = 'al-monitor-self';
@@ -75,7 +75,7 @@ export function createMonitor(model, el) {
     err.textContent = m.error || '';
   }
 
-  const off = listen(model, { 'change:monitor': render });
+  const off = listen(model, { 'change:monitor': render }, ctx.reportError, 'monitor: ');
   render();
   return { destroy() { off(); el.remove(); } };
 }

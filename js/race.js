@@ -4,7 +4,9 @@
 import { toFloat32, toUint8 } from './binary.js';
 import { ACCENT } from './constants.js';
 import { roundsSelect } from './controls.js';
-import { button, h, listen, on, s } from './dom.js';
+import { createMarker } from './debug.js';
+import { button, guard, h, listen, on, s } from './dom.js';
+import { commandSender } from './messages.js';
 import { polyline, scoreAxes } from './plot.js';
 import { createStatus } from './status.js';
 
@@ -15,7 +17,8 @@ const MAP = 150;
 
 export function renderRace({ model, el }) {
   const root = h('div', 'activelens al-race');
-  root.setAttribute('data-ready', 'false');
+  const mark = createMarker();
+  mark(root, 'data-ready', 'false');
   const bar = h('div', 'al-race-bar');
   const rounds = roundsSelect('al-race-rounds');
   const runBtn = button('Run', 'al-race-run', 'Run N rounds for every strategy');
@@ -28,6 +31,7 @@ export function renderRace({ model, el }) {
   target.setAttribute('aria-label', 'Target score for labels needed');
   targetLabel.appendChild(target);
   const status = createStatus(model, root, {
+    mark,
     counts: { 'data-labels': 'n_labels' },
     onChange: (st) => { runBtn.disabled = !!st.busy; },
   });
@@ -113,7 +117,7 @@ export function renderRace({ model, el }) {
         g.moveTo(cx, cy - 3.5); g.lineTo(cx + 3.5, cy); g.lineTo(cx, cy + 3.5); g.lineTo(cx - 3.5, cy); g.closePath();
         g.stroke();
       }
-      c.setAttribute('data-chosen', String(chosen));
+      mark(c, 'data-chosen', chosen);
     });
   }
 
@@ -141,11 +145,11 @@ export function renderRace({ model, el }) {
       const attrs = { fill: 'none', stroke: cols[k] || '#1f77b4', 'stroke-width': 2 };
       if (names()[k] === 'random') attrs['stroke-dasharray'] = '5 3';
       const line = polyline(r.x, r.y, px, py, attrs);
-      line.setAttribute('data-strategy', names()[k]);
-      line.setAttribute('data-points', String(r.x.length));
+      mark(line, 'data-strategy', names()[k]);
+      mark(line, 'data-points', r.x.length);
       svg.appendChild(line);
     });
-    root.setAttribute('data-curve-points', String(m));
+    mark(root, 'data-curve-points', m);
     drawReach();
   }
 
@@ -163,7 +167,7 @@ export function renderRace({ model, el }) {
       td.style.color = cols[k] || '';
       const v = (reach.labels || [])[k];
       tr.append(td, h('td', null, v === null || v === undefined ? 'not yet' : String(v)));
-      tr.setAttribute('data-strategy', name);
+      mark(tr, 'data-strategy', name);
       table.appendChild(tr);
     });
     const cap = h('caption', null, `target: ${reach.target_source || ''}`);
@@ -171,10 +175,14 @@ export function renderRace({ model, el }) {
     if (document.activeElement !== target && Number.isFinite(reach.target)) target.value = reach.target.toFixed(3);
   }
 
-  const onRun = () => model.send({ type: 'run', rounds: Number(rounds.value) });
+  const sendCommand = commandSender(model, 'race');
+  const send = (type, fields) => {   // a command the schema refuses shows on the error line
+    try { sendCommand(type, fields); } catch (err) { status.showError(`${err.message || err}`); }
+  };
+  const onRun = () => send('run', { rounds: Number(rounds.value) });
   const onTarget = () => {
     const v = target.value === '' ? null : Number(target.value);
-    model.send({ type: 'target', value: Number.isFinite(v) ? v : null });
+    send('target', { value: Number.isFinite(v) ? v : null });
   };
   const onKey = (ev) => ev.stopPropagation();   // keep typing in the target field away from notebook shortcuts
   const offDom = on([runBtn, 'click', onRun], [target, 'change', onTarget], [root, 'keydown', onKey]);
@@ -184,11 +192,10 @@ export function renderRace({ model, el }) {
     'change:selections': drawMaps,
     'change:coords': drawMaps,
     'change:strategies': () => { drawMaps(); drawCurves(); },
-  });
-  drawMaps();
-  drawCurves();
-  root.setAttribute('data-racers', String(names().length));
-  root.setAttribute('data-ready', 'true');
+  }, status.showError, 'race: ');
+  guard(() => { drawMaps(); drawCurves(); }, status.showError, 'race: ')();
+  mark(root, 'data-racers', names().length);
+  mark(root, 'data-ready', 'true');
 
   return () => {
     off();

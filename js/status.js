@@ -1,13 +1,16 @@
 // The status line and the error line every widget shows: the python-written `status` and `error` traits as text,
-// and as data-* attributes on the widget's root (what the browser tests and benchmarks wait on).
+// and (debug flag on: debug.js) as data-* attributes on the widget's root, what the browser tests and benchmarks
+// wait on.
 import { h, listen } from './dom.js';
 
 /**
  * The status text, a busy spinner and the error line of a widget rooted at `root`. `counts` maps data
- * attributes to status fields (e.g. {'data-labeled': 'n_labeled'}); `onChange(status)` runs after each update.
- * The caller places the elements; `showError(text)` reports a page-side failure; `destroy()` unsubscribes.
+ * attributes to status fields (e.g. {'data-labeled': 'n_labeled'}); `onChange(status)` runs after each update;
+ * `mark(el, name, value)` writes the debug attributes (debug.js). The caller places the elements;
+ * `showError(text)` reports a page-side failure (until Python's next error or the next page-side one);
+ * `destroy()` unsubscribes.
  */
-export function createStatus(model, root, { counts = {}, onChange = null } = {}) {
+export function createStatus(model, root, { counts = {}, onChange = null, mark = () => {} } = {}) {
   const text = h('span', 'al-status-text');
   const savedTo = h('div', 'al-saved-to');
   const progress = h('span', 'al-progress');
@@ -19,16 +22,16 @@ export function createStatus(model, root, { counts = {}, onChange = null } = {})
     text.textContent = st.message || '';
     savedTo.textContent = st.saved_to || '';
     savedTo.hidden = !st.saved_to;
-    root.setAttribute('data-state', st.state || 'idle');
-    root.setAttribute('data-busy', String(!!st.busy));
-    root.setAttribute('data-round', String(st.round ?? 0));
-    for (const [attr, key] of Object.entries(counts)) root.setAttribute(attr, String(st[key] ?? 0));
+    mark(root, 'data-state', st.state || 'idle');
+    mark(root, 'data-busy', !!st.busy);
+    mark(root, 'data-round', st.round ?? 0);
+    for (const [attr, key] of Object.entries(counts)) mark(root, attr, st[key] ?? 0);
     progress.hidden = !st.busy;
     if (onChange) onChange(st);
   }
   function renderError() {
     error.textContent = model.get('error') || '';
-    root.setAttribute('data-error', model.get('error') ? 'true' : 'false');
+    mark(root, 'data-error', model.get('error') ? 'true' : 'false');
   }
 
   const off = listen(model, { 'change:status': renderStatus, 'change:error': renderError });
@@ -39,7 +42,11 @@ export function createStatus(model, root, { counts = {}, onChange = null } = {})
     savedTo,
     progress,
     error,
-    showError(message) { error.textContent = message; },
+    showError(message) {
+      error.textContent = message;
+      mark(root, 'data-error', 'true');
+      console.error(`activelens: ${message}`);   // the console keeps the history
+    },
     destroy() { off(); },
   };
 }

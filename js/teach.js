@@ -59,24 +59,25 @@ export function createTeach(model, el, ctx) {
       steps.appendChild(li);
     });
     stepText.textContent = t.step_text || 'Step ▸ walks through one round on the map: scores → selection → labels → retrain';
-    ctx.root.setAttribute('data-teaching', 'true');
-    ctx.root.setAttribute('data-step', String(t.step || 0));
-    ctx.root.setAttribute('data-strategy', t.strategy || '');
-    ctx.root.setAttribute('data-answered', String(t.answered || 0));
-    ctx.root.setAttribute('data-flipped', String(t.flipped || 0));
-    ctx.root.setAttribute('data-rounds-run', String(t.rounds_run || 0));
-    ctx.root.setAttribute('data-running', String(!!t.running));
+    const mark = (name, value) => ctx.mark(ctx.root, name, value);
+    mark('data-teaching', 'true');
+    mark('data-step', t.step || 0);
+    mark('data-strategy', t.strategy || '');
+    mark('data-answered', t.answered || 0);
+    mark('data-flipped', t.flipped || 0);
+    mark('data-rounds-run', t.rounds_run || 0);
+    mark('data-running', !!t.running);
     ctx.showBatch(t.step !== 1);
   }
 
-  const onOracle = () => ctx.send({ type: 'oracle' });
-  const onRun = () => ctx.send({ type: 'run', rounds: Number(rounds.value) });
-  const onStep = () => ctx.send({ type: 'step' });
-  const onStrategy = () => ctx.send({ type: 'strategy', value: strategy.value });
-  const onNoise = () => ctx.send({ type: 'noise', value: Number(noise.value) });
+  const onOracle = () => ctx.send('oracle');
+  const onRun = () => ctx.send('run', { rounds: Number(rounds.value) });
+  const onStep = () => ctx.send('step');
+  const onStrategy = () => ctx.send('strategy', { value: strategy.value });
+  const onNoise = () => ctx.send('noise', { value: Number(noise.value) });
   const offDom = on([oracleBtn, 'click', onOracle], [runBtn, 'click', onRun], [stepBtn, 'click', onStep],
     [strategy, 'change', onStrategy], [noise, 'change', onNoise]);
-  const off = listen(model, { 'change:teaching': render, 'change:status': render });
+  const off = listen(model, { 'change:teaching': render, 'change:status': render }, ctx.reportError, 'teaching: ');
   render();
   return {
     destroy() {

@@ -40,7 +40,9 @@ The :class:`Lab` API (``lab.``):
   page (the Playwright Page), server (JupyterLabServer: root_dir, url(), api())
 Notebook builders: notebook(*cells, **metadata), code_cell(src), markdown_cell(src) -- plain dicts.
 Waits poll real signals (JupyterLab's models, the toolbar's data-status, execution counts, your
-widget's data-* attributes); nothing sleeps for a fixed time. Errors: CellError (an AssertionError).
+widget's data-* attributes); nothing sleeps for a fixed time. The widget writes its test-only data-* attributes
+only under a debug flag: every Lab page sets ``globalThis.activelensDebug = true`` (``DEBUG_JS``) before it loads.
+Errors: CellError (an AssertionError).
 
 Environment knobs: ACTIVELENS_CHROMIUM (browser executable), ACTIVELENS_E2E_ARTIFACTS (artifact dir),
 ACTIVELENS_E2E_TIMEOUT (seconds for one wait, default 90), ACTIVELENS_E2E_HEADED=1 (show the browser).
@@ -537,6 +539,11 @@ window.__alE2E = {
 """
 
 
+#: Before any page script: the widget writes its test-only data-* attributes (data-ready, data-points, data-batch,
+#: timings, ...) only under this flag (js/debug.js); the tests and benchmarks wait on them.
+DEBUG_JS = "globalThis.activelensDebug = true;"
+
+
 def _timed(method):
     """Record ``[harness] name Xs`` in the page log (test-artifacts/<test>.console.txt)."""
     import functools
@@ -570,6 +577,7 @@ class Lab:
         self.timeout = timeout
         self.name = re.sub(r"[^A-Za-z0-9_.-]+", "_", name)[:80] or "test"
         context.add_init_script(_INIT_JS)
+        context.add_init_script(DEBUG_JS)
         self.page = context.new_page()
         self.page.set_default_timeout(timeout * 1000)
         self.console = ConsoleLog(self.page)
