@@ -18,7 +18,8 @@ How a lesson states a number:
 
 Every name a markdown cell cites must have been shown by a ``claims`` cell above it, and every number a ``claims``
 cell shows must be cited somewhere, so text and output cannot drift apart unseen. The README's lesson list cites
-lesson numbers the same way (``<!--claim 02:NAME-->``) and is checked against the executed lesson.
+lesson numbers the same way (``<!--claim 02:NAME-->``) and is checked against the executed lesson; the list lives
+in the docs' lessons page, docs/lessons/index.md.
 
 Lessons are the notebooks named ``NN_*.ipynb``; ``quickstart.ipynb`` only has to run.
 """
@@ -37,7 +38,7 @@ ROOT = Path(__file__).parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 LESSONS = [p for p in NOTEBOOKS if re.match(r"\d\d_", p.name)]
 MIME = "application/vnd.activelens.numbers+json"
-README = ROOT / "README.md"
+README = ROOT / "docs" / "lessons" / "index.md"   # the lesson list (the README links to it)
 README_BEGIN, README_END = "<!-- lessons:begin -->", "<!-- lessons:end -->"
 
 NUMBER = r"(?P<num>[-+−]?\d+(?:\.\d+)?)(?P<unit>\s?%|x|×)?[*_`]*\s*"
@@ -117,7 +118,7 @@ def check_lesson_claims(nb, name: str) -> list[str]:
 
 def readme_lessons() -> str:
     text = README.read_text()
-    assert README_BEGIN in text and README_END in text, "README.md has no delimited lesson list"
+    assert README_BEGIN in text and README_END in text, "docs/lessons/index.md has no delimited lesson list"
     return text.split(README_BEGIN, 1)[1].split(README_END, 1)[0]
 
 
