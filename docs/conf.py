@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import os
+import re
+import shutil
 import sys
 from pathlib import Path
 
@@ -46,6 +48,10 @@ nb_execution_in_temp = True          # a lesson's stores and files go to a tempo
 nb_execution_raise_on_error = True   # a lesson that fails fails the build
 nb_execution_show_tb = True
 nb_ipywidgets_js = {}                # no widget JavaScript from a CDN: the widgets are shown as screenshots (below)
+# The lessons' plotly figures: the kernels that run them (they inherit this environment) load plotly.js once per
+# lesson from plotly's CDN ("notebook_connected"); the built page takes it from _static instead (below), so the
+# figures draw offline and plotly.js is in the site once.
+os.environ["PLOTLY_RENDERER"] = "notebook_connected"
 nb_merge_streams = True
 myst_enable_extensions = ["colon_fence", "deflist"]
 myst_heading_anchors = 3
@@ -107,5 +113,33 @@ def _widgets_as_snapshots(app, doctree, docname):
         node.replace_self(nodes.raw("", html, format="html"))
 
 
+PLOTLY_IMPORT = re.compile(r'<script type="module">\s*import\s+"https://cdn\.plot\.ly/[^"]*"\s*</script>')
+MATHJAX_CDN = re.compile(r'<script src="https://cdnjs\.cloudflare\.com/ajax/libs/mathjax/[^"]*"></script>')
+
+
+def _plotly_from_static(app, doctree, docname):
+    """plotly.js from the site's _static (copied from the installed plotly), not the CDN; no MathJax (unused)."""
+    from docutils import nodes
+
+    depth = "../" * docname.count("/")
+    for node in list(doctree.findall(nodes.raw)):
+        text = node.astext()
+        if "cdn.plot.ly" not in text and "ajax/libs/mathjax" not in text:
+            continue
+        text = PLOTLY_IMPORT.sub(f'<script src="{depth}_static/plotly.min.js"></script>', text)
+        text = MATHJAX_CDN.sub("", text)
+        node.replace_self(nodes.raw("", text, format=node.get("format", "html")))
+
+
+def _copy_plotly_js(app, exception):
+    if exception is None and app.builder.format == "html":
+        import plotly
+
+        shutil.copyfile(Path(plotly.__file__).parent / "package_data" / "plotly.min.js",
+                        Path(app.outdir) / "_static" / "plotly.min.js")
+
+
 def setup(app):
     app.connect("doctree-resolved", _widgets_as_snapshots)
+    app.connect("doctree-resolved", _plotly_from_static)
+    app.connect("build-finished", _copy_plotly_js)
