@@ -53,6 +53,10 @@ nb_ipywidgets_js = {}                # no widget JavaScript from a CDN: the widg
 # figures draw offline and plotly.js is in the site once.
 os.environ["PLOTLY_RENDERER"] = "notebook_connected"
 nb_merge_streams = True
+# the lessons' numbers for tests/test_notebooks.py (application/vnd.activelens.numbers+json): the page shows their
+# plain-text copy; myst-nb reads every mime type of an output before it picks one, and says it has no renderer for
+# this one (mystnb.unknown_mime_type, silenced below); a bundle with nothing to show still fails (mystnb.mime_priority)
+nb_mime_priority_overrides = [("*", "application/vnd.activelens.numbers+json", None)]
 myst_enable_extensions = ["colon_fence", "deflist"]
 myst_heading_anchors = 3
 
@@ -74,7 +78,7 @@ nitpick_ignore_regex = [
                r"(\..*)?"),
     (r"py:.*", r"(array-like|ndarray|DataFrame|Series|Generator|RandomState|optional|default|callable|Callable)"),
 ]
-suppress_warnings = ["myst.header"]
+suppress_warnings = ["myst.header", "mystnb.unknown_mime_type"]   # BENCHMARKS.md skips heading levels
 
 # -- the widgets: a lesson's live Explorer or Race needs a kernel; the built page shows a screenshot instead -------
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
@@ -108,12 +112,16 @@ def _widgets_as_snapshots(app, doctree, docname):
         if WIDGET_VIEW not in node.astext():
             continue
         image = _snapshot_for(_cell_source(node))
+        what = "Race" if image == "race.png" else "Explorer"
         html = (f'<figure class="al-widget-snapshot"><img src="{depth}_static/{image}" alt="the widget">'
-                f"<figcaption>A snapshot of the widget: run the notebook in Jupyter to use it.</figcaption></figure>")
+                f"<figcaption>The widget needs a running kernel: this is a snapshot of the {what} from "
+                f"docs/widget_screenshots.py, not of this cell. Run the notebook in Jupyter to use it.</figcaption>"
+                f"</figure>")
         node.replace_self(nodes.raw("", html, format="html"))
 
 
 PLOTLY_IMPORT = re.compile(r'<script type="module">\s*import\s+"https://cdn\.plot\.ly/[^"]*"\s*</script>')
+PLOTLY_SRC = re.compile(r'<script[^>]*\ssrc="https://cdn\.plot\.ly/[^"]*"[^>]*></script>')   # a figure's own HTML
 MATHJAX_CDN = re.compile(r'<script src="https://cdnjs\.cloudflare\.com/ajax/libs/mathjax/[^"]*"></script>')
 
 
@@ -127,6 +135,7 @@ def _plotly_from_static(app, doctree, docname):
         if "cdn.plot.ly" not in text and "ajax/libs/mathjax" not in text:
             continue
         text = PLOTLY_IMPORT.sub(f'<script src="{depth}_static/plotly.min.js"></script>', text)
+        text = PLOTLY_SRC.sub(f'<script src="{depth}_static/plotly.min.js"></script>', text)
         text = MATHJAX_CDN.sub("", text)
         node.replace_self(nodes.raw("", text, format=node.get("format", "html")))
 
