@@ -66,6 +66,10 @@ docs: setup $(DOCS_STAMP)
 MIN_VENV := .venv-min
 MIN_STAMP := $(MIN_VENV)/.installed
 MIN_SKIP := modal-python scikit-activeml
+# Lessons whose stated numbers hold only at the newest versions: 08 and 09 label scipy's own docstrings (another scipy,
+# another corpus), 04's Cluster-Margin AUBC moves 0.003 with scikit-learn 1.4. They run at the floors, without error
+# or warning; their numbers are checked by `make test`.
+MIN_NUMBERS_VARY := 04 08 09
 $(MIN_STAMP): pyproject.toml
 	$(PY) -m venv $(MIN_VENV)
 	$(MIN_VENV)/bin/pip install --quiet uv
@@ -79,7 +83,8 @@ $(MIN_STAMP): pyproject.toml
 test-min: $(MIN_STAMP) $(BUNDLE)
 	$(MIN_VENV)/bin/uv pip list --python $(MIN_VENV)/bin/python 2>/dev/null | grep -iE \
 	  "^(numpy|scipy|scikit-learn|pandas|joblib|tqdm|plotly|anywidget|ipywidgets|traitlets|umap-learn|sqlalchemy|skops) "
-	$(MIN_VENV)/bin/python -m pytest -p no:cacheprovider -m "not e2e and not slow" -q
+	ACTIVELENS_LESSON_NUMBERS_VARY="$(MIN_NUMBERS_VARY)" \
+	  $(MIN_VENV)/bin/python -m pytest -p no:cacheprovider -m "not e2e and not slow" -q
 
 # mypy on src/activelens with the configuration in pyproject.toml ([tool.mypy]); not part of `make test` yet.
 TYPING_STAMP := $(VENV)/.typing-installed
