@@ -18,7 +18,8 @@ How a lesson states a number:
 
 Every name a markdown cell cites must have been shown by a ``claims`` cell above it, and every number a ``claims``
 cell shows must be cited somewhere, so text and output cannot drift apart unseen. The README's lesson list cites
-lesson numbers the same way (``<!--claim 02:NAME-->``) and is checked against the executed lesson.
+lesson numbers the same way (``<!--claim 02:NAME-->``) and is checked against the executed lesson; the list lives
+in the docs' lessons page, docs/lessons/index.md.
 
 Lessons are the notebooks named ``NN_*.ipynb``; ``quickstart.ipynb`` only has to run.
 """
@@ -27,6 +28,7 @@ from __future__ import annotations
 import ast
 import json
 import math
+import os
 import re
 from pathlib import Path
 
@@ -37,8 +39,11 @@ ROOT = Path(__file__).parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 LESSONS = [p for p in NOTEBOOKS if re.match(r"\d\d_", p.name)]
 MIME = "application/vnd.activelens.numbers+json"
-README = ROOT / "README.md"
+README = ROOT / "docs" / "lessons" / "index.md"   # the lesson list (the README links to it)
 README_BEGIN, README_END = "<!-- lessons:begin -->", "<!-- lessons:end -->"
+# `make test-min` (the lowest declared versions) names the lessons whose numbers depend on the versions installed:
+# they still run there and must not fail or warn, but their numbers are the newest versions' (docs/development.md)
+NUMBERS_VARY = set(os.environ.get("ACTIVELENS_LESSON_NUMBERS_VARY", "").split())
 
 NUMBER = r"(?P<num>[-+−]?\d+(?:\.\d+)?)(?P<unit>\s?%|x|×)?[*_`]*\s*"
 CLAIM = re.compile(NUMBER + r"<!--\s*claim\s+(?P<key>[\w:]+)\s*(?P<op>±\s*[\d.]+|>=|<=)?\s*-->")
@@ -117,7 +122,7 @@ def check_lesson_claims(nb, name: str) -> list[str]:
 
 def readme_lessons() -> str:
     text = README.read_text()
-    assert README_BEGIN in text and README_END in text, "README.md has no delimited lesson list"
+    assert README_BEGIN in text and README_END in text, "docs/lessons/index.md has no delimited lesson list"
     return text.split(README_BEGIN, 1)[1].split(README_END, 1)[0]
 
 
@@ -156,6 +161,8 @@ def test_notebook_runs_and_its_text_matches_its_numbers(path, tmp_path):
     assert not warnings, f"{path.name} writes to stderr (a warning?): {warnings[:3]}"
     errors, numbers = check_lesson_claims(nb, path.name)
     errors += check_readme_claims(path.name[:2], numbers)
+    if errors and path.name[:2] in NUMBERS_VARY:   # it ran without error; its numbers are the newest versions'
+        pytest.xfail(f"{path.name}: {len(errors)} numbers differ at these versions, e.g. {errors[0]}")
     assert not errors, "\n".join(errors)
 
 
