@@ -585,14 +585,12 @@ class ActiveLearner:
         """The compute client a distributed pool runs on (None: the default scheduler, or an in-memory pool).
         Set it to carry on with a new client after the cluster was lost: the labels and the model stay; what lived
         on the old cluster (Cluster-Margin's cluster ids) is rebuilt on the next query that needs it."""
-        return getattr(self._pool, "client", None)
+        return self._pool.client
 
     @client.setter
     def client(self, client):
-        if not hasattr(self._pool, "use_client"):
-            raise ValueError("client is for a distributed pool; this learner's pool is in memory")
-        with self._lock:
-            self._pool.use_client(client)
+        with self._lock:   # a pool in this process refuses it, naming what to do
+            self._pool.client = client
 
     @property
     def store(self):
