@@ -38,7 +38,7 @@ def test_client_with_a_pool_in_this_process_is_refused_not_ignored(blobs3):
     with pytest.raises(ValueError, match="client given with a ready InMemoryPool"):
         make_pool(pool, client=object())
     assert pool.client is None
-    with pytest.raises(ValueError, match="client is for a distributed pool; this memory pool lives in this process"):
+    with pytest.raises(ValueError, match="client is for a distributed pool; this learner.s pool is in memory .a memory pool"):
         pool.client = object()
     with pytest.raises(TypeError, match="unexpected keyword argument 'client'"):   # it goes with the pool now
         ActiveLearner(LogisticRegression(), X, client=object())

@@ -161,8 +161,8 @@ class Pool(abc.ABC):
 
     @client.setter
     def client(self, client) -> None:
-        raise ValueError(f"client is for a distributed pool; this {self.kind} pool lives in this process. Pass a "
-                         "dask array as X for a pool on a cluster")
+        raise ValueError(f"client is for a distributed pool; this learner's pool is in memory (a {self.kind} pool in "
+                         "this process). Pass a dask array as X for a pool on a cluster")
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.n_rows} x {self.n_features})"
