@@ -236,7 +236,7 @@ def test_cluster_gone_mid_session_is_one_clear_error(pool):
 def test_client_setter_on_an_in_memory_pool_is_refused(pool):
     X, _, _ = pool
     learner = learner_for(X, dask=False)
-    with pytest.raises(ValueError, match="client is for a distributed pool; this memory pool lives in this process"):
+    with pytest.raises(ValueError, match="client is for a distributed pool; this learner.s pool is in memory"):
         learner.client = None
     with pytest.raises(TypeError, match="distributed.Client"):
         learner_for(X).client = "tcp://nowhere:8786"
