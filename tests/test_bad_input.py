@@ -461,6 +461,10 @@ bad("strategies", "random_bootstrap too many", "ValueError", "larger than the 60
     lambda w: _S().random_bootstrap(100, 61, labeled=np.arange(40)))
 bad("strategies", "pretrained without proba", "TypeError", "predict_proba")(
     lambda w: _S().pretrained(object(), X0, 3))
+bad("strategies", "Combined weight 2", "ValueError", "weight must be a number with 0.0 <= value <= 1.0")(
+    lambda w: _S().Combined(weight=2))
+bad("strategies", "Combined measure unknown", "ValueError", "unknown uncertainty measure 'variance'")(
+    lambda w: _S().Combined(uncertainty="variance"))
 
 
 def _S():

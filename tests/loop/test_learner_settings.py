@@ -10,7 +10,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 
 from activelens import ActiveLearner, Budget, make_pool
-from activelens.strategies import registry
+from activelens.strategies import Combined
 
 
 @pytest.fixture(scope="module")
@@ -115,11 +115,9 @@ def test_backend_settings_go_with_the_pool(lopsided):
         ActiveLearner(LogisticRegression(), X, client=object())
 
 
-@pytest.mark.skipif("weight" not in inspect.signature(registry.Combined).parameters,
-                    reason="Combined(weight=) lands with the strategy objects (strategies/registry.py)")
 def test_a_strategy_object_carries_its_own_weight(lopsided):
     X, y = lopsided
-    learner = _taught(X, y, strategy=registry.Combined(weight=0.7))
+    learner = _taught(X, y, strategy=Combined(weight=0.7))
     learner.fit()
     b = learner.query()
     assert np.allclose(b.scores, 0.7 * b.components["uncertainty"] + 0.3 * b.components["diversity"])
