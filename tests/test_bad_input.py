@@ -688,7 +688,7 @@ bad("explorer", "label an index given as text", ERROR_LINE, "not in the current 
     lambda w: send(w.explorer, type="label", index=str(_batch0(w)), label=0))
 bad("explorer", "label with no index", ERROR_LINE, "not in the current batch", world="explorer")(
     lambda w: send(w.explorer, type="label", index=None, label=5))
-bad("explorer", "label position out of range", ERROR_LINE, "label must be a position", world="explorer")(
+bad("explorer", "label position out of range", ERROR_LINE, "label must be an int with -1 <= value <= 2 (a position in label_names", world="explorer")(
     lambda w: send(w.explorer, type="label", index=_batch0(w), label=3))
 bad("explorer", "unknown command", ERROR_LINE, "unknown command 'dance'", world="explorer")(
     lambda w: send(w.explorer, type="dance"))
