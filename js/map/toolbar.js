@@ -9,9 +9,9 @@ export function addText(k, room, max) {
   return k > room ? `Add ${room} of ${k} to batch (a batch holds ${max})` : `Add ${k} to batch`;
 }
 
-/** The "Add to batch" button's short text (its tooltip gives addText). */
+/** The "Add to batch" button's short text: how many it adds (its tooltip, addText, says the rest). */
 export function addShort(k, room) {
-  return k > room ? `Add ${room} of ${k}` : `Add ${k}`;
+  return `Add ${Math.min(k, room)}`;
 }
 
 /** The toolbar element (`bar`); callbacks onColour(value), onTool('lasso' | 'box'), onAdd(), onClear(). */

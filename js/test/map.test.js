@@ -90,5 +90,5 @@ test('a draw in flight when new positions come does not keep the old tree for th
 
 test('the add button is short, its tooltip says the rest', () => {
   assert.equal(addShort(3, 10), 'Add 3');
-  assert.equal(addShort(30, 10), 'Add 10 of 30');
+  assert.equal(addShort(30, 10), 'Add 10');
 });
