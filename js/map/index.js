@@ -123,9 +123,11 @@ export function createMap(model, el, ctx) {
   // The canvas, the renderer's hit-testing and the overlays follow the map's box (a window resize, a sidebar
   // toggled) and come back up to date when the map is shown again (scrolled back into view, a notebook's
   // windowing putting the cell back, a tab shown): a box of no size (hidden, detached) is not a size to take.
+  let applied = '';   // the size the renderer last took
   const resize = guard(() => {
     if (destroyed || !wrap.clientWidth || !wrap.clientHeight) return;
     const [w, hgt] = size();
+    applied = `${w}x${hgt}`;
     renderer.resize(w, hgt);
     legend.fit();
     // the renderer takes the new size on its next frame: the overlays follow once it has drawn
@@ -140,7 +142,12 @@ export function createMap(model, el, ctx) {
   let inView = false;
   const io = typeof IntersectionObserver !== 'undefined' ? new IntersectionObserver((entries) => {
     const now = entries.some((e) => e.isIntersecting);
-    if (now && !inView) resize();
+    // back in view: a size missed while hidden is taken now; the same size only redraws the overlays (a resize
+    // clears the canvas until the renderer's next frame)
+    if (now && !inView && wrap.clientWidth && wrap.clientHeight) {
+      if (size().join('x') !== applied) resize();
+      else overlay.draw();
+    }
     inView = now;
   }) : null;
   if (io) io.observe(wrap);
