@@ -213,12 +213,17 @@ export function createCards(model, el, ctx) {
     const rows = list.querySelectorAll('.al-buttons');
     if (!rows.length || !rows[0].clientWidth) return;
     list.classList.add('al-measuring');
-    let widest = 0;
-    for (const b of list.querySelectorAll('.al-buttons > button')) widest = Math.max(widest, b.getBoundingClientRect().width);
+    const widest = (sel) => Math.max(1, ...Array.from(list.querySelectorAll(sel), (b) => Math.ceil(b.getBoundingClientRect().width)));
+    const cell = widest('.al-buttons > .al-label') + BUTTON_GAP;
+    const skip = widest('.al-buttons > .al-skip') + BUTTON_GAP;
     list.classList.remove('al-measuring');
     buttonsWidth = rows[0].clientWidth;
-    const { cols } = balance(rows[0].children.length, Math.ceil(widest) + BUTTON_GAP, buttonsWidth + BUTTON_GAP);
-    list.style.setProperty('--al-cols', String(cols));
+    // Skip takes as many cells as its text needs (the digits' cells are narrower than "Skip")
+    const span = Math.max(1, Math.ceil(skip / cell));
+    const labels = rows[0].querySelectorAll('.al-label').length;
+    const { cols } = balance(labels + span, cell, buttonsWidth + BUTTON_GAP);
+    list.style.setProperty('--al-cols', String(Math.max(cols, span)));
+    list.style.setProperty('--al-skip-span', String(Math.min(span, cols)));
     ctx.mark(ctx.root, 'data-button-cols', cols);
   }
   const ro = typeof ResizeObserver !== 'undefined' ? new ResizeObserver(() => {
