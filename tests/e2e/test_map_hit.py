@@ -104,24 +104,7 @@ def _wait_umap(lab):
                                timeout=600_000)
 
 
-TRACKER = "/lab/api/settings/@jupyterlab/notebook-extension:tracker"
-
-
-def _windowing(lab, mode):
-    """Set the notebook's windowing mode (JupyterLab's user setting) for pages opened from now on."""
-    lab.server.api("PUT", TRACKER, {"raw": json.dumps({"windowingMode": mode})})
-
-
-@pytest.fixture
-def default_windowing(lab):
-    """What a user has: JupyterLab's default windowing (off-screen cells are not rendered), not the harness's
-    "none"; the harness's setting is back after the test."""
-    _windowing(lab, "contentVisibility")
-    yield
-    _windowing(lab, "none")
-
-
-def test_map_answers_the_mouse_after_run_all(lab, default_windowing):
+def test_map_answers_the_mouse_after_run_all(lab):
     name = f"maphit-{secrets.token_hex(3)}/quickstart.ipynb"     # its own folder: a fresh quickstart.db
     lab.open_notebook(str(QUICKSTART), name=name)
     lab.run_all()
@@ -135,10 +118,7 @@ def test_map_answers_the_mouse_after_run_all(lab, default_windowing):
                                 f"sweep {items} items, {events} hover events, {spots} spots")
     lab.screenshot(f"maphit-run-all-{lab.frontend}")
 
-    # the reference: the same sweep after a page reload (every cell rendered: with windowing on, the reloaded
-    # notebook does not render the widget's output until its cell is scrolled to)
-    _windowing(lab, "none")
-    lab.page.reload()
+    lab.page.reload()   # the reference: the same sweep after a page reload
     _wait_umap(lab)
     lab.page.wait_for_function(f"() => document.querySelector('{ROOT}').getAttribute('data-highlighted') === '10'")
     items2, events2, spots2 = _sweep(lab)
