@@ -118,6 +118,7 @@ def test_map_answers_the_mouse_after_run_all(lab):
                                 f"sweep {items} items, {events} hover events, {spots} spots")
     lab.screenshot(f"maphit-run-all-{lab.frontend}")
 
+    lab.execute_command("docmanager:save")   # what autosave does: the reloaded page finds the widget's output
     lab.page.reload()   # the reference: the same sweep after a page reload
     _wait_umap(lab)
     lab.page.wait_for_function(f"() => document.querySelector('{ROOT}').getAttribute('data-highlighted') === '10'")
