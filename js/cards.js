@@ -5,6 +5,9 @@
 // One click listener on the list serves every card.
 import { button, h, listen, on } from './dom.js';
 import { keysHint, optionForKey } from './keys.js';
+import { balance } from './map/legend.js';
+
+const BUTTON_GAP = 4;   // px between label buttons (style.css: .al-buttons gap)
 
 function pct(p) {
   if (p === null || p === undefined) return '';
@@ -162,9 +165,12 @@ export function createCards(model, el, ctx) {
         b.setAttribute('aria-label', `Label item ${card.index} as ${opt.name}${prob}${sug ? ', suggested' : ''}${key}`);
         b.setAttribute('aria-pressed', 'false');
         if (key) ctx.mark(b, 'data-key', opt.key);
-        if (sug) {
-          b.classList.add('al-suggested');
-          b.appendChild(h('span', 'al-star', '★'));
+        if (sug) b.classList.add('al-suggested');
+        // a card with a suggestion keeps a star's place on every button: its buttons keep their width
+        if (card.suggested !== undefined && card.suggested !== null) {
+          const star = h('span', sug ? 'al-star' : 'al-star al-star-off', '★');
+          if (!sug) star.setAttribute('aria-hidden', 'true');
+          b.appendChild(star);
         }
         // the key badge only when it differs from the name ("2" on the button "2" says it already)
         if (key && opt.key !== opt.name) b.appendChild(h('span', 'al-key', String(opt.key)));
@@ -187,6 +193,7 @@ export function createCards(model, el, ctx) {
     });
     updateStates();
     renderHint();
+    fitButtons();
     if (extended) setFocus(before.length);
     else {
       // a new batch opens at its first card, scrolled into view and focused (the keys go to it)
@@ -197,6 +204,33 @@ export function createCards(model, el, ctx) {
     ctx.mark(ctx.root, 'data-batch', cards.length);
     ctx.mark(ctx.root, 'data-batch-id', model.get('batch_id'));
   }
+
+  // Every card's buttons in one grid of equal cells, the same number of columns on every card: a label sits in
+  // the same place on every card, at every width, and no button (Skip) is left alone on a row. The cells are as
+  // wide as the widest button's content, measured with the grid off.
+  let buttonsWidth = -1;
+  function fitButtons() {
+    const rows = list.querySelectorAll('.al-buttons');
+    if (!rows.length || !rows[0].clientWidth) return;
+    list.classList.add('al-measuring');
+    const widest = (sel) => Math.max(1, ...Array.from(list.querySelectorAll(sel), (b) => Math.ceil(b.getBoundingClientRect().width)));
+    const cell = widest('.al-buttons > .al-label') + BUTTON_GAP;
+    const skip = widest('.al-buttons > .al-skip') + BUTTON_GAP;
+    list.classList.remove('al-measuring');
+    buttonsWidth = rows[0].clientWidth;
+    // Skip takes as many cells as its text needs (the digits' cells are narrower than "Skip")
+    const span = Math.max(1, Math.ceil(skip / cell));
+    const labels = rows[0].querySelectorAll('.al-label').length;
+    const { cols } = balance(labels + span, cell, buttonsWidth + BUTTON_GAP);
+    list.style.setProperty('--al-cols', String(Math.max(cols, span)));
+    list.style.setProperty('--al-skip-span', String(Math.min(span, cols)));
+    ctx.mark(ctx.root, 'data-button-cols', cols);
+  }
+  const ro = typeof ResizeObserver !== 'undefined' ? new ResizeObserver(() => {
+    const row = list.querySelector('.al-buttons');
+    if (row && row.clientWidth !== buttonsWidth) fitButtons();
+  }) : null;
+  if (ro) ro.observe(list);
 
   function renderHint() {
     const keys = keysHint(cards[0] && cards[0].options);
@@ -318,6 +352,7 @@ export function createCards(model, el, ctx) {
       if (pos >= 0) setFocus(pos);
     },
     destroy() {
+      if (ro) ro.disconnect();
       off();
       offClicks();
       list.replaceChildren();

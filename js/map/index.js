@@ -2,8 +2,9 @@
 // the selection and the batch rings drawn over them. This module wires the parts, each its own module:
 //   renderer.js  WebGL (regl-scatterplot) or the 2-D canvas fallback     toolbar.js  colour, Lasso/Box, Add, Clear
 //   selection.js click, lasso and box                                    tooltip.js  hover, hit-testing, tooltip
-//   overlay.js   labeled marks, selection squares, batch rings, lasso     legend.js   the colouring's legend
-//   points.js    positions, colours and pool positions (pure)             resize (here: a ResizeObserver)
+//   overlay.js   labeled diamonds, selection rings, batch rings, lasso    legend.js   the colouring's legend
+//   points.js    positions, colours and pool positions (pure)             layout.js   whose spatial index (pure)
+//   resize and visibility: here (a ResizeObserver and an IntersectionObserver)
 // A pool drawn as a sample: `point_index` gives the pool position of each point (sorted), and everything that
 // leaves the map (commands, card focus) speaks pool positions, never point numbers. The map draws the `batch`
 // trait; a caller that wants the batch out of sight for a while calls setBatchShown(false).
@@ -119,10 +120,14 @@ export function createMap(model, el, ctx) {
   // an error in a handler reaches the status line instead of vanishing in the console
   const guard = (fn) => guarded(fn, ctx.reportError, 'map: ');
 
-  // the canvas and the overlays follow the map's box (a window resize, a sidebar toggled)
+  // The canvas, the renderer's hit-testing and the overlays follow the map's box (a window resize, a sidebar
+  // toggled) and come back up to date when the map is shown again (scrolled back into view, a notebook's
+  // windowing putting the cell back, a tab shown): a box of no size (hidden, detached) is not a size to take.
+  let applied = '';   // the size the renderer last took
   const resize = guard(() => {
-    if (destroyed) return;
+    if (destroyed || !wrap.clientWidth || !wrap.clientHeight) return;
     const [w, hgt] = size();
+    applied = `${w}x${hgt}`;
     renderer.resize(w, hgt);
     legend.fit();
     // the renderer takes the new size on its next frame: the overlays follow once it has drawn
@@ -134,6 +139,18 @@ export function createMap(model, el, ctx) {
   });
   const ro = typeof ResizeObserver !== 'undefined' ? new ResizeObserver(resize) : null;
   if (ro) ro.observe(wrap);
+  let inView = false;
+  const io = typeof IntersectionObserver !== 'undefined' ? new IntersectionObserver((entries) => {
+    const now = entries.some((e) => e.isIntersecting);
+    // back in view: a size missed while hidden is taken now; the same size only redraws the overlays (a resize
+    // clears the canvas until the renderer's next frame)
+    if (now && !inView && wrap.clientWidth && wrap.clientHeight) {
+      if (size().join('x') !== applied) resize();
+      else overlay.draw();
+    }
+    inView = now;
+  }) : null;
+  if (io) io.observe(wrap);
 
   const off = listen(model, {
     'change:coords': () => { renderer.newPositions(); readCoords(); readColourTraits(); readSelection(); draw(); },
@@ -185,6 +202,7 @@ export function createMap(model, el, ctx) {
     destroy() {
       destroyed = true;
       if (ro) ro.disconnect();
+      if (io) io.disconnect();
       off();
       tip.destroy();
       tools.destroy();

@@ -46,6 +46,13 @@ export function createLegend(mark) {
       classes.appendChild(item);
     }
     el.appendChild(classes);
+    // the marks drawn over the points, by shape: labeled points are diamonds, selected ones ringed
+    if ((lg.classes || []).length) {
+      const key = h('span', 'al-legend-key');
+      key.append(h('span', 'al-key-labeled'), document.createTextNode('labeled'), h('span', 'al-key-selected'),
+        document.createTextNode('selected'));
+      el.appendChild(key);
+    }
     fit();
   }
 

@@ -1,5 +1,5 @@
-// What the map draws over the points, kept on them through pans, zooms and resizes: the labeled points (their
-// class colour, larger, outlined, on top) and the selection on a 2-D canvas (`marks`); the batch rings and the
+// What the map draws over the points, kept on them through pans, zooms and resizes: the labeled points (diamonds in
+// their class colour, outlined, on top) and the selection (thin rings under them) on a 2-D canvas (`marks`); the batch rings and the
 // lasso or box being drawn on an SVG (`rings`).
 import { SELECTION } from '../constants.js';
 import { h, s } from '../dom.js';
@@ -51,24 +51,48 @@ export function createOverlay(model, root, view) {
     }
   }
 
+  // a labeled point: a diamond in its class colour with a dark outline on a light halo, so it stands apart from the
+  // round unlabeled points by shape and outline, not by colour alone (colour-blind readers, grey maps)
   function drawLabeled(g, r, w, hgt) {
     const { n, z, labeled } = view.points();
     const palette = model.get('palette') || [];
-    g.lineWidth = 1.25;
-    g.strokeStyle = getComputedStyle(root).getPropertyValue('--al-mark-outline').trim() || '#222';
+    const outline = getComputedStyle(root).getPropertyValue('--al-mark-outline').trim() || '#222';
+    const d = r + 1.5;   // half the diagonal
     const count = Math.min(labeled.length, MAX_MARKS);
     for (let k = 0; k < count; k++) {
       const p = labeled[k];
       if (p >= n) continue;
       const q = view.screenPos(p);
-      if (offScreen(q, r, w, hgt)) continue;
+      if (offScreen(q, d, w, hgt)) continue;
       g.beginPath();
-      g.arc(q[0], q[1], r, 0, 2 * Math.PI);
+      g.moveTo(q[0], q[1] - d);
+      g.lineTo(q[0] + d, q[1]);
+      g.lineTo(q[0], q[1] + d);
+      g.lineTo(q[0] - d, q[1]);
+      g.closePath();
       g.fillStyle = colourOf(palette, z[p]);
       g.fill();
+      g.lineWidth = 3;
+      g.strokeStyle = 'rgba(255, 255, 255, 0.85)';
+      g.stroke();
+      g.lineWidth = 1.25;
+      g.strokeStyle = outline;
       g.stroke();
     }
     return count;
+  }
+
+  // a selected point: a thin ring around it, under the labeled marks (an outline hides nothing)
+  function drawSelected(g, r, w, hgt) {
+    g.strokeStyle = SELECTION;
+    g.lineWidth = 1.5;
+    for (const p of view.selected().slice(0, MAX_MARKS)) {
+      const q = view.screenPos(p);
+      if (offScreen(q, r + 2.5, w, hgt)) continue;
+      g.beginPath();
+      g.arc(q[0], q[1], r + 2.5, 0, 2 * Math.PI);
+      g.stroke();
+    }
   }
 
   function drawMarks() {
@@ -79,14 +103,8 @@ export function createOverlay(model, root, view) {
     const { n } = view.points();
     if (!n) return;
     const r = Math.max(3, pointSize(n) / 2 + 1.5);
+    drawSelected(g, r, w, hgt);
     const count = drawLabeled(g, r, w, hgt);
-    g.strokeStyle = SELECTION;
-    g.lineWidth = 2;
-    for (const p of view.selected().slice(0, MAX_MARKS)) {
-      const q = view.screenPos(p);
-      if (!q) continue;
-      g.strokeRect(q[0] - r - 2, q[1] - r - 2, 2 * r + 4, 2 * r + 4);
-    }
     view.mark('data-labeled-marks', count);
   }
 

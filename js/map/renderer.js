@@ -5,6 +5,7 @@ import createScatterplot from 'regl-scatterplot';
 import { ACCENT } from '../constants.js';
 import { on } from '../dom.js';
 import { colourOf } from '../palette.js';
+import { createLayouts } from './layout.js';
 import { pointSize } from './points.js';
 
 const MANY = 200000;   // above this many points: squares without alpha blending (keeps 1M points pannable)
@@ -17,7 +18,7 @@ const MANY = 200000;   // above this many points: squares without alpha blending
 export function createRenderer(model, canvas, { size, batchPoints, onSelect, onDeselect, onOver, onOut, onView, onError }) {
   let scatter = null;
   let pts = { n: 0, x: new Float32Array(0), y: new Float32Array(0), z: new Float32Array(0) };
-  let spatialIndex = null;   // kd-tree of the current positions, kept across recolours
+  const layouts = createLayouts();   // the spatial index (hover and click hit-testing) of the current positions
   let destroyed = false;
   let userView = false;      // the user zoomed or panned: a resize keeps their view instead of fitting the map
   let overlayStale = false;  // the next frame tells onView (after a resize)
@@ -124,16 +125,18 @@ export function createRenderer(model, canvas, { size, batchPoints, onSelect, onD
       return;
     }
     drawing = true;
-    // recolouring keeps the positions: reuse the spatial index instead of rebuilding it (matters at 1M points)
+    // recolouring keeps the positions: reuse the spatial index of this layout instead of rebuilding it
+    const layout = layouts.current();
     const opts = { zDataType: 'categorical', preventFilterReset: true };
-    if (spatialIndex) opts.spatialIndex = spatialIndex;
+    const tree = layouts.reuse(layout);
+    if (tree) opts.spatialIndex = tree;
     const { x, y, z } = pts;
     scatter
       .draw({ x, y, z }, opts)
       .then(() => {
-        if (destroyed || seq !== drawSeq) return;
-        if (!spatialIndex) spatialIndex = scatter.get('spatialIndex');
-        onDrawn();
+        if (destroyed) return;
+        layouts.keep(layout, scatter.get('spatialIndex'));
+        if (seq === drawSeq) onDrawn();
       })
       .catch((err) => onError(`map: ${err.message || err}`))
       .finally(() => {
@@ -176,7 +179,7 @@ export function createRenderer(model, canvas, { size, batchPoints, onSelect, onD
     },
 
     /** The positions changed: the spatial index of the old ones is no use. */
-    newPositions() { spatialIndex = null; },
+    newPositions() { layouts.next(); },
 
     /** Highlight the points `idx` (the batch) in the renderer (2-D fallback: repaint with rings). */
     highlight(idx) {

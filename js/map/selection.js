@@ -13,6 +13,7 @@ import { bounds, insidePolygon } from './points.js';
 export function createSelectionTools(wrap, view) {
   let tool = null;    // 'lasso' or 'box' while its button is pressed: a plain drag draws one
   let shape = null;   // {id, kind: 'lasso' | 'box', pts: [[x, y], ...]} while a lasso or a box is drawn
+  let focusCount = 0; // clicks that focused a card (data-focus-count)
 
   /** The renderer picked `points` (a click): focus a batch item's card, or select the point. */
   function pick({ points }) {
@@ -23,6 +24,7 @@ export function createSelectionTools(wrap, view) {
     const card = ringed >= 0 ? ringed : (items.length === 1 && inBatch.has(items[0]) ? items[0] : -1);
     if (card >= 0) {
       view.focusCard(card);
+      view.mark('data-focus-count', ++focusCount);
       view.highlight();
       return;
     }

@@ -9,6 +9,11 @@ export function addText(k, room, max) {
   return k > room ? `Add ${room} of ${k} to batch (a batch holds ${max})` : `Add ${k} to batch`;
 }
 
+/** The "Add to batch" button's short text: how many it adds (its tooltip, addText, says the rest). */
+export function addShort(k, room) {
+  return `Add ${Math.min(k, room)}`;
+}
+
 /** The toolbar element (`bar`); callbacks onColour(value), onTool('lasso' | 'box'), onAdd(), onClear(). */
 export function createToolbar({ onColour, onTool, onAdd, onClear }) {
   const bar = h('div', 'al-map-bar');
@@ -45,13 +50,21 @@ export function createToolbar({ onColour, onTool, onAdd, onClear }) {
     },
     /** `k` points selected, `room` places left in a batch of `max`. */
     showSelection(k, room, max) {
-      selBox.hidden = k === 0;
+      // the selection's controls keep their place when nothing is selected (hidden, not removed): the bar
+      // never changes height, so the map below it never moves
+      selBox.classList.toggle('al-none', k === 0);
+      selBox.setAttribute('aria-hidden', String(k === 0));
       selCount.textContent = `${k} selected`;
-      addBtn.textContent = addText(k, room, max);
-      addBtn.disabled = room === 0;
+      addBtn.textContent = addShort(k, room);
+      addBtn.title = addText(k, room, max);
+      addBtn.disabled = room === 0 || k === 0;
+      clearBtn.disabled = k === 0;
     },
     showColourBy(value) { select.value = value; },
-    showProjection(text) { projection.textContent = `map: ${text}`; },
+    showProjection(text) {
+      projection.textContent = `map: ${text}`;
+      projection.title = projection.textContent;
+    },
     destroy() { off(); },
   };
 }

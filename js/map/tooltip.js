@@ -34,6 +34,7 @@ export function createTooltip(wrap, view) {
 
   function hide() {
     hovered = -1;
+    view.mark('data-hovered', -1);
     el.hidden = true;
     view.mark('data-tooltip', 'hidden');
   }
@@ -59,6 +60,7 @@ export function createTooltip(wrap, view) {
   function over(p) {
     const ringed = batchUnderMouse();   // inside a batch ring: that item, as a click there would pick
     hovered = ringed >= 0 ? ringed : view.toPool(p);
+    view.mark('data-hovered', hovered);
     view.send('peek', { index: hovered });
   }
 

@@ -1,9 +1,10 @@
 // The map's pure parts: points and pool positions, hit-testing geometry, the legend's rows, the toolbar's text.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { createLayouts } from '../map/layout.js';
 import { balance } from '../map/legend.js';
 import { bounds, insidePolygon, pointSize, readColours, readPoints, toPoint, toPool } from '../map/points.js';
-import { addText } from '../map/toolbar.js';
+import { addShort, addText } from '../map/toolbar.js';
 import { tipRows } from '../map/tooltip.js';
 
 const f32 = (...v) => new DataView(Float32Array.from(v).buffer);
@@ -62,4 +63,32 @@ test('the tooltip rows: label, prediction and entropy when Python sends them', (
   assert.deepEqual(tipRows({ index: 1 }), []);
   assert.deepEqual(tipRows({ label: 'cat', predicted: 'dog', p: 0.614, entropy: 0.5 }),
     ['label: cat', 'predicted: dog (61%)', 'uncertainty: 0.50 (entropy, 0 sure – 1 unsure)']);
+});
+
+test('a recolour reuses the spatial index of its layout', () => {
+  const l = createLayouts();
+  const first = l.current();
+  assert.equal(l.reuse(first), null);            // the first draw builds it
+  l.keep(first, 'pca-tree');
+  assert.equal(l.reuse(l.current()), 'pca-tree');
+});
+
+test('a draw in flight when new positions come does not keep the old tree for them', () => {
+  const l = createLayouts();
+  const pca = l.current();
+  l.keep(pca, 'pca-tree');
+  const recolour = l.current();                  // a recolour of the PCA map starts ...
+  l.next();                                      // ... UMAP positions arrive while it is in flight
+  l.keep(recolour, 'pca-tree');                  // the PCA draw finishes
+  const umap = l.current();
+  assert.equal(l.reuse(umap), null);             // the UMAP draw builds its own tree
+  l.keep(umap, 'umap-tree');
+  assert.equal(l.reuse(l.current()), 'umap-tree');
+  l.keep(pca, 'pca-tree');                       // a late answer of an older draw changes nothing
+  assert.equal(l.reuse(l.current()), 'umap-tree');
+});
+
+test('the add button is short, its tooltip says the rest', () => {
+  assert.equal(addShort(3, 10), 'Add 3');
+  assert.equal(addShort(30, 10), 'Add 10');
 });

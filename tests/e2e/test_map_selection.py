@@ -1,5 +1,5 @@
 """The map as a user handles it: a box dragged with the real mouse (the Box button, or alt+drag) selects the points
-inside it — `explorer.selected` in the kernel, squares on those points on screen — and in JupyterLab a sidebar
+inside it — `explorer.selected` in the kernel, rings on those points on screen — and in JupyterLab a sidebar
 toggled with its shortcut (Ctrl+B) leaves the batch rings on their points."""
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ RING_PAGE_JS = """
 })
 """
 
-# painted pixels of the marks overlay (the selection's squares: nothing is labeled yet) inside and outside a
+# painted pixels of the marks overlay (the selection's rings: nothing is labeled yet) inside and outside a
 # page rectangle [x0, y0, x1, y1]
 MARKS_IN_OUT_JS = """
 ([x0, y0, x1, y1]) => {
@@ -99,7 +99,7 @@ def _selected(lab):
 
 
 def test_box_selection_with_the_mouse(lab):
-    """The Box button, then a plain drag: the points in the rectangle are `explorer.selected` and show as squares;
+    """The Box button, then a plain drag: the points in the rectangle are `explorer.selected` and show as rings;
     alt+drag does the same without the button; neither touches the batch."""
     lab.open_notebook(notebook(SETUP))
     lab.run_all()
@@ -114,7 +114,15 @@ def test_box_selection_with_the_mouse(lab):
     assert box_btn.get_attribute("aria-pressed") == "true"
     assert lab.page.locator(f"{ROOT} button.al-lasso").get_attribute("aria-pressed") == "false"
     x0, y0, x1, y1 = cx - wrap["width"] / 4, cy - wrap["height"] / 3, cx + 10, cy + wrap["height"] / 3
+    bar = lab.page.locator(f"{ROOT} .al-map-bar").bounding_box()
     _drag_box(lab, x0, y0, x1, y1)
+    # the selection's count and buttons appear in the place kept for them: the toolbar keeps its height and the
+    # map does not move (it jumped 23 px when the toolbar wrapped, and a box drawn next landed 23 px lower)
+    lab.page.wait_for_function(f"() => !document.querySelector('{ROOT} .al-selection').classList.contains('al-none')")
+    assert lab.page.locator(f"{ROOT} .al-sel-count").is_visible()
+    moved = lab.page.locator(f"{ROOT} .al-canvas-wrap").bounding_box()
+    assert all(abs(moved[k] - wrap[k]) < 0.5 for k in ("x", "y", "width", "height")), (wrap, moved)
+    assert abs(lab.page.locator(f"{ROOT} .al-map-bar").bounding_box()["height"] - bar["height"]) < 0.5
     want, not_want = _expected(pos, x0, y0, x1, y1)
     assert len(want) >= 10 and len(not_want) >= 10, (len(want), len(not_want))
     got = _selected(lab)     # the kernel took the drag's command before this cell
@@ -122,7 +130,7 @@ def test_box_selection_with_the_mouse(lab):
     assert _attr(lab, "data-selected") == str(len(got))
     assert lab.page.locator(f"{ROOT} .al-sel-count").text_content() == f"{len(got)} selected"
     inside, outside = _marks(lab, len(got), wrap, [x0, y0, x1, y1])
-    assert inside >= 20 * len(want) and outside == 0, (inside, outside)      # a square on each selected point
+    assert inside >= 20 * len(want) and outside == 0, (inside, outside)      # a ring on each selected point
     assert _attr(lab, "data-batch") == "6"                                 # a selection is not labeling work
     lab.screenshot(f"map-box-selection-{lab.frontend}", locator=lab.page.locator(ROOT).first)
 
