@@ -9,20 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from .test_widget import ROOT, _attr
+from .test_widget import RING_CENTRES_JS, ROOT, _attr
 
 pytestmark = pytest.mark.e2e
 
 QUICKSTART = Path(__file__).resolve().parents[2] / "notebooks" / "quickstart.ipynb"
 STEP = 20   # px between the sweep's spots (each move redraws the map: software WebGL takes a while)
-
-# page positions of the batch rings' centres that lie inside the viewport
-RINGS_JS = """
-() => Array.from(document.querySelectorAll('.activelens svg.al-rings circle')).map(c => {
-  const b = c.getBoundingClientRect();
-  return [b.left + b.width / 2, b.top + b.height / 2];
-}).filter(([x, y]) => x >= 0 && y >= 0 && x < window.innerWidth && y < window.innerHeight)
-"""
 
 # every item the map reports under the mouse (the debug attribute data-hovered), from now on
 WATCH_HOVER_JS = """
@@ -67,12 +59,12 @@ def _rings_answer(lab, batch):
     """Hover each batch ring (the tooltip must name a batch item), then click it (that item's card is focused).
     Returns (rings hovered with the right tooltip, rings whose click focused their card, rings found)."""
     box = _map_box(lab)
-    centres = lab.page.evaluate(RINGS_JS)
+    centres = lab.page.evaluate(RING_CENTRES_JS)
     hovered = clicked = 0
     seen = set()
     for k in range(len(centres)):
         box = _map_box(lab)
-        x, y = lab.page.evaluate(RINGS_JS)[k]
+        x, y = lab.page.evaluate(RING_CENTRES_JS)[k]
         lab.page.mouse.move(box["x"] - 20, box["y"] - 20)
         lab.page.wait_for_function(f"() => document.querySelector('{ROOT} .al-tooltip').hidden")
         lab.page.mouse.move(x, y)
