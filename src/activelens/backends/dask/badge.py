@@ -14,7 +14,7 @@ from __future__ import annotations
 import dask
 import numpy as np
 
-from activelens.backends.dask.compute import ChunkRunner, broadcast, default_client, local_positions, offsets
+from activelens.backends.dask.compute import ChunkRunner, blocks, broadcast, default_client, local_positions, offsets
 from activelens.backends.dask.nearest import merge_row_chunks, pick_chunk_rows, weighted_chunk
 from activelens.core.model import padded_proba
 from activelens.strategies.badge import gradient_factors, is_linear_head, last_layer
@@ -148,11 +148,11 @@ def _factor_state(run, X, model, classes, labeled, embedding, min_chunk_rows):
     rows = pick_chunk_rows(int(X.shape[0]), run.client) if min_chunk_rows is None else int(min_chunk_rows)
     Xm = merge_row_chunks(X, rows)
     starts = offsets(Xm.chunks[0])[:-1]
-    x_blocks = Xm.to_delayed().ravel().tolist()
+    x_blocks = blocks(Xm)
     if linear:   # a linear last step reads its own features
         e_blocks = [None] * len(x_blocks)
     else:
-        e_blocks = embedding.rechunk((Xm.chunks[0], embedding.shape[1])).to_delayed().ravel().tolist()
+        e_blocks = blocks(embedding.rechunk((Xm.chunks[0], embedding.shape[1])))
     model_d, classes = broadcast(model), np.asarray(classes)
     state = run.keep([dask.delayed(_factors_block)(xb, eb, int(o), model_d, classes, labeled)
                       for xb, eb, o in zip(x_blocks, e_blocks, starts)])

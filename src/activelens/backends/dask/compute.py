@@ -65,6 +65,15 @@ def local_positions(positions: np.ndarray, lo: int, hi: int) -> np.ndarray:
     return (positions[a:b] - lo).astype(np.intp)
 
 
+def blocks(A) -> list:
+    """The chunks of the dask array ``A`` (chunked along rows only) as a list of ``Delayed``, one per chunk.
+
+    Taken without optimising the graph: with dask 2025.1 an optimised ``to_delayed`` of a persisted array (whose
+    graph holds futures) hands the tasks a chunk's key instead of its values.
+    """
+    return A.to_delayed(optimize_graph=False).ravel().tolist()
+
+
 def block_start(block_info) -> int:
     """The pool position of a ``map_blocks`` chunk's first row, from its ``block_info`` (0 without one)."""
     return int(block_info[0]["array-location"][0][0]) if block_info else 0
@@ -212,7 +221,7 @@ class ChunkRunner:
 
     def persist(self, A) -> list:
         """The blocks of the dask array ``A`` (chunked along rows only) computed and kept: a list, one per chunk."""
-        return self.keep(A.to_delayed().ravel().tolist())
+        return self.keep(blocks(A))
 
     def keep(self, blocks: list) -> list:
         """Delayed values (one per chunk) computed and kept where they were computed: a list in the same order."""

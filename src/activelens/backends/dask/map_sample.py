@@ -6,7 +6,7 @@ from __future__ import annotations
 import dask
 import numpy as np
 
-from activelens.backends.dask.compute import broadcast, compute, offsets, persist
+from activelens.backends.dask.compute import blocks, broadcast, compute, offsets, persist
 from activelens.backends.dask.rows import gather_rows
 from activelens.core.linear_pca import LinearPCA
 from activelens.core.validation import check_random_state
@@ -65,7 +65,7 @@ def group_counts(groups, client=None) -> np.ndarray:
     -------
     ndarray of int64, shape (max id + 1,)
     """
-    parts = [dask.delayed(np.bincount)(b) for b in groups.to_delayed().ravel()]
+    parts = [dask.delayed(np.bincount)(b) for b in blocks(groups)]
     got = compute(*parts, client=client)
     out = np.zeros(max(g.size for g in got), dtype=np.int64)
     for g in got:
@@ -128,7 +128,7 @@ def map_sample(groups, n_max: int = 1_000_000, always=None, random_state=None, c
     seed = int(check_random_state(random_state).integers(2**31 - 1))
     off = offsets(groups.chunks[0])
     parts = [dask.delayed(_bernoulli_block)(b, int(off[i]), keep_prob, seed)
-             for i, b in enumerate(groups.to_delayed().ravel())]
+             for i, b in enumerate(blocks(groups))]
     got = compute(*parts, client=client)
     pos = np.concatenate(list(got) + [np.asarray([] if always is None else always, dtype=np.int64)])
     return np.unique(pos)

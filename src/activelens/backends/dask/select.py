@@ -4,7 +4,7 @@ from __future__ import annotations
 import dask
 import numpy as np
 
-from activelens.backends.dask.compute import compute, local_positions, offsets
+from activelens.backends.dask.compute import blocks, compute, local_positions, offsets
 
 
 def _chunk_candidates(s, offset, local_exclude, n, x=None):
@@ -83,9 +83,9 @@ def dask_top_n(scores, n: int, rng: np.random.Generator, exclude=None, client=No
     n_pool = scores.shape[0]
     excl = np.unique(np.asarray([] if exclude is None else exclude, dtype=np.int64))
     off = offsets(scores.chunks[0])
-    xs = [None] * len(off[:-1]) if rows_of is None else rows_of.to_delayed().ravel().tolist()
+    xs = [None] * len(off[:-1]) if rows_of is None else blocks(rows_of)
     parts = [dask.delayed(_chunk_candidates)(blk, int(off[i]), local_positions(excl, off[i], off[i + 1]), int(n), xs[i])
-             for i, blk in enumerate(scores.to_delayed().ravel())]
+             for i, blk in enumerate(blocks(scores))]
     got = compute(*parts, client=client)
     idx, val, sel = _reduce_candidates(got, n, n_pool, rng)
     if rows_of is not None:
