@@ -15,6 +15,8 @@ _LAZY = {
     "LearnerState": "activelens.core.records",
     "LabelRecord": "activelens.core.records",
     "Taught": "activelens.core.records",
+    "Relabeled": "activelens.core.records",
+    "Unlabeled": "activelens.core.records",
     "Fitted": "activelens.core.records",
     "Pool": "activelens.core.pool",
     "PoolError": "activelens.core.pool",
@@ -47,7 +49,7 @@ _LAZY = {
 __all__ = [
     "__version__",
     "Explorer", "Race",
-    "ActiveLearner", "Batch", "Round", "LearnerState", "LabelRecord", "Taught", "Fitted",
+    "ActiveLearner", "Batch", "Round", "LearnerState", "LabelRecord", "Taught", "Relabeled", "Unlabeled", "Fitted",
     "make_pool", "Pool", "PoolError",
     "simulate", "compare", "summarize", "SimulationResult",
     "StoppingCriterion", "StopDecision", "Budget", "TargetScore", "Plateau", "DiminishingReturns",

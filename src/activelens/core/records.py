@@ -49,6 +49,8 @@ class Round:
     timestamp: float
     rule: str = ""      # the rule of the last query before this retrain (what picked the newest labels)
     reason: str = ""    # why the strategy used that rule
+    #: labels changed since the previous round (relabeled to another label, or taken back with ``unlabel``)
+    n_changed: int = 0
     #: the learner's own random generator as the round ended (JSON of ``bit_generator.state``): what the next query
     #: draws from, kept so a learner restored from a store picks the batch the first session would have picked;
     #: "" when the caller passed their own Generator (it is theirs, and not restored)
@@ -84,6 +86,22 @@ class Taught:
 
 
 @dataclass(frozen=True)
+class Relabeled:
+    """Event: labeled items are about to get other labels (``ActiveLearner.relabel``); ``records`` hold the new
+    labels with their provenance. Listeners run first; if one raises, nothing changes."""
+
+    records: tuple
+
+
+@dataclass(frozen=True)
+class Unlabeled:
+    """Event: labeled items are about to go back to the pool (``ActiveLearner.unlabel``); each record's ``label`` is
+    None. Listeners run first; if one raises, nothing changes."""
+
+    records: tuple
+
+
+@dataclass(frozen=True)
 class Fitted:
     """Event: a retrain finished and its round is about to be appended."""
 
@@ -102,9 +120,43 @@ class LearnerState:
     model_version : int
     settings : dict
         JSON-able settings (strategy name, batch size, classes, random_state).
+    history : tuple of LabelRecord
+        Every label record ever made, in order: taught, relabeled and taken back (``label`` None, source
+        "unlabel"); empty when not known.
     """
 
     labels: tuple
     rounds: tuple
     model_version: int = 0
     settings: dict = field(default_factory=dict)
+    history: tuple = ()
+
+
+def supersession(positions, timestamps, sources) -> tuple[list, list]:
+    """What superseded each record of a label history: the time and source of the next record of the same item.
+
+    Parameters
+    ----------
+    positions : sequence of int
+        Each record's pool position, records in the order they were made.
+    timestamps : sequence of float
+        Each record's time (seconds since the epoch).
+    sources : sequence of str
+        Each record's source ("teach", "relabel", "unlabel", ...).
+
+    Returns
+    -------
+    superseded_at : list of float or None
+        The next record's time for the same item; None for an item's last record.
+    superseded_by : list of str or None
+        The next record's source; None for an item's last record.
+    """
+    at: list = [None] * len(positions)
+    by: list = [None] * len(positions)
+    later: dict = {}
+    for k in range(len(positions) - 1, -1, -1):
+        p = int(positions[k])
+        if p in later:
+            at[k], by[k] = timestamps[later[p]], sources[later[p]]
+        later[p] = k
+    return at, by

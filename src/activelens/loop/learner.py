@@ -17,7 +17,8 @@ from activelens.backends import make_pool
 from activelens.backends.sparse import check_matrix_or_sparse
 from activelens.core.model import check_scoring_estimator, padded_proba
 from activelens.core.pool import rng_restored
-from activelens.core.records import Batch, Fitted, LabelRecord, LearnerState, Round, Taught
+from activelens.core.records import (Batch, Fitted, LabelRecord, LearnerState, Relabeled, Round, Taught, Unlabeled,
+                                      supersession)
 from activelens.core.threads import blas_threads, check_threads
 from activelens.core.validation import (check_classes, check_indices, check_labels, check_n, check_random_state,
                                          check_scalar, label_kind, label_mismatch)
@@ -124,7 +125,10 @@ class ActiveLearner:
         self._last_rule, self._last_reason = "", ""   # what the last query used and why (for the next round)
         self._selected_scores: dict = {}     # pool position -> (score, strategy) of the latest query, for provenance
         self._listeners: list = []           # called with Taught / Fitted before memory changes (the store)
-        self._records: dict = {}             # pool position -> LabelRecord of labels taught here (provenance)
+        self._records: dict = {}             # pool position -> LabelRecord of its current label (provenance)
+        self._log: list[LabelRecord] = []    # every label record made: taught, relabeled, taken back (history)
+        self._changed: set = set()           # positions relabeled or taken back since the last fit
+        self._label_version = 0              # increases with every change of the labels (a fit checks it)
         self._store = None
         if store is not None:   # the one step with I/O, on a complete learner: check the pool, restore, subscribe
             self._open_store(store)
@@ -217,9 +221,9 @@ class ActiveLearner:
         return pos.astype(np.intp)
 
     def labeled_frame(self) -> pd.DataFrame:
-        """The labeled items as a DataFrame indexed by id, in teaching order: position, label and the provenance of
-        labels taught in this session (annotator, timestamp, seconds, score, strategy, round, model_version,
-        source; empty for labels restored from a store or merged from a teammate)."""
+        """The labeled items as a DataFrame indexed by id, in teaching order: position, the current label and its
+        provenance (annotator, timestamp as a UTC ``pandas.Timestamp``, seconds, score, strategy, round,
+        model_version, source; restored from a store with it; empty for labels merged from a teammate)."""
         with self._lock:
             order, label_of, records = list(self._order), dict(self._label_of), dict(self._records)
         fields = ["annotator", "timestamp", "seconds", "score", "strategy", "round", "model_version", "source"]
@@ -228,6 +232,7 @@ class ActiveLearner:
             r = records.get(i)
             rows.append([i, label_of[i]] + [getattr(r, f) if r is not None else None for f in fields])
         frame = pd.DataFrame(rows, columns=["position", "label"] + fields)
+        frame["timestamp"] = pd.to_datetime(frame["timestamp"].astype(float), unit="s", utc=True)
         frame.index = pd.Index(self.ids[np.asarray(order, dtype=np.intp)], name=self.ids.name or "id")
         return frame
 
@@ -300,11 +305,12 @@ class ActiveLearner:
         """The learner's state as a value: labels in teaching order, rounds, model version and settings."""
         with self._lock:
             return LearnerState(labels=tuple((i, self._label_of[i]) for i in self._order), rounds=tuple(self._rounds),
-                                model_version=self.model_version, settings=self.settings)
+                                model_version=self.model_version, settings=self.settings, history=tuple(self._log))
 
     def restore(self, state: LearnerState, refit: bool = True) -> None:
-        """Take labels and rounds from ``state`` (e.g. read back from a store). With ``refit``, the model of the last
-        round is trained again on the labels it had (the first ``rounds[-1].n_labels`` in teaching order)."""
+        """Take labels, rounds and the label history from ``state`` (e.g. read back from a store). With ``refit``, the
+        model of the last round is trained again on the first ``rounds[-1].n_labels`` labels in teaching order (their
+        current labels: a label corrected since that round is trained with its correction)."""
         if not isinstance(state, LearnerState):
             raise TypeError(f"state must be an activelens LearnerState (from snapshot()), got {type(state).__name__}")
         order = [int(i) for i, _ in state.labels]
@@ -322,9 +328,15 @@ class ActiveLearner:
                 model = clone(self.estimator).fit(self._pool.rows(idx), y)
         else:
             since_fit = [label_of[i] for i in order]
+        history = list(state.history)
+        current = {r.index: r for r in history}
         with self._lock:
             self._order, self._label_of, self._rounds = order, label_of, rounds
             self._since_fit = since_fit
+            self._log = history
+            self._records = {i: r for i, r in current.items() if i in label_of and r.label is not None}
+            self._changed = set()
+            self._label_version += 1
             if rounds:
                 self.model_version = int(state.model_version or rounds[-1].model_version)
             if model is not None:
@@ -346,7 +358,8 @@ class ActiveLearner:
               source="teach") -> None:
         """Record labels for pool positions. Validated as a whole: on any error nothing is recorded.
 
-        Re-teaching an item its existing label is a no-op; a different label for it is an error.
+        Re-teaching an item its existing label is a no-op; a different label for it is an error (``relabel``
+        changes a label, ``unlabel`` takes one back).
         Provenance per item (one value, or one per index): ``annotator``, ``seconds`` spent, ``scores`` (default:
         the item's score in the query that chose it) and ``strategy`` (default: the strategy of that query, else the
         learner's). With a store, the labels are committed with it before this returns, and memory changes only
@@ -357,17 +370,14 @@ class ActiveLearner:
             lab = check_labels(labels, name="labels")
             if len(lab) != idx.size:
                 raise ValueError(f"got {idx.size} indices but {len(lab)} labels; give one label per index")
-            if self.declared_classes is not None:
-                for v in set(lab) if len(lab) > 64 else lab:
-                    problem = label_mismatch(v, self.declared_classes)
-                    if problem:
-                        raise ValueError(problem)
+            self._check_declared(lab)
             new = []
             for i, v in zip(idx.tolist(), lab):
                 if i in self._label_of:
                     if self._label_of[i] != v:
                         raise ValueError(
-                            f"item {i} is already labeled {self._label_of[i]!r}; refusing to relabel it {v!r}"
+                            f"item {i} is already labeled {self._label_of[i]!r}; teach does not change a label. To "
+                            f"correct it, call relabel([{i}], [{v!r}]) (the old label stays in label_history())"
                         )
                     continue
                 new.append((i, v))
@@ -378,6 +388,8 @@ class ActiveLearner:
             if records:
                 self._emit(Taught(records))
                 self._records.update((r.index, r) for r in records)
+                self._log.extend(records)
+                self._label_version += 1
             for i, v in new:
                 self._order.append(i)
                 self._label_of[i] = v
@@ -418,6 +430,162 @@ class ActiveLearner:
                                    round=len(self._rounds), model_version=int(self.model_version), source=source))
         return tuple(out)
 
+    def _check_declared(self, lab: list) -> None:
+        """A ValueError naming the first label that is not one of the declared classes (when there are any)."""
+        if self.declared_classes is not None:
+            for v in set(lab) if len(lab) > 64 else lab:
+                problem = label_mismatch(v, self.declared_classes)
+                if problem:
+                    raise ValueError(problem)
+
+    # ----- corrections -----
+    def relabel(self, positions, labels, *, annotator=None, source="relabel") -> None:
+        """Change the labels of labeled items; the old labels stay in ``label_history()``.
+
+        Validated as a whole, with the checks of ``teach`` (one label per position, the declared classes, one type
+        of label across every label held after the change, so a relabel can fix the one odd label): on any error
+        nothing is recorded. With a store, the change is committed before memory changes. The next ``fit`` trains
+        on the new labels, and its round counts them in ``history.n_changed``. A relabel to the label an item has
+        already is recorded too (a confirmation), but does not count as changed.
+
+        Parameters
+        ----------
+        positions : array-like of int
+            Pool positions of labeled items (an unlabeled one is refused: ``teach`` labels it).
+        labels : sequence
+            The new label of each position.
+        annotator : str or sequence of str, optional
+            Who made the correction (one name, or one per position).
+        source : str, default="relabel"
+            Recorded as each record's source (e.g. "review", "confirm").
+
+        Raises
+        ------
+        ValueError
+            No positions, an unlabeled position, a count mismatch, a label outside the declared classes.
+        TypeError
+            Labels of more than one type, a bad annotator.
+        IndexError
+            A position outside the pool.
+        """
+        with self._lock:
+            idx = self._check_labeled(positions, "relabel")
+            lab = check_labels(labels, name="labels")
+            if len(lab) != idx.size:
+                raise ValueError(f"got {idx.size} positions but {len(lab)} labels; give one label per position")
+            self._check_declared(lab)
+            changing = set(idx.tolist())
+            kinds = {label_kind(v) for v in lab}
+            kinds |= {label_kind(v) for i, v in self._label_of.items() if i not in changing}
+            if len(kinds) > 1:
+                raise TypeError(f"labels mix {' and '.join(sorted(kinds))} once relabeled; use one type for every "
+                                "label (relabel the odd ones too)")
+            records = self._correction_records(idx.tolist(), lab, annotator, _check_source(source))
+            self._emit(Relabeled(records))
+            for r in records:
+                if self._label_of[r.index] != r.label or label_kind(self._label_of[r.index]) != label_kind(r.label):
+                    self._changed.add(r.index)
+                self._label_of[r.index] = r.label
+                self._records[r.index] = r
+            self._log.extend(records)
+            self._label_version += 1
+
+    def unlabel(self, positions, *, annotator=None, source="unlabel") -> None:
+        """Take labels back: the items go back to the pool (``query`` may propose them again); their labels stay in
+        ``label_history()``, each followed by a record with label None.
+
+        Validated as a whole: on any error nothing changes. With a store, committed before memory changes.
+
+        Parameters
+        ----------
+        positions : array-like of int
+            Pool positions of labeled items.
+        annotator : str or sequence of str, optional
+            Who took them back.
+        source : str, default="unlabel"
+
+        Raises
+        ------
+        ValueError
+            No positions, or an unlabeled position (nothing to take back).
+        IndexError
+            A position outside the pool.
+        """
+        with self._lock:
+            idx = self._check_labeled(positions, "unlabel")
+            records = self._correction_records(idx.tolist(), [None] * idx.size, annotator, _check_source(source))
+            self._emit(Unlabeled(records))
+            gone = set(idx.tolist())
+            self._order = [i for i in self._order if i not in gone]
+            for i in gone:
+                del self._label_of[i]
+                self._records.pop(i, None)
+            self._changed |= gone
+            self._log.extend(records)
+            self._label_version += 1
+
+    def _check_labeled(self, positions, verb: str) -> np.ndarray:
+        """``positions`` checked (``check_indices``), not empty, and every one labeled."""
+        idx = check_indices(positions, self.n_pool, name="positions")
+        if idx.size == 0:
+            raise ValueError(f"positions is empty; give the pool positions of the labeled items to {verb}")
+        missing = [i for i in idx.tolist() if i not in self._label_of]
+        if missing:
+            raise ValueError(f"positions holds {missing[0]}, which is not labeled ({len(missing)} of {idx.size} are "
+                             f"not); {verb} changes labeled items only (teach labels new ones). Nothing was changed")
+        return idx
+
+    def _correction_records(self, positions: list, labels: list, annotator, source: str) -> tuple:
+        """The LabelRecords of a relabel or unlabel (label None) of ``positions``."""
+        n = len(positions)
+        if annotator is None or isinstance(annotator, str):
+            names = [annotator] * n
+        elif isinstance(annotator, (list, tuple, np.ndarray)) and len(annotator) == n \
+                and all(a is None or isinstance(a, str) for a in annotator):
+            names = list(annotator)
+        else:
+            raise TypeError(f"annotator must be a string (or one string per position), got {annotator!r:.80}")
+        now, rnd, version = time.time(), len(self._rounds), int(self.model_version)
+        return tuple(LabelRecord(index=int(i), label=v, annotator=a, timestamp=now, seconds=None, score=None,
+                                 strategy="", round=rnd, model_version=version, source=source)
+                     for i, v, a in zip(positions, labels, names))
+
+    def label_history(self) -> pd.DataFrame:
+        """Every label record ever made, in order, superseded and taken-back ones included.
+
+        Returns
+        -------
+        DataFrame
+            One row per record: position, id (when the learner has ids), label (None for a record of ``unlabel``),
+            annotator, time (UTC ``pandas.Timestamp``), source ("teach", "relabel", "unlabel", a queue's or the
+            widget's source, ...), round, model_version, superseded_at (the time of the item's next record, NaT
+            for its last), superseded_by (that record's source, None for the last) and current (the record holds
+            the item's label now).
+        """
+        with self._lock:
+            log = list(self._log)
+        pos = [r.index for r in log]
+        at, by = supersession(pos, [r.timestamp for r in log], [r.source for r in log])
+        frame = pd.DataFrame({
+            "position": pd.Series(pos, dtype=np.intp), "label": pd.Series([r.label for r in log], dtype=object),
+            "annotator": pd.Series([r.annotator for r in log], dtype=object),
+            "time": pd.to_datetime(pd.Series([r.timestamp for r in log], dtype=float), unit="s", utc=True),
+            "source": pd.Series([r.source for r in log], dtype=object),
+            "round": pd.Series([r.round for r in log], dtype=np.int64),
+            "model_version": pd.Series([r.model_version for r in log], dtype=np.int64),
+            "superseded_at": pd.to_datetime(pd.Series([np.nan if t is None else t for t in at], dtype=float),
+                                            unit="s", utc=True),
+            "superseded_by": pd.Series(by, dtype=object),
+            "current": pd.Series([b is None and r.label is not None for b, r in zip(by, log)], dtype=bool)})
+        if self.has_ids:
+            frame.insert(1, "id", pd.Series(list(self.ids[np.asarray(pos, dtype=np.intp)]), dtype=object))
+        return frame
+
+    @property
+    def n_changed(self) -> int:
+        """Labels relabeled or taken back since the last ``fit()`` (the next round's ``n_changed``)."""
+        return len(self._changed)
+
     def merge_labels(self, indices, labels) -> int:
         """Take in labels saved elsewhere already (a teammate's notebook writing to the same store): memory only,
         no event. Items this learner holds already, or outside the pool, are left as they are. Returns how many
@@ -431,6 +599,7 @@ class ActiveLearner:
                     self._label_of[i] = v
                     self._since_fit.append(v)
                     added += 1
+            self._label_version += added > 0
         return added
 
     # ----- fit -----
@@ -447,7 +616,7 @@ class ActiveLearner:
                     "Label an item of another class (query() keeps proposing items) before fit()"
                 )
             since_fit = list(self._since_fit)
-            version = self.model_version + 1
+            version, labels_at = self.model_version + 1, self._label_version
         # the expensive part runs without the lock so a widget can keep reading state
         t0 = time.perf_counter()
         rows = self._pool.rows(idx)   # outside the thread limit: a distributed pool gathers them
@@ -456,7 +625,7 @@ class ActiveLearner:
             fit_seconds = time.perf_counter() - t0
             score, source = self._evaluate(model, idx, y)
         with self._lock:
-            if self.n_labeled != idx.size:
+            if self._label_version != labels_at:
                 raise RuntimeError("labels changed while fitting; call fit() again")
             previous = self.last_score
             gain = score - previous if (previous is not None and np.isfinite(score)) else np.nan
@@ -465,12 +634,14 @@ class ActiveLearner:
                 gain=float(gain), fit_seconds=fit_seconds, select_seconds=self._last_select_seconds,
                 batch_class_mix={str(k): int(v) for k, v in Counter(map(str, since_fit)).items()},
                 strategy=self._strategy.name, model_version=version, timestamp=time.time(),
-                rule=self._last_rule, reason=self._last_reason, rng_state=self._rng_state(),
+                rule=self._last_rule, reason=self._last_reason, n_changed=len(self._changed),
+                rng_state=self._rng_state(),
             )
             self._emit(Fitted(r))
             self.model_, self.model_version = model, version
             self._rounds.append(r)
             self._since_fit = []
+            self._changed = set()
             for criterion in self.stopping:
                 criterion.update(self)
             return r
@@ -683,6 +854,13 @@ def _check_ids(X, ids, n_pool: int):
     if not index.is_unique:
         raise ValueError(f"ids must be unique; {index[index.duplicated()][0]!r} appears more than once")
     return index.rename(index.name or "id")
+
+
+def _check_source(source) -> str:
+    """A record's source: a non-empty string."""
+    if not isinstance(source, str) or not source.strip():
+        raise TypeError(f"source must be a non-empty string (e.g. 'relabel', 'review'), got {source!r:.60}")
+    return source
 
 
 def _per_item(value, n_call: int, name: str, number: bool = False) -> list:

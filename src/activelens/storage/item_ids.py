@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from activelens.storage.codec import dump_id, load_label
 from activelens.storage.errors import PoolMismatchError
-from activelens.storage.schema import T_ANN, T_BLOBS, T_GOLD, T_LABELS, T_QUEUE, T_SERVED
+from activelens.storage.schema import T_ANN, T_BLOBS, T_GOLD, T_HISTORY, T_LABELS, T_QUEUE, T_SERVED
 
 __all__ = ["IDS_BLOB", "POSITION_TABLES", "encode_ids", "read_ids", "write_ids", "new_positions", "move_positions",
            "decode_ids"]
@@ -24,7 +24,7 @@ __all__ = ["IDS_BLOB", "POSITION_TABLES", "encode_ids", "read_ids", "write_ids",
 #: the blob holding every pool item's id, in pool order (a JSON list of ``dump_id`` texts)
 IDS_BLOB = "ids"
 #: tables whose ``idx`` column holds pool positions
-POSITION_TABLES = (T_LABELS, T_QUEUE, T_GOLD, T_SERVED, T_ANN)
+POSITION_TABLES = (T_LABELS, T_HISTORY, T_QUEUE, T_GOLD, T_SERVED, T_ANN)
 
 
 def encode_ids(ids) -> list[str]:
@@ -55,14 +55,15 @@ def read_ids(conn: sa.Connection) -> list[str] | None:
 
 def write_ids(conn: sa.Connection, encoded: Sequence[str]) -> None:
     """Keep ``encoded`` (``encode_ids``) as the store's ids and give every stored label its item's id, inside the
-    write transaction ``conn``."""
+    write transaction ``conn`` (and every record of the label history)."""
     conn.execute(sa.delete(T_BLOBS).where(T_BLOBS.c.name == IDS_BLOB))
     conn.execute(sa.insert(T_BLOBS), [{"name": IDS_BLOB, "data": json.dumps(list(encoded)).encode("utf-8")}])
-    labeled = conn.execute(sa.select(T_LABELS.c.idx)).scalars().all()
-    if labeled:
-        conn.execute(sa.update(T_LABELS).where(T_LABELS.c.idx == sa.bindparam("b_idx"))
-                     .values(item_id=sa.bindparam("b_id")),
-                     [{"b_idx": int(i), "b_id": encoded[int(i)]} for i in labeled])
+    for table in (T_LABELS, T_HISTORY):
+        labeled = conn.execute(sa.select(table.c.idx).distinct()).scalars().all()
+        if labeled:
+            conn.execute(sa.update(table).where(table.c.idx == sa.bindparam("b_idx"))
+                         .values(item_id=sa.bindparam("b_id")),
+                         [{"b_idx": int(i), "b_id": encoded[int(i)]} for i in labeled])
 
 
 def new_positions(stored: Sequence[str], given: Sequence[str], where: str) -> np.ndarray | None:

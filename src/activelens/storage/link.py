@@ -1,5 +1,5 @@
-"""A learner's write-through: the store subscribes to the learner's events (``Taught``, ``Fitted``) and commits them in
-the same call, and a reopened store restores the learner through ``learner.restore``.
+"""A learner's write-through: the store subscribes to the learner's events (``Taught``, ``Relabeled``, ``Unlabeled``,
+``Fitted``) and commits them in the same call, and a reopened store restores the learner through ``learner.restore``.
 
 The learner is used through its public API only: ``pool``, ``estimator``, ``settings``, ``ids``, ``has_ids``,
 ``restore(state)`` and ``subscribe(listener)``. With ids, each label is stored with its item's id, and a store reopened
@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from typing import Sequence
 
-from activelens.core.records import Fitted, LabelRecord, LearnerState, Round, Taught
+from activelens.core.records import Fitted, LabelRecord, LearnerState, Relabeled, Round, Taught, Unlabeled
 from activelens.core.validation import label_mismatch
 from activelens.storage.codec import dump_id, dump_label, dump_label_cached, load_label
 from activelens.storage.errors import StoreError
@@ -39,7 +39,8 @@ class LearnerLink:
         self._dumped = {}
 
     def __call__(self, event) -> None:
-        """Commit a ``Taught`` event's labels or a ``Fitted`` event's round; other events are ignored.
+        """Commit a ``Taught`` event's labels, a ``Relabeled`` or ``Unlabeled`` event's corrections (the old labels
+        kept in the label history) or a ``Fitted`` event's round; other events are ignored.
 
         Raises
         ------
@@ -48,13 +49,18 @@ class LearnerLink:
         """
         if isinstance(event, Taught):
             self.store.add_labels(self.rows(event.records))
+        elif isinstance(event, (Relabeled, Unlabeled)):
+            self.store.correct_labels(self.rows(event.records, hashed=False))
         elif isinstance(event, Fitted):
             self.store.add_round(event.round.__dict__)
 
-    def rows(self, records: Sequence[LabelRecord]) -> list[dict]:
-        """Label rows for ``LabelStore.add_labels`` from the learner's records (the new rows hashed in one read)."""
-        self.hashes.fetch([r.index for r in records])
-        return [{"idx": r.index, "item_hash": self.hashes[r.index], "label": dump_label_cached(self._dumped, r.label),
+    def rows(self, records: Sequence[LabelRecord], hashed: bool = True) -> list[dict]:
+        """Label rows for ``LabelStore.add_labels`` from the learner's records (the new rows hashed in one read); with
+        ``hashed`` False, for ``LabelStore.correct_labels`` (which keeps the stored label's hash; label None kept)."""
+        if hashed:
+            self.hashes.fetch([r.index for r in records])
+        return [{"idx": r.index, "item_hash": self.hashes[r.index] if hashed else None,
+                 "label": None if r.label is None else dump_label_cached(self._dumped, r.label),
                  "annotator": r.annotator, "ts": r.timestamp, "seconds": _finite_or_none(r.seconds),
                  "round": r.round, "model_version": r.model_version, "strategy": r.strategy,
                  "score": _finite_or_none(r.score), "source": r.source,
@@ -62,7 +68,7 @@ class LearnerLink:
 
 
 def stored_state(st: LabelStore) -> LearnerState:
-    """The learner state a store holds: labels in the order they were committed, and rounds.
+    """The learner state a store holds: labels in the order they were committed, rounds and the label history.
 
     Parameters
     ----------
@@ -76,7 +82,11 @@ def stored_state(st: LabelStore) -> LearnerState:
     rows = st.labels_raw()
     rounds = tuple(Round.from_dict(d) for d in st.rounds())   # fields newer than the store take their defaults
     labels = tuple((int(r.idx), load_label(r.label)) for r in rows)
-    return LearnerState(labels=labels, rounds=rounds, model_version=int(rounds[-1].model_version) if rounds else 0)
+    history = tuple(LabelRecord(index=int(r.idx), label=load_label(r.label), annotator=r.annotator, timestamp=r.ts,
+                                seconds=r.seconds, score=r.score, strategy=r.strategy or "", round=int(r.round),
+                                model_version=int(r.model_version), source=r.source) for r in st.history_raw())
+    return LearnerState(labels=labels, rounds=rounds, model_version=int(rounds[-1].model_version) if rounds else 0,
+                        history=history)
 
 
 def open_store_for(learner, store) -> LabelStore:

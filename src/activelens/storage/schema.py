@@ -1,8 +1,10 @@
 """The label store's tables (all prefixed ``activelens_`` so a shared PostgreSQL database can hold other things):
 
     meta         key -> value: the schema version, the pool fingerprint, learner settings
-    labels       the learner's training labels, one per pool item, with provenance and (when the learner has ids)
-                 the item's id
+    labels       the learner's training labels, one per pool item (the current one), with provenance and (when
+                 the learner has ids) the item's id
+    label_history  every label record ever made, in order: taught, relabeled, taken back (label NULL); the
+                 labels table is its last record per item that was not taken back
     rounds       one row per retrain (the learner's ``history``)
     blobs        the pool and the estimator, so ``activelens select`` can run headless
     queue        items waiting for annotation, their lease and how many annotations they need
@@ -13,7 +15,8 @@
 The ids of every pool item, when the learner has them, are the blob ``ids`` (``activelens.storage.item_ids``).
 
 ``ensure_schema`` checks an existing database is an activelens store this version understands, creates what is
-missing, and migrates an older store in place (version 1 → 2: the labels' nullable ``item_id`` column).
+missing, and migrates an older store in place (version 1 → 2: the labels' nullable ``item_id`` column; 2 → 3: the
+label history, started with a copy of every stored label).
 """
 from __future__ import annotations
 
@@ -24,10 +27,10 @@ import sqlalchemy as sa
 from activelens.storage.engine import StoreEngine
 from activelens.storage.errors import StoreFormatError, foreign_database_error
 
-__all__ = ["SCHEMA_VERSION", "APP", "metadata", "TABLES", "T_META", "T_LABELS", "T_ROUNDS", "T_BLOBS", "T_QUEUE",
+__all__ = ["SCHEMA_VERSION", "APP", "metadata", "TABLES", "T_META", "T_LABELS", "T_HISTORY", "T_ROUNDS", "T_BLOBS", "T_QUEUE",
            "T_GOLD", "T_SERVED", "T_ANN", "ADDED_COLUMNS", "read_meta", "ensure_schema"]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 #: columns added after version 1: (table, column, SQL type), added to an older store by ``ensure_schema``
 ADDED_COLUMNS = (("activelens_labels", "item_id", "TEXT"),)
 APP = "activelens"
@@ -52,6 +55,20 @@ T_LABELS = sa.Table("activelens_labels", metadata,
                     # the item's id as JSON text (activelens.storage.codec.dump_id); NULL without ids (and in stores
                     # made before version 2)
                     sa.Column("item_id", sa.Text, nullable=True))
+T_HISTORY = sa.Table("activelens_label_history", metadata,
+                     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+                     sa.Column("idx", sa.Integer, nullable=False, index=True),
+                     sa.Column("item_hash", sa.String(32), nullable=False),
+                     sa.Column("label", sa.Text, nullable=True),   # NULL: taken back (unlabel)
+                     sa.Column("annotator", sa.Text, nullable=True),
+                     sa.Column("ts", sa.Float, nullable=False),
+                     sa.Column("seconds", sa.Float, nullable=True),
+                     sa.Column("round", sa.Integer, nullable=False),
+                     sa.Column("model_version", sa.Integer, nullable=False),
+                     sa.Column("strategy", sa.Text, nullable=True),
+                     sa.Column("score", sa.Float, nullable=True),
+                     sa.Column("source", sa.Text, nullable=False),
+                     sa.Column("item_id", sa.Text, nullable=True))
 T_ROUNDS = sa.Table("activelens_rounds", metadata,
                     sa.Column("round", sa.Integer, primary_key=True, autoincrement=False),
                     sa.Column("data", sa.Text, nullable=False))
@@ -144,7 +161,8 @@ def ensure_schema(engine: StoreEngine) -> None:
         if engine.read_only is not None and version < SCHEMA_VERSION:
             raise StoreFormatError(
                 f"store {engine.where!r} was made by an earlier activelens (schema version {version}) and needs a "
-                f"one-time upgrade to version {SCHEMA_VERSION} (a column added; no label changes), which writes, but "
+                f"one-time upgrade to version {SCHEMA_VERSION} (a column or the label history added; no label "
+                f"changes), which writes, but "
                 f"it is read-only here: {engine.read_only}. Nothing was written. Open it once where you may write "
                 "to it (or open a copy); after that it opens read-only as before")
     with engine.write() as conn:
@@ -152,13 +170,24 @@ def ensure_schema(engine: StoreEngine) -> None:
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext('activelens_schema'))"))
         metadata.create_all(conn, checkfirst=True)
         _add_missing_columns(conn)
-        have = {r.key for r in conn.execute(sa.select(T_META.c.key))}
+        have = read_meta(conn)
+        if "schema_version" in have and int(have["schema_version"]) < 3:
+            _start_history(conn)
         rows = [{"key": k, "value": v} for k, v in
                 (("app", APP), ("schema_version", str(SCHEMA_VERSION)), ("created", repr(time.time())))
                 if k not in have]
         if rows:
             conn.execute(sa.insert(T_META), rows)
         conn.execute(sa.update(T_META).where(T_META.c.key == "schema_version").values(value=str(SCHEMA_VERSION)))
+
+
+def _start_history(conn: sa.Connection) -> None:
+    """Migrate a store older than version 3: its label history starts as a copy of every stored label, in the order
+    they were committed (inside the migration's transaction, once: the version is read in it)."""
+    fields = [c.name for c in T_HISTORY.columns if c.name != "id"]
+    conn.execute(sa.delete(T_HISTORY))
+    conn.execute(sa.insert(T_HISTORY).from_select(
+        fields, sa.select(*[T_LABELS.c[f] for f in fields]).order_by(T_LABELS.c.id)))
 
 
 def _add_missing_columns(conn: sa.Connection) -> None:

@@ -13,6 +13,7 @@ import json
 import math
 import os
 import re
+import time
 import zipfile
 from pathlib import Path
 
@@ -21,12 +22,15 @@ import pandas as pd
 import sqlalchemy as sa
 
 from activelens.backends import make_pool
-from activelens.storage.codec import load_label
+from activelens.core.records import supersession
+from activelens.core.validation import check_indices, check_labels, label_kind, label_mismatch
+from activelens.storage.codec import dump_label, load_label
 from activelens.storage.engine import StoreEngine
 from activelens.storage.errors import StoreError, UntrustedEstimatorError
 from activelens.storage.item_ids import decode_ids, encode_ids, move_positions, new_positions, read_ids, write_ids
 from activelens.storage.pool_check import PoolHashes, RowHashes, check_pool, check_verify, sample_positions
-from activelens.storage.schema import T_ANN, T_BLOBS, T_GOLD, T_LABELS, T_META, T_ROUNDS, ensure_schema, read_meta
+from activelens.storage.schema import (T_ANN, T_BLOBS, T_GOLD, T_HISTORY, T_LABELS, T_META, T_ROUNDS, ensure_schema,
+                                       read_meta)
 
 __all__ = ["LabelStore", "open_store", "LABEL_COLUMNS", "LABEL_FIELDS", "MAX_POOL_BLOB_BYTES", "ESTIMATOR_BLOB",
            "TRUSTED_TYPES"]
@@ -48,6 +52,9 @@ LABEL_COLUMNS = ["index", "label", "annotator", "timestamp", "seconds", "round",
 #: keys of a label row for ``LabelStore.add_labels`` (the columns of the labels table but its id)
 LABEL_FIELDS = ("idx", "item_hash", "label", "annotator", "ts", "seconds", "round", "model_version", "strategy",
                 "score", "source", "item_id")
+#: columns of ``LabelStore.label_history()`` (``id`` after ``index`` when the store has ids)
+HISTORY_COLUMNS = ["index", "label", "annotator", "timestamp", "seconds", "round", "model_version", "strategy",
+                   "score", "item_hash", "source", "superseded_at", "superseded_by", "current"]
 #: the file formats ``LabelStore.export`` writes
 EXPORT_FORMATS = ("csv", "jsonl", "parquet")
 ANNOTATION_COLUMNS = ["index", "annotator", "label", "timestamp", "seconds", "gold", "gold_label"]
@@ -413,7 +420,8 @@ class LabelStore:
 
     # ----- labels -----
     def add_labels(self, rows: list[dict], conn: sa.Connection | None = None) -> None:
-        """Insert label rows in one transaction (``conn``'s, else a new one).
+        """Insert label rows, each also recorded in the label history, in one transaction (``conn``'s, else a new
+        one).
 
         Parameters
         ----------
@@ -435,6 +443,11 @@ class LabelStore:
         """Every row of the labels table (SQLAlchemy rows), in the order they were committed."""
         with self.read() as conn:
             return conn.execute(sa.select(T_LABELS).order_by(T_LABELS.c.id)).all()
+
+    def history_raw(self) -> list:
+        """Every row of the label history (SQLAlchemy rows), in the order they were recorded."""
+        with self.read() as conn:
+            return conn.execute(sa.select(T_HISTORY).order_by(T_HISTORY.c.id)).all()
 
     def stored_labels(self) -> tuple[list[int], list]:
         """(pool positions, labels) of every stored label, in the order they were committed."""
@@ -464,6 +477,132 @@ class LabelStore:
         """How many labels are stored."""
         with self.read() as conn:
             return int(conn.execute(sa.select(sa.func.count()).select_from(T_LABELS)).scalar())
+
+    def correct_labels(self, rows: list[dict], conn: sa.Connection | None = None) -> None:
+        """Record corrections of stored labels in one transaction: each row replaces its item's label (a row whose
+        ``label`` is None takes the label back: the item is unlabeled again), and is added to the label history.
+
+        Parameters
+        ----------
+        rows : list of dict
+            Keys ``LABEL_FIELDS`` (``item_hash`` and ``item_id`` may be None: the stored label's are kept).
+        conn : sqlalchemy.Connection, optional
+            A write transaction to record them in.
+
+        Raises
+        ------
+        StoreError
+            An item of ``rows`` has no stored label; nothing was written.
+        """
+        if not rows:
+            return
+        if conn is not None:
+            _correct(conn, rows, self.where)
+            return
+        with self.write() as c:
+            _correct(c, rows, self.where)
+
+    def relabel(self, positions, labels, *, annotator=None, source: str = "relabel") -> int:
+        """Change stored labels (without a learner: the command line, a reviewer of the queue); the old ones stay in
+        ``label_history()``. A learner holding them should use ``learner.relabel`` instead, or reopen the store.
+
+        Checked as ``ActiveLearner.relabel`` checks: labeled items only, the store's classes, one type of label
+        across every label stored after the change. Nothing is written on an error.
+
+        Parameters
+        ----------
+        positions : array-like of int
+        labels : sequence
+            One new label per position.
+        annotator : str, optional
+        source : str, default="relabel"
+
+        Returns
+        -------
+        int
+            How many labels were recorded.
+
+        Raises
+        ------
+        StoreError
+            An unlabeled position.
+        ValueError, TypeError, IndexError
+            Empty or bad positions, a label outside the store's classes or of another type.
+        """
+        return self._correct_checked(positions, labels, annotator, source)
+
+    def unlabel(self, positions, *, annotator=None, source: str = "unlabel") -> int:
+        """Take stored labels back (the items are unlabeled again); they stay in ``label_history()``.
+
+        Parameters
+        ----------
+        positions : array-like of int
+        annotator : str, optional
+        source : str, default="unlabel"
+
+        Returns
+        -------
+        int
+            How many labels were taken back.
+
+        Raises
+        ------
+        StoreError
+            An unlabeled position; nothing was written.
+        """
+        return self._correct_checked(positions, None, annotator, source)
+
+    def _correct_checked(self, positions, labels, annotator, source) -> int:
+        """``relabel`` (``labels`` given) or ``unlabel`` (None): checked, then recorded in one write transaction."""
+        verb = "unlabel" if labels is None else "relabel"
+        n_rows = self.meta().get("n_rows")
+        idx = check_indices(positions, None if n_rows is None else int(n_rows), name="positions").tolist()
+        if not idx:
+            raise ValueError(f"positions is empty; give the pool positions of the labeled items to {verb}")
+        lab = [None] * len(idx) if labels is None else check_labels(labels, name="labels")
+        if len(lab) != len(idx):
+            raise ValueError(f"got {len(idx)} positions but {len(lab)} labels; give one label per position")
+        if annotator is not None and not isinstance(annotator, str):
+            raise TypeError(f"annotator must be a string, got {annotator!r:.60}")
+        if not isinstance(source, str) or not source.strip():
+            raise TypeError(f"source must be a non-empty string, got {source!r:.60}")
+        classes = self.settings().get("classes")
+        rounds = self.rounds()
+        now = time.time()
+        rows = [{"idx": i, "item_hash": None, "label": None if v is None else dump_label(v), "annotator": annotator,
+                 "ts": now, "seconds": None, "round": len(rounds), "strategy": "", "score": None, "source": source,
+                 "model_version": int(rounds[-1].get("model_version", 0)) if rounds else 0, "item_id": None}
+                for i, v in zip(idx, lab)]
+        with self.write() as conn:
+            if labels is not None:
+                others = conn.execute(sa.select(T_LABELS.c.label).where(T_LABELS.c.idx.notin_(idx)).limit(1)).scalar()
+                _check_new_labels(lab, classes, None if others is None else label_kind(load_label(others)))
+            _correct(conn, rows, self.where)
+        return len(rows)
+
+    def label_history(self) -> pd.DataFrame:
+        """Every label record ever made, in order: taught, relabeled and taken back.
+
+        Returns
+        -------
+        DataFrame
+            Columns ``HISTORY_COLUMNS`` (``id`` after ``index`` when the store has ids): the ``labels()`` columns
+            (label None for a record that took the label back), ``superseded_at`` (the time of the item's next
+            record, NaN for its last), ``superseded_by`` (that record's source, None for the last) and ``current``
+            (the record holds the item's stored label). Times are seconds since the epoch, as in ``labels()``.
+        """
+        rows = self.history_raw()
+        at, by = supersession([r.idx for r in rows], [r.ts for r in rows], [r.source for r in rows])
+        data = [{"index": r.idx, "id": load_label(r.item_id), "label": load_label(r.label), "annotator": r.annotator,
+                 "timestamp": r.ts, "seconds": r.seconds, "round": r.round, "model_version": r.model_version,
+                 "strategy": r.strategy, "score": r.score, "item_hash": r.item_hash, "source": r.source,
+                 "superseded_at": a, "superseded_by": b, "current": b is None and r.label is not None}
+                for r, a, b in zip(rows, at, by)]
+        columns = HISTORY_COLUMNS
+        if any(r.item_id is not None for r in rows) or (not rows and self.item_ids(encoded=True) is not None):
+            columns = ["index", "id", *HISTORY_COLUMNS[1:]]
+        return _frame(data, columns, objects=("id", "label", "annotator", "strategy", "item_hash", "source",
+                                              "superseded_by"), floats=("timestamp", "seconds", "score", "superseded_at"))
 
     # ----- rounds -----
     def add_round(self, record: dict, conn: sa.Connection | None = None) -> None:
@@ -518,7 +657,7 @@ class LabelStore:
 
     # ----- export -----
     def export(self, path=None, *, format: str | None = None, what: str = "labels"):
-        """Labels (or annotations) with provenance — and each item's ``id`` when the store has ids: a DataFrame, or
+        """Labels (the current one of each item; or annotations, or the label history) with provenance — and each item's ``id`` when the store has ids: a DataFrame, or
         written to ``path`` as CSV, JSON Lines or Parquet.
 
         Parameters
@@ -528,7 +667,8 @@ class LabelStore:
         format : {"csv", "jsonl", "parquet"}, optional
             Default: from ``path``'s extension. Labels keep their type in JSON Lines and Parquet; CSV writes them as
             text. Parquet needs ``path`` and a Parquet engine (``pip install "activelens[text]"``: pyarrow).
-        what : {"labels", "annotations"}, default="labels"
+        what : {"labels", "annotations", "history"}, default="labels"
+            "history": every label record ever made, superseded and taken-back ones included (``label_history``).
 
         Returns
         -------
@@ -540,8 +680,8 @@ class LabelStore:
         ValueError
             An unknown format or ``what``, Parquet without a path or without a Parquet engine; nothing is written.
         """
-        if what not in ("labels", "annotations"):
-            raise ValueError(f"what must be 'labels' or 'annotations', got {what!r}")
+        if what not in ("labels", "annotations", "history"):
+            raise ValueError(f"what must be 'labels', 'annotations' or 'history', got {what!r}")
         if format is None and path is not None:
             suffix = Path(os.fspath(path)).suffix.lower()
             format = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".parquet": "parquet",
@@ -555,7 +695,7 @@ class LabelStore:
             if path is None:
                 raise ValueError("format='parquet' writes a binary file: pass a path (e.g. 'labels.parquet')")
             _check_parquet_engine()
-        df = self.labels() if what == "labels" else self.annotations()
+        df = {"labels": self.labels, "annotations": self.annotations, "history": self.label_history}[what]()
         if format is None:
             return df
         if format == "parquet":
@@ -603,13 +743,54 @@ def open_store(store, **kwargs) -> LabelStore:
     return LabelStore(store, **kwargs)
 
 
-def _insert_labels(conn, rows):
+def _insert_labels(conn, rows, tables=(T_LABELS, T_HISTORY)):
     # straight to the driver's executemany (still bound parameters, never interpolated): SQLAlchemy's per-row
     # parameter processing would cost more than the insert itself on a bulk import
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    sql = (f"INSERT INTO {T_LABELS.name} ({', '.join(LABEL_FIELDS)}) "
-           f"VALUES ({', '.join([mark] * len(LABEL_FIELDS))})")
-    conn.exec_driver_sql(sql, [tuple(r.get(f) for f in LABEL_FIELDS) for r in rows])
+    values = [tuple(r.get(f) for f in LABEL_FIELDS) for r in rows]
+    for table in tables:
+        sql = (f"INSERT INTO {table.name} ({', '.join(LABEL_FIELDS)}) "
+               f"VALUES ({', '.join([mark] * len(LABEL_FIELDS))})")
+        conn.exec_driver_sql(sql, values)
+
+
+def _correct(conn, rows, where):
+    """Record corrections (``LabelStore.correct_labels``) inside the write transaction ``conn``: every item must have
+    a stored label, else a StoreError (raised before anything is written)."""
+    idx = [int(r["idx"]) for r in rows]
+    stored = {}
+    for k in range(0, len(idx), 500):
+        stored.update((int(r.idx), r) for r in conn.execute(
+            sa.select(T_LABELS.c.idx, T_LABELS.c.item_hash, T_LABELS.c.item_id).where(T_LABELS.c.idx.in_(idx[k:k + 500]))))
+    missing = [i for i in idx if i not in stored]
+    if missing:
+        raise StoreError(f"store {where!r} holds no label for item {missing[0]} ({len(missing)} of {len(idx)} items "
+                         "have none); only a labeled item can be relabeled or unlabeled. Nothing was changed")
+    full = [dict(r, item_hash=r.get("item_hash") or stored[int(r["idx"])].item_hash,
+                 item_id=r.get("item_id") or stored[int(r["idx"])].item_id) for r in rows]
+    gone = [int(r["idx"]) for r in full if r["label"] is None]
+    for k in range(0, len(gone), 500):
+        conn.execute(sa.delete(T_LABELS).where(T_LABELS.c.idx.in_(gone[k:k + 500])))
+    changed = [{"b_" + f: r[f] for f in LABEL_FIELDS if f not in ("item_hash", "item_id")} for r in full
+               if r["label"] is not None]
+    if changed:
+        fields = [f for f in LABEL_FIELDS if f not in ("idx", "item_hash", "item_id")]
+        conn.execute(sa.update(T_LABELS).where(T_LABELS.c.idx == sa.bindparam("b_idx"))
+                     .values(**{f: sa.bindparam("b_" + f) for f in fields}), changed)
+    _insert_labels(conn, full, tables=(T_HISTORY,))
+
+
+def _check_new_labels(labels: list, classes, kind) -> None:
+    """New labels fit the store: the declared ``classes`` (when recorded), one type among them and with ``kind`` (the
+    type of the labels kept; None when every label changes)."""
+    kinds = {label_kind(v) for v in labels} | ({kind} if kind else set())
+    if len(kinds) > 1:
+        raise TypeError(f"labels mix {' and '.join(sorted(kinds))} once relabeled; use one type for every label. "
+                        "Nothing was written")
+    for v in labels:
+        problem = label_mismatch(v, classes)
+        if problem:
+            raise ValueError(f"{problem}. Nothing was written")
 
 
 def _check_parquet_engine() -> None:
