@@ -1,5 +1,5 @@
-"""``activelens select`` (the headless selection service), ``activelens reject`` and ``activelens export``; and the
-command line's one way to fail, ``error_exit``."""
+"""``activelens select`` (the headless selection service), ``reject``, ``relabel``, ``unlabel``, ``history`` and
+``export``; and the command line's one way to fail, ``error_exit``."""
 from __future__ import annotations
 
 import argparse
@@ -52,13 +52,40 @@ def add_store_commands(sub) -> None:
     rej.add_argument("--annotator", default=None, help="only this annotator's annotation")
     rej.set_defaults(func=_reject)
 
+    rel = sub.add_parser("relabel", help="correct stored labels (the old ones stay in the history)",
+                         description="Give labeled items another label. Each --index goes with the --label in the same "
+                                     "place; labels are read as the store's classes (or numbers, when its labels are "
+                                     "numbers). The old labels stay in `activelens history`.")
+    rel.add_argument("--store", required=True, help="label store: a SQLite file or an SQLAlchemy URL")
+    rel.add_argument("--index", type=int, required=True, action="append", help="pool position; repeatable")
+    rel.add_argument("--label", required=True, action="append", help="the new label, one per --index")
+    rel.add_argument("--annotator", default=None, help="who made the correction")
+    rel.set_defaults(func=_relabel)
+
+    unl = sub.add_parser("unlabel", help="take stored labels back (the items go back to the pool)",
+                         description="Take labels back: the items are unlabeled again and may be selected again; the "
+                                     "labels stay in `activelens history`. For an item from the queue, `reject` it "
+                                     "afterwards to have it annotated again.")
+    unl.add_argument("--store", required=True, help="label store: a SQLite file or an SQLAlchemy URL")
+    unl.add_argument("--index", type=int, required=True, action="append", help="pool position; repeatable")
+    unl.add_argument("--annotator", default=None, help="who took them back")
+    unl.set_defaults(func=_unlabel)
+
+    his = sub.add_parser("history", help="every label record ever made, corrected and taken-back ones included",
+                         description="Print the label history as CSV: one row per record (taught, relabeled, taken "
+                                     "back), with what superseded it. `export --what history` writes it to a file.")
+    his.add_argument("--store", required=True, help="label store: a SQLite file or an SQLAlchemy URL")
+    his.add_argument("--index", type=int, action="append", default=None, help="only this pool position; repeatable")
+    his.set_defaults(func=_history)
+
     exp = sub.add_parser("export", help="write labels (or annotations) with provenance (and item ids, when the store "
                                         "has them) as CSV, JSON Lines or Parquet")
     exp.add_argument("--store", required=True, help="label store: a SQLite file or an SQLAlchemy URL")
     exp.add_argument("--out", default=None, help="output file (default: standard output)")
     exp.add_argument("--format", default=None, choices=["csv", "jsonl", "parquet"],
                      help="default: from --out's extension, else csv; parquet needs --out")
-    exp.add_argument("--what", default="labels", choices=["labels", "annotations"])
+    exp.add_argument("--what", default="labels", choices=["labels", "annotations", "history"],
+                     help="labels: the current one of each item; history: every label record ever made")
     exp.set_defaults(func=_export)
 
 
@@ -158,10 +185,67 @@ def _export(args) -> int:
             fmt = None if args.out else "csv"
         if args.out:
             st.export(args.out, format=fmt, what=args.what)
-            n = len(st.labels() if args.what == "labels" else st.annotations())
+            n = len(st.export(what=args.what))
             print(f"wrote {n} {args.what} to {args.out}", file=sys.stderr)
         else:
             sys.stdout.write(st.export(format=fmt, what=args.what))
     except EXPECTED_ERRORS as exc:
         return error_exit(exc)
     return 0
+
+
+def _relabel(args) -> int:
+    try:
+        if len(args.label) != len(args.index):
+            raise ValueError(f"got {len(args.index)} --index but {len(args.label)} --label; give one --label per --index")
+        st = _open(args.store)
+        labels = [_parse_label(text, st) for text in args.label]
+        n = st.relabel(args.index, labels, annotator=args.annotator, source="cli:relabel")
+    except EXPECTED_ERRORS as exc:
+        return error_exit(exc)
+    print(f"relabeled {n} item(s): " + ", ".join(f"{i} -> {v!r}" for i, v in zip(args.index, labels)))
+    return 0
+
+
+def _unlabel(args) -> int:
+    try:
+        n = _open(args.store).unlabel(args.index, annotator=args.annotator, source="cli:unlabel")
+    except EXPECTED_ERRORS as exc:
+        return error_exit(exc)
+    print(f"took back the labels of {n} item(s) ({', '.join(map(str, args.index))}); they are in the pool again")
+    return 0
+
+
+def _history(args) -> int:
+    try:
+        st = _open(args.store)
+        frame = st.label_history()
+        if args.index:
+            if min(args.index) < 0:
+                raise ValueError(f"--index {min(args.index)} is negative; positions count from 0")
+            frame = frame[frame["index"].isin(args.index)]
+    except EXPECTED_ERRORS as exc:
+        return error_exit(exc)
+    sys.stdout.write(frame.to_csv(index=False, lineterminator="\n"))
+    return 0
+
+
+def _parse_label(text: str, st: LabelStore):
+    """A label typed on the command line as the store holds it: the store's class whose text it is, else a number
+    when the stored labels are numbers, else the text."""
+    classes = st.settings().get("classes")
+    if classes is not None:
+        match = [c for c in classes if str(c) == text]
+        if not match:
+            raise ValueError(f"--label {text!r} is not one of the store's classes {classes!r:.100}")
+        return match[0]
+    stored = st.labels()["label"]
+    if len(stored) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in stored.iloc[:1]):
+        try:
+            return int(text)
+        except ValueError:
+            try:
+                return float(text)
+            except ValueError:
+                raise ValueError(f"--label {text!r} is not a number, and the store's labels are numbers") from None
+    return text

@@ -28,7 +28,7 @@ from activelens.core.validation import check_classes, check_indices, check_label
 from activelens.storage.codec import dump_label, load_label
 from activelens.storage.errors import QueueError
 from activelens.storage.resolution import RESOLUTIONS, gold_weights, resolve_votes
-from activelens.storage.schema import T_ANN, T_GOLD, T_LABELS, T_QUEUE, T_SERVED
+from activelens.storage.schema import T_ANN, T_GOLD, T_HISTORY, T_LABELS, T_QUEUE, T_SERVED
 from activelens.storage.store import LabelStore, open_store
 
 __all__ = ["AnnotationQueue", "QueueError", "RESOLUTIONS", "check_annotator", "MAX_LEASE_SECONDS"]
@@ -389,7 +389,9 @@ class AnnotationQueue:
         Raises
         ------
         QueueError
-            The item has no such annotation, or the learner was taught it already (a stored label is final).
+            The item has no such annotation, or it is labeled already: its annotations stay as the record of how it
+            got its label. ``correct`` changes a stored label; ``LabelStore.unlabel`` (``activelens unlabel``) takes
+            it back, after which ``reject`` sends it to be annotated again.
         """
         index = _check_index(index)
         if annotator is not None:
@@ -397,8 +399,10 @@ class AnnotationQueue:
         q = T_QUEUE
         with self.store.write() as conn:
             if conn.execute(sa.select(T_LABELS.c.idx).where(T_LABELS.c.idx == index)).first() is not None:
-                raise QueueError(f"item {index} is labeled already (the learner was taught it); a stored label is final "
-                                 "and nothing was removed")
+                raise QueueError(f"item {index} is labeled already (the learner was taught it), so its annotations are "
+                                 "kept and nothing was removed. To change its label: queue.correct(index, label, "
+                                 "reviewer) or `activelens relabel`; to have it annotated again: `activelens unlabel` "
+                                 "first, then reject")
             where = [T_ANN.c.idx == index] + ([T_ANN.c.annotator == annotator] if annotator is not None else [])
             rows = conn.execute(sa.select(T_ANN.c.annotator, T_ANN.c.gold).where(*where)).all()
             if not rows:
@@ -413,6 +417,43 @@ class AnnotationQueue:
                     n_done=sa.case((q.c.n_done > work, q.c.n_done - work), else_=0), lease_annotator=None,
                     lease_expires=None))
         return len(rows)
+
+    def correct(self, index: int, label, annotator: str) -> None:
+        """A reviewer's correction of a stored (resolved and taught) label.
+
+        The correction overrides the resolution: the item's stored label becomes ``label`` at once, recorded in the
+        label history with ``annotator`` and source "queue:correct" (the label it replaces stays there). The votes
+        are left as the annotators gave them and are not resolved again, so agreement and gold accuracy still show
+        what the annotators said; a learner reopened on the store (``activelens select`` does) trains on the
+        correction. A learner holding the store open in a notebook should call ``learner.relabel`` instead.
+
+        Parameters
+        ----------
+        index : int
+            The pool position of a labeled item.
+        label : object
+            The right label: one of the queue's ``labels`` if it has them, else of the store's classes.
+        annotator : str
+            The reviewer.
+
+        Raises
+        ------
+        QueueError
+            The item has no stored label (not finished, or not taught yet: ``submit`` and ``sync`` label it).
+        ValueError, TypeError
+            A label the store refuses; nothing was written.
+        """
+        annotator = check_annotator(annotator)
+        index = _check_index(index)
+        label = check_label(label)
+        if self.allowed is not None and label_mismatch(label, self.allowed):
+            raise ValueError(f"unknown label {label!r}; the queue accepts {self.allowed}. Nothing was written")
+        with self.store.read() as conn:
+            labeled = conn.execute(sa.select(T_LABELS.c.idx).where(T_LABELS.c.idx == index)).first() is not None
+        if not labeled:
+            raise QueueError(f"item {index} has no stored label to correct (its annotations are not finished, or sync "
+                             "has not taught it yet); nothing was written. submit() annotates an item")
+        self.store.relabel([index], [label], annotator=annotator, source="queue:correct")
 
     def _check_label(self, v):
         """One label, of the queue's ``labels`` if it has them, else of the store's classes (the learner's declared
@@ -503,7 +544,8 @@ class AnnotationQueue:
             to the earliest). "gold_weighted": each annotator's vote weighs their smoothed gold accuracy
             (correct+1)/(n+2). See ``activelens.storage.resolution``.
         only_new : bool, default=True
-            Skip items the learner already has a label for.
+            Skip items the learner already has a label for, and items whose label was taken back
+            (``LabelStore.unlabel``) after their last annotation: ``reject`` sends those to be annotated again.
 
         Returns
         -------
@@ -525,10 +567,11 @@ class AnnotationQueue:
         by_item = defaultdict(list)
         for r in ann[~ann["gold"]].itertuples(index=False):
             by_item[r.index].append(r)
+        taken_back = self._taken_back() if only_new else {}
         out_idx, out_lab, detail = [], [], []
         for item in done:
             votes = by_item.get(item.idx, [])
-            if not votes:
+            if not votes or max(v.timestamp for v in votes) <= taken_back.get(int(item.idx), -math.inf):
                 continue
             label = resolve_votes([(v.annotator, v.label) for v in votes], weights, method)
             out_idx.append(int(item.idx))
@@ -539,6 +582,14 @@ class AnnotationQueue:
                            "score": item.score, "strategy": item.strategy})
         return np.asarray(out_idx, dtype=np.intp), out_lab, self.store.with_ids(pd.DataFrame(
             detail, columns=["index", "label", "annotators", "votes", "seconds", "score", "strategy"]))
+
+    def _taken_back(self) -> dict:
+        """{pool position: when its label was last taken back} for items unlabeled now that had a label."""
+        h = T_HISTORY
+        with self.store.read() as conn:
+            rows = conn.execute(sa.select(h.c.idx, sa.func.max(h.c.ts)).where(h.c.label.is_(None))
+                                .where(~sa.exists().where(T_LABELS.c.idx == h.c.idx)).group_by(h.c.idx)).all()
+        return {int(i): float(t) for i, t in rows}
 
     def refill(self, learner, n: int) -> tuple[int, object]:
         """Queue up to ``n`` new items the learner selects (``learner.query``), skipping those already queued; the one
