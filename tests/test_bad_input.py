@@ -407,6 +407,35 @@ bad("learner", "teach annotator number", "TypeError", "annotator must be a strin
     lambda w: w.learner.teach([10], [0], annotator=5))
 bad("learner", "teach seconds count", "ValueError", "seconds must be one number or one per index", world="learner")(
     lambda w: w.learner.teach([10, 11], [0, 1], seconds=[1.0, 2.0, 3.0]))
+# --- corrections (issue 22): relabel and unlabel validated as a whole, nothing recorded in memory or in the store
+bad("learner", "relabel an unlabeled item", "ValueError", "positions holds 10, which is not labeled", "teach",
+    world="learner")(lambda w: w.learner.relabel([int(w.seed[0]), 10], [1, 1]))
+bad("learner", "relabel unknown position", "IndexError", "positions holds 300, out of range", world="learner")(
+    lambda w: w.learner.relabel([300], [1]))
+bad("learner", "relabel an empty list", "ValueError", "positions is empty", world="learner")(
+    lambda w: w.learner.relabel([], []))
+bad("learner", "relabel unknown class", "ValueError", "unknown class 7", world="learner")(
+    lambda w: w.learner.relabel([int(w.seed[0])], [7]))
+bad("learner", "relabel wrong label type", "TypeError", "mix numbers and strings", world="plain")(
+    lambda w: w.plain.relabel([int(w.plain.labeled_indices[0])], ["cat"]))
+bad("learner", "relabel count mismatch", "ValueError", "one label per position", world="learner")(
+    lambda w: w.learner.relabel(w.seed[:2], [0]))
+bad("learner", "relabel None", "ValueError", "None or NaN", world="learner")(
+    lambda w: w.learner.relabel([int(w.seed[0])], [None]))
+bad("learner", "unlabel an unlabeled item", "ValueError", "positions holds 10, which is not labeled", world="learner")(
+    lambda w: w.learner.unlabel([10]))
+bad("learner", "unlabel unknown position", "IndexError", "out of range", world="learner")(
+    lambda w: w.learner.unlabel([-1]))
+bad("learner", "unlabel an empty list", "ValueError", "positions is empty", world="learner")(
+    lambda w: w.learner.unlabel([]))
+
+
+def _unlabel_twice(w):
+    w.learner.unlabel([int(w.seed[0])])
+
+
+bad("learner", "unlabel twice", "ValueError", "which is not labeled", world="learner", prepare=_unlabel_twice)(
+    lambda w: w.learner.unlabel([int(w.seed[0])]))
 bad("learner", "query more than left", "ValueError", "larger than the 54 items left", world="learner")(
     lambda w: w.learner.query(55))
 bad("learner", "query 0", "ValueError", "n must be a positive int", world="learner")(lambda w: w.learner.query(0))
@@ -615,6 +644,18 @@ bad("queue", "gold item already queued", "ValueError", "already queued", world="
     lambda w: w.queue.add_gold([w.claimed[3]], [1]))
 bad("queue", "reject an item with no annotation", "QueueError", "no annotation", world="queue")(
     lambda w: w.queue.reject(w.claimed[3]))
+bad("queue", "correct an unlabeled item", "QueueError", "no stored label to correct", world="queue")(
+    lambda w: w.queue.correct(w.claimed[0], 1, "rev"))
+bad("queue", "correct with an unknown class", "ValueError", "unknown class 7", world="queue")(
+    lambda w: w.queue.correct(int(w.seed[0]), 7, "rev"))
+bad("queue", "correct with no reviewer", "TypeError", "annotator must be a non-empty string", world="queue")(
+    lambda w: w.queue.correct(int(w.seed[0]), 1, ""))
+bad("store", "store relabel unknown position", "StoreError", "holds no label for item 10", world="learner")(
+    lambda w: w.learner.store.relabel([10], [1]))
+bad("store", "store unlabel an empty list", "ValueError", "positions is empty", world="learner")(
+    lambda w: w.learner.store.unlabel([]))
+bad("store", "export what='everything'", "ValueError", "'labels', 'annotations' or 'history'", world="learner")(
+    lambda w: w.learner.store.export(what="everything"))
 
 
 
@@ -785,6 +826,20 @@ bad("cli", "select: a pickled estimator", EXIT_2, "never unpickles", world="lear
     lambda w: (w.learner.store.close(), cli("select", "--store", w.path))[1])
 bad("cli", "export: unknown extension", EXIT_2, "cannot tell the format", world="cli_store")(
     lambda w: cli("export", "--store", w.path, "--out", w.tmp / "labels.xlsx"))
+bad("cli", "relabel: an unlabeled item", EXIT_2, "holds no label for item 10", world="cli_store")(
+    lambda w: cli("relabel", "--store", w.path, "--index", "10", "--label", "1"))
+bad("cli", "relabel: an unknown class", EXIT_2, "--label '7' is not one of the store's classes", world="cli_store")(
+    lambda w: cli("relabel", "--store", w.path, "--index", str(int(w.seed[0])), "--label", "7"))
+bad("cli", "relabel: fewer labels than indices", EXIT_2, "one --label per --index", world="cli_store")(
+    lambda w: cli("relabel", "--store", w.path, "--index", "0", "--index", "1", "--label", "1"))
+bad("cli", "relabel: a negative index", EXIT_2, "out of range", world="cli_store")(
+    lambda w: cli("relabel", "--store", w.path, "--index", "-1", "--label", "1"))
+bad("cli", "unlabel: an unlabeled item", EXIT_2, "holds no label for item 10", world="cli_store")(
+    lambda w: cli("unlabel", "--store", w.path, "--index", "10"))
+bad("cli", "unlabel: no such store", EXIT_2, "does not exist")(
+    lambda w: cli("unlabel", "--store", w.tmp / "none.db", "--index", "1"))
+bad("cli", "history: a negative index", EXIT_2, "--index -1 is negative", world="cli_store")(
+    lambda w: cli("history", "--store", w.path, "--index", "-1"))
 
 
 def _parquet(w):

@@ -1,6 +1,7 @@
 import subprocess
 import sys
 
+import io
 import json
 
 import numpy as np
@@ -136,3 +137,48 @@ def test_every_command_fails_the_same_way(store_pool, tmp_path, capsys, argv, wo
     out, err = capsys.readouterr()
     assert err.startswith("error: ") and words in err and err.count("\n") == 1
     assert out == ""
+
+
+def test_cli_relabel_unlabel_and_history(store_pool, tmp_path, capsys):
+    X, y = store_pool
+    path = str(tmp_path / "labels.db")
+    learner = _learner(X, path)
+    learner.teach([0, 1, 2], [0, 1, 2])
+    learner.store.close()
+    assert main(["relabel", "--store", path, "--index", "1", "--label", "2", "--index", "2", "--label", "0",
+                 "--annotator", "rev"]) == 0
+    assert "relabeled 2 item(s): 1 -> 2, 2 -> 0" in capsys.readouterr().out
+    assert main(["unlabel", "--store", path, "--index", "0"]) == 0
+    assert "took back the labels of 1 item(s) (0)" in capsys.readouterr().out
+    assert main(["history", "--store", path, "--index", "1"]) == 0
+    rows = pd.read_csv(io.StringIO(capsys.readouterr().out))
+    assert rows["label"].tolist() == [1, 2] and rows["source"].tolist() == ["teach", "cli:relabel"]
+    assert rows["superseded_by"].tolist()[0] == "cli:relabel" and rows["annotator"].tolist()[1] == "rev"
+    assert main(["export", "--store", path, "--what", "history", "--out", str(tmp_path / "h.jsonl")]) == 0
+    assert "wrote 6 history" in capsys.readouterr().err
+    again = _learner(X, path)
+    assert dict(zip(again.labeled_indices.tolist(), again.labels.tolist())) == {1: 2, 2: 0}
+    assert again.label_history()["source"].tolist() == ["teach"] * 3 + ["cli:relabel"] * 2 + ["cli:unlabel"]
+    again.store.close()
+    # string labels without declared classes are taken as text; an unknown item is one clear error
+    assert main(["relabel", "--store", path, "--index", "0", "--label", "1"]) == 2
+    assert "holds no label for item 0" in capsys.readouterr().err
+
+
+def test_cli_reject_no_longer_says_a_label_is_final(store_pool, tmp_path, capsys):
+    X, y = store_pool
+    path = str(tmp_path / "labels.db")
+    learner = _learner(X, path)
+    learner.teach([0, 1], [0, 1])
+    q = AnnotationQueue(learner.store)
+    q.put([5])
+    q.claim("ana")
+    q.submit("ana", 5, 2)
+    q.sync(learner)
+    learner.store.close()
+    assert main(["reject", "--store", path, "--index", "5"]) == 2
+    err = capsys.readouterr().err
+    assert "final" not in err and "activelens relabel" in err and "activelens unlabel" in err
+    assert main(["unlabel", "--store", path, "--index", "5"]) == 0
+    assert main(["reject", "--store", path, "--index", "5"]) == 0
+    assert "removed 1 annotation(s)" in capsys.readouterr().out
