@@ -51,7 +51,21 @@ def add_store_commands(sub) -> None:
     rej.add_argument("--index", type=int, required=True, action="append", help="pool position; repeatable")
     rej.add_argument("--annotator", default=None, help="only this annotator's annotation")
     rej.set_defaults(func=_reject)
+    _add_correction_commands(sub)
 
+    exp = sub.add_parser("export", help="write labels (or annotations) with provenance (and item ids, when the store "
+                                        "has them) as CSV, JSON Lines or Parquet")
+    exp.add_argument("--store", required=True, help="label store: a SQLite file or an SQLAlchemy URL")
+    exp.add_argument("--out", default=None, help="output file (default: standard output)")
+    exp.add_argument("--format", default=None, choices=["csv", "jsonl", "parquet"],
+                     help="default: from --out's extension, else csv; parquet needs --out")
+    exp.add_argument("--what", default="labels", choices=["labels", "annotations", "history"],
+                     help="labels: the current one of each item; history: every label record ever made")
+    exp.set_defaults(func=_export)
+
+
+def _add_correction_commands(sub) -> None:
+    """``relabel``, ``unlabel`` and ``history``: corrections of stored labels, and the record of them."""
     rel = sub.add_parser("relabel", help="correct stored labels (the old ones stay in the history)",
                          description="Give labeled items another label. Each --index goes with the --label in the same "
                                      "place; labels are read as the store's classes (or numbers, when its labels are "
@@ -77,16 +91,6 @@ def add_store_commands(sub) -> None:
     his.add_argument("--store", required=True, help="label store: a SQLite file or an SQLAlchemy URL")
     his.add_argument("--index", type=int, action="append", default=None, help="only this pool position; repeatable")
     his.set_defaults(func=_history)
-
-    exp = sub.add_parser("export", help="write labels (or annotations) with provenance (and item ids, when the store "
-                                        "has them) as CSV, JSON Lines or Parquet")
-    exp.add_argument("--store", required=True, help="label store: a SQLite file or an SQLAlchemy URL")
-    exp.add_argument("--out", default=None, help="output file (default: standard output)")
-    exp.add_argument("--format", default=None, choices=["csv", "jsonl", "parquet"],
-                     help="default: from --out's extension, else csv; parquet needs --out")
-    exp.add_argument("--what", default="labels", choices=["labels", "annotations", "history"],
-                     help="labels: the current one of each item; history: every label record ever made")
-    exp.set_defaults(func=_export)
 
 
 def _open(target, timeout=30.0):
