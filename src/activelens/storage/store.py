@@ -748,10 +748,16 @@ def _insert_labels(conn, rows, tables=(T_LABELS, T_HISTORY)):
     # parameter processing would cost more than the insert itself on a bulk import
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     values = [tuple(r.get(f) for f in LABEL_FIELDS) for r in rows]
-    for table in tables:
+    copy = conn.dialect.name == "sqlite" and tables == (T_LABELS, T_HISTORY)
+    if copy:   # one SQLite writer at a time (BEGIN IMMEDIATE): the rows after the last id are this insert's
+        last = conn.execute(sa.select(sa.func.max(T_LABELS.c.id))).scalar() or 0
+    for table in tables[:1] if copy else tables:
         sql = (f"INSERT INTO {table.name} ({', '.join(LABEL_FIELDS)}) "
                f"VALUES ({', '.join([mark] * len(LABEL_FIELDS))})")
         conn.exec_driver_sql(sql, values)
+    if copy:   # the history's copy within the database: no second pass over the parameters
+        conn.execute(sa.insert(T_HISTORY).from_select(list(LABEL_FIELDS), sa.select(
+            *[T_LABELS.c[f] for f in LABEL_FIELDS]).where(T_LABELS.c.id > last).order_by(T_LABELS.c.id)))
 
 
 def _correct(conn, rows, where):
