@@ -246,3 +246,24 @@ def test_a_taken_back_item_is_not_taught_again_from_its_old_votes(pool, store_ta
     assert q.sync(learner) == 1
     assert dict(zip(learner.labeled_indices.tolist(), learner.labels.tolist()))[21] == 0
     learner.store.close()
+
+
+def test_a_notebook_takes_in_corrections_made_elsewhere(pool, store_target):
+    """Two learners on one store (two notebooks): one's relabel and unlabel, and a reviewer's queue correction,
+    reach the other at its next pull (an annotator's widget pulls at every sync)."""
+    X, y = pool
+    ana = _learner(X, store_target)
+    ana.teach([0, 1, 2, 3], [0, 1, 2, 0])
+    bo = _learner(X, store_target)
+    assert bo.labels.tolist() == [0, 1, 2, 0]
+    ana.relabel([1], [2])
+    ana.unlabel([3])
+    ana.teach([4], [1])
+    AnnotationQueue(ana.store).correct(2, 0, "rev")
+    assert bo.pull_from_store() == 4            # item 4 added; 1 and 2 changed; 3 taken back
+    assert dict(zip(bo.labeled_indices.tolist(), bo.labels.tolist())) == {0: 0, 1: 2, 2: 0, 4: 1}
+    assert bo.n_changed == 3
+    assert bo.label_history()["source"].tolist() == ["teach"] * 4 + ["relabel", "unlabel", "teach", "queue:correct"]
+    assert bo.pull_from_store() == 0
+    for learner in (ana, bo):
+        learner.store.close()

@@ -483,7 +483,7 @@ class ActiveLearner:
             records = self._correction_records(idx.tolist(), lab, annotator, _check_source(source))
             self._emit(Relabeled(records))
             for r in records:
-                if self._label_of[r.index] != r.label or label_kind(self._label_of[r.index]) != label_kind(r.label):
+                if _differs(self._label_of[r.index], r.label):
                     self._changed.add(r.index)
                 self._label_of[r.index] = r.label
                 self._records[r.index] = r
@@ -774,12 +774,42 @@ class ActiveLearner:
         return len(self._since_fit)
 
     def pull_from_store(self) -> int:
-        """Take in the labels other learners (teammates' notebooks) committed to the same store that this learner
-        does not hold yet. They are in the store already, so only memory changes. Returns how many were added."""
+        """Take in what others committed to the same store: the labels this learner does not hold yet (teammates'
+        notebooks), and corrections made elsewhere (a reviewer's ``queue.correct``, ``activelens relabel`` or
+        ``unlabel``, a teammate's ``relabel``), whose records then join ``label_history()``. They are in the store
+        already, so only memory changes.
+
+        Returns
+        -------
+        int
+            How many labels were added, changed or taken back.
+        """
         if self._store is None:
             return 0
-        indices, labels = self._store.stored_labels()
-        return self.merge_labels(indices, labels)
+        with self._lock:   # read under the lock: a label taught meanwhile must not look taken back
+            indices, labels = self._store.stored_labels()
+            stored = dict(zip(indices, labels))
+            differ = [i for i in self._order if i not in stored or _differs(self._label_of[i], stored[i])]
+            added = self.merge_labels(indices, labels)
+            if differ or added:
+                self._take_corrections(stored, self._store.history_records())
+            return added + len(differ)
+
+    def _take_corrections(self, stored: dict, history) -> None:
+        """Memory only, under the lock: every label held becomes the store's (``stored``: position -> label; a
+        position missing there was taken back), and the label history the store's."""
+        with self._lock:
+            for i in [i for i in self._order if i not in stored or _differs(self._label_of[i], stored[i])]:
+                self._changed.add(i)
+                if i in stored:
+                    self._label_of[i] = stored[i]
+                else:
+                    del self._label_of[i]
+            self._order = [i for i in self._order if i in self._label_of]
+            self._log = list(history)
+            current = {r.index: r for r in self._log}
+            self._records = {i: r for i, r in current.items() if i in self._label_of and r.label is not None}
+            self._label_version += 1
 
     def report(self, **kwargs):
         """The monitors (selection distribution, annotation quality, improvement per batch, cost per accuracy point)
@@ -854,6 +884,11 @@ def _check_ids(X, ids, n_pool: int):
     if not index.is_unique:
         raise ValueError(f"ids must be unique; {index[index.duplicated()][0]!r} appears more than once")
     return index.rename(index.name or "id")
+
+
+def _differs(a, b) -> bool:
+    """Two labels differ: by value or by type (1, 1.0 and True are three labels)."""
+    return a != b or label_kind(a) != label_kind(b)
 
 
 def _check_source(source) -> str:

@@ -82,11 +82,8 @@ def stored_state(st: LabelStore) -> LearnerState:
     rows = st.labels_raw()
     rounds = tuple(Round.from_dict(d) for d in st.rounds())   # fields newer than the store take their defaults
     labels = tuple((int(r.idx), load_label(r.label)) for r in rows)
-    history = tuple(LabelRecord(index=int(r.idx), label=load_label(r.label), annotator=r.annotator, timestamp=r.ts,
-                                seconds=r.seconds, score=r.score, strategy=r.strategy or "", round=int(r.round),
-                                model_version=int(r.model_version), source=r.source) for r in st.history_raw())
     return LearnerState(labels=labels, rounds=rounds, model_version=int(rounds[-1].model_version) if rounds else 0,
-                        history=history)
+                        history=st.history_records())
 
 
 def open_store_for(learner, store) -> LabelStore:

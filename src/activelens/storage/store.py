@@ -22,7 +22,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from activelens.backends import make_pool
-from activelens.core.records import supersession
+from activelens.core.records import LabelRecord, supersession
 from activelens.core.validation import check_indices, check_labels, label_kind, label_mismatch
 from activelens.storage.codec import dump_label, load_label
 from activelens.storage.engine import StoreEngine
@@ -448,6 +448,12 @@ class LabelStore:
         """Every row of the label history (SQLAlchemy rows), in the order they were recorded."""
         with self.read() as conn:
             return conn.execute(sa.select(T_HISTORY).order_by(T_HISTORY.c.id)).all()
+
+    def history_records(self) -> tuple:
+        """The label history as ``LabelRecord`` values, in the order they were recorded (label None: taken back)."""
+        return tuple(LabelRecord(index=int(r.idx), label=load_label(r.label), annotator=r.annotator, timestamp=r.ts,
+                                 seconds=r.seconds, score=r.score, strategy=r.strategy or "", round=int(r.round),
+                                 model_version=int(r.model_version), source=r.source) for r in self.history_raw())
 
     def stored_labels(self) -> tuple[list[int], list]:
         """(pool positions, labels) of every stored label, in the order they were committed."""
