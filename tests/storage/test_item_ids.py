@@ -156,6 +156,7 @@ def _make_version_1(target, X, y):
     plain.teach([5, 6], [int(y.iloc[5]), int(y.iloc[6])])
     with plain.store.write() as conn:
         conn.execute(sa.text("ALTER TABLE activelens_labels DROP COLUMN item_id"))
+        conn.execute(sa.text("DROP TABLE activelens_label_history"))   # added in version 3
         conn.execute(sa.text("UPDATE activelens_meta SET value = '1' WHERE key = 'schema_version'"))
     plain.store.close()
 
@@ -167,6 +168,7 @@ def test_a_version_1_store_opens_and_learns_its_ids(docs, store_target):
     assert learner.store.meta()["schema_version"] == str(SCHEMA_VERSION)
     assert _label_by_id(learner) == {X.index[5]: int(y.iloc[5]), X.index[6]: int(y.iloc[6])}
     assert learner.store.labels()["id"].tolist() == [X.index[5], X.index[6]]   # ids filled in for old labels
+    assert learner.store.label_history()["id"].tolist() == [X.index[5], X.index[6]]   # the history starts with them
     learner.store.close()
     shuffled = X.sample(frac=1.0, random_state=2)
     again = ActiveLearner(LogisticRegression(), shuffled, store=store_target)
