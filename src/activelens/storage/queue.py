@@ -424,8 +424,9 @@ class AnnotationQueue:
         The correction overrides the resolution: the item's stored label becomes ``label`` at once, recorded in the
         label history with ``annotator`` and source "queue:correct" (the label it replaces stays there). The votes
         are left as the annotators gave them and are not resolved again, so agreement and gold accuracy still show
-        what the annotators said; a learner reopened on the store (``activelens select`` does) trains on the
-        correction. A learner holding the store open in a notebook should call ``learner.relabel`` instead.
+        what the annotators said. A learner reopened on the store (``activelens select`` does) trains on the
+        correction, and one holding it open takes it in at its next ``pull_from_store`` (an annotator's widget pulls
+        at every sync).
 
         Parameters
         ----------

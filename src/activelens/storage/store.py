@@ -510,7 +510,8 @@ class LabelStore:
 
     def relabel(self, positions, labels, *, annotator=None, source: str = "relabel") -> int:
         """Change stored labels (without a learner: the command line, a reviewer of the queue); the old ones stay in
-        ``label_history()``. A learner holding them should use ``learner.relabel`` instead, or reopen the store.
+        ``label_history()``. A learner on the store takes the change in at its next ``pull_from_store`` (in a
+        notebook, ``learner.relabel`` does both at once).
 
         Checked as ``ActiveLearner.relabel`` checks: labeled items only, the store's classes, one type of label
         across every label stored after the change. Nothing is written on an error.
