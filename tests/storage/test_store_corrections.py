@@ -267,3 +267,32 @@ def test_a_notebook_takes_in_corrections_made_elsewhere(pool, store_target):
     assert bo.pull_from_store() == 0
     for learner in (ana, bo):
         learner.store.close()
+
+
+def test_any_sequence_of_corrections_reopens_as_it_was(pool, store_target):
+    """A seeded random run of teach/relabel/unlabel (and fits) on a store: the reopened learner has the same
+    current labels, in the same order, and the same history."""
+    X, y = pool
+    rng = np.random.default_rng(3)
+    learner = _learner(X, store_target, classes=[0, 1, 2])
+    learner.teach(_seed(y), y[_seed(y)])
+    for step in range(30):
+        labeled = learner.labeled_indices
+        op = rng.choice(["teach", "relabel", "unlabel", "fit"])
+        if op == "teach":
+            fresh = rng.choice(learner.unlabeled_indices, size=3, replace=False)
+            learner.teach(fresh, rng.integers(0, 3, size=3))
+        elif op == "fit" and np.unique(learner.labels).size >= 2:
+            learner.fit()
+        elif op in ("relabel", "unlabel") and labeled.size > 4:
+            pick = rng.choice(labeled, size=2, replace=False)
+            learner.relabel(pick, rng.integers(0, 3, size=2)) if op == "relabel" else learner.unlabel(pick)
+    order, labels, history = learner.labeled_indices.tolist(), learner.labels.tolist(), learner.label_history()
+    rounds = learner.history["n_changed"].tolist()
+    learner.store.close()
+    again = _learner(X, store_target, classes=[0, 1, 2])
+    assert again.labeled_indices.tolist() == order and again.labels.tolist() == labels
+    pd.testing.assert_frame_equal(_comparable(again.label_history()), _comparable(history))
+    assert again.history["n_changed"].tolist() == rounds
+    assert again.store.labels()["index"].tolist() == order
+    again.store.close()
