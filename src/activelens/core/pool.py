@@ -29,6 +29,7 @@ from __future__ import annotations
 import abc
 import contextlib
 from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 import numpy as np
 
@@ -68,11 +69,15 @@ class Pool(abc.ABC):
     """
 
     kind: str = "abstract"
-    X = None
+    X: Any = None
     n_rows: int = 0
     n_features: int = 0
-    local_array = None
-    kernels = MappingProxyType({})
+    if TYPE_CHECKING:   # a plain attribute here; a backend may make it a read-only property
+        @property
+        def local_array(self) -> np.ndarray | None: ...
+    else:
+        local_array = None
+    kernels: Mapping[str, Callable[..., Any]] = MappingProxyType({})
 
     # ----- rows, and maps over them where they live -----
     @abc.abstractmethod

@@ -8,11 +8,20 @@ recolours the map and its legend as the page's dropdown does.
 """
 from __future__ import annotations
 
+import threading
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, Any, Callable
+
 import numpy as np
 import traitlets
 
 from activelens.widgets.figures import map_figure
 from activelens.widgets.palette import check_color_by
+
+if TYPE_CHECKING:
+    from activelens.loop.learner import ActiveLearner
+    from activelens.widgets.cards import CardMaker
+    from activelens.widgets.map_state import MapState
 
 
 class MapPanel(traitlets.HasTraits):
@@ -29,6 +38,19 @@ class MapPanel(traitlets.HasTraits):
     palette = traitlets.List(traitlets.Unicode(), read_only=True).tag(sync=True)
     legend = traitlets.Dict(read_only=True).tag(sync=True)
     selected = traitlets.List(traitlets.Int()).tag(sync=True)
+
+    if TYPE_CHECKING:   # what the host (the Explorer, an anywidget) provides, for the type checker only
+        learner: ActiveLearner
+        _map: MapState
+        _cards: CardMaker
+        _lock: threading.RLock
+        label_names: list[str]
+        class_colors: list[str]
+        hold_sync: Callable[[], AbstractContextManager[Any]]
+        send: Callable[[Any], None]
+
+        @property
+        def batch_indices(self) -> list[int]: ...
 
     def _render_points(self):
         positions, coords = self._map.points.snapshot()

@@ -11,7 +11,9 @@ does — the same submit, the same retrain — and write traits only through the
 """
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 import pandas as pd
@@ -20,6 +22,11 @@ from activelens.core.validation import check_scalar
 from activelens.strategies.registry import STRATEGIES, strategy_name
 from activelens.widgets.batch_source import LearnerSource
 from activelens.widgets.runner import check_rounds
+
+if TYPE_CHECKING:
+    from activelens.loop.learner import ActiveLearner
+    from activelens.widgets.map_state import MapState
+    from activelens.widgets.session import Session
 
 #: the four steps of one round, as the step view shows them on the map
 STEPS = ("scores", "selection", "labels", "retrain")
@@ -132,6 +139,7 @@ class OracleSource(LearnerSource):
     """
 
     oracle_name = "oracle"
+    oracle: Oracle
 
     def __init__(self, learner, oracle: Oracle, strategies: list[str]):
         super().__init__(learner)
@@ -191,6 +199,24 @@ class TeachingMixin:
     session's background runner). Uses the host's ``_session``, its round (``_next_round``, ``_show_round``) and
     its renderers (``_render_picks``, ``_render_status``, ``_render_teaching``, ``_show``, ``set_color_by``);
     writes no trait itself."""
+
+    if TYPE_CHECKING:   # what the host (the Explorer) provides, for the type checker only
+        learner: ActiveLearner
+        _session: Session
+        _map: MapState
+        hold_sync: Callable[[], AbstractContextManager[Any]]
+        _render_status: Callable[[str, str], None]
+        _render_teaching: Callable[[], None]
+        _show: Callable[[Any], None]
+        _show_round: Callable[[Any], None]
+        _show_failure: Callable[[BaseException], None]
+        _submit: Callable[[], None]
+        _submit_picks: Callable[[], Any]
+        _next_round: Callable[[], tuple[bool, Any]]
+        _update_baseline: Callable[[], None]
+        set_color_by: Callable[[str], None]
+
+        def __init__(self, learner: Any, **kwargs: Any) -> None: ...
 
     @classmethod
     def teach(cls, estimator, X, y, *, X_test=None, y_test=None, strategy="margin", batch_size=10, initial=None,
