@@ -127,7 +127,7 @@ class DiminishingReturns(StoppingCriterion):
     def __init__(self, min_gain_per_label: float = 1e-4, window: int = 3):
         self.min_gain_per_label = check_scalar(min_gain_per_label, "min_gain_per_label", float, low=0, include_low=False)
         self.window = check_scalar(window, "window", int, low=1, what="rounds")
-        self._rate = None
+        self._rate: float | None = None
 
     def update(self, learner) -> None:
         scores = learner.scores_so_far()
