@@ -17,6 +17,7 @@ import math
 import numbers
 import time
 import warnings
+from typing import Any
 from collections import defaultdict
 
 import numpy as np
@@ -24,6 +25,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as _postgresql, sqlite as _sqlite
 
+from activelens.core.records import Batch
 from activelens.core.validation import check_classes, check_indices, check_label, check_scalar, label_kind, label_mismatch
 from activelens.storage.codec import dump_label, load_label
 from activelens.storage.errors import QueueError
@@ -115,8 +117,8 @@ class AnnotationQueue:
         self._rng = np.random.default_rng(random_state)
         self.store: LabelStore = open_store(store, timeout=timeout)  # last: a bad argument leaves no store open
         self._pg = self.store.backend == "postgresql"
-        self._classes = _UNREAD   # the store's classes once read (they never change after the pool is bound)
-        self._kind = None      # the kind of the labels stored (strings, numbers) once there are any
+        self._classes: Any = _UNREAD   # the store's classes once read (they never change after the pool is bound)
+        self._kind: str | None = None      # the kind of the labels stored (strings, numbers) once there are any
         self.skipped = pd.DataFrame(columns=SKIPPED_COLUMNS)
 
     # ----- filling -----
@@ -204,7 +206,7 @@ class AnnotationQueue:
                 raise ValueError(f"item {sorted(queued)[0]} is already queued as a work item; gold items must be separate")
             have = dict(conn.execute(sa.select(T_GOLD.c.idx, T_GOLD.c.label)).all())
             seq0 = conn.execute(sa.select(sa.func.coalesce(sa.func.max(T_GOLD.c.seq), 0))).scalar()
-            rows = []
+            rows: list[dict[str, Any]] = []
             for i, v in zip(idx, lab):
                 if i in have:
                     if load_label(have[i]) != v:
@@ -540,7 +542,7 @@ class AnnotationQueue:
         return np.asarray(out_idx, dtype=np.intp), out_lab, self.store.with_ids(pd.DataFrame(
             detail, columns=["index", "label", "annotators", "votes", "seconds", "score", "strategy"]))
 
-    def refill(self, learner, n: int) -> tuple[int, object]:
+    def refill(self, learner, n: int) -> tuple[int, Batch | None]:
         """Queue up to ``n`` new items the learner selects (``learner.query``), skipping those already queued; the one
         refill of the headless ``select`` command and of an annotator's widget running short.
 

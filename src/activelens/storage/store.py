@@ -221,8 +221,8 @@ class LabelStore:
         meta = self.meta()
         if "pool_hash" in meta:
             stored_ids = self.item_ids(encoded=True) if given is not None else None
-            moved = None if stored_ids is None else new_positions(stored_ids, given, self.where)
-            if moved is not None:
+            moved = None if stored_ids is None or given is None else new_positions(stored_ids, given, self.where)
+            if moved is not None and given is not None:
                 return self._rebind_moved(meta, pool, moved, given, verify)
             row_hashes = check_pool(meta, pool, self._label_hashes(), verify, self.where)
             if given is not None and stored_ids is None:   # a store made without ids learns them now
