@@ -5,6 +5,7 @@ import json
 import threading
 import time
 from collections import Counter
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -23,6 +24,9 @@ from activelens.core.validation import (check_classes, check_indices, check_labe
                                          check_scalar, label_kind, label_mismatch)
 from activelens.strategies import coldstart, registry
 from activelens.strategies.registry import Ask
+
+if TYPE_CHECKING:
+    from activelens.storage.store import LabelStore
 
 #: every strategy accepted by name (the registry's)
 STRATEGIES = tuple(registry.STRATEGIES)
@@ -125,7 +129,7 @@ class ActiveLearner:
         self._selected_scores: dict = {}     # pool position -> (score, strategy) of the latest query, for provenance
         self._listeners: list = []           # called with Taught / Fitted before memory changes (the store)
         self._records: dict = {}             # pool position -> LabelRecord of labels taught here (provenance)
-        self._store = None
+        self._store: LabelStore | None = None
         if store is not None:   # the one step with I/O, on a complete learner: check the pool, restore, subscribe
             self._open_store(store)
 
@@ -211,7 +215,7 @@ class ActiveLearner:
         """Pool positions of ``ids`` (a KeyError names the first id that is not in the pool)."""
         many = not np.isscalar(ids) and not isinstance(ids, tuple)
         wanted = list(ids) if many else [ids]
-        pos = self.ids.get_indexer(wanted)
+        pos = self.ids.get_indexer(wanted)   # type: ignore[arg-type]  # pandas-stubs take only an Index; a list works
         if (pos < 0).any():
             raise KeyError(f"id {wanted[int(np.flatnonzero(pos < 0)[0])]!r} is not in the pool")
         return pos.astype(np.intp)
@@ -404,7 +408,7 @@ class ActiveLearner:
             raise TypeError(f"strategy must be a string (or one string per index), got {strategy!r:.80}")
         if not new:
             return ()
-        first = {}
+        first: dict[int, int] = {}
         for k, i in enumerate(call_indices):
             first.setdefault(int(i), k)
         now, default = time.time(), self._strategy.name
