@@ -14,10 +14,13 @@ import math
 import os
 import re
 import zipfile
+from contextlib import AbstractContextManager
+from typing import Any, Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 import sqlalchemy as sa
 
 from activelens.backends import make_pool
@@ -86,7 +89,7 @@ class LabelStore:
         The folder does not exist, or the database refused.
     """
 
-    def __init__(self, target, *, timeout: float = 5.0, durability: str = "full", verify_pool: str = "sample"):
+    def __init__(self, target: str | os.PathLike[str] | LabelStore, *, timeout: float = 5.0, durability: str = "full", verify_pool: str = "sample"):
         if isinstance(target, LabelStore):
             raise TypeError("target is already a LabelStore; use it directly")
         self.verify_pool = check_verify(verify_pool)
@@ -113,11 +116,11 @@ class LabelStore:
     def durability(self) -> str:
         return self.engine.durability
 
-    def write(self, durable: bool = True):
+    def write(self, durable: bool = True) -> AbstractContextManager[Any]:   # an sa.Connection
         """A write transaction (``StoreEngine.write``): ``with store.write() as conn: ...``."""
         return self.engine.write(durable)
 
-    def read(self):
+    def read(self) -> AbstractContextManager[Any]:   # an sa.Connection
         """A read-only connection (``StoreEngine.read``): ``with store.read() as conn: ...``."""
         return self.engine.read()
 
@@ -144,7 +147,7 @@ class LabelStore:
             return conn.execute(sa.select(T_BLOBS.c.data).where(T_BLOBS.c.name == name)).scalar()
 
     # ----- cached map coordinates -----
-    def put_map_coords(self, fingerprint: str, coords) -> None:
+    def put_map_coords(self, fingerprint: str, coords: ArrayLike) -> None:
         """Keep a map's 2-D coordinates (e.g. a UMAP of the pool) under ``fingerprint``, so a restarted kernel shows
         them at once instead of fitting again.
 
@@ -170,8 +173,8 @@ class LabelStore:
         return None if data is None else np.load(io.BytesIO(data), allow_pickle=False)
 
     # ----- the pool -----
-    def bind_pool(self, X, hashes=None, *, estimator=None, settings=None, verify: str | None = None,
-                  ids=None) -> RowHashes:
+    def bind_pool(self, X: Any, hashes: Sequence[str] | None = None, *, estimator: Any = None,
+                  settings: dict | None = None, verify: str | None = None, ids: Sequence[Any] | None = None) -> RowHashes:
         """Check X against the pool this store was made for (or record it on first use).
 
         First use: one pass over the pool records its fingerprint (row and feature counts, an order-sensitive and an
@@ -317,7 +320,7 @@ class LabelStore:
                 "needs the pool in memory); pass --pool X.npy holding the same rows in the same order")
         return None if data is None else np.load(io.BytesIO(data), allow_pickle=False)
 
-    def save_estimator(self, estimator, *, conn: sa.Connection | None = None, required: bool = True) -> bool:
+    def save_estimator(self, estimator: Any, *, conn: sa.Connection | None = None, required: bool = True) -> bool:
         """Keep ``estimator`` (its parameters; the learner refits it from the stored labels) for the headless ``select``
         command, in skops format, replacing any saved before.
 
@@ -353,7 +356,7 @@ class LabelStore:
                 c.execute(sa.delete(T_BLOBS).where(T_BLOBS.c.name == LEGACY_ESTIMATOR_BLOB))
         return True
 
-    def load_estimator(self, trusted=()):
+    def load_estimator(self, trusted: Sequence[str] = ()) -> Any:
         """The estimator saved with the store, or None.
 
         It is read with ``skops.io``, which builds only the types it trusts and runs no code from the data: the
@@ -517,7 +520,8 @@ class LabelStore:
         return out
 
     # ----- export -----
-    def export(self, path=None, *, format: str | None = None, what: str = "labels"):
+    def export(self, path: str | os.PathLike[str] | None = None, *, format: str | None = None,
+               what: str = "labels") -> pd.DataFrame | str | os.PathLike[str]:
         """Labels (or annotations) with provenance — and each item's ``id`` when the store has ids: a DataFrame, or
         written to ``path`` as CSV, JSON Lines or Parquet.
 
@@ -559,6 +563,7 @@ class LabelStore:
         if format is None:
             return df
         if format == "parquet":
+            assert path is not None   # refused above
             df.to_parquet(path, index=False)
             return path
         if format == "csv":
