@@ -116,7 +116,7 @@ class MapPanel(traitlets.HasTraits):
         with self._lock:
             self.set_trait("projection_status", self._map.points.status)   # "umap failed: <message>, showing pca"
 
-    def set_color_by(self, mode):
+    def set_color_by(self, mode: str) -> None:
         """Colour the map by ``mode``: "entropy", "margin", "predicted" or "label" (the same as setting
         ``color_by``; only the colour buffer is sent)."""
         with self._lock:
@@ -124,7 +124,7 @@ class MapPanel(traitlets.HasTraits):
                 self._render_colours()
             self.color_by = mode     # a change recolours (``_recolour``)
 
-    def wait_projection(self, timeout=None) -> bool:
+    def wait_projection(self, timeout: float | None = None) -> bool:
         """Block until the background UMAP (if any) is done; True if it is (see :meth:`wait`)."""
         return self._map.points.wait(timeout)
 
@@ -139,7 +139,7 @@ class MapPanel(traitlets.HasTraits):
             return np.arange(self.n_points, dtype=np.int64)
         return np.frombuffer(self.point_index, dtype=np.uint32).astype(np.int64)
 
-    def figure(self):
+    def figure(self) -> Any:
         """The map as a ``plotly.graph_objects.Figure`` (for reports): points coloured as on the page, labeled points
         on top (larger, outlined), the batch ringed, the selection marked."""
         points, cards = self._map.points, self.batch_indices
