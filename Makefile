@@ -36,6 +36,7 @@ test-js: node_modules/.package-lock.json
 test: setup test-js
 	$(BIN)/lint-imports
 	$(BIN)/vulture
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -p no:cacheprovider
 
 test-fast: setup test-js
@@ -69,10 +70,11 @@ docs: setup $(DOCS_STAMP)
 # The lowest versions pyproject.toml declares, in their own venv (.venv-min): uv resolves every direct dependency
 # (the package's and the dev extra's test tools) to its floor; then the fast suite, the lessons included, runs there.
 # The dev extra's peer libraries for the benchmarks (modAL, scikit-activeml) are left out: they would lift
-# scikit-learn above its floor and no test imports them. The newest releases are `make test`'s .venv.
+# scikit-learn above its floor and no test imports them; so is the type check (mypy, pandas-stubs: `make test` runs
+# it, against the newest releases). The newest releases are `make test`'s .venv.
 MIN_VENV := .venv-min
 MIN_STAMP := $(MIN_VENV)/.installed
-MIN_SKIP := modal-python scikit-activeml
+MIN_SKIP := modal-python scikit-activeml mypy pandas-stubs
 # Lessons whose stated numbers hold only at the newest versions: 08 and 09 label scipy's own docstrings (another scipy,
 # another corpus), 04's Cluster-Margin AUBC moves 0.003 with scikit-learn 1.4. They run at the floors, without error
 # or warning; their numbers are checked by `make test`.
@@ -93,14 +95,10 @@ test-min: $(MIN_STAMP) $(BUNDLE)
 	ACTIVELENS_LESSON_NUMBERS_VARY="$(MIN_NUMBERS_VARY)" \
 	  $(MIN_VENV)/bin/python -m pytest -p no:cacheprovider -m "not e2e and not slow" -q
 
-# mypy on src/activelens with the configuration in pyproject.toml ([tool.mypy]); not part of `make test` yet.
-TYPING_STAMP := $(VENV)/.typing-installed
-$(TYPING_STAMP): $(STAMP)
-	$(BIN)/pip install --quiet -e ".[dev,typing]"
-	touch $@
-
-typecheck: setup $(TYPING_STAMP)
+# mypy on src/activelens with the configuration in pyproject.toml ([tool.mypy]), alone; `make test` runs it too
+# (mypy and pandas-stubs are in the dev extra).
+typecheck: setup
 	$(BIN)/mypy
 
 clean:
-	rm -rf $(VENV) $(MIN_VENV) node_modules src/activelens/static docs/_build docs/api/generated
+	rm -rf $(VENV) $(MIN_VENV) node_modules src/activelens/static docs/_build docs/api/generated .mypy_cache

@@ -7,6 +7,22 @@ SQLAlchemy, plotly, anywidget and scikit-learn's model selection load only when 
 from __future__ import annotations
 
 import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:   # what type checkers see; at run time each name is imported on first use (_LAZY, __getattr__)
+    from activelens.analysis.stopping import (Budget, DiminishingReturns, Plateau, StabilizingPredictions,
+                                              StopDecision, StoppingCriterion, TargetScore)
+    from activelens.backends import make_pool
+    from activelens.core.pool import Pool, PoolError
+    from activelens.core.records import Batch, Fitted, LabelRecord, LearnerState, Round, Taught
+    from activelens.loop.learner import ActiveLearner
+    from activelens.loop.simulate import SimulationResult, compare, simulate, summarize
+    from activelens.storage import (AnnotationQueue, LabelStore, PoolMismatchError, QueueError, StoreError,
+                                    StoreFormatError, StoreLockedError, StoreReadOnlyError, UntrustedEstimatorError)
+    from activelens.widgets.explorer import Explorer
+    from activelens.widgets.race import Race
+
+    __version__: str
 
 #: public name -> module it lives in
 _LAZY = {
@@ -69,7 +85,7 @@ def _version() -> str:
         return "0+unknown"
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> object:
     if name == "__version__":
         globals()[name] = value = _version()
         return value
@@ -81,5 +97,5 @@ def __getattr__(name: str):
     return value
 
 
-def __dir__():
+def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))

@@ -43,6 +43,7 @@ def test_wheel_ships_bundle_licence_and_metadata(wheel):
         names = z.namelist()
         assert "activelens/static/widget.js" in names
         assert "activelens/static/widget.css" in names
+        assert "activelens/py.typed" in names   # PEP 561: type checkers read the package's annotations
         assert any(n.endswith("LICENSE") for n in names), names
         meta = z.read(next(n for n in names if n.endswith(".dist-info/METADATA"))).decode()
     assert "Classifier: License :: OSI Approved :: BSD License" in meta
@@ -51,7 +52,8 @@ def test_wheel_ships_bundle_licence_and_metadata(wheel):
         assert f"Provides-Extra: {extra}" in meta
     # no dev-only dependency is needed at run time
     required = [line for line in meta.splitlines() if line.startswith("Requires-Dist:") and "extra ==" not in line]
-    for dev_only in ("pytest", "playwright", "jupyterlab", "psycopg", "dask", "hypothesis", "import-linter"):
+    for dev_only in ("pytest", "playwright", "jupyterlab", "psycopg", "dask", "hypothesis", "import-linter", "mypy",
+                     "pandas-stubs"):
         assert not any(dev_only in line for line in required), (dev_only, required)
 
 

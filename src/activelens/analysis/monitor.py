@@ -7,6 +7,7 @@ works on exports too; ``report(learner)`` puts it together as plotly figures and
 from __future__ import annotations
 
 import itertools
+from typing import Any
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -129,7 +130,7 @@ def _pairwise_kappa(work: pd.DataFrame) -> dict:
     if not len(work):
         return {}
     piv = work.pivot_table(index="index", columns="annotator", values="label", aggfunc="first")
-    out = {name: [] for name in piv.columns}
+    out: dict[Any, list[float]] = {name: [] for name in piv.columns}
     for a, b in itertools.combinations(piv.columns, 2):
         both = piv[[a, b]].dropna()
         if len(both) >= 2:
@@ -203,8 +204,9 @@ def disagreements(ann: pd.DataFrame) -> pd.DataFrame:
     for idx, g in work.groupby("index", sort=True) if len(work) else []:
         keys = [_key(v) for v in g["label"]]
         if len(set(keys)) > 1:
-            rows.append({"index": int(idx), "annotators": list(g["annotator"]), "labels": list(g["label"]),
-                         "n_distinct": len(set(keys))})
+            # pandas-stubs type a groupby key as any Scalar; "index" holds pool positions (ints)
+            rows.append({"index": int(idx),  # type: ignore[arg-type]
+                         "annotators": list(g["annotator"]), "labels": list(g["label"]), "n_distinct": len(set(keys))})
     return pd.DataFrame(rows, columns=["index", "annotators", "labels", "n_distinct"])
 
 
@@ -231,7 +233,9 @@ def resolve(ann: pd.DataFrame, method: str = "majority") -> pd.DataFrame:
     rows = []
     for idx, g in work.groupby("index", sort=True) if len(work) else []:
         votes = list(zip(g["annotator"], g["label"]))
-        rows.append({"index": int(idx), "label": resolve_votes(votes, weights, method), "n_votes": len(votes),
+        # pandas-stubs type a groupby key as any Scalar; "index" holds pool positions (ints)
+        rows.append({"index": int(idx),  # type: ignore[arg-type]
+                     "label": resolve_votes(votes, weights, method), "n_votes": len(votes),
                      "unanimous": len({_key(v) for _, v in votes}) == 1})
     return pd.DataFrame(rows, columns=["index", "label", "n_votes", "unanimous"])
 
@@ -341,7 +345,8 @@ def improvement_per_batch(history: pd.DataFrame) -> pd.DataFrame:
     gain = h["score"].diff()
     return pd.DataFrame({"round": h["round"].to_numpy(), "n_labels": h["n_labels"].to_numpy(), "batch": batch.to_numpy(),
                          "score": h["score"].to_numpy(), "gain": gain.to_numpy(),
-                         "gain_per_label": (gain / batch.replace(0, np.nan)).to_numpy()})
+                         # pandas-stubs type Series[int].replace's value as int; NaN makes it float at run time
+                         "gain_per_label": (gain / batch.replace(0, np.nan)).to_numpy()})  # type: ignore[arg-type]
 
 
 def cost_per_point(history: pd.DataFrame, labels: pd.DataFrame | None = None, *, cost_per_label: float | None = None,
@@ -378,8 +383,8 @@ def cost_per_point(history: pd.DataFrame, labels: pd.DataFrame | None = None, *,
             raise ValueError("rate_per_hour needs measured seconds per label (teach(..., seconds=)); "
                              "give cost_per_label instead")
         secs = pd.to_numeric(labels["seconds"], errors="coerce")
-        secs = secs.fillna(secs.median()).to_numpy()
-        per = secs * float(rate_per_hour) / 3600.0
+        filled = secs.fillna(secs.median()).to_numpy()
+        per = filled * float(rate_per_hour) / 3600.0
         cum = np.concatenate([[0.0], np.cumsum(per)])
         cost = cum[np.minimum(n, len(per))]
         unit = "money (seconds × rate)"

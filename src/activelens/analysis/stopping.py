@@ -7,6 +7,7 @@ without gain").
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 import numpy as np
 from sklearn.metrics import cohen_kappa_score
@@ -23,10 +24,24 @@ class StopDecision:
         return f"{self.criterion}: {self.message}"
 
 
+class LearnerView(Protocol):
+    """What a stopping criterion reads from the learner (an ``ActiveLearner``; this layer does not import it)."""
+
+    @property
+    def n_pool(self) -> int: ...
+    @property
+    def n_labeled(self) -> int: ...
+    @property
+    def last_score(self) -> float | None: ...
+    def scores_so_far(self) -> list[float]: ...
+    def labels_per_scored_round(self) -> list[int]: ...
+    def predict(self, indices: Any = None) -> np.ndarray: ...
+
+
 class StoppingCriterion:
     name = "criterion"
 
-    def update(self, learner) -> None:  # pragma: no cover - interface
+    def update(self, learner: LearnerView) -> None:  # pragma: no cover - interface
         raise NotImplementedError
 
     def check(self) -> StopDecision | None:  # pragma: no cover - interface
@@ -49,10 +64,10 @@ class Budget(StoppingCriterion):
         self.max_labels = check_scalar(max_labels, "max_labels", int, low=1)
         self._n = 0
 
-    def update(self, learner) -> None:
+    def update(self, learner: LearnerView) -> None:
         self._n = learner.n_labeled
 
-    def check(self):
+    def check(self) -> StopDecision | None:
         if self._n >= self.max_labels:
             return StopDecision(self.name, f"{self._n} labels reached the budget of {self.max_labels}")
         return None
@@ -70,12 +85,12 @@ class TargetScore(StoppingCriterion):
 
     def __init__(self, target: float):
         self.target = check_scalar(target, "target", float, low=0, include_low=False)
-        self._score = None
+        self._score: float | None = None
 
-    def update(self, learner) -> None:
+    def update(self, learner: LearnerView) -> None:
         self._score = learner.last_score
 
-    def check(self):
+    def check(self) -> StopDecision | None:
         if self._score is not None and self._score >= self.target:
             return StopDecision(self.name, f"score {self._score:.4f} reached the target {self.target:.4f}")
         return None
@@ -93,11 +108,11 @@ class Plateau(StoppingCriterion):
     def __init__(self, patience: int = 3, min_delta: float = 0.005):
         self.patience = check_scalar(patience, "patience", int, low=1, what="rounds")
         self.min_delta = check_scalar(min_delta, "min_delta", float, low=0)
-        self._best = None
+        self._best: float | None = None
         self._stale = 0
         self._seen_rounds = 0
 
-    def update(self, learner) -> None:
+    def update(self, learner: LearnerView) -> None:
         scores = learner.scores_so_far()
         for s in scores[self._seen_rounds:]:
             if self._best is None or s > self._best + self.min_delta:
@@ -107,7 +122,7 @@ class Plateau(StoppingCriterion):
                 self._best = max(self._best, s)
         self._seen_rounds = len(scores)
 
-    def check(self):
+    def check(self) -> StopDecision | None:
         if self._stale >= self.patience:
             return StopDecision(self.name, f"{self._stale} rounds without a gain above {self.min_delta:g}")
         return None
@@ -127,9 +142,9 @@ class DiminishingReturns(StoppingCriterion):
     def __init__(self, min_gain_per_label: float = 1e-4, window: int = 3):
         self.min_gain_per_label = check_scalar(min_gain_per_label, "min_gain_per_label", float, low=0, include_low=False)
         self.window = check_scalar(window, "window", int, low=1, what="rounds")
-        self._rate = None
+        self._rate: float | None = None
 
-    def update(self, learner) -> None:
+    def update(self, learner: LearnerView) -> None:
         scores = learner.scores_so_far()
         labels = learner.labels_per_scored_round()
         if len(scores) <= self.window:
@@ -139,7 +154,7 @@ class DiminishingReturns(StoppingCriterion):
         spent = labels[-1] - labels[-1 - self.window]
         self._rate = gained / spent if spent > 0 else 0.0
 
-    def check(self):
+    def check(self) -> StopDecision | None:
         if self._rate is not None and self._rate < self.min_gain_per_label:
             return StopDecision(
                 self.name,
@@ -162,16 +177,17 @@ class StabilizingPredictions(StoppingCriterion):
 
     name = "stabilizing_predictions"
 
-    def __init__(self, threshold: float = 0.99, window: int = 3, stop_set_size: int = 1000, random_state=None):
+    def __init__(self, threshold: float = 0.99, window: int = 3, stop_set_size: int = 1000,
+                 random_state: int | np.random.Generator | None = None) -> None:
         self.threshold = check_scalar(threshold, "threshold", float, low=0, include_low=False)
         self.window = check_scalar(window, "window", int, low=1, what="rounds")
         self.stop_set_size = check_scalar(stop_set_size, "stop_set_size", int, low=1)
         self.random_state = random_state
-        self._stop_set = None
-        self._previous = None
+        self._stop_set: np.ndarray | None = None
+        self._previous: np.ndarray | None = None
         self._kappas: list[float] = []
 
-    def update(self, learner) -> None:
+    def update(self, learner: LearnerView) -> None:
         if self._stop_set is None:
             n_pool = learner.n_pool
             rng = check_random_state(self.random_state)
@@ -191,7 +207,7 @@ class StabilizingPredictions(StoppingCriterion):
             return None
         return float(np.mean(self._kappas[-self.window:]))
 
-    def check(self):
+    def check(self) -> StopDecision | None:
         a = self.agreement
         if a is not None and a >= self.threshold:
             return StopDecision(self.name, f"mean kappa {a:.4f} over the last {self.window} model pairs ≥ {self.threshold}")

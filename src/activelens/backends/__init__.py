@@ -5,6 +5,10 @@
 """
 from __future__ import annotations
 
+from typing import Any
+
+import numpy as np
+
 from activelens.backends import dask as _dask_backend
 from activelens.backends import sparse as _sparse_backend
 from activelens.backends.memory import InMemoryPool
@@ -16,7 +20,8 @@ from activelens.core.pool import Pool
 _BACKENDS = (_dask_backend, _sparse_backend)
 
 
-def make_pool(X, *, client=None, embeddings=None, random_state=None) -> Pool:
+def make_pool(X: Any, *, client: Any = None, embeddings: Any = None,
+              random_state: int | np.random.Generator | None = None) -> Pool:
     """The ``Pool`` for ``X``, with its backend settings: the public way to choose where the pool's rows live.
 
     ``X`` itself if it is a Pool; a backend's pool if one accepts X (a dask array: ``DaskPool``; a scipy.sparse

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 import numpy as np
 
@@ -41,16 +42,16 @@ class InMemoryPool(Pool):
     def _set_up(self, embeddings, random_state) -> None:
         """The state every in-memory pool keeps beside ``X`` (the caller has set ``self.X``)."""
         self.n_rows, self.n_features = int(self.X.shape[0]), int(self.X.shape[1])
-        self._embeddings_given = None
+        self._embeddings_given: np.ndarray | None = None
         if embeddings is not None:
             emb = check_matrix(embeddings, name="embeddings", dtype=np.float32)
             if emb.shape[0] != self.n_rows:
                 raise ValueError(f"embeddings has {emb.shape[0]} rows but X has {self.n_rows}; give one row per pool item")
             self._embeddings_given = emb
         self.random_state = random_state
-        self._embedding = None
-        self._proba = (None, None, None)   # (model, classes, proba): the last answer, as a round asks more than once
-        self._all_hashes = None
+        self._embedding: np.ndarray | None = None
+        self._proba: tuple[Any, np.ndarray | None, Any] = (None, None, None)   # (model, classes, proba): the last answer, as a round asks more than once
+        self._all_hashes: list[str] | None = None
         self._lock = threading.Lock()
 
     @property
@@ -115,7 +116,7 @@ class InMemoryPool(Pool):
 
     # ----- content hashes -----
     @staticmethod
-    def hash_rows(rows) -> list[str]:
+    def hash_rows(rows, /) -> list[str]:
         """Content hashes of some rows of this kind of pool (a subclass with another row format overrides it)."""
         return row_hashes(rows)
 

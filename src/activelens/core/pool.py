@@ -29,8 +29,10 @@ from __future__ import annotations
 import abc
 import contextlib
 from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 
 class PoolError(RuntimeError):
@@ -68,19 +70,23 @@ class Pool(abc.ABC):
     """
 
     kind: str = "abstract"
-    X = None
+    X: Any = None
     n_rows: int = 0
     n_features: int = 0
-    local_array = None
-    kernels = MappingProxyType({})
+    if TYPE_CHECKING:   # a plain attribute here; a backend may make it a read-only property
+        @property
+        def local_array(self) -> np.ndarray | None: ...
+    else:
+        local_array = None
+    kernels: Mapping[str, Callable[..., Any]] = MappingProxyType({})
 
     # ----- rows, and maps over them where they live -----
     @abc.abstractmethod
-    def rows(self, idx):
+    def rows(self, idx: ArrayLike) -> Any:
         """(len(idx), n_features) rows at positions ``idx`` (numpy; CSR for a sparse pool)."""
 
     @abc.abstractmethod
-    def apply_rows(self, positions, width: int, func, *args):
+    def apply_rows(self, positions: ArrayLike | None, width: int, func: Callable[..., Any], *args: Any) -> Any:
         """``func(rows, *args) -> (len(rows), width)`` run chunk by chunk where the rows live.
 
         ``positions`` sorted positions: a (len(positions), width) float32 numpy array, in ``positions`` order.
@@ -90,32 +96,33 @@ class Pool(abc.ABC):
 
     # ----- the model's view -----
     @abc.abstractmethod
-    def proba(self, model, classes):
+    def proba(self, model: Any, classes: ArrayLike) -> Any:
         """(n_rows, n_classes) class probabilities under ``model``, padded to ``classes`` (may be lazy)."""
 
     @abc.abstractmethod
-    def scores(self, model, classes, measure):
+    def scores(self, model: Any, classes: ArrayLike, measure: str | Callable[..., Any]) -> Any:
         """(n_rows,) uncertainty ``measure`` (a name of ``UNCERTAINTY_MEASURES`` or a callable proba -> scores) of
         every row (may be lazy)."""
 
     @abc.abstractmethod
-    def top_n(self, scores, n: int, rng, exclude=None):
+    def top_n(self, scores: Any, n: int, rng: np.random.Generator,
+              exclude: ArrayLike | None = None) -> tuple[np.ndarray, np.ndarray, Any]:
         """(idx, scores at idx, rows at idx or None): the ``n`` highest ``scores`` (as ``scores``/``apply_rows``
         return them), best first, ties broken by ``rng``, never a position in ``exclude``."""
 
     @abc.abstractmethod
-    def sample(self, weights, n: int, rng) -> np.ndarray:
+    def sample(self, weights: Any, n: int, rng: np.random.Generator) -> np.ndarray:
         """``n`` distinct positions drawn with probability proportional to ``weights`` ((n_rows,), >= 0, may be
         lazy), as ``rng.choice(n_rows, n, replace=False, p=weights / weights.sum())`` draws them."""
 
     # ----- the diversity embedding -----
     @property
     @abc.abstractmethod
-    def embedding(self):
+    def embedding(self) -> Any:
         """(n_rows, d) float32 array (numpy, or lazy) diversity is measured in, computed once."""
 
     @abc.abstractmethod
-    def distance_to_labeled(self, idx, labeled, rows=None) -> np.ndarray:
+    def distance_to_labeled(self, idx: ArrayLike | None, labeled: ArrayLike, rows: Any = None) -> np.ndarray:
         """float64 distance from each item at ``idx`` to its nearest item of ``labeled`` in the embedding (NaN if
         ``labeled`` is empty). ``idx=None``: every row, (n_rows,) (may be lazy) — k-center's and k-means++'s update
         is ``numpy.minimum(d, pool.distance_to_labeled(None, [pick]))``. ``rows`` (optional) are the pool rows at
@@ -123,7 +130,7 @@ class Pool(abc.ABC):
 
     # ----- content hashes (the label store's fingerprint) -----
     @abc.abstractmethod
-    def hashes(self, idx) -> list[str]:
+    def hashes(self, idx: ArrayLike) -> list[str]:
         """Content hashes (``activelens.core.fingerprint.row_hashes``) of the rows at ``idx``."""
 
     @abc.abstractmethod
@@ -136,12 +143,12 @@ class Pool(abc.ABC):
 
     # ----- the map -----
     @property
-    def map_array(self):
+    def map_array(self) -> np.ndarray | None:
         """A dense (n_rows, d) numpy array the Explorer projects to draw the whole pool, or None (then it draws
         ``map_sample``'s rows through ``apply_rows``). Default: ``local_array``."""
         return self.local_array
 
-    def map_sample(self, n_max: int, always, rng) -> np.ndarray:
+    def map_sample(self, n_max: int, always: ArrayLike | None, rng: np.random.Generator) -> np.ndarray:
         """Sorted positions of about ``n_max`` rows to draw on a map (every row of ``always`` among them), keeping
         rare regions. Default: every row if it fits, else a uniform sample."""
         if self.n_rows <= n_max:
@@ -153,14 +160,14 @@ class Pool(abc.ABC):
 
     # ----- where it runs -----
     @property
-    def client(self):
+    def client(self) -> Any:
         """The compute client a distributed pool runs on; None for a pool in this process. Set it to carry on with
         a new client after a cluster was lost (what lived on the old one is rebuilt when next needed); a pool in
         this process refuses."""
         return None
 
     @client.setter
-    def client(self, client) -> None:
+    def client(self, client: Any) -> None:
         raise ValueError(f"client is for a distributed pool; this learner's pool is in memory (a {self.kind} pool in "
                          "this process). Pass a dask array as X for a pool on a cluster")
 

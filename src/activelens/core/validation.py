@@ -19,7 +19,7 @@ def check_random_state(random_state) -> np.random.Generator:
     if isinstance(random_state, np.random.Generator):
         return random_state
     if random_state is None or isinstance(random_state, (numbers.Integral, np.integer)):
-        return np.random.default_rng(random_state)
+        return np.random.default_rng(random_state)   # type: ignore[arg-type]  # numpy's stubs omit numbers.Integral
     if isinstance(random_state, np.random.RandomState):
         return np.random.default_rng(random_state.randint(np.iinfo(np.int32).max))
     raise TypeError(

@@ -5,9 +5,12 @@ import json
 import threading
 import time
 from collections import Counter
+import os
+from typing import TYPE_CHECKING, Any, Callable, Hashable, Iterable, Sequence
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from sklearn.base import clone
 from sklearn.metrics import get_scorer
 from sklearn.model_selection import StratifiedKFold, cross_val_score
@@ -24,6 +27,13 @@ from activelens.core.validation import (check_classes, check_indices, check_labe
                                          check_scalar, label_kind, label_mismatch)
 from activelens.strategies import coldstart, registry
 from activelens.strategies.registry import Ask
+
+if TYPE_CHECKING:
+    from activelens.analysis.monitor import Report
+    from activelens.core.pool import Pool
+    from activelens.core.records import Fitted, Taught
+    from activelens.storage.store import LabelStore
+    from activelens.strategies.base import Strategy
 
 #: every strategy accepted by name (the registry's)
 STRATEGIES = tuple(registry.STRATEGIES)
@@ -96,8 +106,13 @@ class ActiveLearner:
         the newest labels with the ``reason`` for it.
     """
 
-    def __init__(self, estimator, X, *, strategy="auto", batch_size: int = 10, classes=None, cold_start="auto",
-                 holdout=None, scoring="accuracy", stopping=None, random_state=None, store=None, ids=None):
+    def __init__(self, estimator: Any, X: Any, *, strategy: str | Callable[..., Any] | Strategy = "auto",
+                 batch_size: int = 10, classes: ArrayLike | None = None, cold_start: Any = "auto",
+                 holdout: tuple[Any, ArrayLike] | None = None, scoring: str | Callable[..., Any] = "accuracy",
+                 stopping: Sequence[_stopping.StoppingCriterion] | None = None,
+                 random_state: int | np.random.Generator | None = None,
+                 store: str | os.PathLike[str] | LabelStore | None = None,
+                 ids: Sequence[Hashable] | None = None) -> None:
         check_scoring_estimator(estimator)
         self._pool = make_pool(X, random_state=random_state)
         self.X = self._pool.X
@@ -129,7 +144,7 @@ class ActiveLearner:
         self._log: list[LabelRecord] = []    # every label record made: taught, relabeled, taken back (history)
         self._changed: set = set()           # positions relabeled or taken back since the last fit
         self._label_version = 0              # increases with every change of the labels (a fit checks it)
-        self._store = None
+        self._store: LabelStore | None = None
         if store is not None:   # the one step with I/O, on a complete learner: check the pool, restore, subscribe
             self._open_store(store)
 
@@ -141,46 +156,46 @@ class ActiveLearner:
 
     # ----- state -----
     @property
-    def pool(self):
+    def pool(self) -> Pool:
         """The ``Pool`` the learner selects from (``activelens.core.pool``): rows, probabilities, diversity loops."""
         return self._pool
 
     @property
-    def X_test(self):
+    def X_test(self) -> Any:
         """The holdout's rows (None without a holdout)."""
         return self._holdout[0]
 
     @property
-    def y_test(self):
+    def y_test(self) -> np.ndarray | None:
         """The holdout's labels (None without a holdout)."""
         return self._holdout[1]
 
     @property
-    def scoring(self):
+    def scoring(self) -> str | Callable[..., Any]:
         """The scikit-learn scorer (name or callable) of every round's score, holdout and cross-validated alike."""
         return self._scoring
 
     @scoring.setter
-    def scoring(self, scoring):
+    def scoring(self, scoring: str | Callable[..., Any]) -> None:
         scorer = _check_scoring(scoring)
         self._scoring, self._scorer = scoring, scorer
 
     @property
-    def fit_threads(self):
+    def fit_threads(self) -> int | None:
         """BLAS threads while ``fit`` trains (None: as configured); see the class docstring."""
         return self._fit_threads
 
     @fit_threads.setter
-    def fit_threads(self, value):
+    def fit_threads(self, value: int | None) -> None:
         self._fit_threads = check_threads(value)
 
     @property
-    def strategy(self):
+    def strategy(self) -> str | Callable[..., Any] | Strategy:
         """The strategy as given (a name or a callable); setting it resolves it through the registry."""
         return self._strategy_spec
 
     @strategy.setter
-    def strategy(self, strategy):
+    def strategy(self, strategy: str | Callable[..., Any] | Strategy) -> None:
         resolved = registry.resolve(strategy)
         with self._lock:
             self._strategy, self._strategy_spec = resolved, strategy
@@ -211,11 +226,11 @@ class ActiveLearner:
         """Whether items have ids of their own (``ids=`` or a pandas pool's index) rather than their positions."""
         return self._ids is not None
 
-    def positions(self, ids) -> np.ndarray:
+    def positions(self, ids: Any) -> np.ndarray:
         """Pool positions of ``ids`` (a KeyError names the first id that is not in the pool)."""
         many = not np.isscalar(ids) and not isinstance(ids, tuple)
         wanted = list(ids) if many else [ids]
-        pos = self.ids.get_indexer(wanted)
+        pos = self.ids.get_indexer(wanted)   # type: ignore[arg-type]  # pandas-stubs take only an Index; a list works
         if (pos < 0).any():
             raise KeyError(f"id {wanted[int(np.flatnonzero(pos < 0)[0])]!r} is not in the pool")
         return pos.astype(np.intp)
@@ -258,7 +273,7 @@ class ActiveLearner:
         return list(self._rounds)
 
     @property
-    def last_score(self):
+    def last_score(self) -> float | None:
         return self._rounds[-1].score if self._rounds and np.isfinite(self._rounds[-1].score) else None
 
     def scores_so_far(self) -> list[float]:
@@ -268,7 +283,7 @@ class ActiveLearner:
         return [r.n_labels for r in self._rounds if np.isfinite(r.score)]
 
     @property
-    def embedding(self):
+    def embedding(self) -> Any:
         """The space diversity is measured in (computed once, by the pool)."""
         return self._pool.embedding
 
@@ -285,7 +300,7 @@ class ActiveLearner:
                 "random_state": self.random_state if isinstance(self.random_state, int) else None}
 
     # ----- events, snapshot and restore -----
-    def subscribe(self, listener) -> None:
+    def subscribe(self, listener: Callable[[Taught | Fitted], object]) -> None:
         """Call ``listener(event)`` with every ``Taught`` and ``Fitted`` event, before memory changes: if it raises,
         the teach or fit fails and nothing changes (a store commits this way before the learner says it is saved)."""
         if not callable(listener):
@@ -293,7 +308,7 @@ class ActiveLearner:
         with self._lock:
             self._listeners.append(listener)
 
-    def unsubscribe(self, listener) -> None:
+    def unsubscribe(self, listener: Callable[[Taught | Fitted], object]) -> None:
         with self._lock:
             self._listeners = [f for f in self._listeners if f is not listener]
 
@@ -354,8 +369,9 @@ class ActiveLearner:
         return json.dumps(self._rng.bit_generator.state) if self._owns_rng() else ""
 
     # ----- teach -----
-    def teach(self, indices, labels, *, annotator=None, seconds=None, scores=None, strategy=None,
-              source="teach") -> None:
+    def teach(self, indices: ArrayLike, labels: ArrayLike, *, annotator: str | None = None,
+              seconds: float | ArrayLike | None = None, scores: ArrayLike | None = None,
+              strategy: str | Sequence[str] | None = None, source: str = "teach") -> None:
         """Record labels for pool positions. Validated as a whole: on any error nothing is recorded.
 
         Re-teaching an item its existing label is a no-op; a different label for it is an error (``relabel``
@@ -416,7 +432,7 @@ class ActiveLearner:
             raise TypeError(f"strategy must be a string (or one string per index), got {strategy!r:.80}")
         if not new:
             return ()
-        first = {}
+        first: dict[int, int] = {}
         for k, i in enumerate(call_indices):
             first.setdefault(int(i), k)
         now, default = time.time(), self._strategy.name
@@ -586,7 +602,7 @@ class ActiveLearner:
         """Labels relabeled or taken back since the last ``fit()`` (the next round's ``n_changed``)."""
         return len(self._changed)
 
-    def merge_labels(self, indices, labels) -> int:
+    def merge_labels(self, indices: Iterable[int], labels: Iterable[Any]) -> int:
         """Take in labels saved elsewhere already (a teammate's notebook writing to the same store): memory only,
         no event. Items this learner holds already, or outside the pool, are left as they are. Returns how many
         were added."""
@@ -666,7 +682,7 @@ class ActiveLearner:
         return float(np.mean(s)), "labeled-cv (biased: the strategy chose these items)"
 
     # ----- scoring the pool -----
-    def predict_proba(self, X=None):
+    def predict_proba(self, X: Any = None) -> Any:
         """Probabilities over ``classes_`` for X (default: the pool, from the pool: cached per model; lazy for a
         distributed pool)."""
         if self.model_ is None:
@@ -676,7 +692,7 @@ class ActiveLearner:
             return self._pool.proba(model, self.proba_classes(model))
         return padded_proba(model, check_matrix_or_sparse(X, name="X"), self.proba_classes(model))
 
-    def proba_classes(self, model=None) -> np.ndarray:
+    def proba_classes(self, model: Any = None) -> np.ndarray:
         """The classes probabilities are padded to for ``model`` (default: the current one): the declared classes,
         else the model's."""
         model = self.model_ if model is None else model
@@ -687,7 +703,7 @@ class ActiveLearner:
             return self.declared_classes
         return np.asarray(model.classes_)
 
-    def predict(self, indices=None) -> np.ndarray:
+    def predict(self, indices: ArrayLike | None = None) -> np.ndarray:
         """Predicted class of pool items (all of them by default)."""
         proba = np.asarray(self.predict_proba())
         classes = self.proba_classes(self.model_)
@@ -741,7 +757,7 @@ class ActiveLearner:
         return registry.cold_start_selection(cs, self._pool, ask)
 
     # ----- stopping -----
-    def stop_reason(self):
+    def stop_reason(self) -> _stopping.StopDecision | None:
         """None, or the first stopping criterion that fired (a ``StopDecision`` with its reason)."""
         with self._lock:
             for criterion in self.stopping:
@@ -752,19 +768,19 @@ class ActiveLearner:
 
     # ----- store and monitoring -----
     @property
-    def client(self):
+    def client(self) -> Any:
         """The compute client a distributed pool runs on (None: the default scheduler, or an in-memory pool).
         Set it to carry on with a new client after the cluster was lost: the labels and the model stay; what lived
         on the old cluster (Cluster-Margin's cluster ids) is rebuilt on the next query that needs it."""
         return self._pool.client
 
     @client.setter
-    def client(self, client):
+    def client(self, client: Any) -> None:
         with self._lock:   # a pool in this process refuses it, naming what to do
             self._pool.client = client
 
     @property
-    def store(self):
+    def store(self) -> LabelStore | None:
         """The LabelStore this learner writes through to, or None."""
         return self._store
 
@@ -811,7 +827,7 @@ class ActiveLearner:
             self._records = {i: r for i, r in current.items() if i in self._label_of and r.label is not None}
             self._label_version += 1
 
-    def report(self, **kwargs):
+    def report(self, **kwargs: Any) -> Report:
         """The monitors (selection distribution, annotation quality, improvement per batch, cost per accuracy point)
         as plotly figures and a DataFrame; see ``activelens.analysis.monitor.report``."""
         from activelens.analysis import monitor   # plotly and the store's codec load only for a report

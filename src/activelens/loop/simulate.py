@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
@@ -52,7 +53,7 @@ class SimulationResult:
     def aubc(self) -> float:
         return area_under_budget_curve(self.n_labels, self.scores)
 
-    def labels_to(self, score: float):
+    def labels_to(self, score: float) -> int | None:
         """Labels needed to first reach ``score`` on the holdout (None if never reached within the budget)."""
         return labels_to_reach(self.n_labels, self.scores, score)
 
@@ -97,9 +98,9 @@ def _check_stratified_split(y, test_size) -> None:
                          "every class. Use more rows or a test_size nearer 0.5")
 
 
-def simulate(estimator, X, y, strategy="auto", *, X_test=None, y_test=None, initial: int = 20,
-             batch_size: int = 10, budget: int = 300, random_state=None, test_size: float = 0.3,
-             **learner_kwargs) -> SimulationResult:
+def simulate(estimator: Any, X: Any, y: Any, strategy: Any = "auto", *, X_test: Any = None,
+             y_test: Any = None, initial: int = 20, batch_size: int = 10, budget: int = 300,
+             random_state: int | None = None, test_size: float = 0.3, **learner_kwargs: Any) -> SimulationResult:
     """Run the loop with a simulated oracle: ``initial`` cold-start labels, then batches until ``budget``.
 
     ``strategy`` and the learner's ``cold_start`` (a keyword passed through) default to "auto", as in
@@ -153,8 +154,10 @@ def _run_one(estimator, X, y, strategy, seed, kwargs):
                          "seconds": r.seconds})
 
 
-def compare(estimator, X, y, strategies=("random", "auto", "margin", "entropy", "combined"), seeds=5, *, n_jobs=1,
-            progress: bool = True, **simulate_kwargs) -> pd.DataFrame:
+def compare(estimator: Any, X: Any, y: Any,
+            strategies: Sequence[Any] = ("random", "auto", "margin", "entropy", "combined"),
+            seeds: int | Sequence[int] = 5, *, n_jobs: int = 1, progress: bool = True,
+            **simulate_kwargs: Any) -> pd.DataFrame:
     """Run every strategy with every seed (same seeds, same test split for all) and return the curves in
     long form: one row per (strategy, seed, round) with ``n_labels`` and ``score``.
 

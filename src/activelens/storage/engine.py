@@ -13,7 +13,7 @@ import os
 import sqlite3
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, cast
 from urllib.parse import quote
 
 import sqlalchemy as sa
@@ -76,14 +76,15 @@ class StoreEngine:
         self.backend = url.get_backend_name()
         if self.backend not in ("sqlite", "postgresql"):
             raise ValueError(f"store URL must be sqlite:// or postgresql://, got {url.render_as_string(hide_password=True)!r}")
-        self.where = (url.database if self.backend == "sqlite"
+        # a SQLite database of None (in memory) is refused by _check_sqlite_file below
+        self.where: str = (cast(str, url.database) if self.backend == "sqlite"
                       else url.render_as_string(hide_password=True))
         self._lock = None
         self.read_only = None
         if self.backend == "sqlite":
             self.read_only = _read_only_reason(url.database)
             _check_sqlite_file(url.database, self.timeout, self.read_only)
-            self._lock = WriterLock(url.database + "-lock", self.timeout, self.where)
+            self._lock = WriterLock(self.where + "-lock", self.timeout, self.where)
         self._pid = os.getpid()
         self._writer, self._reader = self._make_engines()
 
@@ -96,7 +97,7 @@ class StoreEngine:
             return writer, writer
         sync = "FULL" if self.durability == "full" else "NORMAL"
         if self.read_only is not None:
-            path = self.url.database
+            path = self.where
             eng = sa.create_engine("sqlite://", creator=lambda: _connect_read_only(path, timeout),
                                    poolclass=sa.pool.NullPool)
 

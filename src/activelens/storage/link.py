@@ -36,7 +36,7 @@ class LearnerLink:
 
     def __init__(self, store: LabelStore, hashes: RowHashes, ids=None):
         self.store, self.hashes, self.ids = store, hashes, ids
-        self._dumped = {}
+        self._dumped: dict[object, str] = {}
 
     def __call__(self, event) -> None:
         """Commit a ``Taught`` event's labels, a ``Relabeled`` or ``Unlabeled`` event's corrections (the old labels

@@ -17,7 +17,7 @@ from activelens.storage.errors import StoreReadOnlyError, locked_error
 try:
     import fcntl
 except ImportError:  # Windows: SQLite's own busy handler does the waiting
-    fcntl = None
+    fcntl = None   # type: ignore[assignment]  # a module or None: mypy has no type for an optional import
 
 __all__ = ["WriterLock", "current_user", "owner_of"]
 
@@ -78,7 +78,7 @@ class WriterLock:
     def __init__(self, path: str, timeout: float, where: str):
         self.path, self.timeout, self.where = path, float(timeout), where
         self._pid = os.getpid()
-        self._fd = None
+        self._fd: int | None = None
         self._thread_lock = threading.Lock()
 
     @contextmanager

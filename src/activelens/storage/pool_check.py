@@ -87,7 +87,7 @@ class PoolHashes:
             return [self._all[i] for i in idx]
         return self.pool.hashes(idx)
 
-    def all_hashes(self) -> list[str]:
+    def all_hashes(self) -> Sequence[str]:
         """Every row's content hash (one pass over the pool, kept)."""
         if self._all is None:
             self._all = self.pool.all_hashes()

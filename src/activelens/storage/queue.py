@@ -17,13 +17,17 @@ import math
 import numbers
 import time
 import warnings
+import os
+from typing import Any, Callable, Sequence
 from collections import defaultdict
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as _postgresql, sqlite as _sqlite
 
+from activelens.core.records import Batch
 from activelens.core.validation import check_classes, check_indices, check_label, check_scalar, label_kind, label_mismatch
 from activelens.storage.codec import dump_label, load_label
 from activelens.storage.errors import QueueError
@@ -101,8 +105,10 @@ class AnnotationQueue:
     store : LabelStore
     """
 
-    def __init__(self, store, *, lease_seconds: float = 600.0, overlap: float = 0.0, overlap_annotators: int = 2,
-                 gold_share: float = 0.0, labels=None, clock=time.time, random_state=None, timeout: float = 5.0):
+    def __init__(self, store: LabelStore | str | os.PathLike[str], *, lease_seconds: float = 600.0, overlap: float = 0.0,
+                 overlap_annotators: int = 2, gold_share: float = 0.0, labels: Sequence[Any] | None = None,
+                 clock: Callable[[], float] = time.time, random_state: int | np.random.Generator | None = None,
+                 timeout: float = 5.0) -> None:
         self.lease_seconds = _check_lease(lease_seconds)
         self.overlap = check_scalar(overlap, "overlap", float, low=0, high=1, what="a share of the items")
         self.overlap_annotators = check_scalar(overlap_annotators, "overlap_annotators", int, low=2)
@@ -115,12 +121,13 @@ class AnnotationQueue:
         self._rng = np.random.default_rng(random_state)
         self.store: LabelStore = open_store(store, timeout=timeout)  # last: a bad argument leaves no store open
         self._pg = self.store.backend == "postgresql"
-        self._classes = _UNREAD   # the store's classes once read (they never change after the pool is bound)
-        self._kind = None      # the kind of the labels stored (strings, numbers) once there are any
+        self._classes: Any = _UNREAD   # the store's classes once read (they never change after the pool is bound)
+        self._kind: str | None = None      # the kind of the labels stored (strings, numbers) once there are any
         self.skipped = pd.DataFrame(columns=SKIPPED_COLUMNS)
 
     # ----- filling -----
-    def put(self, indices, *, scores=None, strategy=None, round=None, model_version=None) -> int:
+    def put(self, indices: ArrayLike, *, scores: ArrayLike | None = None, strategy: str | None = None,
+            round: int | None = None, model_version: int | None = None) -> int:
         """Queue pool positions (best first). Items already queued or already labeled are skipped.
 
         Parameters
@@ -176,7 +183,7 @@ class AnnotationQueue:
                 conn.execute(sa.insert(T_QUEUE), rows)
         return len(rows)
 
-    def add_gold(self, indices, labels) -> int:
+    def add_gold(self, indices: ArrayLike, labels: Sequence[Any]) -> int:
         """Items whose label is known, mixed into claims at ``gold_share`` to measure each annotator's accuracy.
 
         Parameters
@@ -204,7 +211,7 @@ class AnnotationQueue:
                 raise ValueError(f"item {sorted(queued)[0]} is already queued as a work item; gold items must be separate")
             have = dict(conn.execute(sa.select(T_GOLD.c.idx, T_GOLD.c.label)).all())
             seq0 = conn.execute(sa.select(sa.func.coalesce(sa.func.max(T_GOLD.c.seq), 0))).scalar()
-            rows = []
+            rows: list[dict[str, Any]] = []
             for i, v in zip(idx, lab):
                 if i in have:
                     if load_label(have[i]) != v:
@@ -291,7 +298,7 @@ class AnnotationQueue:
                                                                       lease_expires=now + lease))
         return work
 
-    def submit(self, annotator: str, index: int, label, *, seconds: float | None = None) -> None:
+    def submit(self, annotator: str, index: int, label: Any, *, seconds: float | None = None) -> None:
         """Record ``annotator``'s label for an item they were served.
 
         A submit after the lease expired is still recorded (the work is not thrown away); the item then may end up
@@ -535,7 +542,8 @@ class AnnotationQueue:
         return self.store.annotations()
 
     # ----- resolution -----
-    def resolved(self, method: str = "majority", *, only_new: bool = True):
+    def resolved(self, method: str = "majority", *,
+                 only_new: bool = True) -> tuple[np.ndarray, list[Any], pd.DataFrame]:
         """Labels for items with all their annotations in.
 
         Parameters
@@ -592,7 +600,7 @@ class AnnotationQueue:
                                 .where(~sa.exists().where(T_LABELS.c.idx == h.c.idx)).group_by(h.c.idx)).all()
         return {int(i): float(t) for i, t in rows}
 
-    def refill(self, learner, n: int) -> tuple[int, object]:
+    def refill(self, learner: Any, n: int) -> tuple[int, Batch | None]:
         """Queue up to ``n`` new items the learner selects (``learner.query``), skipping those already queued; the one
         refill of the headless ``select`` command and of an annotator's widget running short.
 
@@ -628,7 +636,7 @@ class AnnotationQueue:
                          strategy=str(batch.strategy), round=int(batch.round), model_version=int(batch.model_version))
         return added, batch
 
-    def sync(self, learner, method: str = "majority") -> int:
+    def sync(self, learner: Any, method: str = "majority") -> int:
         """Teach ``learner`` the resolved labels of finished items (committed to the store with provenance).
 
         Parameters

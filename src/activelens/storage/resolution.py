@@ -64,7 +64,7 @@ def resolve_votes(votes: Sequence[tuple[str, object]], weights: dict, method: st
             return load_label(tied[0])
     else:
         tied = None
-    score = defaultdict(float)
+    score: defaultdict[str, float] = defaultdict(float)
     for name, v in votes:
         key = dump_label(v)
         if tied is None or key in tied:

@@ -15,10 +15,13 @@ import os
 import re
 import time
 import zipfile
+from contextlib import AbstractContextManager
+from typing import Any, Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 import sqlalchemy as sa
 
 from activelens.backends import make_pool
@@ -93,7 +96,7 @@ class LabelStore:
         The folder does not exist, or the database refused.
     """
 
-    def __init__(self, target, *, timeout: float = 5.0, durability: str = "full", verify_pool: str = "sample"):
+    def __init__(self, target: str | os.PathLike[str] | LabelStore, *, timeout: float = 5.0, durability: str = "full", verify_pool: str = "sample"):
         if isinstance(target, LabelStore):
             raise TypeError("target is already a LabelStore; use it directly")
         self.verify_pool = check_verify(verify_pool)
@@ -120,11 +123,11 @@ class LabelStore:
     def durability(self) -> str:
         return self.engine.durability
 
-    def write(self, durable: bool = True):
+    def write(self, durable: bool = True) -> AbstractContextManager[Any]:   # an sa.Connection
         """A write transaction (``StoreEngine.write``): ``with store.write() as conn: ...``."""
         return self.engine.write(durable)
 
-    def read(self):
+    def read(self) -> AbstractContextManager[Any]:   # an sa.Connection
         """A read-only connection (``StoreEngine.read``): ``with store.read() as conn: ...``."""
         return self.engine.read()
 
@@ -151,7 +154,7 @@ class LabelStore:
             return conn.execute(sa.select(T_BLOBS.c.data).where(T_BLOBS.c.name == name)).scalar()
 
     # ----- cached map coordinates -----
-    def put_map_coords(self, fingerprint: str, coords) -> None:
+    def put_map_coords(self, fingerprint: str, coords: ArrayLike) -> None:
         """Keep a map's 2-D coordinates (e.g. a UMAP of the pool) under ``fingerprint``, so a restarted kernel shows
         them at once instead of fitting again.
 
@@ -177,8 +180,8 @@ class LabelStore:
         return None if data is None else np.load(io.BytesIO(data), allow_pickle=False)
 
     # ----- the pool -----
-    def bind_pool(self, X, hashes=None, *, estimator=None, settings=None, verify: str | None = None,
-                  ids=None) -> RowHashes:
+    def bind_pool(self, X: Any, hashes: Sequence[str] | None = None, *, estimator: Any = None,
+                  settings: dict | None = None, verify: str | None = None, ids: Sequence[Any] | None = None) -> RowHashes:
         """Check X against the pool this store was made for (or record it on first use).
 
         First use: one pass over the pool records its fingerprint (row and feature counts, an order-sensitive and an
@@ -228,8 +231,8 @@ class LabelStore:
         meta = self.meta()
         if "pool_hash" in meta:
             stored_ids = self.item_ids(encoded=True) if given is not None else None
-            moved = None if stored_ids is None else new_positions(stored_ids, given, self.where)
-            if moved is not None:
+            moved = None if stored_ids is None or given is None else new_positions(stored_ids, given, self.where)
+            if moved is not None and given is not None:
                 return self._rebind_moved(meta, pool, moved, given, verify)
             row_hashes = check_pool(meta, pool, self._label_hashes(), verify, self.where)
             if given is not None and stored_ids is None:   # a store made without ids learns them now
@@ -324,7 +327,7 @@ class LabelStore:
                 "needs the pool in memory); pass --pool X.npy holding the same rows in the same order")
         return None if data is None else np.load(io.BytesIO(data), allow_pickle=False)
 
-    def save_estimator(self, estimator, *, conn: sa.Connection | None = None, required: bool = True) -> bool:
+    def save_estimator(self, estimator: Any, *, conn: sa.Connection | None = None, required: bool = True) -> bool:
         """Keep ``estimator`` (its parameters; the learner refits it from the stored labels) for the headless ``select``
         command, in skops format, replacing any saved before.
 
@@ -360,7 +363,7 @@ class LabelStore:
                 c.execute(sa.delete(T_BLOBS).where(T_BLOBS.c.name == LEGACY_ESTIMATOR_BLOB))
         return True
 
-    def load_estimator(self, trusted=()):
+    def load_estimator(self, trusted: Sequence[str] = ()) -> Any:
         """The estimator saved with the store, or None.
 
         It is read with ``skops.io``, which builds only the types it trusts and runs no code from the data: the
@@ -663,9 +666,10 @@ class LabelStore:
         return out
 
     # ----- export -----
-    def export(self, path=None, *, format: str | None = None, what: str = "labels"):
-        """Labels (the current one of each item; or annotations, or the label history) with provenance — and each item's ``id`` when the store has ids: a DataFrame, or
-        written to ``path`` as CSV, JSON Lines or Parquet.
+    def export(self, path: str | os.PathLike[str] | None = None, *, format: str | None = None,
+               what: str = "labels") -> pd.DataFrame | str | os.PathLike[str]:
+        """Labels (the current one of each item; or annotations, or the label history) with provenance — and each
+        item's ``id`` when the store has ids: a DataFrame, or written to ``path`` as CSV, JSON Lines or Parquet.
 
         Parameters
         ----------
@@ -706,6 +710,7 @@ class LabelStore:
         if format is None:
             return df
         if format == "parquet":
+            assert path is not None   # refused above
             df.to_parquet(path, index=False)
             return path
         if format == "csv":

@@ -55,7 +55,7 @@ def typical_picks(E: np.ndarray, clusters: np.ndarray, covered: set, taken: np.n
     # uncovered clusters first, largest first; then covered ones if there are not enough
     order = sorted(range(sizes.size), key=lambda c: (c in covered, -sizes[c], c))
     typ = np.full(E.shape[0], np.nan)  # typicality within its own cluster, computed for a cluster when first needed
-    picks = []
+    picks: list[int] = []
     while len(picks) < n:
         progressed = False
         for c in order:

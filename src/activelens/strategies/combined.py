@@ -3,6 +3,7 @@ their strategies (``Combined``, ``ClusterMargin``, ``MarginKMeans``)."""
 from __future__ import annotations
 
 import weakref
+from typing import Any
 
 import numpy as np
 from sklearn.cluster import KMeans, MiniBatchKMeans
@@ -66,7 +67,7 @@ def _greedy_blend(uncertainty, E, n, labeled, weight, rng):
             else:
                 blended[:] = w_u  # every free item equally far: d_norm = 0
         i = argmax_random_ties(blended, rng)
-        d_norm = 1.0 if lo is None else ((float(dist[i]) - lo) / (hi - lo) if hi > lo else 0.0)
+        d_norm = 1.0 if lo is None or hi is None else ((float(dist[i]) - lo) / (hi - lo) if hi > lo else 0.0)
         picks[t] = i
         parts[t] = weight * u_norm[i] + (1.0 - weight) * d_norm, u_norm[i], d_norm
         taken[i], free[i], w_u[i] = True, False, -np.inf
@@ -113,13 +114,13 @@ def fit_clusters(E: np.ndarray, n_clusters: int, random_state=None) -> np.ndarra
 def round_robin_clusters(candidates: np.ndarray, clusters: np.ndarray, n: int, rng: np.random.Generator):
     """Cluster-Margin's diversification: candidates grouped by cluster, smallest cluster first, one random
     member from each cluster per pass until ``n`` are taken."""
-    groups = {}
+    groups: dict[int, list[int]] = {}
     for c in candidates:
         groups.setdefault(int(clusters[c]), []).append(int(c))
     order = sorted(groups, key=lambda k: (len(groups[k]), k))
     for k in order:
         rng.shuffle(groups[k])
-    picks = []
+    picks: list[int] = []
     while len(picks) < n:
         for k in order:
             if groups[k] and len(picks) < n:
@@ -266,7 +267,7 @@ class ClusterMargin(Strategy):
     name = "cluster_margin"
 
     def __init__(self):
-        self._clusters = weakref.WeakKeyDictionary()   # pool -> its cluster ids, fitted at the first query
+        self._clusters: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()   # pool -> its cluster ids, fitted at the first query
 
     def select(self, pool, ask):
         kernel = pool.kernels.get("cluster_margin")

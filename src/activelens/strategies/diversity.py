@@ -7,6 +7,7 @@ scratch block, never an n×n matrix, and all arithmetic is float32.
 """
 from __future__ import annotations
 
+from typing import Literal
 
 import numpy as np
 from sklearn.decomposition import PCA
@@ -22,7 +23,7 @@ _PREFETCH_ROWS = 32
 _PREFETCH_ELEMENTS = 1 << 24
 
 
-def prepare_embedding(X, name: str = "X", order: str = "C") -> np.ndarray:
+def prepare_embedding(X, name: str = "X", order: Literal["C", "F"] = "C") -> np.ndarray:
     """Centred float32 copy, C-contiguous (or F-contiguous with ``order="F"``, the layout NearestDistance reads
     without another copy): centring keeps ‖a‖²−2a·b+‖b‖² accurate in float32."""
     if isinstance(X, np.ndarray) and X.ndim == 2 and X.shape[0] >= 1 and X.shape[1] >= 1 and X.dtype.kind in "fiu":
@@ -48,7 +49,7 @@ PCA_FIT_ROWS = 100_000
 
 
 
-def check_scored_pool(n_rows: int, X, labeled, n, order: str = "C"):
+def check_scored_pool(n_rows: int, X, labeled, n, order: Literal["C", "F"] = "C"):
     """The checks a strategy that scores ``n_rows`` items and measures distances in ``X`` makes before picking:
     ``X``'s embedding (``prepare_embedding``) with one row per scored item, ``labeled`` positions in the pool and a
     batch ``n`` that the unlabeled items can fill. Returns ``(E, labeled, n)``."""
@@ -99,10 +100,10 @@ class NearestDistance:
         self.d2 = np.full(E.shape[0], np.inf, dtype=np.float32)
         self.n_centres = 0
         self.max_prefetch = int(max(1, min(_PREFETCH_ROWS, _PREFETCH_ELEMENTS // max(1, E.shape[0]))))
-        self._rows = None          # (k, n) float32 ‖e‖² − 2e·c for the prefetched candidates c
-        self._row_sq = None        # ‖c‖² of the prefetched candidates
+        self._rows: np.ndarray | None = None     # (k, n) float32 ‖e‖² − 2e·c for the prefetched candidates c
+        self._row_sq: np.ndarray | None = None   # ‖c‖² of the prefetched candidates
         self._row_of: dict = {}    # pool position -> row in self._rows
-        self._scratch = None
+        self._scratch: np.ndarray | None = None
 
     def _partial_rows(self, centres) -> np.ndarray:
         """(len(centres), n) float32 rows of ‖e‖² − 2e·c: the squared distances short of the centre's own ‖c‖²,
@@ -136,6 +137,7 @@ class NearestDistance:
             return
         if idx.size == 1 and int(idx[0]) in self._row_of:
             k = self._row_of[int(idx[0])]
+            assert self._rows is not None and self._row_sq is not None   # set with _row_of by prefetch
             if self._scratch is None:
                 self._scratch = np.empty_like(self.d2)
             np.add(self._rows[k], self._row_sq[k], out=self._scratch)

@@ -10,6 +10,8 @@ Adding a strategy: one class in its family's module (``uncertainty``, ``diversit
 """
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 
 from activelens.strategies import auto as _auto
@@ -80,7 +82,7 @@ def cold_start_selection(cold_start, pool, ask: Ask) -> tuple[Selection, str]:
     if isinstance(cold_start, str) and cold_start == "auto":
         cold_start, reason = _auto.cold_start_rule(pool.n_rows, ask.n, len(ask.labeled))
     if isinstance(cold_start, str) and cold_start == "typiclust":
-        idx = STRATEGIES["typiclust"].picks(pool, ask)
+        idx = cast(TypiClust, STRATEGIES["typiclust"]).picks(pool, ask)
         return Selection(idx, np.ones(idx.size), rule="typiclust", reason=reason), "typiclust"
     if isinstance(cold_start, str):
         sel = STRATEGIES["random"].select(pool, ask)

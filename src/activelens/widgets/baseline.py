@@ -11,6 +11,8 @@ there first.
 """
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 #: the learner trails the baseline when its score is this much below the baseline's at the same label count
@@ -30,7 +32,7 @@ class RandomBaseline:
         self.scores: list[float] = []
         self.lo: list[float] = []
         self.hi: list[float] = []
-        self._holdout_model = None
+        self._holdout_model: Any = None   # a fitted scikit-learn estimator
 
     @property
     def description(self) -> str:

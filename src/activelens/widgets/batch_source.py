@@ -21,12 +21,16 @@ gives its answers for the cards. The labeling session (``session.py``) drives al
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from activelens.core.records import Batch
 from activelens.storage.queue import AnnotationQueue, QueueError, check_annotator
 from activelens.widgets.runner import describe
+
+if TYPE_CHECKING:
+    from activelens.widgets.teaching import Oracle
 
 
 class SubmitFailed(ValueError):
@@ -54,11 +58,11 @@ class LearnerSource:
     #: where skipped (and given back) items go, for the status line
     returns_to = "pool"
     #: who a simulated annotator's labels are taught as (teaching mode's oracle; None here: there is none)
-    oracle_name = None
+    oracle_name: str | None = None
     #: teaching mode's simulated annotator (None here: there is none)
-    oracle = None
+    oracle: Oracle | None = None
     #: annotator mode's shared queue (None here: there is none)
-    queue = None
+    queue: AnnotationQueue | None = None
 
     def __init__(self, learner):
         self.learner = learner
@@ -132,6 +136,7 @@ class QueueSource(LearnerSource):
         This annotator's name (validated).
     """
 
+    queue: AnnotationQueue
     leases = True
     keeps_unpicked = False   # a claim is leased: unpicked cards go back to the queue for another annotator
     returns_to = "queue"
@@ -190,7 +195,7 @@ class QueueSource(LearnerSource):
         release ``rest``, teach the learner the resolved labels. Any failure (a refused label, a locked or read-only
         store) raises :class:`SubmitFailed` naming what was saved before it; the rest can be submitted again."""
         secs = max(0.0, time.monotonic() - self._shown_at) / max(1, len(taught))
-        done = []
+        done: list[int] = []
         for i, value in taught:
             try:
                 self.queue.submit(self.annotator, i, value, seconds=secs)

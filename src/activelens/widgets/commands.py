@@ -11,7 +11,7 @@ from typing import Callable, Mapping
 
 from activelens.widgets.runner import describe
 
-Handler = Callable[[dict], None]
+Handler = Callable[[dict], object]
 
 
 def dispatch(widget, handlers: Mapping[str, Handler], content) -> None:

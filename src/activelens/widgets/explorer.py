@@ -104,6 +104,7 @@ point is, and every index in a command or a card stays a pool position.
 from __future__ import annotations
 
 import pathlib
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 import anywidget
 import numpy as np
@@ -128,6 +129,10 @@ from activelens.widgets.runner import describe
 from activelens.widgets.session import MAX_HAND_PICKED, Session, failure_text, saved_to
 from activelens.widgets.teaching import OracleSource, TeachingMixin
 from activelens.widgets.term_weights import TermWeights, check_feature_names
+
+if TYPE_CHECKING:
+    from activelens.loop.learner import ActiveLearner
+    from activelens.storage.queue import AnnotationQueue
 
 _STATIC = pathlib.Path(__file__).parent.parent / "static"
 
@@ -196,9 +201,12 @@ class Explorer(TeachingMixin, MapPanel, anywidget.AnyWidget):
     teaching = traitlets.Dict(read_only=True).tag(sync=True)
     monitor = traitlets.Dict(read_only=True).tag(sync=True)
 
-    def __init__(self, learner, *, items=None, labels=None, coords=None, projection="auto", color_by="entropy",
-                 item_renderer=None, oracle=None, noise=0.0, strategies=None, annotator=None, queue=None,
-                 max_points=None, button_order="labels", feature_names=None, **kwargs):
+    def __init__(self, learner: ActiveLearner, *, items: Any = None,
+                 labels: Sequence[str] | Mapping[Any, str] | None = None, coords: Any = None,
+                 projection: str = "auto", color_by: str = "entropy", item_renderer: Callable[[int], Any] | None = None,
+                 oracle: Any = None, noise: float = 0.0, strategies: Sequence[str] | None = None,
+                 annotator: str | None = None, queue: AnnotationQueue | None = None, max_points: int | None = None,
+                 button_order: str = "labels", feature_names: Any = None, **kwargs: Any) -> None:
         from activelens.loop.learner import ActiveLearner
 
         if not isinstance(learner, ActiveLearner):
@@ -374,7 +382,7 @@ class Explorer(TeachingMixin, MapPanel, anywidget.AnyWidget):
                 self.error = f"random baseline failed: {describe(exc)}"
 
     # ------------------------------------------------------------------ Python API
-    def add_to_batch(self, positions) -> list[int]:
+    def add_to_batch(self, positions: Any) -> list[int]:
         """Add pool items (e.g. ``explorer.selected``) to the batch as hand-picked cards, as the map's "add to
         batch" control does. Items already labeled or on the batch are left out; a batch holds at most
         ``MAX_HAND_PICKED`` cards, and the status line says how many were added and why any were not. Returns the
@@ -405,20 +413,20 @@ class Explorer(TeachingMixin, MapPanel, anywidget.AnyWidget):
                 self.error = ""
                 self._render_status("idle", self._session.ready_message())
 
-    def close(self):
+    def close(self) -> None:
         """Close the widget. Annotator mode: the claimed items not submitted go back to the queue now, so another
         annotator can take them at once instead of when their lease runs out."""
         if hasattr(self, "_session"):   # not when the constructor refused its arguments
             self._session.close(timeout=60)
         super().close()
 
-    def wait(self, timeout=None) -> bool:
+    def wait(self, timeout: float | None = None) -> bool:
         """Block until a submitted batch has been retrained and the next batch is shown (at most ``timeout``
         seconds, None: as long as it takes); True if idle."""
         return self._session.wait(timeout)
 
     @property
-    def queue(self):
+    def queue(self) -> AnnotationQueue | None:
         """Annotator mode: the :class:`~activelens.AnnotationQueue` the cards are claimed from (None otherwise)."""
         return self._session.source.queue
 
@@ -427,7 +435,7 @@ class Explorer(TeachingMixin, MapPanel, anywidget.AnyWidget):
         """Pool positions of the cards on show, in order."""
         return self._session.indices
 
-    def curve_figure(self):
+    def curve_figure(self) -> Any:
         """The learning curve (and the random baseline when there is one) as a ``plotly.graph_objects.Figure``."""
         s = self.learner.strategy
         return curve_figure(self.curve, str(s if isinstance(s, str) else "strategy"))

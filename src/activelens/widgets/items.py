@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import struct
 import zlib
+from typing import Any
 
 import numpy as np
 
@@ -61,7 +62,7 @@ class ItemSource:
         if renderer is not None and not callable(renderer):
             raise TypeError(f"item_renderer must be a callable index -> str, image array or dict; got {type(renderer).__name__}")
         self.kind = "index"
-        self.items = None
+        self.items: Any = None   # a DataFrame, an array or a sequence, per kind
         if items is None:
             return
         if hasattr(items, "iloc") and hasattr(items, "columns"):  # DataFrame

@@ -8,11 +8,20 @@ recolours the map and its legend as the page's dropdown does.
 """
 from __future__ import annotations
 
+import threading
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, Any, Callable
+
 import numpy as np
 import traitlets
 
 from activelens.widgets.figures import map_figure
 from activelens.widgets.palette import check_color_by
+
+if TYPE_CHECKING:
+    from activelens.loop.learner import ActiveLearner
+    from activelens.widgets.cards import CardMaker
+    from activelens.widgets.map_state import MapState
 
 
 class MapPanel(traitlets.HasTraits):
@@ -29,6 +38,19 @@ class MapPanel(traitlets.HasTraits):
     palette = traitlets.List(traitlets.Unicode(), read_only=True).tag(sync=True)
     legend = traitlets.Dict(read_only=True).tag(sync=True)
     selected = traitlets.List(traitlets.Int()).tag(sync=True)
+
+    if TYPE_CHECKING:   # what the host (the Explorer, an anywidget) provides, for the type checker only
+        learner: ActiveLearner
+        _map: MapState
+        _cards: CardMaker
+        _lock: threading.RLock
+        label_names: list[str]
+        class_colors: list[str]
+        hold_sync: Callable[[], AbstractContextManager[Any]]
+        send: Callable[[Any], None]
+
+        @property
+        def batch_indices(self) -> list[int]: ...
 
     def _render_points(self):
         positions, coords = self._map.points.snapshot()
@@ -94,7 +116,7 @@ class MapPanel(traitlets.HasTraits):
         with self._lock:
             self.set_trait("projection_status", self._map.points.status)   # "umap failed: <message>, showing pca"
 
-    def set_color_by(self, mode):
+    def set_color_by(self, mode: str) -> None:
         """Colour the map by ``mode``: "entropy", "margin", "predicted" or "label" (the same as setting
         ``color_by``; only the colour buffer is sent)."""
         with self._lock:
@@ -102,7 +124,7 @@ class MapPanel(traitlets.HasTraits):
                 self._render_colours()
             self.color_by = mode     # a change recolours (``_recolour``)
 
-    def wait_projection(self, timeout=None) -> bool:
+    def wait_projection(self, timeout: float | None = None) -> bool:
         """Block until the background UMAP (if any) is done; True if it is (see :meth:`wait`)."""
         return self._map.points.wait(timeout)
 
@@ -117,7 +139,7 @@ class MapPanel(traitlets.HasTraits):
             return np.arange(self.n_points, dtype=np.int64)
         return np.frombuffer(self.point_index, dtype=np.uint32).astype(np.int64)
 
-    def figure(self):
+    def figure(self) -> Any:
         """The map as a ``plotly.graph_objects.Figure`` (for reports): points coloured as on the page, labeled points
         on top (larger, outlined), the batch ringed, the selection marked."""
         points, cards = self._map.points, self.batch_indices

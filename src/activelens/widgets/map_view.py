@@ -19,6 +19,7 @@ an Explorer does not change which items the learner selects.
 from __future__ import annotations
 
 import threading
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -47,6 +48,12 @@ def _transform_rows(rows, reducer):
 
 def _coords_and_proba_rows(rows, reducer, model, classes):
     return np.hstack([_transform_rows(rows, reducer), _proba_rows(rows, model, classes)])
+
+
+class _Reducer(Protocol):
+    """A fitted 2-D projection (``LinearPCA``, a fitted UMAP): ``transform(rows)`` gives (n, 2) coordinates."""
+
+    def transform(self, rows) -> Any: ...
 
 
 class _Lookup:
@@ -87,6 +94,8 @@ class MapView(BackgroundUMAP):
         rng = np.random.default_rng(self.random_state)
         self.positions = pool.map_sample(self.max_points, labeled, rng)
         self.sampled = self.positions.size < self.n_pool
+        self.reducer: _Lookup | _Reducer
+        self.coords: np.ndarray
         if coords is not None:
             self.reducer, self.name = _Lookup(coords), "custom"
             self.want_umap = False
@@ -95,8 +104,8 @@ class MapView(BackgroundUMAP):
             fit_pos = np.sort(rng.choice(self.n_pool, fit_rows, replace=False))
             self.reducer, self.name = LinearPCA.fit(pool.rows(fit_pos)), "pca"
             self.want_umap = bool(want_umap)
-        self.proba = None
-        self._model = None      # (model, classes) the proba is for: rows added later are scored with it
+        self.proba: np.ndarray | None = None
+        self._model: tuple[Any, np.ndarray] | None = None      # (model, classes) the proba is for: rows added later are scored with it
         if model is not None and not isinstance(self.reducer, _Lookup):   # coordinates and probabilities: one pass
             both = pool.apply_rows(self.positions, 2 + len(classes), _coords_and_proba_rows, self.reducer, model,
                                    np.asarray(classes))
@@ -152,7 +161,7 @@ class MapView(BackgroundUMAP):
             at = np.searchsorted(self.positions, new)
             self.positions = np.insert(self.positions, at, new)
             self.coords = np.insert(self.coords, at, xy, axis=0)
-            if self.proba is not None:
+            if self.proba is not None and self._model is not None:   # set together
                 self.proba = np.insert(self.proba, at, _proba_rows(rows, *self._model), axis=0)
             return True
 

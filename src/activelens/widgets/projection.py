@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from typing import TYPE_CHECKING, Any
 from collections import OrderedDict
 
 import numpy as np
@@ -133,6 +134,11 @@ class BackgroundUMAP:
     and defines ``_umap``: fit, swap the coordinates in, return them."""
 
     _thread_name = "activelens-umap"
+    want_umap: bool   # set by the subclass
+    name: str         # set by the subclass: the projection on show
+
+    if TYPE_CHECKING:
+        def _umap(self) -> np.ndarray: ...   # defined by the subclass
 
     def _init_background(self, on_ready=None, on_error=None):
         self.on_ready, self.on_error = on_ready, on_error
@@ -237,7 +243,7 @@ class Projection(BackgroundUMAP):
     def _umap(self):
         key = self.key or fingerprint(self.X, self.random_state)
         n = np.asarray(self.X).shape[0]
-        offered = {"on_progress": self._progress, "timings": self.timings}
+        offered: dict[str, Any] = {"on_progress": self._progress, "timings": self.timings}
         takes = _parameters(self._umap_fn)
         coords = self._umap_fn(self.X, random_state=self.random_state,
                                **{k: v for k, v in offered.items() if k in takes})

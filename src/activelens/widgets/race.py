@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import pathlib
 import threading
+from typing import Any, Sequence
 
 import anywidget
 import numpy as np
@@ -141,9 +142,10 @@ class Race(anywidget.AnyWidget):
     status = traitlets.Dict(read_only=True).tag(sync=True)
     error = traitlets.Unicode("").tag(sync=True)
 
-    def __init__(self, estimator, X, y, *, strategies=("margin", "k_center"), X_test=None, y_test=None,
-                 initial: int = 20, batch_size: int = 10, coords=None, embeddings=None, target=None,
-                 test_size: float = 0.3, random_state=0, **kwargs):
+    def __init__(self, estimator: Any, X: Any, y: Any, *, strategies: str | Sequence[str] = ("margin", "k_center"),
+                 X_test: Any = None, y_test: Any = None, initial: int = 20, batch_size: int = 10, coords: Any = None,
+                 embeddings: Any = None, target: float | None = None, test_size: float = 0.3,
+                 random_state: int | np.random.Generator | None = 0, **kwargs: Any) -> None:
         names = check_racers(strategies)
         if X_test is None and (coords is not None or embeddings is not None):
             what = "coords are positions" if coords is not None else "embeddings are rows"
@@ -229,7 +231,7 @@ class Race(anywidget.AnyWidget):
     def _on_command(self, _widget, content, _buffers=None):
         dispatch(self, self._commands, content)
 
-    def run(self, rounds=1):
+    def run(self, rounds: int = 1) -> Race:
         """Run ``rounds`` more rounds for every racer in the background runner (``wait()`` blocks until done).
 
         Parameters
@@ -281,7 +283,7 @@ class Race(anywidget.AnyWidget):
             self.error = f"race failed: {describe(exc)}"
             self._set_status("error", self.error)
 
-    def set_target(self, value):
+    def set_target(self, value: float | None) -> None:
         """The score for "labels needed to reach X".
 
         Parameters
@@ -294,7 +296,7 @@ class Race(anywidget.AnyWidget):
             self._target = value
             self._update_reach()
 
-    def wait(self, timeout=None) -> bool:
+    def wait(self, timeout: float | None = None) -> bool:
         """Block until the running rounds are done (at most ``timeout`` seconds). True if idle."""
         return self._runner.wait(timeout)
 
@@ -305,7 +307,7 @@ class Race(anywidget.AnyWidget):
         return pd.DataFrame({"strategy": [self.strategies[i] for i, _, _ in pts],
                              "n_labels": [int(n) for _, n, _ in pts], "score": [float(v) for _, _, v in pts]})
 
-    def labels_to(self, target=None) -> dict:
+    def labels_to(self, target: float | None = None) -> dict:
         """{strategy: labels needed to first reach ``target``} (None if not reached yet).
 
         Parameters
@@ -317,6 +319,6 @@ class Race(anywidget.AnyWidget):
         return {s: labels_to_reach([r.n_labels for r in lr.rounds], [r.score for r in lr.rounds], target)
                 for s, lr in self.learners.items()}
 
-    def figure(self):
+    def figure(self) -> Any:
         """The overlaid curves as a ``plotly.graph_objects.Figure``."""
         return race_figure(self.curves_frame(), self.strategies, self.colors)

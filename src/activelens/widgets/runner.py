@@ -12,7 +12,7 @@ from typing import Callable
 from activelens.core.validation import check_scalar
 
 
-def describe(exc: BaseException) -> str:
+def describe(exc: BaseException | None) -> str:
     """``"TypeName: message"``: how a failure is shown on the page."""
     return f"{type(exc).__name__}: {exc}"
 

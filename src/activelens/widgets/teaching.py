@@ -11,7 +11,9 @@ does — the same submit, the same retrain — and write traits only through the
 """
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -20,6 +22,13 @@ from activelens.core.validation import check_scalar
 from activelens.strategies.registry import STRATEGIES, strategy_name
 from activelens.widgets.batch_source import LearnerSource
 from activelens.widgets.runner import check_rounds
+
+if TYPE_CHECKING:
+    from activelens.loop.learner import ActiveLearner
+    from activelens.widgets.map_state import MapState
+    from activelens.widgets.session import Session
+
+_Host = TypeVar("_Host", bound="TeachingMixin")
 
 #: the four steps of one round, as the step view shows them on the map
 STEPS = ("scores", "selection", "labels", "retrain")
@@ -132,6 +141,7 @@ class OracleSource(LearnerSource):
     """
 
     oracle_name = "oracle"
+    oracle: Oracle
 
     def __init__(self, learner, oracle: Oracle, strategies: list[str]):
         super().__init__(learner)
@@ -192,9 +202,29 @@ class TeachingMixin:
     its renderers (``_render_picks``, ``_render_status``, ``_render_teaching``, ``_show``, ``set_color_by``);
     writes no trait itself."""
 
+    if TYPE_CHECKING:   # what the host (the Explorer) provides, for the type checker only
+        learner: ActiveLearner
+        _session: Session
+        _map: MapState
+        hold_sync: Callable[[], AbstractContextManager[Any]]
+        _render_status: Callable[[str, str], None]
+        _render_teaching: Callable[[], None]
+        _show: Callable[[Any], None]
+        _show_round: Callable[[Any], None]
+        _show_failure: Callable[[BaseException], None]
+        _submit: Callable[[], None]
+        _submit_picks: Callable[[], Any]
+        _next_round: Callable[[], tuple[bool, Any]]
+        _update_baseline: Callable[[], None]
+        set_color_by: Callable[[str], None]
+
+        def __init__(self, learner: Any, **kwargs: Any) -> None: ...
+
     @classmethod
-    def teach(cls, estimator, X, y, *, X_test=None, y_test=None, strategy="margin", batch_size=10, initial=None,
-              noise=0.0, random_state=0, labels=None, **kwargs):
+    def teach(cls: type[_Host], estimator: Any, X: Any, y: Any, *, X_test: Any = None, y_test: Any = None,
+              strategy: Any = "margin", batch_size: int = 10, initial: int | None = None, noise: float = 0.0,
+              random_state: int | np.random.Generator | None = 0,
+              labels: Sequence[str] | Mapping[Any, str] | None = None, **kwargs: Any) -> _Host:
         """A learner and an Explorer in teaching mode in one call: ``Explorer.teach(LogisticRegression(), X, y)``.
 
         The defaults differ from ``ActiveLearner``'s on purpose: a lesson must show every student the same
@@ -247,7 +277,7 @@ class TeachingMixin:
         return cls(learner, oracle=y, noise=noise, labels=labels, **kwargs)
 
     @property
-    def oracle(self):
+    def oracle(self) -> Oracle | None:
         """The teaching-mode :class:`Oracle` (None when off); ``oracle.log`` holds every answer it gave."""
         return self._session.source.oracle
 
@@ -269,7 +299,7 @@ class TeachingMixin:
         if not self._session.cards:
             raise ValueError("there is no batch to label")
 
-    def label_batch_with_oracle(self):
+    def label_batch_with_oracle(self) -> None:
         """Teaching mode: the oracle labels every card of the batch, then submit (retrain in the background)."""
         source = self._teacher()
         with self._session.lock:
@@ -280,7 +310,7 @@ class TeachingMixin:
             source.rounds_run += 1
             self._render_teaching()
 
-    def run_rounds(self, rounds=1):
+    def run_rounds(self, rounds: int = 1) -> None:
         """Teaching mode: ``rounds`` full rounds in the background runner (oracle labels, retrain, next batch).
 
         Parameters
@@ -328,7 +358,7 @@ class TeachingMixin:
                     self._render_status("idle", session.ready_message())
                 self._render_teaching()
 
-    def set_strategy(self, name):
+    def set_strategy(self, name: str) -> None:
         """Switch the learner's strategy live; the batch on show is re-drawn with it (when idle and nothing of it
         is saved yet).
 
@@ -349,7 +379,7 @@ class TeachingMixin:
             source.step = 0
             self._render_teaching()
 
-    def set_noise(self, noise):
+    def set_noise(self, noise: float) -> None:
         """Teaching mode: share of the oracle's answers flipped to another class from now on.
 
         Parameters
@@ -363,7 +393,7 @@ class TeachingMixin:
             source.oracle.noise = noise
             self._render_teaching()
 
-    def step(self):
+    def step(self) -> str:
         """Teaching mode: advance the step view one step (scores → selection → labels → retrain) and return its name.
 
         1 scores: colour the map by the model's uncertainty, batch rings hidden. 2 selection: the batch is ringed.

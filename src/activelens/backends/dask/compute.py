@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import weakref
+from typing import Any
 
 import dask
 import numpy as np
@@ -204,7 +205,7 @@ class ChunkRunner:
     def __init__(self, client):
         self.client = client
         # the futures made here that are still alive (by id: equal keys must not merge), released on a cluster failure
-        self._alive = weakref.WeakValueDictionary()
+        self._alive: weakref.WeakValueDictionary[int, Any] = weakref.WeakValueDictionary()
 
     def _call(self, func, *args, **kwargs):
         try:

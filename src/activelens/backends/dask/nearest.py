@@ -135,7 +135,7 @@ class DaskNearestDistance:
         self._E = self._run.persist(E)
         self._sq = self._run.map(_sq_norms_block, self._E)
         self._d2 = self._run.map(_inf_block, self._E)
-        self._known_rows = {}
+        self._known_rows: dict[int, np.ndarray] = {}
         self.n_centres = 0
 
     @property

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from types import MappingProxyType
+from typing import Any, Callable, Mapping
 
 import dask.array as da
 
@@ -71,7 +72,7 @@ class DaskPool(Pool):
         self.random_state = random_state
         self._embedding = None
         self._clusters = None
-        self._rows_cache = (None, None)
+        self._rows_cache: tuple[bytes | None, Any] = (None, None)   # (key, rows)
 
     @property
     def client(self):
@@ -216,7 +217,7 @@ def _pretrained_scores(pool, scorer, measure):
 
 
 #: the strategies' loops this backend runs its own way (names and signatures: each strategy class's docstring)
-KERNELS = MappingProxyType({
+KERNELS: Mapping[str, Callable[..., Any]] = MappingProxyType({
     "k_center": _k_center, "kmeans_pp": _kmeans_pp, "typiclust": _typiclust, "greedy_blend": _greedy_blend,
     "blend_affordable": _blend_affordable, "cluster_margin": _cluster_margin, "spread_top": _spread_top,
     "badge": _badge, "pretrained_scores": _pretrained_scores,
