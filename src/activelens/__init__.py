@@ -14,7 +14,8 @@ if TYPE_CHECKING:   # what type checkers see; at run time each name is imported 
                                               StopDecision, StoppingCriterion, TargetScore)
     from activelens.backends import make_pool
     from activelens.core.pool import Pool, PoolError
-    from activelens.core.records import Batch, Fitted, LabelRecord, LearnerState, Round, Taught
+    from activelens.core.records import (Batch, Fitted, LabelRecord, LearnerState, Relabeled, Round, Taught,
+                                         Unlabeled)
     from activelens.loop.learner import ActiveLearner
     from activelens.loop.simulate import SimulationResult, compare, simulate, summarize
     from activelens.storage import (AnnotationQueue, LabelStore, PoolMismatchError, QueueError, StoreError,

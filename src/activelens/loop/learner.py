@@ -455,7 +455,8 @@ class ActiveLearner:
                     raise ValueError(problem)
 
     # ----- corrections -----
-    def relabel(self, positions, labels, *, annotator=None, source="relabel") -> None:
+    def relabel(self, positions: ArrayLike, labels: ArrayLike, *, annotator: str | Sequence[str | None] | None = None,
+                source: str = "relabel") -> None:
         """Change the labels of labeled items; the old labels stay in ``label_history()``.
 
         Validated as a whole, with the checks of ``teach`` (one label per position, the declared classes, one type
@@ -506,7 +507,8 @@ class ActiveLearner:
             self._log.extend(records)
             self._label_version += 1
 
-    def unlabel(self, positions, *, annotator=None, source="unlabel") -> None:
+    def unlabel(self, positions: ArrayLike, *, annotator: str | Sequence[str | None] | None = None,
+                source: str = "unlabel") -> None:
         """Take labels back: the items go back to the pool (``query`` may propose them again); their labels stay in
         ``label_history()``, each followed by a record with label None.
 

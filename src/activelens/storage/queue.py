@@ -425,7 +425,7 @@ class AnnotationQueue:
                     lease_expires=None))
         return len(rows)
 
-    def correct(self, index: int, label, annotator: str) -> None:
+    def correct(self, index: int, label: Any, annotator: str) -> None:
         """A reviewer's correction of a stored (resolved and taught) label.
 
         The correction overrides the resolution: the item's stored label becomes ``label`` at once, recorded in the

@@ -511,7 +511,8 @@ class LabelStore:
         with self.write() as c:
             _correct(c, rows, self.where)
 
-    def relabel(self, positions, labels, *, annotator=None, source: str = "relabel") -> int:
+    def relabel(self, positions: ArrayLike, labels: ArrayLike, *, annotator: str | Sequence[str | None] | None = None,
+                source: str = "relabel") -> int:
         """Change stored labels (without a learner: the command line, a reviewer of the queue); the old ones stay in
         ``label_history()``. A learner on the store takes the change in at its next ``pull_from_store`` (in a
         notebook, ``learner.relabel`` does both at once).
@@ -541,7 +542,8 @@ class LabelStore:
         """
         return self._correct_checked(positions, labels, annotator, source)
 
-    def unlabel(self, positions, *, annotator=None, source: str = "unlabel") -> int:
+    def unlabel(self, positions: ArrayLike, *, annotator: str | Sequence[str | None] | None = None,
+                source: str = "unlabel") -> int:
         """Take stored labels back (the items are unlabeled again); they stay in ``label_history()``.
 
         Parameters
@@ -776,7 +778,7 @@ def _correct(conn, rows, where):
     """Record corrections (``LabelStore.correct_labels``) inside the write transaction ``conn``: every item must have
     a stored label, else a StoreError (raised before anything is written)."""
     idx = [int(r["idx"]) for r in rows]
-    stored = {}
+    stored: dict[int, Any] = {}
     for k in range(0, len(idx), 500):
         stored.update((int(r.idx), r) for r in conn.execute(
             sa.select(T_LABELS.c.idx, T_LABELS.c.item_hash, T_LABELS.c.item_id).where(T_LABELS.c.idx.in_(idx[k:k + 500]))))
