@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
+from activelens.core.validation import check_path
 from activelens.backends import make_pool
 from activelens.storage.codec import load_label
 from activelens.storage.engine import StoreEngine
@@ -542,6 +543,8 @@ class LabelStore:
         """
         if what not in ("labels", "annotations"):
             raise ValueError(f"what must be 'labels' or 'annotations', got {what!r}")
+        if path is not None:
+            check_path(path, "path")
         if format is None and path is not None:
             suffix = Path(os.fspath(path)).suffix.lower()
             format = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".parquet": "parquet",
