@@ -333,6 +333,9 @@ def check_ids(ids, name: str = "ids") -> list:
                         f"{ids!r:.40}")
     if isinstance(ids, np.ndarray) and ids.ndim != 1:
         raise ValueError(f"{name} must be 1-D, one id per item, got an array of shape {ids.shape}")
+    if getattr(ids, "nlevels", 1) > 1:   # a pandas MultiIndex
+        raise TypeError(f"{name} is a pandas MultiIndex ({ids.nlevels} levels); ids are one value per item: pass "
+                        "ids=[\"/\".join(map(str, key)) for key in X.index], or one level (ids=X.index.get_level_values(0))")
     kind = getattr(getattr(ids, "dtype", None), "kind", "O")
     if kind in "iubUSMm":   # numbers, strings, dates: hashable and never missing
         return ids

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import math
 import threading
 import time
 from collections import Counter
@@ -413,8 +414,9 @@ class ActiveLearner:
 
     def merge_labels(self, indices, labels) -> int:
         """Take in labels saved elsewhere already (a teammate's notebook writing to the same store): memory only,
-        no event. Items this learner holds already are left as they are. Returns how many were added."""
-        indices = check_indices(indices, self.n_pool, name="indices")
+        no event. Items this learner holds already, or beyond the pool, are left as they are. Returns how many
+        were added."""
+        indices = check_indices(indices, None, name="indices", allow_duplicates=True)
         labels = check_labels(labels, name="labels")
         if len(labels) != indices.size:
             raise ValueError(f"got {indices.size} indices but {len(labels)} labels; give one label per index")
@@ -700,9 +702,10 @@ def _check_ids(X, ids, n_pool: int):
     index = ids if isinstance(ids, pd.Index) else pd.Index(check_ids(ids, name=name), tupleize_cols=False)
     check_ids(index, name=name)
     if index.size != n_pool:
-        raise ValueError(f"ids has {index.size} entries but the pool has {n_pool} items; give one id per item")
+        raise ValueError(f"{name} has {index.size} entries but the pool has {n_pool} items; give one id per item")
     if not index.is_unique:
-        raise ValueError(f"ids must be unique; {index[index.duplicated()][0]!r} appears more than once")
+        raise ValueError(f"{name} must be unique (they are the items' ids); {index[index.duplicated()][0]!r} appears "
+                         "more than once. Pass ids= of your own, or X.reset_index(drop=True)")
     return index.rename(index.name or "id")
 
 
@@ -710,13 +713,19 @@ def _per_item(value, n_call: int, name: str, number: bool = False) -> list:
     """One number for every index of a call, or one per index; None entries mean "not given"."""
     low = 0 if name == "seconds" else None
     if value is None or np.isscalar(value) or value is pd.NA:
-        return [check_scalar(value, name, float, low=low, allow_none=True)] * n_call
+        return [check_scalar(None if _is_nan(value) else value, name, float, low=low, allow_none=True)] * n_call
     if isinstance(value, (dict, set, frozenset)) or not hasattr(value, "__len__"):
         raise TypeError(f"{name} must be one number or one per index ({n_call}), got {type(value).__name__}")
     values = value.tolist() if hasattr(value, "tolist") else list(value)
     if len(values) != n_call:
         raise ValueError(f"{name} must be one number or one per index ({n_call}), got {len(values)}")
-    return [check_scalar(v, f"{name}[{k}]", float, low=low, allow_none=True) for k, v in enumerate(values)]
+    # NaN is "not given" (a missing time in a stored annotation), as None
+    return [check_scalar(None if _is_nan(v) else v, f"{name}[{k}]", float, low=low, allow_none=True)
+            for k, v in enumerate(values)]
+
+
+def _is_nan(value) -> bool:
+    return isinstance(value, (float, np.floating)) and math.isnan(value)
 
 
 def _per_item_name(value, n_call: int, name: str) -> list:
