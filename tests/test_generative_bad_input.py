@@ -157,7 +157,7 @@ def ids(n=N_POOL):
         out = [f"d{i}" for i in range(n)]
         out[3] = v
         return out
-    return (st.sampled_from([[1], {"a": 1}, np.array([1, 2]), None, math.nan, pd.NA, "d0"]).map(with_one)
+    return (st.sampled_from([[1], {"a": 1}, np.array([1, 2]), None, math.nan, pd.NA, "d0", "d\x003"]).map(with_one)
             | st.sampled_from([list(range(n - 1)), list(range(n + 1)), [0] * n, "abc", 3, pd.NA,
                                pd.MultiIndex.from_arrays([[0] * n, [0] * n]), np.zeros((n, 2))]))
 

@@ -337,7 +337,7 @@ def check_ids(ids, name: str = "ids") -> list:
         raise TypeError(f"{name} is a pandas MultiIndex ({ids.nlevels} levels); ids are one value per item: pass "
                         "ids=[\"/\".join(map(str, key)) for key in X.index], or one level (ids=X.index.get_level_values(0))")
     kind = getattr(getattr(ids, "dtype", None), "kind", "O")
-    if kind in "iubUSMm":   # numbers, strings, dates: hashable and never missing
+    if kind in "iubMm":   # numbers and dates: hashable and never missing
         return ids
     if kind == "f":
         missing = np.flatnonzero(np.isnan(np.asarray(ids, dtype=np.float64)))
@@ -353,6 +353,9 @@ def check_ids(ids, name: str = "ids") -> list:
                             "strings or numbers") from None
         if v is None or v is _PD_NA or (isinstance(v, float) and math.isnan(v)):
             raise ValueError(f"{name}[{k}] is missing ({v!r}); every item needs an id")
+        if isinstance(v, str) and "\x00" in v:
+            raise ValueError(f"{name}[{k}] {v!r:.40} holds a NUL character (\\x00), which a database cannot store; "
+                             "remove it")
     return values
 
 
