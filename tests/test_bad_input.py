@@ -626,7 +626,7 @@ bad("queue", "put a boolean mask", "TypeError", "boolean mask", world="queue")(
     lambda w: w.queue.put(np.ones(60, dtype=bool)))
 bad("queue", "put scores count", "ValueError", "scores must hold one number per index", world="queue")(
     lambda w: w.queue.put([40, 41], scores=[0.5]))
-bad("queue", "claim no name", "TypeError", "annotator", world="queue")(lambda w: w.queue.claim(""))
+bad("queue", "claim no name", "ValueError", "annotator", world="queue")(lambda w: w.queue.claim(""))
 bad("queue", "claim 0", "ValueError", "n must be", world="queue")(lambda w: w.queue.claim("bo", n=0))
 bad("queue", "overlap 2", "ValueError", "overlap")(lambda w: _queue(w, overlap=2))
 bad("queue", "gold_share 1", "ValueError", "gold_share")(lambda w: _queue(w, gold_share=1))

@@ -1,3 +1,4 @@
+import os
 import subprocess
 import sys
 
@@ -182,3 +183,67 @@ def test_cli_reject_no_longer_says_a_label_is_final(store_pool, tmp_path, capsys
     assert main(["unlabel", "--store", path, "--index", "5"]) == 0
     assert main(["reject", "--store", path, "--index", "5"]) == 0
     assert "removed 1 annotation(s)" in capsys.readouterr().out
+
+
+# ----- OS errors and an empty strategy list: one line, exit 2, before any long work (issue 21) -----
+def _fail(argv, capsys):
+    """Run ``main(argv)`` in this process; return its standard error after checking the one-line exit-2 form."""
+    assert main(argv) == 2
+    out, err = capsys.readouterr()
+    assert err.startswith("error: ") and err.count("\n") == 1 and "Traceback" not in err, err
+    return err
+
+
+def test_an_empty_strategies_list_is_refused(capsys):
+    for given in ("", ",", " , "):
+        err = _fail(["simulate", "--strategies", given, "--quiet"], capsys)
+        assert "--strategies names no strategy" in err and "margin" in err
+
+
+def test_simulate_checks_its_paths_before_the_simulation(tmp_path, capsys, monkeypatch):
+    import activelens.loop.simulate as sim
+
+    def never(*a, **k):
+        raise AssertionError("the simulation ran before the paths were checked")
+    monkeypatch.setattr(sim, "compare", never)
+    err = _fail(["simulate", "--dataset", "iris", "--plot", str(tmp_path), "--quiet"], capsys)
+    assert "--plot" in err and "is a directory" in err
+    err = _fail(["simulate", "--dataset", str(tmp_path), "--quiet"], capsys)   # a folder as the dataset
+    assert "--dataset" in err and "is a directory" in err
+    data = tmp_path / "pool.csv"
+    data.write_text("a,b\n1,0\n")
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode: False if str(p) == str(data) else real_access(p, mode))
+    err = _fail(["simulate", "--dataset", str(data), "--quiet"], capsys)      # a file that cannot be read
+    assert "--dataset" in err and "cannot be read" in err and "permissions" in err
+    monkeypatch.setattr(os, "access", lambda p, mode: False if str(p) == str(tmp_path) else real_access(p, mode))
+    err = _fail(["simulate", "--dataset", "iris", "--plot", str(tmp_path / "c.html"), "--quiet"], capsys)
+    assert "--plot" in err and "cannot be written" in err
+
+
+def test_store_commands_refuse_folders_and_unreadable_files(store_pool, tmp_path, capsys, monkeypatch):
+    X, _ = store_pool
+    path = str(tmp_path / "labels.db")
+    _learner(X[:30], path).store.close()
+    err = _fail(["export", "--store", path, "--out", str(tmp_path)], capsys)             # --out is a folder
+    assert "--out" in err and "is a directory" in err
+    err = _fail(["export", "--store", path, "--out", str(tmp_path / "no" / "l.csv")], capsys)
+    assert "--out" in err and "does not exist" in err
+    err = _fail(["select", "--store", str(tmp_path)], capsys)                             # --store is a folder
+    assert "is a directory" in err
+    err = _fail(["select", "--store", path, "--pool", str(tmp_path)], capsys)            # --pool is a folder
+    assert "--pool" in err and "is a directory" in err
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode: False if str(p) == path else real_access(p, mode))
+    err = _fail(["select", "--store", path], capsys)
+    assert "--store" in err and "cannot be read" in err
+
+
+def test_a_raw_os_error_gets_the_file_and_the_fix(capsys):
+    from activelens.cli_store import error_exit
+
+    assert error_exit(PermissionError(13, "Permission denied", "/srv/labels.db")) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: /srv/labels.db: permission denied; check") and "(Permission denied)" in err
+    assert error_exit(IsADirectoryError(21, "Is a directory", "/srv")) == 2
+    assert "that is a folder; give a file in it" in capsys.readouterr().err

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from activelens.cli_store import add_store_commands, error_exit
+from activelens.cli_store import EXPECTED_ERRORS, add_store_commands, error_exit
 
 
 def _simulate(args) -> int:
@@ -23,7 +23,7 @@ def _simulate(args) -> int:
         curves = compare(model, Xp, yp, strategies, seeds=args.seeds, X_test=Xt, y_test=yt, initial=args.initial,
                          batch_size=args.batch_size, budget=budget, n_jobs=args.jobs, progress=not args.quiet,
                          cold_start=args.cold_start)
-    except (ValueError, TypeError) as exc:
+    except EXPECTED_ERRORS as exc:
         return error_exit(exc)
     print(f"dataset={args.dataset} model={args.model} pool={Xp.shape[0]} test={Xt.shape[0]} budget={budget} "
           f"batch={args.batch_size} initial={args.initial} cold_start={args.cold_start} seeds={args.seeds}")
@@ -51,12 +51,17 @@ def _print_table(table, targets) -> None:
 def _check_simulate_args(args) -> list[str]:
     """The strategies to run (random first when not named), once every simulate argument that needs no data is
     checked (before minutes of simulation); a ValueError or TypeError names the first bad one."""
+    import os
     from pathlib import Path
 
-    from activelens.core.validation import check_scalar
+    from activelens.core.validation import check_path, check_scalar
+    from activelens.datasets import BUNDLED
     from activelens.strategies.registry import COLD_STARTS, STRATEGIES
 
     strategies = [s.strip() for s in args.strategies.split(",") if s.strip()]
+    if not strategies:
+        raise ValueError(f"--strategies names no strategy ({args.strategies!r}); give one or more of "
+                         f"{', '.join(STRATEGIES)}, comma-separated (random is always added as the baseline)")
     unknown = [s for s in strategies if s not in STRATEGIES]
     if unknown:
         raise ValueError(f"unknown strategy {unknown[0]!r}; choose from {', '.join(STRATEGIES)}")
@@ -69,11 +74,17 @@ def _check_simulate_args(args) -> list[str]:
     check_scalar(args.budget, "--budget", int, low=1, allow_none=True, what="labels per run")
     check_scalar(args.test_size, "--test-size", float, low=0, high=1, include_low=False, include_high=False,
                  what="the share of rows held out for testing, between 0 and 1, e.g. 0.3")
+    if args.dataset not in BUNDLED and Path(args.dataset).exists():   # a file given: a folder or unreadable is refused
+        check_path(args.dataset, "--dataset", must_exist=True)
     if args.plot:
         folder = Path(args.plot).expanduser().resolve().parent
         if not folder.is_dir():
             raise ValueError(f"--plot {args.plot!r}: the folder {str(folder)!r} does not exist; create it or write "
                              "the plot elsewhere")
+        check_path(args.plot, "--plot")
+        if not os.access(folder, os.W_OK):
+            raise PermissionError(f"--plot {args.plot!r}: the folder {str(folder)!r} cannot be written to "
+                                  "(permission denied); write the plot elsewhere")
     return strategies if "random" in strategies else ["random"] + strategies   # the baseline of every ratio
 
 
@@ -104,7 +115,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except EXPECTED_ERRORS as exc:   # anything a command did not catch itself: still one line, never a traceback
+        return error_exit(exc)
 
 
 if __name__ == "__main__":

@@ -9,16 +9,30 @@ from pathlib import Path
 
 import numpy as np
 
-from activelens.core.validation import check_scalar
+from activelens.core.pool import PoolError
+from activelens.core.validation import check_path, check_scalar
 from activelens.storage import AnnotationQueue, LabelStore, StoreError
 
-#: what a command reports as ``error: ...`` with exit status 2 (bad input, a missing file, a store refusing)
-EXPECTED_ERRORS = (StoreError, FileNotFoundError, ValueError, TypeError, IndexError)
+#: what a command reports as ``error: ...`` with exit status 2: bad input, every activelens error (a store or a pool
+#: refusing), and the operating system's (a folder where a file is wanted, a file without read permission)
+EXPECTED_ERRORS = (StoreError, PoolError, OSError, ValueError, TypeError, IndexError, KeyError)
+
+#: what to do about an error of the operating system, by its class
+_OS_FIXES = (
+    (IsADirectoryError, "that is a folder; give a file in it"),
+    (NotADirectoryError, "a part of that path is a file, not a folder; check the path"),
+    (PermissionError, "permission denied; check the file's and its folder's permissions (ls -l), or use another path"),
+    (FileNotFoundError, "no such file or folder; check the path"),
+    (OSError, "check the path and that the disk has room"),
+)
 
 
 def error_exit(problem) -> int:
     """Say what is wrong on standard error as ``error: <problem>`` and return exit status 2 (argparse's for bad
-    usage); every command fails through here."""
+    usage); every command fails through here. A raw error of the operating system gets the file and what to do."""
+    if isinstance(problem, OSError) and problem.strerror and problem.filename is not None:
+        fix = next(f for kind, f in _OS_FIXES if isinstance(problem, kind))
+        problem = f"{problem.filename}: {fix} ({problem.strerror})"
     print(f"error: {problem}", file=sys.stderr)
     return 2
 
@@ -94,15 +108,17 @@ def _add_correction_commands(sub) -> None:
 
 
 def _open(target, timeout=30.0):
-    if "://" not in target and not Path(target).exists():
-        raise FileNotFoundError(f"--store {target!r} does not exist; create it with ActiveLearner(estimator, X, store=...)")
+    if "://" not in target:
+        try:
+            check_path(target, "--store", must_exist=True)
+        except FileNotFoundError:
+            raise FileNotFoundError(f"--store {target!r} does not exist; create it with ActiveLearner(estimator, X, "
+                                    "store=...)") from None
     return LabelStore(target, timeout=timeout)
 
 
 def _load_pool(path, text=None):
-    p = Path(path)
-    if not p.exists():
-        raise FileNotFoundError(f"--pool {path!r} does not exist")
+    p = check_path(path, "--pool", must_exist=True)
     if text is not None:
         from activelens.datasets import read_frame, text_column
         return text_column(read_frame(p), text, path)
@@ -181,6 +197,8 @@ def _reject(args) -> int:
 
 def _export(args) -> int:
     try:
+        if args.out:
+            check_path(args.out, "--out")   # a folder, a missing folder: refused before the store is read
         st = _open(args.store)
         fmt = args.format
         if fmt == "parquet" and not args.out:

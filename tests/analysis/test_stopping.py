@@ -91,10 +91,10 @@ def test_stabilizing_predictions_fires_when_successive_models_agree():
     (lambda: Budget(0), ValueError, "max_labels must be a positive int, got 0"),
     (lambda: Budget(2.5), TypeError, "max_labels must be a positive int"),
     (lambda: Plateau(patience=-1), ValueError, "patience must be a positive int"),
-    (lambda: TargetScore("x"), TypeError, "target must be a number > 0, got 'x'"),
+    (lambda: TargetScore("x"), TypeError, "target must be a number with 0 < value <= 1"),
     (lambda: DiminishingReturns(window=0), ValueError, "window must be a positive int"),
     (lambda: Plateau(min_delta=-0.1), ValueError, "min_delta must be a number >= 0"),
-    (lambda: StabilizingPredictions(threshold=float("nan")), ValueError, "threshold must be a number > 0"),
+    (lambda: StabilizingPredictions(threshold=float("nan")), ValueError, "threshold must be a number with 0 < value <= 1"),
 ])
 def test_criteria_reject_bad_parameters(factory, error, words):
     with pytest.raises(error, match=re.escape(words)):

@@ -84,7 +84,8 @@ class TargetScore(StoppingCriterion):
     name = "target"
 
     def __init__(self, target: float):
-        self.target = check_scalar(target, "target", float, low=0, include_low=False)
+        self.target = check_scalar(target, "target", float, low=0, high=1, include_low=False,
+                                   what="a score to reach; scores are at most 1")
         self._score: float | None = None
 
     def update(self, learner: LearnerView) -> None:
@@ -179,9 +180,11 @@ class StabilizingPredictions(StoppingCriterion):
 
     def __init__(self, threshold: float = 0.99, window: int = 3, stop_set_size: int = 1000,
                  random_state: int | np.random.Generator | None = None) -> None:
-        self.threshold = check_scalar(threshold, "threshold", float, low=0, include_low=False)
+        self.threshold = check_scalar(threshold, "threshold", float, low=0, high=1, include_low=False,
+                                      what="an agreement (Cohen's kappa) of at most 1")
         self.window = check_scalar(window, "window", int, low=1, what="rounds")
         self.stop_set_size = check_scalar(stop_set_size, "stop_set_size", int, low=1)
+        check_random_state(random_state)
         self.random_state = random_state
         self._stop_set: np.ndarray | None = None
         self._previous: np.ndarray | None = None

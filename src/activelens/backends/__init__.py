@@ -14,6 +14,7 @@ from activelens.backends import sparse as _sparse_backend
 from activelens.backends.memory import InMemoryPool
 from activelens.backends.sparse import SparsePool
 from activelens.core.pool import Pool
+from activelens.core.validation import check_random_state
 
 #: (accepts(X) -> bool, module whose ``make(X, **options)`` builds the pool); the first that accepts X wins,
 #: an in-memory pool otherwise. ``accepts`` must not import the backend's heavy dependencies.
@@ -49,6 +50,7 @@ def make_pool(X: Any, *, client: Any = None, embeddings: Any = None,
         ``client`` for a pool in this process, or ``client``/``embeddings`` with a ready Pool (give them where the
         Pool is made).
     """
+    check_random_state(random_state)   # refused here, not when the embedding is first drawn
     if isinstance(X, Pool):
         given = [name for name, v in (("client", client), ("embeddings", embeddings)) if v is not None]
         if given:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
+from pathlib import Path
 
 import numpy as np
 
@@ -14,16 +16,22 @@ import numpy as np
 PROBA_SUM_ATOL = 1e-4
 
 
-def check_random_state(random_state) -> np.random.Generator:
-    """A numpy Generator from None, an int, a Generator or a legacy RandomState."""
+#: the largest seed scikit-learn takes (2**32 - 1); activelens passes seeds on to it
+MAX_SEED = 2 ** 32 - 1
+
+
+def check_random_state(random_state, name: str = "random_state") -> np.random.Generator:
+    """A numpy Generator from None, an int seed in [0, 2**32 - 1], a Generator or a legacy RandomState."""
     if isinstance(random_state, np.random.Generator):
         return random_state
-    if random_state is None or isinstance(random_state, (numbers.Integral, np.integer)):
-        return np.random.default_rng(random_state)   # type: ignore[arg-type]  # numpy's stubs omit numbers.Integral
+    if isinstance(random_state, (numbers.Integral, np.integer)) and not isinstance(random_state, (bool, np.bool_)):
+        return np.random.default_rng(check_scalar(random_state, name, int, low=0, high=MAX_SEED, what="a seed"))
+    if random_state is None:
+        return np.random.default_rng()
     if isinstance(random_state, np.random.RandomState):
         return np.random.default_rng(random_state.randint(np.iinfo(np.int32).max))
     raise TypeError(
-        f"random_state must be None, an int or a numpy Generator, got {type(random_state).__name__}"
+        f"{name} must be None, an int seed or a numpy Generator, got {type(random_state).__name__} {random_state!r:.40}"
     )
 
 
@@ -39,6 +47,9 @@ def check_matrix(X, name: str = "X", dtype=np.float64, min_rows: int = 1, float3
     """
     if hasattr(X, "to_numpy"):  # pandas
         X = X.to_numpy()
+    if _ragged(X):
+        raise ValueError(f"{name} is ragged (its rows have different lengths); give every row the same number of "
+                         "features")
     if np.iscomplexobj(X):
         raise TypeError(f"{name} holds complex numbers; activelens needs real features. Pass {name}.real, "
                         f"np.abs({name}), or both as separate columns (np.hstack([{name}.real, {name}.imag]))")
@@ -69,6 +80,14 @@ def check_matrix(X, name: str = "X", dtype=np.float64, min_rows: int = 1, float3
         bad = tuple(np.argwhere(np.abs(arr) > FLOAT32_MAX)[0])
         raise _float32_range_error(name, arr[bad], bad)
     return arr
+
+
+def _ragged(values) -> bool:
+    """Whether ``values`` is a nested list or tuple whose rows have different lengths (numpy refuses those)."""
+    if not isinstance(values, (list, tuple)) or not values:
+        return False
+    lengths = {len(v) if isinstance(v, (list, tuple, np.ndarray)) else -1 for v in values}
+    return len(lengths) > 1
 
 
 def _float32_range_error(name, value, where) -> ValueError:
@@ -119,6 +138,10 @@ def check_proba(proba, name: str = "proba") -> np.ndarray:
     return p
 
 
+#: the range of a stored or numpy integer: a larger int would overflow the database driver or numpy
+INT64_MIN, INT64_MAX = -(2 ** 63), 2 ** 63 - 1
+
+
 def check_scalar(value, name: str, kind: type = int, *, low=None, high=None, include_low: bool = True,
                  include_high: bool = True, allow_none: bool = False, what: str = ""):
     """One int or float setting, checked the way every public argument of activelens is (scikit-learn's
@@ -162,6 +185,8 @@ def check_scalar(value, name: str, kind: type = int, *, low=None, high=None, inc
     if not ok:
         raise TypeError(f"{name} must be {described}{or_none}, got {value!r}")
     value = kind(value)
+    if kind is int and not INT64_MIN <= value <= INT64_MAX:
+        raise ValueError(f"{name} must be {described}{or_none} that fits in 64 bits, got {value!r}")
     if kind is float and not math.isfinite(value):
         raise ValueError(f"{name} must be {described}{or_none}, got {value!r}")
     too_low = low is not None and (value < low if include_low else value <= low)
@@ -204,7 +229,15 @@ def check_indices(indices, n_pool: int | None, name: str = "indices", allow_dupl
     """
     if indices is None:
         return np.empty(0, dtype=np.intp)
-    arr = np.asarray(indices)
+    if isinstance(indices, (str, bytes, dict, set, frozenset)) or indices is _PD_NA:
+        raise TypeError(f"{name} must be integer positions into the pool (a list or array of ints), got "
+                        f"{type(indices).__name__} {indices!r:.40}")
+    if _ragged(indices):
+        raise ValueError(f"{name} must be 1-D positions into the pool, got nested lists of different lengths")
+    try:
+        arr = np.asarray(indices)
+    except (TypeError, ValueError, OverflowError):
+        raise TypeError(f"{name} must be integer positions into the pool, got {indices!r:.60}") from None
     if arr.ndim == 0:
         arr = arr.reshape(1)
     if arr.ndim != 1:
@@ -214,7 +247,7 @@ def check_indices(indices, n_pool: int | None, name: str = "indices", allow_dupl
     if arr.dtype == bool:
         raise TypeError(f"{name} must be integer positions, not a boolean mask; use np.flatnonzero(mask)")
     if not np.issubdtype(arr.dtype, np.integer):
-        whole = np.issubdtype(arr.dtype, np.floating) and bool(np.isfinite(arr).all()) and bool((arr == np.round(arr)).all())
+        whole = np.issubdtype(arr.dtype, np.floating) and np.abs(arr).max() < 2.0 ** 62 and bool(np.isfinite(arr).all()) and bool((arr == np.round(arr)).all())
         if not whole:
             raise TypeError(f"{name} must be integer positions into the pool, got {arr[:4].tolist()!r:.60} (dtype "
                             f"{arr.dtype}); positions are whole numbers")
@@ -239,6 +272,91 @@ def check_weight(weight, name: str = "weight") -> float:
     if not (0.0 <= w <= 1.0):
         raise ValueError(f"{name} must be in [0, 1], got {w}")
     return w
+
+
+try:   # pandas' missing value, refused wherever a value is needed (its truth value is ambiguous)
+    from pandas import NA as _PD_NA
+except ImportError:  # pragma: no cover - pandas is a dependency
+    _PD_NA = object()
+
+
+# ----- names and paths -----
+
+def check_name(value, name: str, *, allow_none: bool = False, what: str = "a name") -> str | None:
+    """A name (an annotator, a strategy, a source): a non-empty string without NUL characters.
+
+    The one check of every name users pass, so the learner, the queue and the store agree on what a name is (a NUL
+    character would be cut by C libraries and refused by PostgreSQL).
+    """
+    if value is None and allow_none:
+        return None
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be {what}, a non-empty string{' or None' if allow_none else ''}, got "
+                        f"{type(value).__name__} {value!r:.40}")
+    if not value.strip():
+        raise ValueError(f"{name} must be {what}, a non-empty string, got {value!r}")
+    if "\x00" in value:
+        raise ValueError(f"{name} holds a NUL character (\\x00) in {value!r:.40}; remove it")
+    return value
+
+
+def check_path(path, name: str, *, must_exist: bool = False, file: bool = True) -> Path:
+    """A file path (str or os.PathLike) as a Path: no NUL character, not a directory when a file is wanted, and with a
+    folder that exists (``must_exist``: the file itself exists and can be read)."""
+    if not isinstance(path, (str, os.PathLike)) or isinstance(path, bytes):
+        raise TypeError(f"{name} must be a file path (a str or pathlib.Path), got {type(path).__name__} {path!r:.40}")
+    text = os.fspath(path)
+    if not text:
+        raise ValueError(f"{name} is an empty path; give a file name")
+    if "\x00" in text:
+        raise ValueError(f"{name} {text!r:.60} holds a NUL character (\\x00); remove it")
+    p = Path(text).expanduser()
+    if file and p.is_dir():
+        raise IsADirectoryError(f"{name} {text!r} is a directory; give a file in it, e.g. {str(p / 'labels.db')!r}")
+    if must_exist:
+        if not p.exists():
+            raise FileNotFoundError(f"{name} {text!r} does not exist")
+        if not os.access(p, os.R_OK):
+            raise PermissionError(f"{name} {text!r} cannot be read (permission denied); check its permissions")
+    elif not p.resolve().parent.is_dir():
+        raise FileNotFoundError(f"{name} {text!r}: the folder {str(p.resolve().parent)!r} does not exist; create it "
+                                "first")
+    return p
+
+
+# ----- ids -----
+
+def check_ids(ids, name: str = "ids") -> list:
+    """Item ids as a list: a 1-D sequence of hashable values, none of them missing (None, NaN, pd.NA)."""
+    if isinstance(ids, (str, bytes, dict, set, frozenset)) or not hasattr(ids, "__iter__"):
+        raise TypeError(f"{name} must be a sequence of ids (a list, array or pandas Index), got {type(ids).__name__} "
+                        f"{ids!r:.40}")
+    if isinstance(ids, np.ndarray) and ids.ndim != 1:
+        raise ValueError(f"{name} must be 1-D, one id per item, got an array of shape {ids.shape}")
+    if getattr(ids, "nlevels", 1) > 1:   # a pandas MultiIndex
+        raise TypeError(f"{name} is a pandas MultiIndex ({ids.nlevels} levels); ids are one value per item: pass "
+                        "ids=[\"/\".join(map(str, key)) for key in X.index], or one level (ids=X.index.get_level_values(0))")
+    kind = getattr(getattr(ids, "dtype", None), "kind", "O")
+    if kind in "iubMm":   # numbers and dates: hashable and never missing
+        return ids
+    if kind == "f":
+        missing = np.flatnonzero(np.isnan(np.asarray(ids, dtype=np.float64)))
+        if missing.size:
+            raise ValueError(f"{name}[{int(missing[0])}] is missing (NaN); every item needs an id")
+        return ids
+    values = list(ids)
+    for k, v in enumerate(values):
+        try:
+            hash(v)
+        except TypeError:
+            raise TypeError(f"{name}[{k}] is {type(v).__name__} {v!r:.40}, which cannot be an id (not hashable); use "
+                            "strings or numbers") from None
+        if v is None or v is _PD_NA or (isinstance(v, float) and math.isnan(v)):
+            raise ValueError(f"{name}[{k}] is missing ({v!r}); every item needs an id")
+        if isinstance(v, str) and "\x00" in v:
+            raise ValueError(f"{name}[{k}] {v!r:.40} holds a NUL character (\\x00), which a database cannot store; "
+                             "remove it")
+    return values
 
 
 # ----- labels and classes -----
@@ -267,7 +385,16 @@ def check_label(value, name: str = "label"):
     if value is None or (isinstance(value, float) and not np.isfinite(value)):
         raise ValueError(f"{name} must not be None or NaN, nor infinite (got {value!r}); give a class label, or leave "
                          "the item unlabeled")
-    if isinstance(value, (str, bool, numbers.Integral, numbers.Real)) and not isinstance(value, complex):
+    if value is _PD_NA:
+        raise ValueError(f"{name} must not be pd.NA (a missing value); give a class label, or leave the item unlabeled")
+    if isinstance(value, str):
+        if not value.strip() or "\x00" in value:
+            raise ValueError(f"{name} must be a visible class name, got {value!r:.40} (empty, blank or holding a NUL "
+                             "character); name the class")
+        return value
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool) and not INT64_MIN <= value <= INT64_MAX:
+        raise ValueError(f"{name} {value} does not fit in 64 bits; use a smaller number or a string for the class")
+    if isinstance(value, (bool, numbers.Integral, numbers.Real)) and not isinstance(value, complex):
         return value
     if isinstance(value, (list, tuple, dict, set, np.ndarray)):
         what = f"an array of shape {value.shape}" if isinstance(value, np.ndarray) else f"a {type(value).__name__}"
@@ -297,8 +424,6 @@ def check_labels(labels, name: str = "labels") -> list:
                              f"For an (n, 1) column pass {name}.ravel()")
         if labels.dtype.kind in "iub":
             return labels.tolist()
-        if labels.dtype.kind in "US":
-            return [str(v) for v in labels.tolist()]
         if labels.dtype.kind == "f" and np.isfinite(labels).all():
             return labels.tolist()
         labels = labels.tolist()
@@ -351,3 +476,18 @@ def label_mismatch(value, classes=None, kind: str | None = None) -> str | None:
         one = {"strings": "a string", "numbers": "a number", "bool": "a bool"}.get(label_kind(value), label_kind(value))
         return f"label {value!r} is {one}, but the labels held already are {kind}; use one type for every label"
     return None
+
+
+def check_label_type(labels, held, classes=None, name: str = "labels") -> None:
+    """Refuse new ``labels`` that would give the learner two types of label: strings mixed with numbers, or (without
+    declared ``classes``) a fractional number, which scikit-learn reads as a regression target and which would jam
+    every later fit. ``held`` is one label held already (or None)."""
+    kinds = {label_kind(v) for v in labels} | ({label_kind(held)} if held is not None else set())
+    if len(kinds) > 1:
+        raise TypeError(f"{name} mix {' and '.join(sorted(kinds))}; use one type for every label")
+    if classes is None:
+        for v in labels:
+            if isinstance(v, float) and not v.is_integer():
+                raise TypeError(f"{name} holds {v!r}, not a whole number: a classifier reads fractional numbers as a "
+                                "regression target and every later fit would fail. Use whole numbers or strings for "
+                                "classes, or declare them with classes=")

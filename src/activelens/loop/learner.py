@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import math
 import threading
 import time
 from collections import Counter
@@ -23,8 +24,8 @@ from activelens.core.pool import rng_restored
 from activelens.core.records import (Batch, Fitted, LabelRecord, LearnerState, Relabeled, Round, Taught, Unlabeled,
                                       supersession)
 from activelens.core.threads import blas_threads, check_threads
-from activelens.core.validation import (check_classes, check_indices, check_labels, check_n, check_random_state,
-                                         check_scalar, label_kind, label_mismatch)
+from activelens.core.validation import (check_classes, check_indices, check_label_type, check_labels, check_n,
+                                         check_ids, check_name, check_random_state, check_scalar, label_mismatch)
 from activelens.strategies import coldstart, registry
 from activelens.strategies.registry import Ask
 
@@ -120,7 +121,8 @@ class ActiveLearner:
         self._strategy = registry.resolve(strategy)
         self._strategy_spec = strategy
         self.estimator = estimator
-        self.batch_size = check_scalar(batch_size, "batch_size", int, low=1, what="items per query")
+        self.batch_size = check_scalar(batch_size, "batch_size", int, low=1, high=self._pool.n_rows,
+                                       what=f"items per query, at most the pool's {self._pool.n_rows}")
         self.cold_start = self._check_cold_start(cold_start, self._pool.n_rows)
         self.declared_classes = None if classes is None else check_classes(classes)
         self._holdout = _check_holdout(holdout, self._pool.n_features, self.declared_classes)
@@ -229,10 +231,10 @@ class ActiveLearner:
     def positions(self, ids: Any) -> np.ndarray:
         """Pool positions of ``ids`` (a KeyError names the first id that is not in the pool)."""
         many = not np.isscalar(ids) and not isinstance(ids, tuple)
-        wanted = list(ids) if many else [ids]
+        wanted = check_ids(list(ids) if many else [ids], name="ids")
         pos = self.ids.get_indexer(wanted)   # type: ignore[arg-type]  # pandas-stubs take only an Index; a list works
         if (pos < 0).any():
-            raise KeyError(f"id {wanted[int(np.flatnonzero(pos < 0)[0])]!r} is not in the pool")
+            raise KeyError(f"ids holds {wanted[int(np.flatnonzero(pos < 0)[0])]!r}, which is not in the pool")
         return pos.astype(np.intp)
 
     def labeled_frame(self) -> pd.DataFrame:
@@ -309,6 +311,9 @@ class ActiveLearner:
             self._listeners.append(listener)
 
     def unsubscribe(self, listener: Callable[[Taught | Fitted], object]) -> None:
+        """Stop calling ``listener`` (one given to ``subscribe``)."""
+        if not callable(listener):
+            raise TypeError(f"listener must be callable (one given to subscribe), got {type(listener).__name__}")
         with self._lock:
             self._listeners = [f for f in self._listeners if f is not listener]
 
@@ -328,6 +333,8 @@ class ActiveLearner:
         current labels: a label corrected since that round is trained with its correction)."""
         if not isinstance(state, LearnerState):
             raise TypeError(f"state must be an activelens LearnerState (from snapshot()), got {type(state).__name__}")
+        if not isinstance(refit, (bool, np.bool_)):
+            raise TypeError(f"refit must be True or False, got {refit!r:.40}")
         order = [int(i) for i, _ in state.labels]
         label_of = {int(i): v for i, v in state.labels}
         if order and (min(order) < 0 or max(order) >= self.n_pool):
@@ -397,9 +404,7 @@ class ActiveLearner:
                         )
                     continue
                 new.append((i, v))
-            kinds = {label_kind(v) for v in lab} | {label_kind(v) for v in list(self._label_of.values())[:1]}
-            if len(kinds) > 1:
-                raise TypeError(f"labels mix {' and '.join(sorted(kinds))}; use one type for every label")
+            check_label_type(lab, next(iter(self._label_of.values()), None), self.declared_classes, name="labels")
             records = self._label_records(new, idx.tolist(), annotator, seconds, scores, strategy, source)
             if records:
                 self._emit(Taught(records))
@@ -416,20 +421,9 @@ class ActiveLearner:
         n_call = len(call_indices)
         secs = _per_item(seconds, n_call, "seconds", number=True)
         scs = _per_item(scores, n_call, "scores", number=True)
-        if annotator is None or isinstance(annotator, str):
-            names = [annotator] * n_call
-        elif isinstance(annotator, (list, tuple, np.ndarray)) and len(annotator) == n_call \
-                and all(a is None or isinstance(a, str) for a in annotator):
-            names = list(annotator)
-        else:
-            raise TypeError(f"annotator must be a string (or one string per index), got {annotator!r:.80}")
-        if strategy is None or isinstance(strategy, str):
-            stgs = [strategy] * n_call
-        elif isinstance(strategy, (list, tuple, np.ndarray)) and len(strategy) == n_call \
-                and all(s is None or isinstance(s, str) for s in strategy):
-            stgs = list(strategy)
-        else:
-            raise TypeError(f"strategy must be a string (or one string per index), got {strategy!r:.80}")
+        names = _per_item_name(annotator, n_call, "annotator")
+        stgs = _per_item_name(strategy, n_call, "strategy")
+        check_name(source, "source", what="where the labels came from")
         if not new:
             return ()
         first: dict[int, int] = {}
@@ -606,8 +600,13 @@ class ActiveLearner:
 
     def merge_labels(self, indices: Iterable[int], labels: Iterable[Any]) -> int:
         """Take in labels saved elsewhere already (a teammate's notebook writing to the same store): memory only,
-        no event. Items this learner holds already, or outside the pool, are left as they are. Returns how many
+        no event. Items this learner holds already, or beyond the pool, are left as they are. Returns how many
         were added."""
+        indices = check_indices(indices, None, name="indices", allow_duplicates=True)
+        labels = check_labels(labels, name="labels")
+        if len(labels) != indices.size:
+            raise ValueError(f"got {indices.size} indices but {len(labels)} labels; give one label per index")
+        check_label_type(labels, next(iter(self._label_of.values()), None), self.declared_classes, name="labels")
         added = 0
         with self._lock:
             for i, v in zip(indices, labels):
@@ -692,12 +691,19 @@ class ActiveLearner:
         model = self.model_
         if X is None:
             return self._pool.proba(model, self.proba_classes(model))
-        return padded_proba(model, check_matrix_or_sparse(X, name="X"), self.proba_classes(model))
+        X = check_matrix_or_sparse(X, name="X")
+        if X.shape[1] != self._pool.n_features:
+            raise ValueError(f"X has {X.shape[1]} features but the pool has {self._pool.n_features}; give rows with the "
+                             "pool's features")
+        return padded_proba(model, X, self.proba_classes(model))
 
     def proba_classes(self, model: Any = None) -> np.ndarray:
         """The classes probabilities are padded to for ``model`` (default: the current one): the declared classes,
         else the model's."""
         model = self.model_ if model is None else model
+        if not hasattr(model, "classes_"):
+            raise TypeError(f"model must be a fitted classifier (with classes_), got {type(model).__name__}; "
+                            "call fit() first, or pass learner.model_")
         if self.declared_classes is not None:
             missing = set(np.asarray(model.classes_).tolist()) - set(self.declared_classes.tolist())
             if missing:
@@ -710,14 +716,20 @@ class ActiveLearner:
         proba = np.asarray(self.predict_proba())
         classes = self.proba_classes(self.model_)
         pred = classes[proba.argmax(axis=1)]
-        return pred if indices is None else pred[np.asarray(indices)]
+        if indices is None:
+            return pred
+        return pred[check_indices(indices, self.n_pool, name="indices", allow_duplicates=True)]
 
     # ----- query -----
     def query(self, n: int | None = None) -> Batch:
-        """The next batch: ``n`` (default ``batch_size``) unlabeled pool positions, best first."""
+        """The next batch: ``n`` (default ``batch_size``, or what is left of the pool when less) unlabeled pool
+        positions, best first. An ``n`` larger than what is left, or a query of a fully labeled pool, is refused."""
         with self._lock:
             labeled = self.labeled_indices
-            n = check_n(self.batch_size if n is None else n, self.n_pool - labeled.size, name="n")
+            left = self.n_pool - labeled.size
+            if left == 0:
+                raise ValueError(f"every item of the pool is labeled ({self.n_pool}); there is nothing left to query")
+            n = min(self.batch_size, left) if n is None else check_n(n, left, name="n")
             model, model_version, rng = self.model_, self.model_version, self._rng
             ask = Ask(n=n, labeled=labeled, rng=rng, model=model,
                       classes=None if model is None else self.proba_classes(model),
@@ -742,6 +754,9 @@ class ActiveLearner:
             return registry.check_cold_start_name(cold_start)
         if hasattr(cold_start, "predict_proba") or callable(cold_start):
             return cold_start
+        if cold_start is None:
+            raise TypeError("cold_start must be 'auto', 'random', 'typiclust', a fitted model, a callable X -> proba or "
+                            "pool positions, got None; leave it out for 'auto'")
         return check_indices(cold_start, n_pool, name="cold_start")
 
     def _cold_start_selection(self, ask: Ask):
@@ -849,7 +864,7 @@ def _check_holdout(holdout, n_features: int, classes) -> tuple:
         return None, None
     if not isinstance(holdout, (tuple, list)) or len(holdout) != 2:
         raise TypeError(f"holdout must be a pair (X_test, y_test), got {type(holdout).__name__} {holdout!r:.60}")
-    X_test = check_matrix_or_sparse(holdout[0], name="X_test")
+    X_test = check_matrix_or_sparse(holdout[0], name="holdout's X_test")
     y_test = np.asarray(holdout[1])
     if X_test.shape[1] != n_features:
         raise ValueError(f"holdout's X_test has {X_test.shape[1]} features but X has {n_features}")
@@ -862,6 +877,8 @@ def _check_holdout(holdout, n_features: int, classes) -> tuple:
 
 def _check_scoring(scoring):
     """The scorer of a scikit-learn scorer name or callable; a ValueError names the argument otherwise."""
+    if scoring is None:
+        raise ValueError("scoring must be a scikit-learn scorer name (e.g. 'accuracy') or a callable, got None")
     try:
         return get_scorer(scoring)
     except (ValueError, TypeError) as exc:
@@ -871,6 +888,9 @@ def _check_scoring(scoring):
 
 def _check_stopping(stopping, n_pool: int) -> list:
     """The stopping criteria as a list; a ``Budget`` larger than the pool is refused (it could never fire)."""
+    if stopping is not None and not isinstance(stopping, (list, tuple)):
+        raise TypeError(f"stopping must be a list of stopping criteria, e.g. stopping=[Budget(500)], got "
+                        f"{type(stopping).__name__} {stopping!r:.40}")
     criteria = list(stopping or [])
     for c in criteria:
         if not isinstance(c, _stopping.StoppingCriterion):
@@ -882,7 +902,7 @@ def _check_stopping(stopping, n_pool: int) -> list:
 
 def _check_y_test(y_test, classes) -> None:
     """y_test holds one class label per row (never None or NaN), each of the declared classes if there are any."""
-    values = set(check_labels(y_test, name="y_test"))
+    values = set(check_labels(y_test, name="holdout's y_test"))
     if classes is not None:
         for v in sorted(values, key=str):
             if label_mismatch(v, classes):
@@ -895,12 +915,16 @@ def _check_ids(X, ids, n_pool: int):
     if ids is None:
         if not (hasattr(X, "index") and hasattr(X, "to_numpy")):
             return None
-        ids = X.index
-    index = ids if isinstance(ids, pd.Index) else pd.Index(list(ids))
+        ids, name = X.index, "X.index"
+    else:
+        name = "ids"
+    index = ids if isinstance(ids, pd.Index) else pd.Index(check_ids(ids, name=name), tupleize_cols=False)
+    check_ids(index, name=name)
     if index.size != n_pool:
-        raise ValueError(f"ids has {index.size} entries but the pool has {n_pool} items; give one id per item")
+        raise ValueError(f"{name} has {index.size} entries but the pool has {n_pool} items; give one id per item")
     if not index.is_unique:
-        raise ValueError(f"ids must be unique; {index[index.duplicated()][0]!r} appears more than once")
+        raise ValueError(f"{name} must be unique (they are the items' ids); {index[index.duplicated()][0]!r} appears "
+                         "more than once. Pass ids= of your own, or X.reset_index(drop=True)")
     return index.rename(index.name or "id")
 
 
@@ -917,10 +941,28 @@ def _check_source(source) -> str:
 
 
 def _per_item(value, n_call: int, name: str, number: bool = False) -> list:
-    """One value for every index of a call, or one per index; None entries mean "not given"."""
-    if value is None or np.isscalar(value):
-        return [value] * n_call
-    arr = [None if v is None else float(v) for v in (value.tolist() if hasattr(value, "tolist") else list(value))]
-    if len(arr) != n_call:
-        raise ValueError(f"{name} must be one number or one per index ({n_call}), got {len(arr)}")
-    return arr
+    """One number for every index of a call, or one per index; None entries mean "not given"."""
+    low = 0 if name == "seconds" else None
+    if value is None or np.isscalar(value) or value is pd.NA:
+        return [check_scalar(None if _is_nan(value) else value, name, float, low=low, allow_none=True)] * n_call
+    if isinstance(value, (dict, set, frozenset)) or not hasattr(value, "__len__"):
+        raise TypeError(f"{name} must be one number or one per index ({n_call}), got {type(value).__name__}")
+    values = value.tolist() if hasattr(value, "tolist") else list(value)
+    if len(values) != n_call:
+        raise ValueError(f"{name} must be one number or one per index ({n_call}), got {len(values)}")
+    # NaN is "not given" (a missing time in a stored annotation), as None
+    return [check_scalar(None if _is_nan(v) else v, f"{name}[{k}]", float, low=low, allow_none=True)
+            for k, v in enumerate(values)]
+
+
+def _is_nan(value) -> bool:
+    return isinstance(value, (float, np.floating)) and math.isnan(value)
+
+
+def _per_item_name(value, n_call: int, name: str) -> list:
+    """One name (``check_name``) for every index of a call, or one per index; None means "not given"."""
+    if value is None or isinstance(value, str):
+        return [check_name(value, name, allow_none=True)] * n_call
+    if isinstance(value, (list, tuple, np.ndarray)) and len(value) == n_call:
+        return [check_name(v, f"{name}[{k}]", allow_none=True) for k, v in enumerate(value)]
+    raise TypeError(f"{name} must be a string (or one string per index, {n_call}), got {value!r:.80}")

@@ -5,6 +5,7 @@ curves into the numbers that answer "how many labels does active learning save?"
 """
 from __future__ import annotations
 
+import numbers
 import time
 from dataclasses import dataclass, field
 from typing import Any, Sequence
@@ -16,8 +17,9 @@ from sklearn.metrics import get_scorer
 from sklearn.model_selection import train_test_split
 
 from activelens.backends.sparse import check_matrix_or_sparse
-from activelens.core.validation import check_labels, check_scalar
+from activelens.core.validation import MAX_SEED, check_labels, check_random_state, check_scalar
 from activelens.loop.learner import ActiveLearner
+from activelens.strategies import registry
 from activelens.strategies.registry import strategy_name
 
 
@@ -111,10 +113,11 @@ def simulate(estimator: Any, X: Any, y: Any, strategy: Any = "auto", *, X_test: 
     ``holdout``. Other keywords go to ``ActiveLearner`` (``cold_start``, ``scoring``, ``stopping``, ...).
     Every class in y (and y_test) is declared up front, so probabilities cover classes not yet seen.
     """
-    X, y, X_test, y_test = split_holdout(X, y, X_test, y_test, test_size, random_state)
+    check_random_state(random_state)
     initial = check_scalar(initial, "initial", int, low=1, what="cold-start labels")
     batch_size = check_scalar(batch_size, "batch_size", int, low=1, what="items per query")
     budget = check_scalar(budget, "budget", int, low=1, what="labels per run")
+    X, y, X_test, y_test = split_holdout(X, y, X_test, y_test, test_size, random_state)
     if budget < initial:
         raise ValueError(f"budget ({budget}) is smaller than initial ({initial}); the budget counts the initial labels too")
     if budget > X.shape[0]:
@@ -167,12 +170,11 @@ def compare(estimator: Any, X: Any, y: Any,
     from joblib import Parallel, delayed
     from tqdm.auto import tqdm
 
-    seed_list = list(range(seeds)) if isinstance(seeds, (int, np.integer)) else [int(s) for s in seeds]
-    if not seed_list:
-        raise ValueError("seeds must be a positive count or a non-empty list of ints")
-    strategies = list(strategies)
-    if not strategies:
-        raise ValueError("strategies must name at least one strategy")
+    seed_list = _check_seeds(seeds)
+    strategies = _check_strategies(strategies)
+    n_jobs = check_scalar(n_jobs, "n_jobs", int, allow_none=True, what="parallel runs, or -1 for every core")
+    if n_jobs == 0:
+        raise ValueError("n_jobs must be a positive count of parallel runs, -1 for every core, or None, got 0")
     split_seed = simulate_kwargs.pop("split_seed", 0)
     X, y, X_test, y_test = split_holdout(X, y, simulate_kwargs.pop("X_test", None), simulate_kwargs.pop("y_test", None),
                                   simulate_kwargs.pop("test_size", 0.3), split_seed)
@@ -182,6 +184,30 @@ def compare(estimator: Any, X: Any, y: Any,
         delayed(_run_one)(estimator, X, y, s, seed, simulate_kwargs) for s, seed in jobs)
     frames = list(tqdm(run, total=len(jobs), desc="simulating", disable=not progress))
     return pd.concat(frames, ignore_index=True)
+
+
+def _check_seeds(seeds) -> list[int]:
+    """``seeds`` as a list of seeds: a positive count (seeds 0..seeds-1) or a non-empty list of int seeds."""
+    if isinstance(seeds, (numbers.Integral, np.integer)) and not isinstance(seeds, (bool, np.bool_)):
+        return list(range(check_scalar(seeds, "seeds", int, low=1, high=10_000, what="runs per strategy")))
+    if not isinstance(seeds, (list, tuple, np.ndarray)) or len(seeds) == 0:
+        raise TypeError(f"seeds must be a positive count or a non-empty list of int seeds, got {seeds!r:.40}")
+    return [check_scalar(s, f"seeds[{k}]", int, low=0, high=MAX_SEED, what="a seed") for k, s in enumerate(seeds)]
+
+
+def _check_strategies(strategies) -> list:
+    """``strategies`` as a non-empty list, every entry a strategy the registry resolves."""
+    if isinstance(strategies, (str, bytes)) or not isinstance(strategies, (list, tuple)):
+        raise TypeError(f"strategies must be a list of strategies, e.g. ['random', 'margin'], got "
+                        f"{type(strategies).__name__} {strategies!r:.40}")
+    if not strategies:
+        raise ValueError("strategies must name at least one strategy, e.g. ['random', 'margin']")
+    for k, s in enumerate(strategies):
+        try:
+            registry.resolve(s)
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(f"strategies[{k}]: {exc}") from None
+    return list(strategies)
 
 
 def summarize(curves: pd.DataFrame, targets: dict | None = None, baseline: str = "random") -> pd.DataFrame:

@@ -68,6 +68,8 @@ class StoreEngine:
         self.timeout = float(timeout)
         self.durability = durability
         target = os.fspath(target)
+        if "\x00" in target:
+            raise ValueError(f"store {target!r:.60} holds a NUL character (\\x00); remove it from the path or URL")
         if "://" in target:
             url = sa.engine.make_url(target)
         else:

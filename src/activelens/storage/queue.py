@@ -28,7 +28,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as _postgresql, sqlite as _sqlite
 
 from activelens.core.records import Batch
-from activelens.core.validation import check_classes, check_indices, check_label, check_scalar, label_kind, label_mismatch
+from activelens.core.validation import (check_classes, check_indices, check_label, check_label_type, check_name,
+                                         check_random_state, check_scalar, label_kind, label_mismatch)
 from activelens.storage.codec import dump_label, load_label
 from activelens.storage.errors import QueueError
 from activelens.storage.resolution import RESOLUTIONS, gold_weights, resolve_votes
@@ -49,10 +50,9 @@ SKIPPED_COLUMNS = ["index", "label", "annotators", "problem"]
 
 
 def check_annotator(annotator) -> str:
-    """``annotator`` if it is a non-empty string (a name), else a TypeError that says so."""
-    if not isinstance(annotator, str) or not annotator.strip():
-        raise TypeError(f"annotator must be a non-empty string (a name), got {annotator!r}")
-    return annotator
+    """``annotator`` if it is a name (``check_name``: a non-empty string without NUL characters), as the learner's
+    ``teach(annotator=...)`` checks it too."""
+    return check_name(annotator, "annotator", what="an annotator's name")
 
 
 def _check_lease(value, name="lease_seconds") -> float:
@@ -64,11 +64,17 @@ def _check_lease(value, name="lease_seconds") -> float:
     return lease
 
 
-def _check_index(index, name="index") -> int:
-    """One pool position (``check_indices`` on one value: an int, or an integral float)."""
-    if np.ndim(index) != 0:
+def _check_index(index, n_rows=None, name="index") -> int:
+    """One pool position (``check_indices`` on one value: an int, or an integral float) below ``n_rows`` if known."""
+    if isinstance(index, (str, bytes)) or index is None or np.ndim(index) != 0:
         raise TypeError(f"{name} must be one int pool position, got {type(index).__name__} {index!r:.40}")
-    return int(check_indices(index, None, name=name)[0])
+    return int(check_indices(index, None if n_rows is None else int(n_rows), name=name)[0])
+
+
+def _check_learner(learner) -> None:
+    """``learner`` offers what the queue uses of an ActiveLearner (duck-typed: the storage layer sits below it)."""
+    if not all(hasattr(learner, a) for a in ("labeled_indices", "n_pool", "query", "teach")):
+        raise TypeError(f"learner must be an activelens ActiveLearner, got {type(learner).__name__} {learner!r:.40}")
 
 
 def _check_positions(indices, n_rows, name="indices") -> list[int]:
@@ -118,7 +124,7 @@ class AnnotationQueue:
         if not callable(clock):
             raise TypeError("clock must be a function returning seconds, like time.time")
         self.clock = clock
-        self._rng = np.random.default_rng(random_state)
+        self._rng = check_random_state(random_state)
         self.store: LabelStore = open_store(store, timeout=timeout)  # last: a bad argument leaves no store open
         self._pg = self.store.backend == "postgresql"
         self._classes: Any = _UNREAD   # the store's classes once read (they never change after the pool is bound)
@@ -158,8 +164,7 @@ class AnnotationQueue:
             sc = [None if not math.isfinite(s) else s for s in arr.reshape(-1).tolist()]
         if len(sc) != len(idx):
             raise ValueError(f"scores must hold one number per index ({len(idx)}), got {len(sc)}")
-        if strategy is not None and not isinstance(strategy, str):
-            raise TypeError(f"strategy must be a name (a string) or None, got {type(strategy).__name__}")
+        check_name(strategy, "strategy", allow_none=True, what="the name of the strategy that chose the items")
         for value, what in ((round, "round"), (model_version, "model_version")):
             check_scalar(value, what, int, low=0, allow_none=True)
         needed = np.where(self._rng.random(len(idx)) < self.overlap, self.overlap_annotators, 1)
@@ -202,7 +207,7 @@ class AnnotationQueue:
         lab = list(labels) if isinstance(labels, (list, tuple, np.ndarray)) else [labels]
         if len(lab) != len(idx):
             raise ValueError(f"got {len(idx)} indices but {len(lab)} labels; give one label per gold item")
-        lab = [self._check_label(v) for v in lab]
+        lab = [self._check_label(v, f"labels[{k}]") for k, v in enumerate(lab)]
         with self.store.write() as conn:
             queued = set()
             for chunk in _chunks(idx, 500):
@@ -320,7 +325,7 @@ class AnnotationQueue:
             The item was not served to ``annotator``, or they submitted another label for it already.
         """
         annotator = check_annotator(annotator)
-        index = _check_index(index)
+        index = _check_index(index, self._n_rows())
         label = self._check_label(label)
         secs = check_scalar(seconds, "seconds", float, low=0, allow_none=True, what="time spent on the item")
         now = self.clock()
@@ -365,7 +370,7 @@ class AnnotationQueue:
             ``annotator`` does not hold the item.
         """
         annotator = check_annotator(annotator)
-        index = _check_index(index)
+        index = _check_index(index, self._n_rows())
         now = self.clock()
         q = T_QUEUE
         with self.store.write(durable=False) as conn:
@@ -400,7 +405,7 @@ class AnnotationQueue:
             got its label. ``correct`` changes a stored label; ``LabelStore.unlabel`` (``activelens unlabel``) takes
             it back, after which ``reject`` sends it to be annotated again.
         """
-        index = _check_index(index)
+        index = _check_index(index, self._n_rows())
         if annotator is not None:
             annotator = check_annotator(annotator)
         q = T_QUEUE
@@ -463,10 +468,14 @@ class AnnotationQueue:
                              "has not taught it yet); nothing was written. submit() annotates an item")
         self.store.relabel([index], [label], annotator=annotator, source="queue:correct")
 
-    def _check_label(self, v):
+    def _n_rows(self):
+        """The pool's size as the store recorded it (None before a pool is bound)."""
+        return self.store.meta().get("n_rows")
+
+    def _check_label(self, v, name="label"):
         """One label, of the queue's ``labels`` if it has them, else of the store's classes (the learner's declared
         ones), else of the kind of the labels stored already: a label the learner would refuse never gets in."""
-        v = check_label(v)
+        v = check_label(v, name)
         if self.allowed is not None:
             if label_mismatch(v, self.allowed):
                 raise ValueError(f"unknown label {v!r}; the queue accepts {self.allowed}")
@@ -480,7 +489,8 @@ class AnnotationQueue:
         kind = self._stored_kind()
         problem = label_mismatch(v, None, kind)
         if problem:
-            raise TypeError(f"{problem}. Nothing was written")
+            raise TypeError(f"{name}: {problem}. Nothing was written")
+        check_label_type([v], None, None, name=name)
         return v
 
     def store_classes(self) -> list | None:
@@ -622,6 +632,7 @@ class AnnotationQueue:
             The learner's selection they came from (its ``strategy``, ``round``); None when every pool item is
             labeled and nothing was asked.
         """
+        _check_learner(learner)
         n = check_scalar(n, "n", int, low=1, what="items to queue")
         queued = set(self.queued_indices().tolist())
         labeled = set(learner.labeled_indices.tolist())
@@ -658,6 +669,7 @@ class AnnotationQueue:
             listed in ``skipped`` (index, label, annotators, problem) and ``reject(index)`` sends one back to be
             annotated again. The other items are taught as usual.
         """
+        _check_learner(learner)
         self.skipped = pd.DataFrame(columns=SKIPPED_COLUMNS)
         idx, labels, detail = self.resolved(method)
         if not len(idx):

@@ -24,6 +24,7 @@ import pandas as pd
 from numpy.typing import ArrayLike
 import sqlalchemy as sa
 
+from activelens.core.validation import check_path
 from activelens.backends import make_pool
 from activelens.core.records import LabelRecord, supersession
 from activelens.core.validation import check_indices, check_labels, label_kind, label_mismatch
@@ -695,6 +696,8 @@ class LabelStore:
         """
         if what not in ("labels", "annotations", "history"):
             raise ValueError(f"what must be 'labels', 'annotations' or 'history', got {what!r}")
+        if path is not None:
+            check_path(path, "path")
         if format is None and path is not None:
             suffix = Path(os.fspath(path)).suffix.lower()
             format = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".parquet": "parquet",
