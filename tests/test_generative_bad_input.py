@@ -315,6 +315,17 @@ TARGETS = [
                                     [HUGE], np.zeros((2, 2), int)])}),
     Target("ActiveLearner.merge_labels", _method("merge_labels"), lambda w: {"indices": [3, 23], "labels": [0, 1]},
            {"indices": positions().filter(_not_beyond_pool), "labels": labels()}),   # beyond: skipped by design
+    Target("ActiveLearner.relabel", _method("relabel"), lambda w: {"positions": [0, 20], "labels": [1, 0]}, {
+        "positions": positions() | st.just([3, 23]),   # [3, 23]: in the pool, not labeled
+        "labels": labels(),
+        "annotator": name(optional=True) | st.sampled_from([["a"], ["a", ""], ["a", 3]]),
+        "source": name(),
+    }),
+    Target("ActiveLearner.unlabel", _method("unlabel"), lambda w: {"positions": [0, 20]}, {
+        "positions": positions() | st.just([3, 23]),
+        "annotator": name(optional=True) | st.sampled_from([["a"], ["a", ""], ["a", 3]]),
+        "source": name(),
+    }),
     Target("ActiveLearner.restore", _method("restore"), lambda w: {"state": w.learner.snapshot()},
            {"state": st.sampled_from([None, {}, "state", 3, [(0, 1)]]),
             "refit": st.sampled_from(["no", 3, None, math.nan, [True]])}),
@@ -403,7 +414,7 @@ TARGETS = [
 #: public ActiveLearner members that take no argument from the user (nothing to draw); each is called in
 #: ``test_argument_free_members_run`` so a row is not needed
 NO_ARGUMENTS = {"fit", "snapshot", "labeled_frame", "scores_so_far", "labels_per_scored_round", "stop_reason",
-                "stopping_progress", "pull_from_store"}
+                "stopping_progress", "pull_from_store", "label_history"}
 
 PAIRS = [(t, arg) for t in TARGETS for arg in t.bad]
 

@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import numpy as np
+from pandas import NA as _PD_NA   # pandas' missing value: refused wherever a value is needed
 
 # Rows of a probability matrix may drift from 1 by float error; anything beyond this is a real mistake.
 PROBA_SUM_ATOL = 1e-4
@@ -185,7 +186,7 @@ def check_scalar(value, name: str, kind: type = int, *, low=None, high=None, inc
     if not ok:
         raise TypeError(f"{name} must be {described}{or_none}, got {value!r}")
     value = kind(value)
-    if kind is int and not INT64_MIN <= value <= INT64_MAX:
+    if kind is int and not INT64_MIN <= int(value) <= INT64_MAX:
         raise ValueError(f"{name} must be {described}{or_none} that fits in 64 bits, got {value!r}")
     if kind is float and not math.isfinite(value):
         raise ValueError(f"{name} must be {described}{or_none}, got {value!r}")
@@ -274,10 +275,6 @@ def check_weight(weight, name: str = "weight") -> float:
     return w
 
 
-try:   # pandas' missing value, refused wherever a value is needed (its truth value is ambiguous)
-    from pandas import NA as _PD_NA
-except ImportError:  # pragma: no cover - pandas is a dependency
-    _PD_NA = object()
 
 
 # ----- names and paths -----
@@ -392,7 +389,7 @@ def check_label(value, name: str = "label"):
             raise ValueError(f"{name} must be a visible class name, got {value!r:.40} (empty, blank or holding a NUL "
                              "character); name the class")
         return value
-    if isinstance(value, numbers.Integral) and not isinstance(value, bool) and not INT64_MIN <= value <= INT64_MAX:
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool) and not INT64_MIN <= int(value) <= INT64_MAX:
         raise ValueError(f"{name} {value} does not fit in 64 bits; use a smaller number or a string for the class")
     if isinstance(value, (bool, numbers.Integral, numbers.Real)) and not isinstance(value, complex):
         return value

@@ -25,7 +25,8 @@ from activelens.core.records import (Batch, Fitted, LabelRecord, LearnerState, R
                                       supersession)
 from activelens.core.threads import blas_threads, check_threads
 from activelens.core.validation import (check_classes, check_indices, check_label_type, check_labels, check_n,
-                                         check_ids, check_name, check_random_state, check_scalar, label_mismatch)
+                                         check_ids, check_name, check_random_state, check_scalar, label_kind,
+                                         label_mismatch)
 from activelens.strategies import coldstart, registry
 from activelens.strategies.registry import Ask
 
@@ -423,7 +424,7 @@ class ActiveLearner:
         scs = _per_item(scores, n_call, "scores", number=True)
         names = _per_item_name(annotator, n_call, "annotator")
         stgs = _per_item_name(strategy, n_call, "strategy")
-        check_name(source, "source", what="where the labels came from")
+        _check_source(source)
         if not new:
             return ()
         first: dict[int, int] = {}
@@ -486,11 +487,8 @@ class ActiveLearner:
                 raise ValueError(f"got {idx.size} positions but {len(lab)} labels; give one label per position")
             self._check_declared(lab)
             changing = set(idx.tolist())
-            kinds = {label_kind(v) for v in lab}
-            kinds |= {label_kind(v) for i, v in self._label_of.items() if i not in changing}
-            if len(kinds) > 1:
-                raise TypeError(f"labels mix {' and '.join(sorted(kinds))} once relabeled; use one type for every "
-                                "label (relabel the odd ones too)")
+            kept = next((v for i, v in self._label_of.items() if i not in changing), None)
+            check_label_type(lab, kept, self.declared_classes, name="labels")   # the odd label itself may change
             records = self._correction_records(idx.tolist(), lab, annotator, _check_source(source))
             self._emit(Relabeled(records))
             for r in records:
@@ -549,14 +547,7 @@ class ActiveLearner:
 
     def _correction_records(self, positions: list, labels: list, annotator, source: str) -> tuple:
         """The LabelRecords of a relabel or unlabel (label None) of ``positions``."""
-        n = len(positions)
-        if annotator is None or isinstance(annotator, str):
-            names = [annotator] * n
-        elif isinstance(annotator, (list, tuple, np.ndarray)) and len(annotator) == n \
-                and all(a is None or isinstance(a, str) for a in annotator):
-            names = list(annotator)
-        else:
-            raise TypeError(f"annotator must be a string (or one string per position), got {annotator!r:.80}")
+        names = _per_item_name(annotator, len(positions), "annotator")
         now, rnd, version = time.time(), len(self._rounds), int(self.model_version)
         return tuple(LabelRecord(index=int(i), label=v, annotator=a, timestamp=now, seconds=None, score=None,
                                  strategy="", round=rnd, model_version=version, source=source)
@@ -934,10 +925,10 @@ def _differs(a, b) -> bool:
 
 
 def _check_source(source) -> str:
-    """A record's source: a non-empty string."""
-    if not isinstance(source, str) or not source.strip():
-        raise TypeError(f"source must be a non-empty string (e.g. 'relabel', 'review'), got {source!r:.60}")
-    return source
+    """A record's source: a name (``check_name``), e.g. 'relabel' or 'review'."""
+    checked = check_name(source, "source", what="where the labels came from (e.g. 'relabel', 'review')")
+    assert checked is not None   # allow_none is off
+    return checked
 
 
 def _per_item(value, n_call: int, name: str, number: bool = False) -> list:

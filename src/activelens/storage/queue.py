@@ -52,7 +52,9 @@ SKIPPED_COLUMNS = ["index", "label", "annotators", "problem"]
 def check_annotator(annotator) -> str:
     """``annotator`` if it is a name (``check_name``: a non-empty string without NUL characters), as the learner's
     ``teach(annotator=...)`` checks it too."""
-    return check_name(annotator, "annotator", what="an annotator's name")
+    checked = check_name(annotator, "annotator", what="an annotator's name")
+    assert checked is not None   # allow_none is off
+    return checked
 
 
 def _check_lease(value, name="lease_seconds") -> float:
