@@ -648,7 +648,7 @@ bad("queue", "correct an unlabeled item", "QueueError", "no stored label to corr
     lambda w: w.queue.correct(w.claimed[0], 1, "rev"))
 bad("queue", "correct with an unknown class", "ValueError", "unknown class 7", world="queue")(
     lambda w: w.queue.correct(int(w.seed[0]), 7, "rev"))
-bad("queue", "correct with no reviewer", "TypeError", "annotator must be a non-empty string", world="queue")(
+bad("queue", "correct with no reviewer", "ValueError", "annotator must be an annotator's name, a non-empty string", world="queue")(
     lambda w: w.queue.correct(int(w.seed[0]), 1, ""))
 bad("store", "store relabel unknown position", "StoreError", "holds no label for item 10", world="learner")(
     lambda w: w.learner.store.relabel([10], [1]))
