@@ -1,6 +1,7 @@
 """Review of likely-wrong labels: how well ``learner.suspects(n)`` finds flipped labels, beside baselines.
 
-    .venv/bin/python benchmarks/review.py                       # every dataset, rate, kind, 5 seeds (minutes, 2 cores)
+    .venv/bin/python benchmarks/review.py                 # every dataset, model, rate, kind, 5 seeds: ~11 min, 2 cores
+    .venv/bin/python benchmarks/review.py --models lr     # the linear model alone: a few minutes
     .venv/bin/python benchmarks/review.py --seeds 2 --datasets wine
 
 Setup. Three datasets that ship with scikit-learn (no download): digits (10 classes, 400 labels), breast_cancer
@@ -14,8 +15,9 @@ most (the largest mean out-of-fold probability of another class among the class'
 
 Rankers, each ordering every labeled item, most suspect first:
 
-* ``self_confidence``: ``suspects(learner, n_labeled)`` (out-of-fold p(given), 5 folds; activelens's default);
-* ``normalized_margin``: the same with ``method="normalized_margin"``;
+* ``normalized_margin``: ``suspects(learner, n_labeled)`` (out-of-fold p(given) - max p(other), 5 folds; the
+  default, chosen by this benchmark);
+* ``self_confidence``: the same with ``method="self_confidence"`` (out-of-fold p(given));
 * ``in-sample``: 1 - p(given) from the model fitted on all the (noisy) labels, no cross-validation;
 * ``cleanlab issues``: cleanlab's ``find_label_issues`` (prune by noise rate, ranked by self-confidence) on 5-fold
   ``cross_val_predict`` probabilities, the items it does not flag after them in ``get_label_quality_scores`` order;
@@ -122,7 +124,7 @@ def rankings(model, X_lab, noisy, seed):
     learner = ActiveLearner(model, X_lab, random_state=seed)
     learner.teach(np.arange(n), noisy)
     out = {m: suspects(learner, n, method=m, random_state=seed).position.to_numpy()
-           for m in ("self_confidence", "normalized_margin")}
+           for m in ("normalized_margin", "self_confidence")}
     fitted = clone(model).fit(X_lab, noisy)
     out["in-sample"] = np.argsort(fitted.predict_proba(X_lab)[np.arange(n), noisy], kind="stable")
     found = None
