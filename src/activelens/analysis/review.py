@@ -39,7 +39,7 @@ METHODS = ("normalized_margin", "self_confidence")
 COLUMNS = ["position", "id", "given", "suggested", "p_given", "p_suggested", "score", "reason"]
 
 
-def suspects(learner, n, *, method="normalized_margin", cv=5, random_state=None) -> pd.DataFrame:
+def suspects(learner, n: int, *, method: str = "normalized_margin", cv: int = 5, random_state=None) -> pd.DataFrame:
     """The labeled items most likely to carry a wrong label, most suspect first.
 
     Parameters
@@ -106,21 +106,21 @@ def _labels_by_position(learner, idx: np.ndarray) -> np.ndarray:
     return labels[np.argsort(order, kind="stable")]
 
 
-def _check_labeled(y: np.ndarray):
+def _check_labeled(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The classes and their counts; an error unless two classes have two labeled items each."""
     if y.size == 0:
         raise ValueError("nothing is labeled yet; suspects() judges labeled items: teach some labels first")
     classes, counts = np.unique(y, return_counts=True)
     if classes.size < 2:
-        raise ValueError(f"all {y.size} labeled items have the class {classes.tolist()[0]!r}; suspects() needs at least two "
-                         "classes to tell a wrong label. Label items of another class first")
+        raise ValueError(f"all {y.size} labeled items have the class {classes.tolist()[0]!r}; suspects() needs at "
+                         "least two classes to tell a wrong label. Label items of another class first")
     if (counts >= 2).sum() < 2:
         raise ValueError(f"suspects() needs at least two classes with two labeled items each (labeled: "
                          f"{dict(zip(classes.tolist(), counts.tolist()))}); label more items first")
     return classes, counts
 
 
-def _fold_ids(y, classes, counts, cv: int, rng) -> np.ndarray:
+def _fold_ids(y: np.ndarray, classes: np.ndarray, counts: np.ndarray, cv: int, rng: np.random.Generator) -> np.ndarray:
     """A fold per labeled item, stratified: each class's items shuffled and dealt round-robin from a random fold
     (a class with fewer items than folds lands in as many folds as it has items); -1 for the only item of a class
     (never held out: nothing could judge it)."""
@@ -134,7 +134,8 @@ def _fold_ids(y, classes, counts, cv: int, rng) -> np.ndarray:
     return folds
 
 
-def out_of_fold_proba(estimator, rows, y, folds, classes, threads=None) -> np.ndarray:
+def out_of_fold_proba(estimator, rows, y: np.ndarray, folds: np.ndarray, classes: np.ndarray,
+                      threads: int | None = None) -> np.ndarray:
     """(len(y), len(classes)) probabilities of each item from a clone of ``estimator`` fitted without its fold
     (``folds`` from 0; rows of fold -1 are always trained on and get NaN)."""
     proba = np.full((len(y), len(classes)), np.nan)
@@ -166,7 +167,8 @@ def _trust(proba: np.ndarray, given: np.ndarray, method: str) -> np.ndarray:
     return p_given - others.max(axis=1)
 
 
-def _table(learner, idx, y, classes, proba, judged, method, rng) -> pd.DataFrame:
+def _table(learner, idx: np.ndarray, y: np.ndarray, classes: np.ndarray, proba: np.ndarray, judged: np.ndarray,
+           method: str, rng: np.random.Generator) -> pd.DataFrame:
     """Every labeled item as a row of the result, most suspect first (equal scores in a seeded random order)."""
     given = np.searchsorted(classes, y)
     score, trust = np.full(len(y), np.nan), np.full(len(y), np.inf)
