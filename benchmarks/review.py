@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/review.py                 # every dataset, model, rate, kind, 5 seeds: ~11 min, 2 cores
     .venv/bin/python benchmarks/review.py --models lr     # the linear model alone: a few minutes
     .venv/bin/python benchmarks/review.py --seeds 2 --datasets wine
+    .venv/bin/python benchmarks/review.py --report-only benchmarks/results/review.csv.gz   # the tables of a saved run
 
 Setup. Three datasets that ship with scikit-learn (no download): digits (10 classes, 400 labels), breast_cancer
 (2 classes, 300 labels), wine (3 classes, 120 labels), and scipy's own docstrings as TF-IDF rows (a sparse pool; which
@@ -179,13 +180,43 @@ def mse(s):
     return f"{s.mean():.3f} ± {s.std(ddof=1) / np.sqrt(len(s)):.3f}" if len(s) > 1 else f"{s.mean():.3f}"
 
 
+def report(frame: pd.DataFrame) -> None:
+    """Print the tables: every row; over datasets and rates per model, kind and ranker; 10% flips side by side."""
+    table = []
+    for (name, m, kind, rate, ranker), g in frame.groupby(["dataset", "model", "kind", "rate", "ranker"], sort=False):
+        table.append({"dataset": f"{name}/{m}", "flips": f"{kind} {rate:.0%} ({g.flips.iloc[0]})", "ranker": ranker,
+                      "P@flips": mse(g["P@flips"]), "P@10%": mse(g["P@10%"]), "R@10%": mse(g["R@10%"]),
+                      "acc before": mse(g.before), "acc after top 10%": mse(g.after), "acc clean": mse(g.clean),
+                      "cleanlab found": mse(g["cleanlab found"].astype(float)) if ranker == "cleanlab issues" else ""})
+    print(markdown_table(table))
+    frame = frame.assign(gain=frame.after - frame.before)
+    print("\n# over every dataset and rate, per model, kind and ranker (mean ± s.e. over the dataset x rate x seed runs)")
+    summary = [{"model": m, "kind": kind, "ranker": ranker,
+                **{c: mse(g[c]) for c in ("P@flips", "P@10%", "R@10%", "gain")}}
+               for (m, kind, ranker), g in frame.groupby(["model", "kind", "ranker"], sort=False)]
+    print(markdown_table(summary))
+    print("\n# 10% of the labels flipped: P@flips per ranker; holdout accuracy before review, after reviewing the "
+          "top 10% in the default's order, with clean labels")
+    side = []
+    for (name, m, kind), g in frame[frame.rate == 0.10].groupby(["dataset", "model", "kind"], sort=False):
+        by = {r: h for r, h in g.groupby("ranker", sort=False)}
+        side.append({"dataset": f"{name}/{m}", "kind": kind, **{r: mse(h["P@flips"]) for r, h in by.items()},
+                     "acc before": mse(by["normalized_margin"].before), "after": mse(by["normalized_margin"].after),
+                     "clean": mse(by["normalized_margin"].clean)})
+    print(markdown_table(side))
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, default=5)
     ap.add_argument("--datasets", default=",".join(DATASETS))
     ap.add_argument("--models", default=",".join(MODELS))
     ap.add_argument("--csv", help="write every row here")
+    ap.add_argument("--report-only", metavar="CSV", help="print the tables of a --csv file, run nothing")
     args = ap.parse_args(argv)
+    if args.report_only:
+        report(pd.read_csv(args.report_only))
+        return
     print("# command: python benchmarks/review.py " + " ".join(sys.argv[1:]))
     print_machine()
     t0 = time.perf_counter()
@@ -194,19 +225,7 @@ def main(argv=None):
     frame = pd.DataFrame(rows)
     if args.csv:
         frame.to_csv(args.csv, index=False)
-    table = []
-    for (name, m, kind, rate, ranker), g in frame.groupby(["dataset", "model", "kind", "rate", "ranker"], sort=False):
-        table.append({"dataset": f"{name}/{m}", "flips": f"{kind} {rate:.0%} ({g.flips.iloc[0]})", "ranker": ranker,
-                      "P@flips": mse(g["P@flips"]), "P@10%": mse(g["P@10%"]), "R@10%": mse(g["R@10%"]),
-                      "acc before": mse(g.before), "acc after top 10%": mse(g.after), "acc clean": mse(g.clean),
-                      "cleanlab found": mse(g["cleanlab found"].astype(float)) if ranker == "cleanlab issues" else ""})
-    print(markdown_table(table))
-    frame["gain"] = frame.after - frame.before
-    print("\n# over every dataset and rate, per model, kind and ranker (mean ± s.e. over the dataset x rate x seed runs)")
-    summary = [{"model": m, "kind": kind, "ranker": ranker,
-                **{c: mse(g[c]) for c in ("P@flips", "P@10%", "R@10%", "gain")}}
-               for (m, kind, ranker), g in frame.groupby(["model", "kind", "ranker"], sort=False)]
-    print(markdown_table(summary))
+    report(frame)
     print(f"\n# {time.perf_counter() - t0:.0f} s")
 
 
