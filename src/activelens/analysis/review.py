@@ -45,7 +45,7 @@ def suspects(learner, n: int, *, method: str = "normalized_margin", cv: int = 5,
     Parameters
     ----------
     learner : ``activelens.ActiveLearner``
-        Read through its public API only (``labeled_indices``, ``labels``, ``pool.rows``, ``estimator``, ``ids``);
+        Read through its public API only (``labeled_frame``, ``pool.rows``, ``estimator``, ``ids``);
         nothing in it changes, and it need not be fitted.
     n : int
         How many suspects to return (at least 1); more than the labeled items returns them all.
@@ -87,8 +87,7 @@ def suspects(learner, n: int, *, method: str = "normalized_margin", cv: int = 5,
     if random_state is None and isinstance(getattr(learner, "random_state", None), (int, np.integer)):
         random_state = learner.random_state
     rng = check_random_state(random_state)
-    idx = np.sort(np.asarray(learner.labeled_indices, dtype=np.intp))
-    y = _labels_by_position(learner, idx)
+    idx, y = _labeled(learner)
     classes, counts = _check_labeled(y)
     folds = _fold_ids(y, classes, counts, cv, rng)
     proba = out_of_fold_proba(learner.estimator, learner.pool.rows(idx), y, folds, classes,
@@ -99,11 +98,14 @@ def suspects(learner, n: int, *, method: str = "normalized_margin", cv: int = 5,
     return table
 
 
-def _labels_by_position(learner, idx: np.ndarray) -> np.ndarray:
-    """The labels of ``idx`` (sorted positions), from ``learner.labels`` (in teaching order)."""
-    order = np.asarray(learner.labeled_indices, dtype=np.intp)
-    labels = np.asarray(learner.labels)
-    return labels[np.argsort(order, kind="stable")]
+def _labeled(learner) -> tuple[np.ndarray, np.ndarray]:
+    """(sorted positions, their labels), read in one call (``labeled_frame`` holds the learner's lock, so a label
+    taught meanwhile by a widget's thread cannot pair a position with another's label)."""
+    frame = learner.labeled_frame()
+    idx = frame["position"].to_numpy(dtype=np.intp)
+    labels = np.asarray(frame["label"].tolist())
+    order = np.argsort(idx, kind="stable")
+    return idx[order], labels[order]
 
 
 def _check_labeled(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
