@@ -1,7 +1,7 @@
 """Review of likely-wrong labels: how well ``learner.suspects(n)`` finds flipped labels, beside baselines.
 
     .venv/bin/python benchmarks/review.py                 # every dataset, model, rate, kind, 5 seeds: 11-21 min, 2 cores
-    .venv/bin/python benchmarks/review.py --models lr     # the linear model alone: a few minutes
+    .venv/bin/python benchmarks/review.py --models lr     # the linear model alone: ~2.5 min
     .venv/bin/python benchmarks/review.py --seeds 2 --datasets wine
     .venv/bin/python benchmarks/review.py --report-only benchmarks/results/review.csv.gz   # the tables of a saved run
 
