@@ -11,8 +11,8 @@ of 11 sub-packages a function belongs to, 400 labels); the rest of each set is t
 random stratified sample of that size (the size a set has after some rounds of active learning). Two models: ``lr``
 (StandardScaler + LogisticRegression(C=1); C=10 unscaled on TF-IDF) and ``rf`` (a random forest of 50 trees, which
 fits its own training labels almost perfectly, so its in-sample confidence says little). Then 5%, 10% or 20% of
-the labels are flipped, either (a) ``uniform``: to another class drawn at random, or (b) ``confusable``: to the class the clean model confuses the item's class with
-most (the largest mean out-of-fold probability of another class among the class's items, clean labels, 5 folds).
+the labels are flipped, either (a) ``uniform``: to another class drawn at random, or (b) ``confusable``: to the
+class the clean model confuses the item's class with most (the largest mean out-of-fold probability of another class among the class's items, clean labels, 5 folds).
 
 Rankers, each ordering every labeled item, most suspect first:
 
