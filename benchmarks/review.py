@@ -1,6 +1,6 @@
 """Review of likely-wrong labels: how well ``learner.suspects(n)`` finds flipped labels, beside baselines.
 
-    .venv/bin/python benchmarks/review.py                 # every dataset, model, rate, kind, 5 seeds: 11-21 min, 2 cores
+    .venv/bin/python benchmarks/review.py                 # every dataset, model, rate, kind, 5 seeds: 11-21 min
     .venv/bin/python benchmarks/review.py --models lr     # the linear model alone: ~2.5 min
     .venv/bin/python benchmarks/review.py --seeds 2 --datasets wine
     .venv/bin/python benchmarks/review.py --report-only benchmarks/results/review.csv.gz   # the tables of a saved run
@@ -12,7 +12,8 @@ random stratified sample of that size (the size a set has after some rounds of a
 (StandardScaler + LogisticRegression(C=1); C=10 unscaled on TF-IDF) and ``rf`` (a random forest of 50 trees, which
 fits its own training labels almost perfectly, so its in-sample confidence says little). Then 5%, 10% or 20% of
 the labels are flipped, either (a) ``uniform``: to another class drawn at random, or (b) ``confusable``: to the
-class the clean model confuses the item's class with most (the largest mean out-of-fold probability of another class among the class's items, clean labels, 5 folds).
+class the clean model confuses the item's class with most (the largest mean out-of-fold probability of another
+class among the class's items, clean labels, 5 folds).
 
 Rankers, each ordering every labeled item, most suspect first:
 
@@ -190,7 +191,8 @@ def report(frame: pd.DataFrame) -> None:
                       "cleanlab found": mse(g["cleanlab found"].astype(float)) if ranker == "cleanlab issues" else ""})
     print(markdown_table(table))
     frame = frame.assign(gain=frame.after - frame.before)
-    print("\n# over every dataset and rate, per model, kind and ranker (mean ± s.e. over the dataset x rate x seed runs)")
+    print("\n# over every dataset and rate, per model, kind and ranker "
+          "(mean ± s.e. over the dataset x rate x seed runs)")
     summary = [{"model": m, "kind": kind, "ranker": ranker,
                 **{c: mse(g[c]) for c in ("P@flips", "P@10%", "R@10%", "gain")}}
                for (m, kind, ranker), g in frame.groupby(["model", "kind", "ranker"], sort=False)]
