@@ -69,12 +69,12 @@ docs: setup $(DOCS_STAMP)
 
 # The lowest versions pyproject.toml declares, in their own venv (.venv-min): uv resolves every direct dependency
 # (the package's and the dev extra's test tools) to its floor; then the fast suite, the lessons included, runs there.
-# The dev extra's peer libraries for the benchmarks (modAL, scikit-activeml) are left out: they would lift
+# The dev extra's peer libraries for the benchmarks (modAL, scikit-activeml, cleanlab) are left out: they would lift
 # scikit-learn above its floor and no test imports them; so is the type check (mypy, pandas-stubs: `make test` runs
 # it, against the newest releases). The newest releases are `make test`'s .venv.
 MIN_VENV := .venv-min
 MIN_STAMP := $(MIN_VENV)/.installed
-MIN_SKIP := modal-python scikit-activeml mypy pandas-stubs
+MIN_SKIP := modal-python scikit-activeml cleanlab mypy pandas-stubs
 # Lessons whose stated numbers hold only at the newest versions: 08 and 09 label scipy's own docstrings (another scipy,
 # another corpus), 04's Cluster-Margin AUBC moves 0.003 with scikit-learn 1.4. They run at the floors, without error
 # or warning; their numbers are checked by `make test`.

@@ -442,6 +442,14 @@ bad("learner", "query 0", "ValueError", "n must be a positive int", world="learn
 bad("learner", "fit with nothing labeled", "ValueError", "nothing is labeled yet")(lambda w: _learner(w).fit())
 
 
+def _lone(w):
+    """A learner with one labeled item of each of three classes."""
+    learner = w.make_learner()
+    first = [int(np.flatnonzero(w.y == c)[0]) for c in range(3)]
+    learner.teach(first, w.y[first])
+    return learner
+
+
 def _one_class(w):
     w.one = w.make_learner()
     same = np.flatnonzero(w.y == 1)[:5]
@@ -450,6 +458,19 @@ def _one_class(w):
 
 bad("learner", "fit with one class", "ValueError", "at least two classes", "Label an item of another class",
     prepare=_one_class)(lambda w: w.one.fit())
+bad("learner", "suspects 0", "ValueError", "n must be a positive int", "how many suspects", world="learner")(
+    lambda w: w.learner.suspects(0))
+bad("learner", "suspects a float n", "TypeError", "n must be a positive int", "2.5", world="learner")(
+    lambda w: w.learner.suspects(2.5))
+bad("learner", "suspects unknown method", "ValueError", "method must be one of", "self_confidence", world="learner")(
+    lambda w: w.learner.suspects(3, method="margin"))
+bad("learner", "suspects cv 1", "ValueError", "cv must be", world="learner")(lambda w: w.learner.suspects(3, cv=1))
+bad("learner", "suspects with nothing labeled", "ValueError", "nothing is labeled yet", "teach")(
+    lambda w: _learner(w).suspects(3))
+bad("learner", "suspects with one class", "ValueError", "at least two classes", "Label items of another class",
+    prepare=_one_class)(lambda w: w.one.suspects(3))
+bad("learner", "suspects with one item per class", "ValueError", "two classes with two labeled items each")(
+    lambda w: _lone(w).suspects(3))
 
 
 @designed("learner", "teach the same label again", world="learner")
