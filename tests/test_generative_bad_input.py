@@ -326,6 +326,8 @@ TARGETS = [
         "annotator": name(optional=True) | st.sampled_from([["a"], ["a", ""], ["a", 3]]),
         "source": name(),
     }),
+    Target("ActiveLearner.suspects", _method("suspects"), lambda w: {"n": 3, "cv": 2},
+           {"n": count(), "method": name(), "cv": count(low=2), "random_state": st.sampled_from([-1, 2**40, "a", 1.5])}),
     Target("ActiveLearner.restore", _method("restore"), lambda w: {"state": w.learner.snapshot()},
            {"state": st.sampled_from([None, {}, "state", 3, [(0, 1)]]),
             "refit": st.sampled_from(["no", 3, None, math.nan, [True]])}),

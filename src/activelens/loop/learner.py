@@ -848,12 +848,13 @@ class ActiveLearner:
         return (f"ActiveLearner({type(self.estimator).__name__}, pool={self.n_pool}, strategy={self._strategy.name!r}, "
                 f"labeled={self.n_labeled}, rounds={len(self._rounds)})")
 
-    def suspects(self, n: int, **kwargs) -> pd.DataFrame:
+    def suspects(self, n: int, *, method: str = "normalized_margin", cv: int = 5,
+                 random_state: int | np.random.Generator | None = None) -> pd.DataFrame:
         """The labeled items most likely to carry a wrong label, most suspect first: position, id, given and
-        suggested label, out-of-fold probabilities, score and reason (``activelens.analysis.review.suspects``,
-        which takes ``method=``, ``cv=`` and ``random_state=``). Nothing in the learner changes."""
+        suggested label, out-of-fold probabilities, score and reason (``activelens.analysis.review.suspects``
+        documents the parameters). Nothing in the learner changes."""
         from activelens.analysis import review
-        return review.suspects(self, n, **kwargs)
+        return review.suspects(self, n, method=method, cv=cv, random_state=random_state)
 
 
 def _check_holdout(holdout, n_features: int, classes) -> tuple:
