@@ -35,7 +35,7 @@ export function createFind(model, { send, mark }, report) {
   const bulk = h('span', 'al-bulk');
   const bulkCount = h('span', 'al-bulk-count');
   const bulkBtn = button('Label', 'al-bulk-label', 'Label every unlabeled selected item with the chosen label');
-  const labelSel = h('select', 'al-select al-bulk-choice');
+  const labelSel = h('select', 'al-bulk-choice');
   labelSel.setAttribute('aria-label', 'The label for the selected items');
   bulk.append(bulkCount, labelSel, bulkBtn);
   bar.append(input, regexLabel, findBtn, note, bulk);
