@@ -762,6 +762,47 @@ bad("explorer", "add in annotator mode", ERROR_LINE, "cannot be added", world="a
     lambda w: send(w.annotator_explorer, type="add", indices=[0]))
 
 
+def _text_explorer(w, **kw):
+    texts = [f"item {i} {'goal' if i % 2 else 'vote'}" for i in range(60)]
+    return w._explorer(w.make_learner(cold_start=w.seed), items=texts, **kw)
+
+
+def _selecting(widget, positions):
+    widget.selected = positions
+    return widget
+
+
+bad("explorer", "search with a bad regex", "ValueError", "text '(goal'", "not a valid regular expression",
+    "regex=False")(lambda w: _text_explorer(w).search("(goal", regex=True))
+bad("explorer", "search from the page with a bad regex", ERROR_LINE, "not a valid regular expression",
+    world="explorer")(lambda w: send(w.explorer, type="search", text="[a-", regex=True))
+bad("explorer", "search an empty text", "ValueError", "text must be a non-empty string")(
+    lambda w: _text_explorer(w).search("  "))
+bad("explorer", "search items that have no texts", "ValueError", "search needs texts", "items=[...]",
+    world="explorer")(lambda w: w.explorer.search("goal"))
+bad("explorer", "search a column of items that are texts", "ValueError", "column='kind'", "DataFrame")(
+    lambda w: _text_explorer(w).search("goal", column="kind"))
+bad("explorer", "similar to a position outside the pool", "ValueError", "position must be an int",
+    world="explorer")(lambda w: w.explorer.similar(60, 5))
+bad("explorer", "similar with n = 0", "ValueError", "n must be a positive int", world="explorer")(
+    lambda w: w.explorer.similar(3, 0))
+bad("explorer", "bulk label an empty selection", "ValueError", "nothing is selected", world="explorer")(
+    lambda w: w.explorer.label_selected("a"))
+bad("explorer", "bulk label with an unknown label", "ValueError", "label 'z' is not one of label_names",
+    world="explorer", prepare=lambda w: _selecting(w.explorer, [20, 21]))(
+    lambda w: w.explorer.label_selected("z"))
+bad("explorer", "bulk label from the page with an unknown label", ERROR_LINE, "is not one of label_names",
+    world="explorer", prepare=lambda w: _selecting(w.explorer, [20, 21]))(
+    lambda w: send(w.explorer, type="label_selected", label="nope"))
+bad("explorer", "bulk label in annotator mode", "ValueError", "bulk labels are for",
+    world="annotator_explorer", prepare=lambda w: _selecting(w.annotator_explorer, [50, 51]))(
+    lambda w: w.annotator_explorer.label_selected("a"))
+bad("explorer", "replay a round before any label", "ValueError", "nothing is labeled yet", world="explorer")(
+    lambda w: w.explorer.show_round(0))
+bad("explorer", "replay a round that did not happen", "ValueError", "k must be an int with 0 <= value <= 0",
+    world="learner")(lambda w: w._explorer(w.learner).show_round(3))
+
+
 def _label_all(w):
     for i in w.batch_indices:
         send(w, type="label", index=i, label=int(Y0[i]))

@@ -2,6 +2,7 @@
 // the selection and the batch rings drawn over them. This module wires the parts, each its own module:
 //   renderer.js  WebGL (regl-scatterplot) or the 2-D canvas fallback     toolbar.js  colour, Lasso/Box, Add, Clear
 //   selection.js click, lasso and box                                    tooltip.js  hover, hit-testing, tooltip
+//   find.js      the search box, bulk labels, the round replay
 //   overlay.js   labeled diamonds, selection rings, batch rings, lasso    legend.js   the colouring's legend
 //   points.js    positions, colours and pool positions (pure)             layout.js   whose spatial index (pure)
 //   resize and visibility: here (a ResizeObserver and an IntersectionObserver)
@@ -9,6 +10,7 @@
 // leaves the map (commands, card focus) speaks pool positions, never point numbers. The map draws the `batch`
 // trait; a caller that wants the batch out of sight for a while calls setBatchShown(false).
 import { guard as guarded, h, listen } from '../dom.js';
+import { createFind } from './find.js';
 import { createLegend } from './legend.js';
 import { createOverlay } from './overlay.js';
 import { readColours, readPoints, toPoint, toPool } from './points.js';
@@ -82,8 +84,9 @@ export function createMap(model, el, ctx) {
     onClear: () => ctx.send('select', { indices: [] }),
   });
   const legend = createLegend(mark);
+  const find = createFind(model, { send: ctx.send, mark }, ctx.reportError);
   wrap.append(canvas, overlay.marks, overlay.rings, tip.el);
-  el.append(toolbar.bar, wrap, legend.el);
+  el.append(toolbar.bar, find.bar, wrap, legend.el, find.replay);
 
   function readSelection() {
     const selected = model.get('selected') || [];
@@ -207,6 +210,7 @@ export function createMap(model, el, ctx) {
       tip.destroy();
       tools.destroy();
       toolbar.destroy();
+      find.destroy();
       renderer.destroy();
     },
   };

@@ -2,7 +2,8 @@
 // "Clear", and the projection's status. It shows state it is given and calls back; it sends nothing itself.
 import { button, h, on } from '../dom.js';
 
-const MODES = [['entropy', 'entropy'], ['margin', 'margin'], ['predicted', 'predicted class'], ['label', 'label']];
+const MODES = [['entropy', 'entropy'], ['margin', 'margin'], ['predicted', 'predicted class'], ['label', 'label'],
+  ['round', 'round labeled']];
 
 /** The "Add to batch" text for `k` selected points with `room` places left in a batch of `max`. */
 export function addText(k, room, max) {

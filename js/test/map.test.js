@@ -92,3 +92,12 @@ test('the add button is short, its tooltip says the rest', () => {
   assert.equal(addShort(3, 10), 'Add 3');
   assert.equal(addShort(30, 10), 'Add 10');
 });
+
+test('the bulk control states the count, and asks for a second click only above the threshold', async () => {
+  const { bulkText, needsConfirm } = await import('../map/find.js');
+  assert.deepEqual(bulkText(12, false), ['Label 12 selected as', 'Label']);
+  assert.deepEqual(bulkText(80, true), ['Label 80 selected as', 'Confirm labeling 80']);
+  assert.equal(needsConfirm(50, 50), false);
+  assert.equal(needsConfirm(51, 50), true);
+  assert.equal(needsConfirm(51, undefined), false);
+});

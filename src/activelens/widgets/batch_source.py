@@ -76,6 +76,10 @@ class LearnerSource:
         if taught:
             self.learner.teach([i for i, _ in taught], [c for _, c in taught], annotator=annotator)
 
+    def teach_bulk(self, positions: list[int], value) -> None:
+        """Teach the learner class ``value`` for every one of ``positions`` at once (recorded with source "bulk")."""
+        self.learner.teach(positions, [value] * len(positions), source="bulk")
+
     def shown(self) -> None:
         """A new batch is on the page (nothing to time here)."""
 
@@ -246,6 +250,11 @@ class QueueSource(LearnerSource):
         if self.learner.n_pool > self.learner.n_labeled:
             return f"the queue has nothing for {self.annotator} right now; submit again later to claim more"
         return "every item is labeled"
+
+    def teach_bulk(self, positions: list[int], value) -> None:
+        """Refused: in annotator mode labels go through the shared queue, one claimed item at a time."""
+        raise ValueError(f"annotator mode: {self.annotator!r} labels the items claimed from the shared queue; "
+                         "bulk labels are for an Explorer without annotator= (the learner itself)")
 
     def check_add(self) -> None:
         """Refused: this annotator labels what the queue hands out."""

@@ -17,7 +17,9 @@ color_values       Bytes: uint8 (n,)                           python  palette i
                                                                        after a retrain; see ``palette.py``)
 labeled_points     Bytes: uint32 (m,)                          python  the point numbers of the labeled items (drawn
                                                                        on top, larger, outlined, in every colouring)
-color_by           Unicode                                     python  "entropy" | "margin" | "predicted" | "label"
+color_by           Unicode                                     python  "entropy" | "margin" | "predicted" | "label" |
+                                                                       "round" (the round each labeled item was
+                                                                       labeled in; unlabeled grey)
 palette            List[str] (hex colours, ≤ 256)              python  colour of each palette index
 legend             Dict                                        python  {"kind": "continuous"|"categorical", ...}
 label_names        List[str]                                   python  the names on the buttons, in class order
@@ -49,6 +51,8 @@ teaching           Dict                                        python  teaching 
                                                                        "strategy", "strategies", "noise", "answered",
                                                                        "flipped", "step", "step_name", "step_text",
                                                                        "running", "rounds_run"} (see teaching.py)
+find, replay       Dict                                        python  search, bulk labels and the round replay (see
+                                                                       ``find_panel.py``)
 monitor            Dict                                        python  annotation quality ({} without a store or queue):
                                                                        {"annotator", "annotators": [{"name",
                                                                        "n_labels", "gold_n", "gold_accuracy", "kappa",
@@ -64,7 +68,8 @@ Commands from the page (``model.send``, one table: ``Explorer._commands``, keyed
 ``{"type": "color_by", "value"}``, ``{"type": "select", "indices"}`` (click, lasso or box on the map: the
 selection), ``{"type": "add", "indices"}`` (the "add to batch" control: the selection joins the batch),
 ``{"type": "peek", "index"}`` (hover; answered with a ``{"type": "peek", "index", "id" (with ids), "preview",
-"item", ...}`` message).
+"item", ...}`` message), ``{"type": "search", "text", "regex"}``, ``{"type": "label_selected", "label"}`` (label:
+a name in ``label_names``) and ``{"type": "show_round", "round"}`` (see ``find_panel.py``).
 Teaching mode (``oracle=``) adds ``{"type": "oracle"}`` (label the batch with the oracle and submit),
 ``{"type": "run", "rounds"}``, ``{"type": "strategy", "value"}``, ``{"type": "noise", "value"}`` and
 ``{"type": "step"}`` (advance the step view: scores → selection → labels → retrain).
@@ -118,6 +123,7 @@ from activelens.widgets.cards import CardMaker, check_button_order
 from activelens.widgets.commands import dispatch
 from activelens.widgets.curve import curve_state
 from activelens.widgets.figures import curve_figure
+from activelens.widgets.find_panel import FindPanel
 from activelens.widgets.items import ItemSource
 from activelens.widgets.label_names import LabelNames
 from activelens.widgets.map_panel import MapPanel
@@ -136,7 +142,7 @@ if TYPE_CHECKING:
 
 _STATIC = pathlib.Path(__file__).parent.parent / "static"
 
-class Explorer(TeachingMixin, MapPanel, anywidget.AnyWidget):
+class Explorer(TeachingMixin, FindPanel, MapPanel, anywidget.AnyWidget):
     """Label, explore and steer an :class:`~activelens.ActiveLearner` inside a notebook.
 
     Parameters
@@ -153,8 +159,8 @@ class Explorer(TeachingMixin, MapPanel, anywidget.AnyWidget):
     projection : {"auto", "pca", "umap"}
         "pca" (at once), "umap" (PCA now, UMAP swapped in when fitted in the background) or "auto" (UMAP when
         umap-learn is installed).
-    color_by : {"entropy", "margin", "predicted", "label"}
-        The map's initial colouring.
+    color_by : {"entropy", "margin", "predicted", "label", "round"}
+        The map's initial colouring ("round": the round each labeled item was labeled in).
     item_renderer : callable (int) -> str | ndarray | dict, optional
         Overrides ``items``: what pool item ``i`` looks like.
     oracle : array-like of shape (n_pool,), optional
@@ -245,6 +251,7 @@ class Explorer(TeachingMixin, MapPanel, anywidget.AnyWidget):
             self._render_panels()
             self._render_status("idle", self._session.ready_message())
             self._render_teaching()
+            self._refresh_find()
         self.on_msg(self._on_command)
         points.start()
         if learner.rounds and learner.X_test is not None:   # restored rounds: their baseline, in the background
@@ -260,6 +267,7 @@ class Explorer(TeachingMixin, MapPanel, anywidget.AnyWidget):
                  "select": lambda c: setattr(self, "selected", [] if c.get("indices") is None else c["indices"]),
                  "add": lambda c: self.add_to_batch(self.selected if c.get("indices") is None else c["indices"]),
                  "peek": lambda c: self._peek(c.get("index")),
+                 **self._find_commands(),
                  **self._teaching_commands()}
         messages.check_table("explorer", table)
         return table
@@ -336,6 +344,11 @@ class Explorer(TeachingMixin, MapPanel, anywidget.AnyWidget):
         """The one submit path: the picks to the source, then retrain → rescore → next batch in the background."""
         with self._lock:
             self._submit_picks()
+            self._start_retrain()
+
+    def _start_retrain(self):
+        """Retrain → rescore → next batch in the background (after a submit or a bulk label)."""
+        with self._lock:
             self._render_status("training", f"{self._session.note} · retraining…")
             self._session.start(self._retrain)
 
@@ -366,6 +379,7 @@ class Explorer(TeachingMixin, MapPanel, anywidget.AnyWidget):
             self._render_panels()
             message = session.ready_message()
             self._render_status("idle", f"{note} · {message}" if note else message)
+            self._refresh_find()
 
     def _show_failure(self, exc):
         with self._lock, self.hold_sync():
@@ -412,6 +426,7 @@ class Explorer(TeachingMixin, MapPanel, anywidget.AnyWidget):
                 self._render_panels()
                 self.error = ""
                 self._render_status("idle", self._session.ready_message())
+                self._refresh_find()
 
     def close(self) -> None:
         """Close the widget. Annotator mode: the claimed items not submitted go back to the queue now, so another

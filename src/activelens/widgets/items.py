@@ -120,6 +120,23 @@ class ItemSource:
         cols = [f"x{j}" for j in range(min(row.size, MAX_COLUMNS))]
         return {"kind": "table", "columns": cols, "values": [_short(v) for v in row[:MAX_COLUMNS]]}
 
+    def texts(self, column=None) -> list:
+        """One text per pool item to search in (None where an item has none): the texts given as ``items``, or
+        the DataFrame column ``column`` as strings. One error naming ``column`` when there is nothing to search."""
+        if column is not None:
+            if self.kind != "frame":
+                raise ValueError(f"column={column!r} is for items given as a DataFrame; these items are "
+                                 f"{self.kind}s — leave column out to search their texts")
+            if column not in self.items.columns:
+                raise ValueError(f"column {column!r} is not a column of items; one of "
+                                 f"{', '.join(map(str, list(self.items.columns)[:20]))}")
+            return [None if v is None or v != v else str(v) for v in self.items[column].tolist()]
+        if self.kind == "text":
+            return [v if isinstance(v, str) else None for v in self.items]
+        hint = "name a text column: search(text, column=...)" if self.kind == "frame" else \
+            "give the texts as items=[...] (one string per pool row)"
+        raise ValueError(f"search needs texts to search in; these items are {self.kind}s — {hint}")
+
     def thumbnail(self, i: int) -> dict:
         """What the map's hover shows of item ``i``: the image itself, a text excerpt (``MAX_EXCERPT`` characters)
         or the row as a small table (at most 6 columns); the same payload kinds as a card."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from activelens.widgets import palette as _palette
+from activelens.widgets.find import label_rounds
 
 
 class MapState:
@@ -62,6 +63,11 @@ class MapState:
     def colours(self, color_by: str, n_points: int, palette_size: int, names, class_colours):
         """(colour buffer (n_points,) uint8, labeled point numbers (m,) uint32, legend dict) for ``color_by``."""
         learner = self.learner
+        if color_by == "round":   # labeled items by the round they were labeled in, the rest grey
+            positions, rounds = label_rounds(learner)
+            rows = self.points.rows(positions)
+            return (_palette.round_buffer(n_points, rows, rounds), np.asarray(rows, dtype=np.uint32),
+                    _palette.round_legend(rounds))
         rows = self.points.rows(learner.labeled_indices)
         vals = _palette.color_buffer(color_by, self.proba, n_points, palette_size, rows,
                                      self.labels.positions(learner.labels.tolist()))

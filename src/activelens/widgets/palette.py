@@ -7,6 +7,9 @@ Layout of the palette (what the page's ``color_values`` buffer indexes)::
     [CLASS0, CLASS0 + k)           class colours (labeled items, in every mode)
     [CLASS0 + k, CLASS0 + 2k)      the same colours lighter (the predicted class)
 
+Colouring by "round" uses the ramp too: a labeled item's colour runs from the first round (dark) to the last
+(yellow), unlabeled items are grey.
+
 With more classes than one byte holds, the categorical colours are reused (class ``j`` gets colour ``j % 20``).
 """
 from __future__ import annotations
@@ -14,7 +17,9 @@ from __future__ import annotations
 import numpy as np
 
 #: what the map can be coloured by
-COLOR_MODES = ("entropy", "margin", "predicted", "label")
+COLOR_MODES = ("entropy", "margin", "predicted", "label", "round")
+#: at most this many rounds named in the "round" legend (evenly spaced, the first and the last among them)
+MAX_ROUND_LEGEND = 12
 RAMP_SIZE = 64                  # palette[0:64] continuous ramp (viridis)
 GREY = RAMP_SIZE                # palette[64] unscored / unlabeled
 CLASS0 = RAMP_SIZE + 1          # palette[65:65+k] class colours (labeled), then k lighter ones (predicted)
@@ -136,3 +141,33 @@ def legend(mode: str, scored: bool, names, colours) -> dict:
     note = "no model yet" if not scored and mode != "label" else ""
     return {"kind": "categorical", "title": {"predicted": "predicted class", "label": "label"}.get(mode, mode),
             "note": note, "classes": classes}
+
+
+def round_index(rounds, last: int) -> np.ndarray:
+    """(m,) uint8 ramp positions of ``rounds`` (ints in 0..``last``): round 0 dark, round ``last`` yellow."""
+    r = np.asarray(rounds, dtype=np.float64)
+    return np.round(r / max(1, last) * (RAMP_SIZE - 1)).astype(np.uint8)
+
+
+def round_buffer(n_points: int, labeled_rows, rounds) -> np.ndarray:
+    """The palette index of every point for colouring by "round": labeled points by the round they were labeled
+    in (``rounds``, aligned with ``labeled_rows``), the rest grey."""
+    vals = np.full(n_points, GREY, dtype=np.uint8)
+    if len(labeled_rows):
+        vals[np.asarray(labeled_rows)] = round_index(rounds, int(np.max(rounds)))
+    return vals
+
+
+def round_legend(rounds) -> dict:
+    """The ``legend`` for colouring by "round": one swatch per round labels were given in (at most
+    ``MAX_ROUND_LEGEND``, evenly spaced), named "round k"."""
+    present = np.unique(np.asarray(rounds, dtype=np.int64))
+    if present.size == 0:
+        return {"kind": "categorical", "title": "round labeled in", "note": "nothing labeled yet", "classes": []}
+    last = int(present.max())
+    shown = present if present.size <= MAX_ROUND_LEGEND else \
+        present[np.unique(np.linspace(0, present.size - 1, MAX_ROUND_LEGEND).round().astype(int))]
+    colours = ramp(VIRIDIS, RAMP_SIZE)
+    classes = [{"name": f"round {int(r)}", "color": colours[int(i)]} for r, i in zip(shown, round_index(shown, last))]
+    return {"kind": "categorical", "title": "round labeled in", "note": "unlabeled grey · 0 = before the first fit",
+            "classes": classes}

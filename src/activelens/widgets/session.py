@@ -142,6 +142,26 @@ class Session:
         self.cards = self.cards + [Card(i, dict(HAND_PICKED), "hand") for i in added]
         return added, " · ".join(notes)
 
+    def label_bulk(self, positions: list[int], label: int) -> tuple[int, int]:
+        """Teach label position ``label`` for every unlabeled item of ``positions`` (checked by the caller) at once,
+        recorded with source "bulk"; cards on show stay for the next batch unless labeled now. Refused while there
+        are picks not submitted, or when none of ``positions`` is unlabeled (nothing is recorded then). Returns
+        (labeled now, left out as labeled already)."""
+        self.check_idle("label when the next batch is shown")
+        if self.picks:
+            raise ValueError(f"label_selected: {len(self.picks)} pick(s) on the cards are not submitted; submit "
+                             "them (Enter) or undo them first, then label the selection")
+        labeled = set(self.learner.labeled_indices.tolist())
+        todo = [i for i in positions if i not in labeled]
+        if not todo:
+            raise ValueError(f"label_selected: all {len(positions)} selected items are labeled already; select "
+                             "unlabeled items (lasso, box, search)")
+        self.source.teach_bulk(todo, self.labels.value(label))
+        self._keep = [c for c in self.cards if c.index not in set(todo)]
+        self.note = f"labeled {len(todo)} selected as {self.labels.names[label]!r} (bulk)" + \
+            (f", {len(positions) - len(todo)} labeled already left as they were" if len(todo) < len(positions) else "")
+        return len(todo), len(positions) - len(todo)
+
     # ------------------------------------------------------------------ picks
     def check_idle(self, then: str = "wait for the next batch") -> None:
         """Refuse (ValueError) while training, unless called from the session's own background work (a teaching
