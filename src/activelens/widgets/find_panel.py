@@ -20,10 +20,20 @@ replay    Dict                                        python  {"last": the last 
 """
 from __future__ import annotations
 
+import threading
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, Any, Callable
+
+import numpy as np
 import traitlets
 
 from activelens.widgets.find import (BULK_CONFIRM_OVER, check_search, check_similar, label_rounds,
                                      match_positions, nearest_positions, round_items)
+
+if TYPE_CHECKING:
+    from activelens.loop.learner import ActiveLearner
+    from activelens.widgets.cards import CardMaker
+    from activelens.widgets.session import Session
 
 
 class FindPanel(traitlets.HasTraits):
@@ -31,6 +41,20 @@ class FindPanel(traitlets.HasTraits):
 
     find = traitlets.Dict(read_only=True).tag(sync=True)
     replay = traitlets.Dict(read_only=True).tag(sync=True)
+
+    if TYPE_CHECKING:   # what the host (the Explorer, with MapPanel) provides, for the type checker only
+        learner: ActiveLearner
+        _session: Session
+        _cards: CardMaker
+        _lock: threading.RLock
+        label_names: list[str]
+        hold_sync: Callable[[], AbstractContextManager[Any]]
+
+        def _positions(self, what: str, indices: Any) -> list[int]: ...
+
+        def point_positions(self) -> np.ndarray: ...
+
+        def _start_retrain(self) -> None: ...
 
     def _find_commands(self) -> dict:
         """The page's find commands (part of ``messages.EXPLORER``)."""
