@@ -210,9 +210,9 @@ def test_annotator_needs_a_store_or_a_queue(data):
         explorer(learner, "ann")
 
 
-@pytest.mark.parametrize("name", ["", "   ", 3, ["x"]])
-def test_bad_annotator_names(data, tmp_path, name):
-    with pytest.raises(TypeError, match="annotator"):
+@pytest.mark.parametrize("name, error", [("", ValueError), ("   ", ValueError), (3, TypeError), (["x"], TypeError)])
+def test_bad_annotator_names(data, tmp_path, name, error):
+    with pytest.raises(error, match="annotator"):
         explorer(learner_on(data, tmp_path / "labels.db"), name)
 
 

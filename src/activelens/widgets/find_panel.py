@@ -85,7 +85,7 @@ class FindPanel(traitlets.HasTraits):
             self._render_find()
 
     # ------------------------------------------------------------------ Python API
-    def search(self, text, *, column=None, regex=False) -> int:
+    def search(self, text: str, *, column: str | None = None, regex: bool = False) -> int:
         """Select (``selected``, shown on the map) the items whose text contains ``text``, case-insensitive.
 
         Parameters
@@ -111,7 +111,7 @@ class FindPanel(traitlets.HasTraits):
             self._render_find(f"{len(found)} found for {text!r}" if found else f"nothing found for {text!r}")
         return len(found)
 
-    def similar(self, position, n=20) -> list[int]:
+    def similar(self, position: int, n: int = 20) -> list[int]:
         """Select the ``n`` items nearest to pool item ``position`` in the pool's embedding (the item itself first:
         it is at distance 0); returns them, nearest first."""
         position, n = check_similar(position, n, self.learner.n_pool)
@@ -122,7 +122,7 @@ class FindPanel(traitlets.HasTraits):
             self._render_find(f"{len(found)} nearest to item {position}")
         return found
 
-    def label_selected(self, label) -> int:
+    def label_selected(self, label: Any) -> int:
         """Label every unlabeled item of ``selected`` as ``label`` at once (recorded with source "bulk"), then
         retrain as a submit does. ``label`` is a name of ``label_names`` (or the class it stands for). Items already
         labeled are left as they were. Refused while picks on the cards are not submitted, on an empty selection,
@@ -144,7 +144,7 @@ class FindPanel(traitlets.HasTraits):
             self._start_retrain()
         return done
 
-    def show_round(self, k) -> int:
+    def show_round(self, k: int) -> int:
         """Replay round ``k``: select the items labeled in it (0 = before the first fit), so the map shows where that
         round's selection went; the slider under the map does the same. Returns how many there are."""
         items = round_items(self.learner, k)
