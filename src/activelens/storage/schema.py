@@ -39,36 +39,30 @@ metadata = sa.MetaData()
 T_META = sa.Table("activelens_meta", metadata,
                   sa.Column("key", sa.String(64), primary_key=True),
                   sa.Column("value", sa.Text, nullable=False))
-T_LABELS = sa.Table("activelens_labels", metadata,
-                    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-                    sa.Column("idx", sa.Integer, nullable=False, unique=True),
-                    sa.Column("item_hash", sa.String(32), nullable=False),
-                    sa.Column("label", sa.Text, nullable=False),
-                    sa.Column("annotator", sa.Text, nullable=True),
-                    sa.Column("ts", sa.Float, nullable=False),
-                    sa.Column("seconds", sa.Float, nullable=True),
-                    sa.Column("round", sa.Integer, nullable=False),
-                    sa.Column("model_version", sa.Integer, nullable=False),
-                    sa.Column("strategy", sa.Text, nullable=True),
-                    sa.Column("score", sa.Float, nullable=True),
-                    sa.Column("source", sa.Text, nullable=False),
-                    # the item's id as JSON text (activelens.storage.codec.dump_id); NULL without ids (and in stores
-                    # made before version 2)
-                    sa.Column("item_id", sa.Text, nullable=True))
-T_HISTORY = sa.Table("activelens_label_history", metadata,
-                     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-                     sa.Column("idx", sa.Integer, nullable=False, index=True),
-                     sa.Column("item_hash", sa.String(32), nullable=False),
-                     sa.Column("label", sa.Text, nullable=True),   # NULL: taken back (unlabel)
-                     sa.Column("annotator", sa.Text, nullable=True),
-                     sa.Column("ts", sa.Float, nullable=False),
-                     sa.Column("seconds", sa.Float, nullable=True),
-                     sa.Column("round", sa.Integer, nullable=False),
-                     sa.Column("model_version", sa.Integer, nullable=False),
-                     sa.Column("strategy", sa.Text, nullable=True),
-                     sa.Column("score", sa.Float, nullable=True),
-                     sa.Column("source", sa.Text, nullable=False),
-                     sa.Column("item_id", sa.Text, nullable=True))
+
+
+def _label_record_columns(*, history: bool) -> list[sa.Column]:
+    """The columns of a label record (``LabelRecord`` with the item's hash and id): the current labels hold one
+    per item, the history every record ever made (where a NULL label is a label taken back)."""
+    return [sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+            sa.Column("idx", sa.Integer, nullable=False, index=history, unique=not history),
+            sa.Column("item_hash", sa.String(32), nullable=False),
+            sa.Column("label", sa.Text, nullable=history),
+            sa.Column("annotator", sa.Text, nullable=True),
+            sa.Column("ts", sa.Float, nullable=False),
+            sa.Column("seconds", sa.Float, nullable=True),
+            sa.Column("round", sa.Integer, nullable=False),
+            sa.Column("model_version", sa.Integer, nullable=False),
+            sa.Column("strategy", sa.Text, nullable=True),
+            sa.Column("score", sa.Float, nullable=True),
+            sa.Column("source", sa.Text, nullable=False),
+            # the item's id as JSON text (activelens.storage.codec.dump_id); NULL without ids (and in stores
+            # made before version 2)
+            sa.Column("item_id", sa.Text, nullable=True)]
+
+
+T_LABELS = sa.Table("activelens_labels", metadata, *_label_record_columns(history=False))
+T_HISTORY = sa.Table("activelens_label_history", metadata, *_label_record_columns(history=True))
 T_ROUNDS = sa.Table("activelens_rounds", metadata,
                     sa.Column("round", sa.Integer, primary_key=True, autoincrement=False),
                     sa.Column("data", sa.Text, nullable=False))
