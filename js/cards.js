@@ -114,7 +114,7 @@ export function createCards(model, el, ctx) {
   const list = h('div', 'al-card-list');
   list.setAttribute('role', 'list');
   const foot = h('div', 'al-cards-foot');
-  const undo = button('Undo', 'al-undo', 'Undo the last pick (Backspace)');
+  const undo = button('Undo', 'al-undo', 'Undo the last pick; with none, take back the last submit (Backspace)');
   const submit = button('Submit batch', 'al-submit', 'Submit the picked labels and retrain (Enter)');
   const hint = h('span', 'al-hint', '');
   foot.append(undo, submit, hint);

@@ -80,6 +80,10 @@ class LearnerSource:
         """Teach the learner class ``value`` for every one of ``positions`` at once (recorded with source "bulk")."""
         self.learner.teach(positions, [value] * len(positions), source="bulk")
 
+    def take_back(self, positions: list[int]) -> None:
+        """Take back the learner's labels of ``positions`` (Undo after a submit), kept in its history as "undo"."""
+        self.learner.unlabel(positions, source="undo")
+
     def shown(self) -> None:
         """A new batch is on the page (nothing to time here)."""
 
@@ -255,6 +259,11 @@ class QueueSource(LearnerSource):
         """Refused: in annotator mode labels go through the shared queue, one claimed item at a time."""
         raise ValueError(f"annotator mode: {self.annotator!r} labels the items claimed from the shared queue; "
                          "bulk labels are for an Explorer without annotator= (the learner itself)")
+
+    def take_back(self, positions: list[int]) -> None:
+        """Refused: a submitted annotation belongs to the shared queue."""
+        raise ValueError(f"annotator mode: {self.annotator!r}'s submitted answers are in the shared queue; a "
+                         "reviewer corrects a label with queue.correct(index, label, annotator)")
 
     def check_add(self) -> None:
         """Refused: this annotator labels what the queue hands out."""

@@ -20,6 +20,8 @@ from activelens.widgets.wire import item_id, number
 
 #: why an item picked by hand on the map is on the batch
 HAND_PICKED = {"strategy": "picked on the map"}
+#: the why of a card whose label Undo took back after a submit
+TAKEN_BACK = {"strategy": "label taken back (Undo)"}
 
 
 def why_of(batch) -> dict[int, dict]:

@@ -261,7 +261,7 @@ class Explorer(TeachingMixin, FindPanel, MapPanel, anywidget.AnyWidget):
         """The page's commands (``messages.EXPLORER``), checked against the shared schema."""
         table = {"label": lambda c: self._picking(self._session.pick, c.get("index"), c.get("label")),
                  "skip": lambda c: self._picking(self._session.skip, c.get("index")),
-                 "undo": lambda c: self._picking(self._session.undo),
+                 "undo": lambda c: self.undo(),
                  "submit": lambda c: self._submit(),
                  "color_by": lambda c: self.set_color_by(c.get("value")),
                  "select": lambda c: setattr(self, "selected", [] if c.get("indices") is None else c["indices"]),
@@ -396,6 +396,23 @@ class Explorer(TeachingMixin, FindPanel, MapPanel, anywidget.AnyWidget):
                 self.error = f"random baseline failed: {describe(exc)}"
 
     # ------------------------------------------------------------------ Python API
+    def undo(self) -> int:
+        """What Undo (the button, Backspace) does: take back the latest pick on the cards; with none left, the
+        labels the last submit or bulk label gave (``learner.unlabel``, source "undo"): their items come back as
+        cards and the model retrains without them. Returns how many labels were taken back (0 for a pick)."""
+        with self._lock:
+            if self._session.undo():
+                self._render_picks()
+                self.error = ""
+                return 0
+            n = self._session.take_back_last()
+            if n:
+                self._start_retrain()
+            else:
+                self._render_status("idle", self._session.note)
+            self.error = ""
+            return n
+
     def add_to_batch(self, positions: Any) -> list[int]:
         """Add pool items (e.g. ``explorer.selected``) to the batch as hand-picked cards, as the map's "add to
         batch" control does. Items already labeled or on the batch are left out; a batch holds at most

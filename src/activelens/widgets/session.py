@@ -26,7 +26,7 @@ import numpy as np
 from activelens.core.pool import PoolError
 from activelens.core.validation import check_scalar
 from activelens.widgets.batch_source import SubmitFailed
-from activelens.widgets.cards import HAND_PICKED, why_of
+from activelens.widgets.cards import HAND_PICKED, TAKEN_BACK, why_of
 from activelens.widgets.runner import Runner, describe
 
 #: at most this many cards: items picked on the map are added up to it
@@ -89,6 +89,7 @@ class Session:
         self.picks: dict[int, int] = {}          # pool position -> label position, -1 = skip
         self._by: dict[int, str | None] = {}     # pool position -> who picked (BY_HAND or the oracle's name)
         self._order: list[int] = []              # positions in the order they were picked (for undo)
+        self._last_taught: list[int] = []        # what the last submit or bulk label taught (undo takes it back)
         self.saved: set[int] = set()             # cards whose label the source has taken
         self._keep: list[Card] = []              # unpicked cards of the last submit: they open the next batch
         self.note = ""                           # what the last submit did, until the next batch is shown
@@ -157,6 +158,7 @@ class Session:
             raise ValueError(f"label_selected: all {len(positions)} selected items are labeled already; select "
                              "unlabeled items (lasso, box, search)")
         self.source.teach_bulk(todo, self.labels.value(label))
+        self._last_taught = todo
         self._keep = [c for c in self.cards if c.index not in set(todo)]
         self.note = f"labeled {len(todo)} selected as {self.labels.names[label]!r} (bulk)" + \
             (f", {len(positions) - len(todo)} labeled already left as they were" if len(todo) < len(positions) else "")
@@ -188,12 +190,31 @@ class Session:
         """Skip the card of pool position ``index`` (it goes back to the pool at submit)."""
         self.pick(index, -1)
 
-    def undo(self) -> None:
-        """Take back the latest pick (nothing happens when there is none)."""
-        if self._order:
-            i = self._order.pop()
-            self.picks.pop(i, None)
-            self._by.pop(i, None)
+    def undo(self) -> bool:
+        """Take back the latest pick; False when there is none (``take_back_last`` is the next undo)."""
+        if not self._order:
+            return False
+        i = self._order.pop()
+        self.picks.pop(i, None)
+        self._by.pop(i, None)
+        return True
+
+    def take_back_last(self) -> int:
+        """Take back the labels the last submit or bulk label taught (``learner.unlabel``, kept in the label
+        history with source "undo"); their items come back as open cards, before the next batch. Returns how many
+        (0: nothing to take back, said in ``note``). Refused while training and by sources whose labels are not
+        this learner's to take back (annotator mode)."""
+        self.check_idle("undo when the next batch is shown")
+        todo = self._last_taught
+        if not todo:
+            self.note = "nothing to undo: no pick on the cards, and the last labels were taken back already"
+            return 0
+        self.source.take_back(todo)
+        self._last_taught = []
+        self.saved -= set(todo)
+        self._keep = [Card(i, dict(TAKEN_BACK), "hand") for i in todo]
+        self.note = f"took back {len(todo)} label(s); they are on the cards again"
+        return len(todo)
 
     def answer(self) -> list:
         """The source's simulated annotator answers every unsaved card (as picks); refused without one."""
@@ -237,9 +258,11 @@ class Session:
         try:
             if not groups:
                 self.source.submit([], rest)
+            self._last_taught = []
             for n, (by, pairs) in enumerate(groups.items()):
                 self.source.submit(pairs, rest if n == len(groups) - 1 else [], annotator=by)
                 self.saved |= {i for i, _ in pairs}
+                self._last_taught += [i for i, _ in pairs]
         except SubmitFailed as exc:   # the labels committed before the failure are saved; the picks stay
             self.saved |= set(exc.saved)
             raise
