@@ -153,6 +153,9 @@ export function createCards(model, el, ctx) {
       why.setAttribute('title', [whyText(card.why), card.why && card.why.reason].filter(Boolean).join(' — '));
       top.append(idEl, why, h('span', 'al-card-state'));
       if (card.source === 'hand') c.classList.add('al-hand');
+      // a labeled card: its current label marked; a pick changes (or confirms) it, Space takes it back
+      const labeled = card.source === 'labeled';
+      if (labeled) c.classList.add('al-labeled');
       const buttons = h('div', 'al-buttons');
       for (const opt of card.options || []) {
         const b = h('button', 'al-label');
@@ -162,7 +165,12 @@ export function createCards(model, el, ctx) {
         const key = opt.key === null || opt.key === undefined ? '' : ` (key ${opt.key})`;
         const prob = opt.p === null || opt.p === undefined ? '' : ` (${pct(opt.p)})`;
         const sug = card.suggested === opt.label;
-        b.setAttribute('aria-label', `Label item ${card.index} as ${opt.name}${prob}${sug ? ', suggested' : ''}${key}`);
+        const cur = labeled && card.current === opt.label;
+        b.setAttribute('aria-label', `Label item ${card.index} as ${opt.name}${prob}${sug ? ', suggested' : ''}${cur ? ', its current label' : ''}${key}`);
+        if (cur) {
+          b.classList.add('al-current');
+          b.setAttribute('title', 'its current label: pick it to confirm, another to change it');
+        }
         b.setAttribute('aria-pressed', 'false');
         if (key) ctx.mark(b, 'data-key', opt.key);
         if (sug) b.classList.add('al-suggested');
@@ -183,9 +191,9 @@ export function createCards(model, el, ctx) {
         }
         buttons.appendChild(b);
       }
-      const skip = h('button', 'al-skip', 'Skip');
+      const skip = h('button', 'al-skip', labeled ? 'Take back' : 'Skip');
       skip.type = 'button';
-      skip.setAttribute('aria-label', `Skip item ${card.index} (Space)`);
+      skip.setAttribute('aria-label', labeled ? `Take back the label of item ${card.index} (Space)` : `Skip item ${card.index} (Space)`);
       buttons.appendChild(skip);
       c.append(top, renderItem(card.item, { expandable: true }), buttons);
       list.appendChild(c);
@@ -248,7 +256,8 @@ export function createCards(model, el, ctx) {
       const c = cardEls[pos];
       if (!c) return;
       c.setAttribute('data-state', st);
-      c.querySelector('.al-card-state').textContent = { open: '', picked: 'picked', skipped: 'skipped', saved: 'saved ✓' }[st];
+      const skipped = card.source === 'labeled' ? 'to take back' : 'skipped';
+      c.querySelector('.al-card-state').textContent = { open: '', picked: 'picked', skipped, saved: 'saved ✓' }[st];
       const chosen = pending[String(card.index)];
       for (const b of c.querySelectorAll('.al-label')) {
         b.setAttribute('aria-pressed', String(Number(b.getAttribute('data-label')) === chosen));

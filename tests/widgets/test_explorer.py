@@ -639,7 +639,7 @@ def test_selection_is_not_labeling_work_until_added(data):
     assert w.batch_indices == before + [free[5]] and w.batch[-1]["source"] == "hand"
     assert "added 1 of 1 selected" in w.status["message"]
     assert w.add_to_batch([free[5], free[6]]) == [free[6]]
-    assert "1 already labeled or on the batch" in w.status["message"]
+    assert "1 already on the batch" in w.status["message"]
 
 
 def test_add_to_batch_states_the_cap(data):

@@ -115,7 +115,7 @@ def test_hand_picked_cards_up_to_the_cap(data):
     many = [i for i in range(120) if i not in on_show]
     added, note = s.add([on_show[0]] + many)
     assert added == many[:MAX_HAND_PICKED - 4] and len(s.cards) == MAX_HAND_PICKED
-    assert s.cards[-1].origin == "hand" and "1 already labeled or on the batch" in note
+    assert s.cards[-1].origin == "hand" and "1 already on the batch" in note
 
 
 def test_queue_source_through_the_same_commands(data, tmp_path):

@@ -84,6 +84,18 @@ class LearnerSource:
         """Take back the learner's labels of ``positions`` (Undo after a submit), kept in its history as "undo"."""
         self.learner.unlabel(positions, source="undo")
 
+    def correct(self, how: str, pairs: list[tuple[int, object]], annotator=None) -> None:
+        """Change labels the learner holds (labeled cards): ``how`` "relabel" or "confirm" relabels each (pool
+        position, class) of ``pairs`` (recorded with that source), "unlabel" takes the labels back."""
+        positions = [i for i, _ in pairs]
+        if how == "unlabel":
+            self.learner.unlabel(positions, annotator=annotator)
+        else:
+            self.learner.relabel(positions, [v for _, v in pairs], annotator=annotator, source=how)
+
+    def check_correct(self) -> None:
+        """Labeled items may be shown as labeled cards, to change or take back."""
+
     def shown(self) -> None:
         """A new batch is on the page (nothing to time here)."""
 
@@ -264,6 +276,16 @@ class QueueSource(LearnerSource):
         """Refused: a submitted annotation belongs to the shared queue."""
         raise ValueError(f"annotator mode: {self.annotator!r}'s submitted answers are in the shared queue; a "
                          "reviewer corrects a label with queue.correct(index, label, annotator)")
+
+    def check_correct(self) -> None:
+        """Refused: labels resolved through the shared queue are corrected there."""
+        raise ValueError(f"annotator mode: the labels resolved through the shared queue are the queue's; a "
+                         "reviewer corrects one with queue.correct(index, label, annotator) (an Explorer without "
+                         "annotator= changes the learner's labels on labeled cards)")
+
+    def correct(self, how: str, pairs: list[tuple[int, object]], annotator=None) -> None:
+        """Refused, as ``check_correct``."""
+        self.check_correct()
 
     def check_add(self) -> None:
         """Refused: this annotator labels what the queue hands out."""

@@ -5,7 +5,11 @@ A card::
     {"index": pool position, "id": the item's id (only when the learner has ids), "item": ItemSource payload
      (a text's with "terms": the words that drove the suggestion, when known),
      "options": [{"label": button position, "name", "key": str or None, "p": probability or None}],
-     "suggested": button position or None, "why": {"strategy", "score", <component>: ...}, "source": "query"|"hand"}
+     "suggested": button position or None, "why": {"strategy", "score", <component>: ...},
+     "source": "query"|"hand"|"labeled", "current": the button position of a labeled card's label (labeled cards)}
+
+A *labeled* card shows an item labeled already (added from the map or a search): its why says the label, who gave
+it and when; a pick on it changes (or confirms) the label, Space takes the label back (``session.py``).
 
 Options keep the order of ``labels=`` on every card (``order="labels"``, the default: the eye and the hand find a
 label in the same place each time), or follow the model's probability (``order="probability"``, for many classes).
@@ -14,6 +18,7 @@ The suggestion is the most probable label; each label's key is the same on every
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from activelens.widgets.label_names import label_keys
 from activelens.widgets.wire import item_id, number
@@ -22,6 +27,19 @@ from activelens.widgets.wire import item_id, number
 HAND_PICKED = {"strategy": "picked on the map"}
 #: the why of a card whose label Undo took back after a submit
 TAKEN_BACK = {"strategy": "label taken back (Undo)"}
+
+
+def labeled_why(name: str, annotator, when, source) -> dict:
+    """The why of a labeled card: ``{"strategy": "labeled 'b' by ana · 2026-12-08 03:12 (bulk)"}`` (the parts not
+    known are left out: a label merged from a teammate has no annotator, time or source)."""
+    text = f"labeled {name!r}"
+    if isinstance(annotator, str) and annotator:
+        text += f" by {annotator}"
+    if when is not None and not pd.isna(when):
+        text += f" · {when:%Y-%m-%d %H:%M}"
+    if isinstance(source, str) and source:
+        text += f" ({source})"
+    return {"strategy": text}
 
 
 def why_of(batch) -> dict[int, dict]:
@@ -53,7 +71,7 @@ def check_button_order(order) -> str:
 
 
 def card(index: int, item: dict, names: list[str], probs, why: dict, source: str = "query", keys=None,
-         order: str = "labels", item_id=None) -> dict:
+         order: str = "labels", item_id=None, current: int | None = None) -> dict:
     """One card.
 
     Parameters
@@ -69,13 +87,16 @@ def card(index: int, item: dict, names: list[str], probs, why: dict, source: str
     why : dict
         Why the item is on the batch.
     source : str
-        "query" (chosen by the strategy or claimed from the queue) or "hand" (picked on the map).
+        "query" (chosen by the strategy or claimed from the queue), "hand" (picked on the map) or "labeled" (an
+        item labeled already, to change or take back).
     keys : list of str or None, length k, optional
         Each label's key (default: ``label_keys(names)``).
     order : {"labels", "probability"}
         The buttons' order.
     item_id : int or str, optional
         The item's id (``activelens.widgets.wire.item_id``), shown on the card; None when the learner has no ids.
+    current : int, optional
+        A labeled card's current label (a button position), marked on the card.
     """
     keys = label_keys(names) if keys is None else keys
     options = list(range(len(names)))
@@ -93,6 +114,8 @@ def card(index: int, item: dict, names: list[str], probs, why: dict, source: str
     }
     if item_id is not None:
         out["id"] = item_id
+    if current is not None:
+        out["current"] = int(current)
     return out
 
 
@@ -129,8 +152,9 @@ class CardMaker:
         """Item ``i``'s id for the page, or None when the learner has no ids."""
         return item_id(self.learner.ids[i]) if self.learner.has_ids else None
 
-    def card(self, index: int, why: dict, origin: str, probs) -> dict:
-        """The card of pool item ``index`` (``probs``: its probabilities over the buttons' classes, or None)."""
+    def card(self, index: int, why: dict, origin: str, probs, current: int | None = None) -> dict:
+        """The card of pool item ``index`` (``probs``: its probabilities over the buttons' classes, or None;
+        ``current``: a labeled card's label, a button position)."""
         item = self.items.payload(index)
         j = suggested_position(probs)
         model = self.learner.model_
@@ -139,7 +163,7 @@ class CardMaker:
             if terms:
                 item = {**item, "terms": terms}
         return card(index, item, self.labels.names, probs, why, origin, keys=self.labels.keys, order=self.order,
-                    item_id=self.item_id(index))
+                    item_id=self.item_id(index), current=current)
 
     def peek(self, i: int) -> dict:
         """The hover's item part: ``{"type": "peek", "index", "preview", "item", "id" (with ids)}``."""

@@ -285,7 +285,7 @@ class Explorer(TeachingMixin, FindPanel, MapPanel, anywidget.AnyWidget):
             self._render_picks()
 
     def _render_cards(self):
-        self.set_trait("batch", [self._cards.card(c.index, c.why, c.origin, self._map.probs(c.index))
+        self.set_trait("batch", [self._cards.card(c.index, c.why, c.origin, self._map.probs(c.index), c.current)
                                  for c in self._session.cards])
 
     @traitlets.validate("button_order")
@@ -414,10 +414,12 @@ class Explorer(TeachingMixin, FindPanel, MapPanel, anywidget.AnyWidget):
             return n
 
     def add_to_batch(self, positions: Any) -> list[int]:
-        """Add pool items (e.g. ``explorer.selected``) to the batch as hand-picked cards, as the map's "add to
-        batch" control does. Items already labeled or on the batch are left out; a batch holds at most
-        ``MAX_HAND_PICKED`` cards, and the status line says how many were added and why any were not. Returns the
-        positions added, in order."""
+        """Add pool items (e.g. ``explorer.selected``) to the batch, as the map's "add to batch" control does:
+        unlabeled items as hand-picked cards, labeled ones as *labeled cards* (their label marked, who gave it and
+        when): a label picked on a labeled card and submitted changes its label (``learner.relabel``; the same
+        label is recorded as "confirm"), a skip (Space) takes the label back (``learner.unlabel``). Items on the
+        batch are left out; a batch holds at most ``MAX_HAND_PICKED`` cards, and the status line says how many were
+        added and why any were not. Refused in annotator mode. Returns the positions added, in order."""
         with self._lock:
             added, note = self._session.add(self._positions("add_to_batch", positions))
             with self.hold_sync():

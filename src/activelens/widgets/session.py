@@ -26,7 +26,7 @@ import numpy as np
 from activelens.core.pool import PoolError
 from activelens.core.validation import check_scalar
 from activelens.widgets.batch_source import SubmitFailed
-from activelens.widgets.cards import HAND_PICKED, TAKEN_BACK, why_of
+from activelens.widgets.cards import HAND_PICKED, TAKEN_BACK, labeled_why, why_of
 from activelens.widgets.runner import Runner, describe
 
 #: at most this many cards: items picked on the map are added up to it
@@ -44,10 +44,17 @@ class Submitted:
     unpicked: int
     kept: bool
     returns_to: str
+    relabeled: int = 0     # labeled cards given another label
+    confirmed: int = 0     # labeled cards given the label they had
+    taken_back: int = 0    # labeled cards skipped: their labels taken back
 
     def text(self) -> str:
         """For the status line: ``"saved 3 labels, 2 unpicked stay in the batch"``."""
         parts = [f"saved {self.taught} label{'' if self.taught == 1 else 's'}"]
+        for n, what in ((self.relabeled, "relabeled"), (self.confirmed, "confirmed"),
+                        (self.taken_back, "taken back")):
+            if n:
+                parts.append(f"{n} {what}")
         if self.unpicked:
             where = "stay in the batch" if self.kept else f"went back to the {self.returns_to}"
             parts.append(f"{self.unpicked} unpicked {where}")
@@ -58,11 +65,13 @@ class Submitted:
 
 @dataclass(frozen=True)
 class Card:
-    """One card of the batch: its pool position, why it is on the batch, and where it came from ("query"|"hand")."""
+    """One card of the batch: its pool position, why it is on the batch, where it came from ("query"|"hand"|
+    "labeled": an item labeled already) and, on a labeled card, its current label (a button position)."""
 
     index: int
     why: dict
     origin: str = "query"
+    current: int | None = None
 
 
 class Session:
@@ -114,7 +123,7 @@ class Session:
         """Make ``batch`` (a ``Batch`` or None) the cards on show, after the kept unpicked cards; picks cleared."""
         why = why_of(batch) if batch is not None else {}
         labeled = set(self.learner.labeled_indices.tolist()) if self._keep else set()
-        kept, self._keep = [c for c in self._keep if c.index not in labeled], []
+        kept, self._keep = [c for c in self._keep if (c.index in labeled) == (c.origin == "labeled")], []
         have = {c.index for c in kept}
         fresh = [Card(i, w) for i, w in why.items() if i not in have]
         fresh = fresh[:max(0, len(why) - len(kept))] if kept else fresh
@@ -125,23 +134,43 @@ class Session:
         return self.cards
 
     def add(self, positions: list[int]) -> tuple[list[int], str]:
-        """Add pool positions (checked by the caller) as hand-picked cards, up to ``MAX_HAND_PICKED`` cards; returns
-        the positions added and a status note saying how many were added and why any were not."""
+        """Add pool positions (checked by the caller) as cards, up to ``MAX_HAND_PICKED`` cards: unlabeled items as
+        hand-picked cards, labeled ones as labeled cards (to change or take back). Returns the positions added and
+        a status note saying how many were added and why any were not."""
         self.check_idle("add items when the next batch is shown")
-        self.source.check_add()
         labeled = set(self.learner.labeled_indices.tolist())
+        if labeled.intersection(positions):
+            self.source.check_correct()
+        self.source.check_add()
         have = set(self.indices)
-        new = [i for i in positions if i not in labeled and i not in have]
+        new = list(dict.fromkeys(i for i in positions if i not in have))
         room = max(0, MAX_HAND_PICKED - len(self.cards))
         added = new[:room]
+        fixes = [i for i in added if i in labeled]
         notes = [f"added {len(added)} of {len(positions)} selected to the batch"]
+        if fixes:
+            notes.append(f"{len(fixes)} labeled already: pick a label to change it, Space to take it back")
         if len(positions) - len(new):
-            notes.append(f"{len(positions) - len(new)} already labeled or on the batch")
+            notes.append(f"{len(positions) - len(new)} already on the batch")
         if len(new) > room:
             notes.append(f"{len(new) - room} not added: a batch holds at most {MAX_HAND_PICKED} cards — "
                          "label and submit, then add the rest")
-        self.cards = self.cards + [Card(i, dict(HAND_PICKED), "hand") for i in added]
+        cards = dict(zip(fixes, self._labeled_cards(fixes)))
+        self.cards = self.cards + [cards.get(i) or Card(i, dict(HAND_PICKED), "hand") for i in added]
         return added, " · ".join(notes)
+
+    def _labeled_cards(self, positions: list[int]) -> list[Card]:
+        """Labeled cards of labeled items: the label, who gave it and when (``learner.labeled_frame()``)."""
+        if not positions:
+            return []
+        frame = self.learner.labeled_frame().set_index("position")
+        out = []
+        for i in positions:
+            row = frame.loc[i]
+            at = self.labels.position(row["label"])
+            name = str(row["label"]) if at is None else self.labels.names[at]
+            out.append(Card(i, labeled_why(name, row["annotator"], row["timestamp"], row["source"]), "labeled", at))
+        return out
 
     def label_bulk(self, positions: list[int], label: int) -> tuple[int, int]:
         """Teach label position ``label`` for every unlabeled item of ``positions`` (checked by the caller) at once,
@@ -236,6 +265,7 @@ class Session:
             The source stopped part way; the labels committed before are saved, the picks are kept.
         """
         self.check_idle("already training")
+        fixed = {c.index: c.current for c in self.cards if c.origin == "labeled"}
         todo = [(i, self.picks.get(i)) for i in self.indices if i not in self.saved]
         taught = [(i, lab) for i, lab in todo if lab is not None and lab >= 0]
         skipped = [i for i, lab in todo if lab is not None and lab < 0]
@@ -243,12 +273,39 @@ class Session:
         if unpicked and not taught and not skipped:   # open cards, none picked (an empty batch claims more)
             raise ValueError("nothing picked: pick a label on a card (a click, or its key) or skip it (Space), "
                              "then submit")
+        changes = self._correct([(i, lab) for i, lab in taught if i in fixed], [i for i in skipped if i in fixed],
+                                fixed)
+        taught = [(i, lab) for i, lab in taught if i not in fixed]
+        skipped = [i for i in skipped if i not in fixed]
         keeps = self.source.keeps_unpicked
         self._hand_over(taught, skipped if keeps else skipped + unpicked)
         self._keep = [c for c in self.cards if c.index in set(unpicked)] if keeps else []
-        done = Submitted(len(taught), len(skipped), len(unpicked), keeps, self.source.returns_to)
+        done = Submitted(len(taught), len(skipped), len(unpicked), keeps, self.source.returns_to, *changes)
         self.note = done.text()
         return done
+
+    def _correct(self, picked: list[tuple[int, int]], gone: list[int], current: dict) -> tuple[int, int, int]:
+        """The picks on labeled cards: a new label is a relabel (source "relabel"), the same label a confirmation
+        (source "confirm"), a skip takes the label back (``learner.unlabel``); each with who picked it. Returns
+        (relabeled, confirmed, taken back). Raises SubmitFailed (what was saved
+        before is marked saved)."""
+        calls = []
+        for i, lab in picked:
+            how = "confirm" if lab == current[i] else "relabel"
+            calls.append((how, self._by.get(i), i, self.labels.value(lab)))
+        calls += [("unlabel", self._by.get(i), i, None) for i in gone]
+        groups: dict = {}
+        for how, by, i, value in calls:
+            groups.setdefault((how, by), []).append((i, value))
+        try:
+            for (how, by), pairs in groups.items():
+                self.source.correct(how, pairs, annotator=by)
+                self.saved |= {i for i, _ in pairs}
+        except Exception as exc:  # noqa: BLE001 - the store refused (locked, read-only): the picks stay
+            raise SubmitFailed(f"submit failed: changing the labeled cards stopped: {describe(exc)}. The picks not "
+                               "saved are kept: press Submit again to retry", sorted(self.saved)) from exc
+        counts = [sum(len(p) for (h, _), p in groups.items() if h == how) for how in ("relabel", "confirm", "unlabel")]
+        return counts[0], counts[1], counts[2]
 
     def _hand_over(self, taught, rest) -> None:
         """Give the source the labels (grouped by who picked them) and the cards given back; mark what it took."""
