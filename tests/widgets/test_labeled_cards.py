@@ -121,3 +121,18 @@ def test_a_bad_label_on_a_labeled_card_changes_nothing(data):
     send(w, type="label", index=i, label=7)
     assert "label" in w.error and w.pending == {}
     assert learner.label_history().shape[0] == rows
+
+
+def test_undo_after_a_relabel_leaves_the_correction(data):
+    w, learner = make(data)
+    X, y = data
+    i = _labeled_round(w, learner, y)[0]
+    w.add_to_batch([i])
+    new = (int(y[i]) + 1) % 3
+    send(w, type="label", index=i, label=new)
+    send(w, type="submit")
+    assert w.wait(120)
+    n = learner.n_labeled
+    assert w.undo() == 0
+    assert "nothing to undo" in w.status["message"] and "labeled card" in w.status["message"]
+    assert learner.n_labeled == n and learner.labeled_frame().set_index("position").loc[i, "label"] == new

@@ -236,7 +236,8 @@ class Session:
         self.check_idle("undo when the next batch is shown")
         todo = self._last_taught
         if not todo:
-            self.note = "nothing to undo: no pick on the cards, and the last labels were taken back already"
+            self.note = ("nothing to undo: no pick on the cards, and no new labels of the last submit or bulk label "
+                         "left to take back (a label changed on a labeled card is changed again there)")
             return 0
         self.source.take_back(todo)
         self._last_taught = []
