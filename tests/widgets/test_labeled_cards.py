@@ -136,3 +136,13 @@ def test_undo_after_a_relabel_leaves_the_correction(data):
     assert w.undo() == 0
     assert "nothing to undo" in w.status["message"] and "labeled card" in w.status["message"]
     assert learner.n_labeled == n and learner.labeled_frame().set_index("position").loc[i, "label"] == new
+
+
+def test_the_teaching_oracle_leaves_labeled_cards_to_the_user(data):
+    X, y = data
+    w, learner = make(data, oracle=y)
+    i = _labeled_round(w, learner, y)[0]
+    w.add_to_batch([i])
+    send(w, type="oracle")
+    assert w.error == ""
+    assert str(i) not in w.pending and len(w.pending) == len(w.batch_indices) - 1

@@ -247,9 +247,10 @@ class Session:
         return len(todo)
 
     def answer(self) -> list:
-        """The source's simulated annotator answers every unsaved card (as picks); refused without one."""
+        """The source's simulated annotator answers every unsaved card (as picks) but labeled cards (a change of
+        a label is the user's); refused without one."""
         self.check_idle()
-        todo = [i for i in self.indices if i not in self.saved]
+        todo = [c.index for c in self.cards if c.index not in self.saved and c.origin != "labeled"]
         answers = self.source.answer(todo, round=len(self.learner.rounds))
         for a in answers:
             self.pick(a.index, self.labels.position(a.given), by=self.source.oracle_name)
