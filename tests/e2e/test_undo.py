@@ -51,9 +51,9 @@ def _label_batch_by_keys(lab, n_labeled, round_):
 
 
 def _shots(lab, name):
-    """The widget at 1600 px and at 1100 px (a taller window, so the whole widget is in view)."""
+    """The widget at 1600 px and at 1100 px wide (a window tall enough for all of it under the front end's bars)."""
     root = lab.page.locator(ROOT).first
-    for width, height in ((1600, 900), (1100, 1200)):
+    for width, height in ((1600, 1200), (1100, 1200)):
         lab.set_width(width, height)
         root.scroll_into_view_if_needed()
         lab.screenshot(f"{name}-{width}-{lab.frontend}", locator=root)
