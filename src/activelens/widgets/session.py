@@ -242,7 +242,7 @@ class Session:
         self.source.take_back(todo)
         self._last_taught = []
         self.saved -= set(todo)
-        self._keep = [Card(i, dict(TAKEN_BACK), "hand") for i in todo]
+        self._keep = [Card(i, dict(TAKEN_BACK)) for i in todo]
         self.note = f"took back {len(todo)} label(s); they are on the cards again"
         return len(todo)
 
