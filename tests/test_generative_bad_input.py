@@ -359,7 +359,9 @@ TARGETS = [
         "random_state": st.sampled_from(["seed", 1.5, -1, [1, 2], math.nan, pd.NA])}),
     Target("compare", _compare, lambda w: {}, {
         "strategies": st.sampled_from([[], "", [3], ["nope"], [None], [""], ["a\x00"], None, 3]),
-        "seeds": count() | st.sampled_from([[], [1.5], ["a"], [-1]]),
+        # a list of int seeds is a valid value (not_int's [1] and array([1, 2]) are seeds lists): only bad lists
+        "seeds": count().filter(lambda v: not isinstance(v, (list, np.ndarray)))
+                 | st.sampled_from([[], [1.5], ["a"], [-1]]),
         "n_jobs": st.sampled_from([0, 1.5, "2", True, math.nan, HUGE])}),
     Target("Budget", lambda w, **kw: Budget(**kw), lambda w: {"max_labels": 10}, {"max_labels": count()}),
     Target("TargetScore", lambda w, **kw: TargetScore(**kw), lambda w: {"target": 0.9},
