@@ -47,3 +47,24 @@ def run_unprivileged():
         return out.returncode, out.stdout, out.stderr
 
     return run
+
+
+OLD_READ_ONLY_PROBE = """
+from activelens import LabelStore
+from activelens.storage import StoreFormatError
+try:
+    LabelStore({path!r})
+except StoreFormatError as exc:
+    print("refused", exc)
+"""
+
+
+@pytest.fixture
+def open_old_store_read_only(run_unprivileged):
+    """Open the store at ``path`` with LabelStore in a child process that file permissions bind (the caller makes
+    its folder read-only); prints "refused <message>" when the store is refused. Returns (exit status, stdout,
+    stderr)."""
+    def run(path):
+        return run_unprivileged(OLD_READ_ONLY_PROBE.format(path=str(path)))
+
+    return run

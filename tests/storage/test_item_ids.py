@@ -175,23 +175,13 @@ def test_a_version_1_store_opens_and_learns_its_ids(docs, store_target):
     assert _label_by_id(again) == _label_by_id(learner)
 
 
-OLD_READ_ONLY_PROBE = """
-from activelens import LabelStore
-from activelens.storage import StoreFormatError
-try:
-    LabelStore({path!r})
-except StoreFormatError as exc:
-    print("refused", exc)
-"""
-
-
-def test_a_version_1_store_that_may_not_be_written_says_what_to_do(docs, shared_dir, run_unprivileged):
+def test_a_version_1_store_that_may_not_be_written_says_what_to_do(docs, shared_dir, open_old_store_read_only):
     X, y = docs
     path = shared_dir / "old.db"
     _make_version_1(path, X, y)
     before = path.read_bytes()
     shared_dir.chmod(0o555)
-    rc, out, err = run_unprivileged(OLD_READ_ONLY_PROBE.format(path=str(path)))
+    rc, out, err = open_old_store_read_only(path)
     assert rc == 0, err
     assert out.startswith("refused ") and "earlier activelens (schema version 1)" in out
     assert "Nothing was written" in out and "Open it once where you may write" in out

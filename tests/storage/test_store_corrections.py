@@ -161,23 +161,13 @@ def test_a_version_2_store_opens_migrates_and_keeps_its_labels(pool, store_targe
     again.close()
 
 
-OLD_READ_ONLY_PROBE = """
-from activelens import LabelStore
-from activelens.storage import StoreFormatError
-try:
-    LabelStore({path!r})
-except StoreFormatError as exc:
-    print("refused", exc)
-"""
-
-
-def test_a_read_only_version_2_store_is_refused_with_what_to_do(pool, shared_dir, run_unprivileged):
+def test_a_read_only_version_2_store_is_refused_with_what_to_do(pool, shared_dir, open_old_store_read_only):
     X, y = pool
     path = shared_dir / "old.db"
     _make_version_2(path, X, y)
     before = path.read_bytes()
     shared_dir.chmod(0o555)
-    rc, out, err = run_unprivileged(OLD_READ_ONLY_PROBE.format(path=str(path)))
+    rc, out, err = open_old_store_read_only(path)
     assert rc == 0, err
     assert out.startswith("refused ") and "earlier activelens (schema version 2)" in out
     assert "Nothing was written" in out and "Open it once where you may write" in out
